@@ -1,0 +1,227 @@
+//! Errors people can act on.
+//!
+//! Every failure a user can meet is an [`Error`]: a stable dotted [`ErrorCode`] (scripts and the UI match on it),
+//! a plain-language message, and a suggested next step. Errors cross to the UI and to `--json` output as
+//! [`ErrorView`] — `{code, message, action}` — and never as a bare string. Messages never contain secrets or
+//! record contents: build them from codes, hospital names and counts only.
+
+use serde::Serialize;
+use std::fmt;
+use ts_rs::TS;
+
+macro_rules! error_codes {
+    ($( $variant:ident => $code:literal, $message:literal, $action:literal; )*) => {
+        /// A stable error code. The string form (e.g. `hospital.unreachable`) never changes once released.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $(
+                #[doc = $message]
+                $variant,
+            )*
+        }
+
+        impl ErrorCode {
+            /// Every code, for documentation and exhaustive tests.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The stable dotted form, e.g. `ticket.expired`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The default message for people.
+            pub fn default_message(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $message,)* }
+            }
+
+            /// The default suggested next step.
+            pub fn default_action(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $action,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    Internal => "internal", "Something went wrong inside Tessera.", "Try again; if it keeps happening, report it with the activity log.";
+    InvalidInput => "input.invalid", "That input is not valid.", "Check what you typed and try again.";
+    DisplayMissing => "app.no_display", "No graphical display is available.", "Run the headless demo with `tessera demo`, or start Tessera from a desktop session.";
+    VaultUnavailable => "vault.unavailable", "The system keychain (Secret Service) is not running.", "Start your desktop's keyring (e.g. gnome-keyring) and try again; nothing was lost.";
+    VaultLocked => "vault.locked", "The system keychain is locked.", "Unlock your keychain and try again; nothing was lost.";
+    VaultItemMissing => "vault.item_missing", "A secret Tessera stored in the keychain is gone.", "Sign in with your trust broker again to re-issue it.";
+    StoreCorrupt => "store.corrupt", "Tessera's database file is damaged.", "Restore the profile folder from a backup or move it aside; Tessera did not overwrite it.";
+    StoreTooNew => "store.too_new", "Tessera's database was written by a newer version of Tessera.", "Update Tessera; your data was left untouched.";
+    DiskFull => "store.disk_full", "The disk is full.", "Free some disk space and try again; nothing was lost.";
+    BrokerUnreachable => "broker.unreachable", "The trust broker is not answering.", "Check your connection and try again.";
+    BrokerInvalid => "broker.invalid", "The trust broker answered in a way Tessera cannot trust.", "Check the broker address; if it is right, contact the broker.";
+    BrokerDenied => "broker.denied", "The trust broker did not approve the request.", "Sign in again and approve the access you need.";
+    SigninStateMismatch => "signin.state_mismatch", "The sign-in answer did not match the request Tessera sent.", "Start the sign-in again from Tessera.";
+    SigninIssuerMismatch => "signin.issuer_mismatch", "The sign-in answer came from a different server than the one you chose.", "Start the sign-in again; if it repeats, do not continue.";
+    SigninTimeout => "signin.timeout", "The sign-in was not finished in time.", "Start the sign-in again.";
+    TicketMalformed => "ticket.malformed", "A permission ticket could not be read.", "Ask your trust broker to re-issue it.";
+    TicketSignatureInvalid => "ticket.signature_invalid", "A permission ticket's signature is not valid.", "Do not use it; sign in with your trust broker again.";
+    TicketUnknownKey => "ticket.unknown_key", "A permission ticket was signed with a key its issuer does not publish.", "Sign in with your trust broker again to re-issue it.";
+    TicketExpired => "ticket.expired", "The permission ticket has expired.", "Renew it by signing in with your trust broker.";
+    TicketNotYetValid => "ticket.not_yet_valid", "The permission ticket is not valid yet.", "Check your computer's clock.";
+    TicketRevoked => "ticket.revoked", "The permission ticket has been revoked.", "Ask the person who granted access to grant it again.";
+    TicketUnsupported => "ticket.unsupported", "This kind of permission ticket is not supported here.", "Use a ticket of another kind, or ask the hospital.";
+    HospitalUnreachable => "hospital.unreachable", "The hospital is not answering.", "Tessera will retry; nothing is lost. You can also retry now.";
+    HospitalTimeout => "hospital.timeout", "The hospital took too long to answer.", "Tessera will retry; nothing is lost. You can also retry now.";
+    HospitalBusy => "hospital.busy", "The hospital asked Tessera to slow down.", "Tessera will retry later; nothing is lost.";
+    HospitalError => "hospital.server_error", "The hospital had an internal problem.", "Tessera will retry; nothing is lost. You can also retry now.";
+    HospitalInvalidResponse => "hospital.invalid_response", "The hospital sent an answer Tessera cannot read.", "Retry later; if it repeats, contact the hospital.";
+    HospitalUnsupported => "hospital.unsupported", "This hospital does not accept permission tickets.", "Use the hospital's own patient portal.";
+    HospitalRejected => "hospital.rejected", "The hospital did not accept the permission ticket.", "Check the grant's details; you may need a new ticket from your trust broker.";
+    HospitalPatientNotFound => "hospital.patient_not_found", "This hospital has no records for this person.", "Nothing to do: no records here.";
+    HospitalInteractionRequired => "hospital.interaction_required", "This hospital needs you to confirm who the patient is, once.", "Open the hospital's page and confirm the patient.";
+    HospitalClientRejected => "hospital.client_rejected", "The hospital did not recognise this app.", "Reconnect to register Tessera with the hospital again.";
+    HospitalScopeDenied => "hospital.scope_denied", "The hospital allows none of the record types this grant covers.", "Nothing to read here under this grant.";
+    RecordsInvalid => "records.invalid", "Some records from the hospital could not be read.", "Retry later; if it repeats, contact the hospital.";
+    RecordsTooLarge => "records.too_large", "The hospital sent more data than Tessera accepts at once.", "Retry later; if it repeats, contact the hospital.";
+    RecordsWrongPatient => "records.wrong_patient", "The hospital sent records about a different person; Tessera discarded them.", "Contact the hospital; do not rely on its records for now.";
+    GrantNotFound => "grant.not_found", "There is no grant with that id.", "List grants with `tessera grants` and use one of their ids.";
+    RevocationPending => "grant.revocation_pending", "The grant is revoked here, but some places have not confirmed yet.", "Tessera will retry automatically; you can also retry now.";
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure with a code, a message for people and a suggested next step.
+///
+/// Build one with [`Error::new`] (defaults from the code) and refine it with [`Error::with_message`] and
+/// [`Error::with_action`]. Technical detail for developers goes in [`Error::with_detail`]; it is logged and
+/// never shown as a fact about the patient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+    action: String,
+    detail: Option<String>,
+}
+
+/// The shape every error takes in IPC payloads and `--json` output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ErrorView {
+    /// Stable dotted code, e.g. `hospital.unreachable`.
+    pub code: String,
+    /// What happened, in plain words.
+    pub message: String,
+    /// What the person can do next.
+    pub action: String,
+}
+
+/// Result with Tessera's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error with the code's default message and action.
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: code.default_message().to_string(),
+            action: code.default_action().to_string(),
+            detail: None,
+        }
+    }
+
+    /// Replaces the message for people.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// Replaces the suggested next step.
+    pub fn with_action(mut self, action: impl Into<String>) -> Self {
+        self.action = action.into();
+        self
+    }
+
+    /// Attaches technical detail for logs (never secrets, never record contents).
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The suggested next step.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// Technical detail, if any.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// The `{code, message, action}` view sent to the UI and printed by `--json`.
+    pub fn view(&self) -> ErrorView {
+        ErrorView { code: self.code.as_str().to_string(), message: self.message.clone(), action: self.action.clone() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}] {}", self.message, self.code, self.action)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<ErrorCode> for Error {
+    fn from(code: ErrorCode) -> Self {
+        Error::new(code)
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_dotted_and_documented() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "duplicate code {text}");
+            assert!(text == "internal" || text.contains('.'), "{text} is not dotted");
+            assert!(text.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'), "{text}");
+            assert!(!code.default_message().is_empty() && !code.default_action().is_empty());
+        }
+    }
+
+    #[test]
+    fn serializes_as_code_message_action() {
+        let error = Error::new(ErrorCode::HospitalUnreachable)
+            .with_message("Emory Decatur ED isn't answering.")
+            .with_detail("connect refused 127.0.0.9:443");
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "code": "hospital.unreachable",
+                "message": "Emory Decatur ED isn't answering.",
+                "action": "Tessera will retry; nothing is lost. You can also retry now."
+            })
+        );
+        assert_eq!(error.detail(), Some("connect refused 127.0.0.9:443"));
+    }
+}

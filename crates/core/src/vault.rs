@@ -1,0 +1,218 @@
+//! The vault: every secret in the OS keychain (Secret Service on Linux, via the `keyring` crate).
+//!
+//! One keychain item per secret, in the profile's namespace (the item's "service"), with a label a person
+//! recognises in their keychain manager ("Tessera — ticket for Harold Washington from Georgia Trust Broker").
+//! Values longer than the backend's item limit (Windows: 2,560 bytes) are split into numbered chunks and
+//! reassembled on read. Every keychain call runs on a blocking thread, never on the async runtime.
+//!
+//! Failures map to coded errors: no Secret Service (`vault.unavailable`), a locked keychain (`vault.locked`), an
+//! item that is gone (`vault.item_missing`). The vault never falls back to a plain file.
+
+use crate::{Error, ErrorCode, Result, Sensitive};
+use keyring::Entry;
+use std::collections::HashMap;
+
+/// The item size limit of the strictest backend (Windows Credential Manager), in bytes.
+pub const DEFAULT_CHUNK_LIMIT: usize = 2_560;
+
+/// Marks a value stored whole in one item.
+const WHOLE: &str = "tessera1:";
+/// Marks an item that only says how many chunk items hold the value.
+const CHUNKED: &str = "tessera1-chunks:";
+
+/// A handle on one profile's keychain namespace. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    namespace: String,
+    chunk_limit: usize,
+}
+
+impl Vault {
+    /// The vault for a profile namespace (see [`crate::Profile::namespace`]).
+    pub fn new(namespace: impl Into<String>) -> Self {
+        Self { namespace: namespace.into(), chunk_limit: DEFAULT_CHUNK_LIMIT }
+    }
+
+    /// The same vault with a smaller item limit, to exercise chunking in tests.
+    pub fn with_chunk_limit(mut self, limit: usize) -> Self {
+        self.chunk_limit = limit.max(16);
+        self
+    }
+
+    /// The namespace every item of this vault lives in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Checks that the keychain is reachable and unlocked by reading an item that need not exist.
+    pub async fn probe(&self) -> Result<()> {
+        self.contains("probe").await.map(|_| ())
+    }
+
+    /// Stores `secret` under `id` with a human-readable `label`, replacing any previous value.
+    pub async fn put(&self, id: &str, label: &str, secret: &Sensitive<String>) -> Result<()> {
+        let (namespace, id, label, limit) =
+            (self.namespace.clone(), id.to_string(), label.to_string(), self.chunk_limit);
+        let value = secret.clone();
+        blocking(move || write_item(&namespace, &id, &label, value.expose(), limit)).await
+    }
+
+    /// Reads the secret stored under `id`; `vault.item_missing` when there is none.
+    pub async fn get(&self, id: &str) -> Result<Sensitive<String>> {
+        let (namespace, id) = (self.namespace.clone(), id.to_string());
+        blocking(move || read_item(&namespace, &id)).await
+    }
+
+    /// Whether a keychain item (a whole value, a chunk header or a chunk) exists under `id`.
+    pub async fn contains(&self, id: &str) -> Result<bool> {
+        let (namespace, id) = (self.namespace.clone(), id.to_string());
+        blocking(move || match entry(&namespace, &id)?.get_password() {
+            Ok(_) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(error) => Err(map_error(error)),
+        })
+        .await
+    }
+
+    /// Deletes the item under `id` and its chunks. Deleting an item that does not exist is not an error.
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        let (namespace, id) = (self.namespace.clone(), id.to_string());
+        blocking(move || delete_item(&namespace, &id)).await
+    }
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::new(ErrorCode::Internal).with_detail(format!("keychain task failed: {e}")))?
+}
+
+fn entry(namespace: &str, id: &str) -> Result<Entry> {
+    Entry::new(namespace, id).map_err(map_error)
+}
+
+fn chunk_id(id: &str, index: usize) -> String {
+    format!("{id}#{index}")
+}
+
+fn set(namespace: &str, id: &str, label: &str, value: &str) -> Result<()> {
+    let item = entry(namespace, id)?;
+    item.set_password(value).map_err(map_error)?;
+    item.update_attributes(&HashMap::from([("label", label)])).map_err(map_error)
+}
+
+fn write_item(namespace: &str, id: &str, label: &str, value: &str, limit: usize) -> Result<()> {
+    let previous_chunks = chunk_count(namespace, id)?;
+    let whole = format!("{WHOLE}{value}");
+    let chunks = if whole.len() <= limit {
+        set(namespace, id, label, &whole)?;
+        0
+    } else {
+        let pieces = split_at_char_boundaries(value, limit);
+        for (index, piece) in pieces.iter().enumerate() {
+            set(namespace, &chunk_id(id, index + 1), &format!("{label} (part {})", index + 1), piece)?;
+        }
+        // The header is written last: a reader never sees a header whose chunks are not all there.
+        set(namespace, id, label, &format!("{CHUNKED}{}", pieces.len()))?;
+        pieces.len()
+    };
+    for stale in chunks + 1..=previous_chunks {
+        delete_one(namespace, &chunk_id(id, stale))?;
+    }
+    Ok(())
+}
+
+fn chunk_count(namespace: &str, id: &str) -> Result<usize> {
+    match entry(namespace, id)?.get_password() {
+        Ok(header) => Ok(header.strip_prefix(CHUNKED).and_then(|n| n.parse().ok()).unwrap_or(0)),
+        Err(keyring::Error::NoEntry) => Ok(0),
+        Err(error) => Err(map_error(error)),
+    }
+}
+
+fn read_item(namespace: &str, id: &str) -> Result<Sensitive<String>> {
+    let header = entry(namespace, id)?.get_password().map_err(map_error)?;
+    if let Some(value) = header.strip_prefix(WHOLE) {
+        return Ok(Sensitive::new(value.to_string()));
+    }
+    let count: usize = header.strip_prefix(CHUNKED).and_then(|n| n.parse().ok()).ok_or_else(|| {
+        Error::new(ErrorCode::VaultItemMissing).with_detail(format!("item {id} has an unknown format"))
+    })?;
+    let mut value = String::new();
+    for index in 1..=count {
+        value.push_str(&entry(namespace, &chunk_id(id, index))?.get_password().map_err(map_error)?);
+    }
+    Ok(Sensitive::new(value))
+}
+
+fn delete_item(namespace: &str, id: &str) -> Result<()> {
+    let chunks = chunk_count(namespace, id)?;
+    delete_one(namespace, id)?;
+    for index in 1..=chunks {
+        delete_one(namespace, &chunk_id(id, index))?;
+    }
+    Ok(())
+}
+
+fn delete_one(namespace: &str, id: &str) -> Result<()> {
+    match entry(namespace, id)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(error) => Err(map_error(error)),
+    }
+}
+
+/// Splits `value` into pieces of at most `limit` bytes without cutting a UTF-8 character.
+fn split_at_char_boundaries(value: &str, limit: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = value;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(limit);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (piece, tail) = rest.split_at(end);
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces
+}
+
+/// Maps a keyring failure to a coded error. The detail never contains the secret.
+fn map_error(error: keyring::Error) -> Error {
+    let detail = match &error {
+        keyring::Error::BadEncoding(_) => "item is not valid UTF-8".to_string(),
+        keyring::Error::Ambiguous(items) => format!("{} items match", items.len()),
+        other => other.to_string(),
+    };
+    let code = match &error {
+        keyring::Error::NoEntry => ErrorCode::VaultItemMissing,
+        keyring::Error::NoStorageAccess(_) if detail.contains("ocked") => ErrorCode::VaultLocked,
+        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+            if detail.to_ascii_lowercase().contains("locked") {
+                ErrorCode::VaultLocked
+            } else {
+                ErrorCode::VaultUnavailable
+            }
+        }
+        _ => ErrorCode::Internal,
+    };
+    Error::new(code).with_detail(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitting_respects_the_limit_and_utf8() {
+        let value = "é".repeat(10) + "abc";
+        let pieces = split_at_char_boundaries(&value, 5);
+        assert!(pieces.iter().all(|p| p.len() <= 5));
+        assert_eq!(pieces.concat(), value);
+    }
+
+    #[test]
+    fn missing_entry_maps_to_item_missing() {
+        assert_eq!(map_error(keyring::Error::NoEntry).code(), ErrorCode::VaultItemMissing);
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test and check, in order; the first failure stops the run with a non-zero exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+started=$SECONDS
+stage() { echo; echo "=== stage: $1"; }
+
+stage "setup"
+scripts/setup.sh test
+
+stage "ui build"
+npm --prefix ui run --silent build >/dev/null
+
+stage "cargo fmt --check"
+cargo fmt --all --check
+
+stage "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+stage "cargo test"
+cargo test --workspace --quiet
+
+stage "ui unit tests (vitest)"
+npm --prefix ui test --silent
+
+stage "keychain tests (gnome-keyring in a private D-Bus session)"
+scripts/with-keyring.sh cargo test --workspace --quiet -- --ignored keychain
+
+stage "end-to-end tests (the app under Xvfb, tauri-driver + WebKitWebDriver)"
+cargo build --quiet --bin tessera-app
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test --quiet --test e2e -- --ignored --test-threads 1
+
+echo
+echo "ALL CHECKS PASSED: fmt, clippy, cargo test, vitest, keychain, end-to-end in $((SECONDS - started)) s"

@@ -1,0 +1,52 @@
+//! IPC commands. Each one is a thin adapter over tessera-core and returns a view model or an
+//! [`ErrorView`]; none of them returns a secret. Every command here is listed in
+//! [`crate::bindings::COMMANDS`], from which the UI's TypeScript types are generated.
+
+use crate::AppState;
+use tessera_core::status::{WalletState, WalletStatus};
+use tessera_core::ErrorView;
+
+/// The wallet's status for the first screen.
+#[tauri::command]
+pub async fn wallet_status(state: tauri::State<'_, AppState>) -> Result<WalletStatus, ErrorView> {
+    Ok(status_of(&state))
+}
+
+fn status_of(state: &AppState) -> WalletStatus {
+    WalletStatus::new(&state.profile.name(), WalletState::Empty, 0, 0, 0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tauri::test::{mock_builder, mock_context, noop_assets};
+
+    #[test]
+    fn wallet_status_answers_over_ipc_with_the_profile_name() {
+        let dir = std::env::temp_dir().join(format!("tessera-ipc-test-{}", std::process::id()));
+        let profile = tessera_core::Profile::open(Some(&dir)).unwrap();
+        let app = mock_builder()
+            .manage(AppState { profile })
+            .invoke_handler(tauri::generate_handler![wallet_status])
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        let response = tauri::test::get_ipc_response(
+            &window,
+            tauri::webview::InvokeRequest {
+                cmd: "wallet_status".into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::default(),
+                headers: Default::default(),
+                invoke_key: tauri::test::INVOKE_KEY.to_string(),
+            },
+        )
+        .unwrap();
+        let status: serde_json::Value = response.deserialize().unwrap();
+        assert_eq!(status["profile"], dir.file_name().unwrap().to_str().unwrap());
+        assert_eq!(status["state"], "empty");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,66 @@
+//! The Tessera desktop shell: the window, single instance, and the IPC commands that adapt tessera-core to the UI.
+//!
+//! This crate holds adapters only (invariant 1): every command calls into tessera-core and returns a view model
+//! with no secret in it, or an [`ErrorView`](tessera_core::ErrorView).
+
+pub mod bindings;
+pub mod commands;
+
+use tessera_core::{Error, ErrorCode, Profile};
+
+/// Shared state of the running app.
+pub struct AppState {
+    /// The wallet profile the window shows.
+    pub profile: Profile,
+}
+
+/// Starts the desktop app and returns the process exit code.
+pub fn run() -> i32 {
+    tessera_core::logging::init();
+    if let Some(problem) = missing_display() {
+        eprintln!("tessera-app: {} ({}) {}", problem.message(), problem.detail().unwrap_or(""), problem.action());
+        return 2;
+    }
+    let profile = match Profile::open(None) {
+        Ok(profile) => profile,
+        Err(error) => {
+            eprintln!("tessera-app: {error}");
+            return 1;
+        }
+    };
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| focus_main_window(app)))
+        .manage(AppState { profile })
+        .invoke_handler(tauri::generate_handler![commands::wallet_status])
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("tessera-app: the window could not start: {error}");
+            1
+        }
+    }
+}
+
+/// Brings the existing window forward when a second instance is started.
+fn focus_main_window(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// On Linux, a missing display would make GTK abort with a panic trace; say so in one line instead.
+fn missing_display() -> Option<Error> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let has = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if has("DISPLAY") || has("WAYLAND_DISPLAY") {
+        None
+    } else {
+        Some(Error::new(ErrorCode::DisplayMissing).with_detail("neither DISPLAY nor WAYLAND_DISPLAY is set"))
+    }
+}

@@ -1,0 +1,125 @@
+//! Starts tauri-driver (which starts WebKitWebDriver, which starts the app) and connects fantoccini to it.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// One running app window with a fresh wallet profile.
+pub struct AppSession {
+    /// The WebDriver client.
+    pub client: Client,
+    /// The random name of the profile folder the app was given.
+    pub profile_name: String,
+    _driver: DriverProcess,
+    profile_dir: PathBuf,
+}
+
+/// The tauri-driver child process, killed when dropped (also when a test panics half-way through starting).
+struct DriverProcess(Child);
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn require(tool: &str, fix: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(found, "{tool} was not found on PATH: {fix}");
+}
+
+impl AppSession {
+    /// Starts the app with a new, empty profile whose folder name is unique to this run.
+    pub async fn start(label: &str) -> Self {
+        assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the end-to-end tests under xvfb-run");
+        require("tauri-driver", "run scripts/setup.sh test (cargo install tauri-driver)");
+        require("WebKitWebDriver", "run scripts/setup.sh test (apt package webkit2gtk-driver)");
+        let application = target_dir().join("debug").join("tessera-app");
+        assert!(application.is_file(), "{} is missing: run cargo build --bin tessera-app", application.display());
+
+        let profile_name = format!("{label}-{}-{}", std::process::id(), free_port());
+        let profile_dir = std::env::temp_dir().join("tessera-e2e").join(&profile_name);
+        std::fs::create_dir_all(&profile_dir).unwrap();
+        let (port, native_port) = (free_port(), free_port());
+        // Two rustls crypto back ends are linked into the test; pick one explicitly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let driver = DriverProcess(
+            Command::new("tauri-driver")
+                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+                .env("TESSERA_HOME", &profile_dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("tauri-driver starts"),
+        );
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "wry".into());
+        capabilities
+            .insert("tauri:options".into(), serde_json::json!({ "application": application.to_string_lossy() }));
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls().expect("tls").capabilities(capabilities.clone()).connect(&url).await {
+                Ok(client) => {
+                    return Self { client, profile_name, _driver: driver, profile_dir };
+                }
+                Err(error) => {
+                    last_error = Some(error);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        panic!("could not open a WebDriver session through tauri-driver: {last_error:?}");
+    }
+
+    /// The visible text of the first element matching `css`, waiting for it to appear.
+    pub async fn text_of(&self, css: &str) -> String {
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css} on screen: {e}"));
+        element.text().await.unwrap()
+    }
+
+    /// Saves a screenshot of the window as `target/e2e/NAME.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = target_dir().join("e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Closes the window and stops the driver.
+    pub async fn stop(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for AppSession {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.profile_dir);
+    }
+}
