@@ -1,1 +1,313 @@
-//! tessera-testbed
+//! tessera-testbed: a trust broker and N hospitals on loopback, speaking SMART Permission Tickets.
+//!
+//! [`Testbed::start`] builds a deterministic synthetic world ([`data`]), starts the broker ([`broker`]) and one
+//! server per hospital ([`hospital`], [`fhir`]), each on its own port of 127.0.0.1 (its own origin), and returns
+//! the [`Manifest`] that names them. Faults ([`faults`]) are injected per hospital. The `tessera-testbed` binary is
+//! a thin wrapper that prints the manifest and serves until killed.
+
+pub mod broker;
+pub mod data;
+pub mod faults;
+pub mod fhir;
+pub mod hospital;
+pub mod html;
+pub mod oauth;
+pub mod scopes;
+pub mod status_list;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use broker::{Broker, BrokerSetup};
+use faults::Fault;
+use hospital::{Hospital, HospitalSetup, LocalPatient};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The testbed's clock: seconds since the Unix epoch. Tests pass a movable one.
+pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The machine's clock.
+pub fn system_now() -> Now {
+    Arc::new(|| time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
+/// How to build the network.
+#[derive(Clone)]
+pub struct Config {
+    /// Number of hospitals.
+    pub sites: usize,
+    /// Seed of the synthetic data.
+    pub seed: u64,
+    /// Latency added to every hospital response.
+    pub latency_ms: u64,
+    /// Faults per hospital index.
+    pub faults: HashMap<usize, Vec<Fault>>,
+    /// Approve sign-ins and patient confirmations without a person.
+    pub auto_approve: bool,
+    /// How long a ticket stays redeemable (capped by its grant's end).
+    pub ticket_lifetime_secs: i64,
+    /// The clock.
+    pub now: Now,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            sites: 8,
+            seed: 1,
+            latency_ms: 0,
+            faults: HashMap::new(),
+            auto_approve: true,
+            ticket_lifetime_secs: 30 * 86_400,
+            now: system_now(),
+        }
+    }
+}
+
+/// A hospital as listed in the manifest and in the broker's endpoint hints.
+#[derive(Debug, Clone, Serialize)]
+pub struct HospitalDirectoryEntry {
+    /// Display name.
+    pub name: String,
+    /// FHIR base URL.
+    pub fhir_base_url: String,
+    /// NPI.
+    pub npi: String,
+    /// US state.
+    pub state: String,
+    /// Fault labels (see [`faults`]).
+    pub faults: Vec<String>,
+}
+
+/// A person as listed in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestPerson {
+    /// Id, usable as `login_hint`.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `patient`, `caregiver` or `research_participant`.
+    pub role: data::Role,
+    /// Ids of the patients this person acts for.
+    pub acts_for: Vec<String>,
+}
+
+/// What the testbed prints once every server listens: the contract scripts rely on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// The broker's base URL.
+    pub broker: String,
+    /// Every hospital.
+    pub hospitals: Vec<HospitalDirectoryEntry>,
+    /// Everyone who can sign in.
+    pub people: Vec<ManifestPerson>,
+}
+
+/// A running network. Dropping it stops every server.
+pub struct Testbed {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The broker, for in-process inspection (grants, revocation).
+    pub broker: Arc<Broker>,
+    /// The hospitals, in manifest order.
+    pub hospitals: Vec<Arc<Hospital>>,
+    /// The world the data came from.
+    pub world: Arc<data::World>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+async fn loopback_listener() -> anyhow::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    Ok((listener, base))
+}
+
+impl Testbed {
+    /// Starts the broker and every hospital; returns once all of them listen.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let world = Arc::new(data::generate(config.seed, config.sites));
+        let (shutdown, watcher) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let (broker_listener, broker_base) = loopback_listener().await?;
+        let network = format!("{broker_base}/network");
+
+        let mut listeners = Vec::new();
+        let mut directory = Vec::new();
+        for (index, info) in world.hospitals.iter().enumerate() {
+            let (listener, base) = loopback_listener().await?;
+            let faults = config.faults.get(&index).cloned().unwrap_or_default();
+            directory.push(HospitalDirectoryEntry {
+                name: info.name.clone(),
+                fhir_base_url: format!("{base}/fhir"),
+                npi: info.npi.clone(),
+                state: info.state.to_string(),
+                faults: faults.iter().map(Fault::label).collect(),
+            });
+            listeners.push((listener, base, faults));
+        }
+
+        let broker = Arc::new(Broker::new(BrokerSetup {
+            base: broker_base.clone(),
+            auto_approve: config.auto_approve,
+            world: world.clone(),
+            directory: directory.clone(),
+            ticket_lifetime: config.ticket_lifetime_secs,
+            now: config.now.clone(),
+        })?);
+        tasks.push(serve(broker_listener, broker.clone().router(), watcher.clone()));
+
+        let mut hospitals = Vec::new();
+        for (index, (listener, base, faults)) in listeners.into_iter().enumerate() {
+            let (patients, records) = hospital_population(&world, config.seed, index, &faults);
+            let hospital = Arc::new(Hospital::new(HospitalSetup {
+                index,
+                info: world.hospitals[index].clone(),
+                base,
+                latency_ms: config.latency_ms,
+                faults: faults.clone(),
+                issuer: broker_base.clone(),
+                network: network.clone(),
+                auto_approve: config.auto_approve,
+                patients,
+                records,
+                now: config.now.clone(),
+            }));
+            if faults.contains(&Fault::Down) {
+                drop(listener); // nothing listens: connection refused
+            } else {
+                tasks.push(serve(listener, hospital.clone().router(), watcher.clone()));
+            }
+            hospitals.push(hospital);
+        }
+
+        let people = world
+            .people
+            .iter()
+            .map(|p| ManifestPerson {
+                id: p.id.clone(),
+                name: p.name(),
+                birth_date: p.birth_date.clone(),
+                role: p.role,
+                acts_for: p.acts_for.iter().map(|(id, _)| id.clone()).collect(),
+            })
+            .collect();
+        let manifest = Manifest { broker: broker_base, hospitals: directory, people };
+        Ok(Self { manifest, broker, hospitals, world, shutdown, tasks })
+    }
+
+    /// Stops every server and waits for them to finish.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        }
+    }
+
+    /// The hospital whose FHIR base URL is `fhir_base_url`.
+    pub fn hospital(&self, fhir_base_url: &str) -> Option<&Arc<Hospital>> {
+        self.hospitals.iter().find(|h| h.fhir_base() == fhir_base_url)
+    }
+}
+
+impl Drop for Testbed {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|stop| *stop).await;
+            })
+            .await;
+    })
+}
+
+type Population = (Vec<LocalPatient>, HashMap<String, Vec<serde_json::Value>>);
+
+/// The patients (and their records) hospital `index` holds, shaped by its faults.
+fn hospital_population(world: &data::World, seed: u64, index: usize, faults: &[Fault]) -> Population {
+    let mut patients = Vec::new();
+    let mut records = HashMap::new();
+    for person in world.people.iter().filter(|p| p.sites.contains(&index)) {
+        let local_id = format!("pt{index}x{}", person.id.trim_start_matches('p'));
+        let mut birth_date = person.birth_date.clone();
+        if faults.contains(&Fault::PatientNotFound) {
+            birth_date.replace_range(0..4, "1901"); // registered with a wrong birth year: no match
+        }
+        records.insert(local_id.clone(), data::records(seed, person, index, &local_id));
+        patients.push(LocalPatient {
+            id: local_id.clone(),
+            person_id: person.id.clone(),
+            given: person.given.clone(),
+            family: person.family.clone(),
+            birth_date: birth_date.clone(),
+            gender: person.gender.to_string(),
+        });
+        if faults.contains(&Fault::Interaction) {
+            patients.push(LocalPatient {
+                id: format!("{local_id}dup"),
+                person_id: "someone-else".into(),
+                given: person.given.clone(),
+                family: person.family.clone(),
+                birth_date,
+                gender: person.gender.to_string(),
+            });
+        }
+    }
+    (patients, records)
+}
+
+/// Applies a hospital's transport faults (latency, errors, rate limits, hangs, slow bodies) to every request.
+pub async fn faults_layer(State(h): State<Arc<Hospital>>, request: Request, next: Next) -> Response {
+    let seen = h.requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if h.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(h.latency_ms)).await;
+    }
+    for fault in &h.faults {
+        match *fault {
+            Fault::Latency(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            Fault::Hang => std::future::pending::<()>().await,
+            Fault::ServerError => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+            Fault::Flaky(count) if seen <= u64::from(count) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
+            }
+            Fault::RateLimit(seconds) if seen % 2 == 1 => {
+                return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, seconds.to_string())], "slow down")
+                    .into_response()
+            }
+            _ => {}
+        }
+    }
+    let response = next.run(request).await;
+    if !h.has(Fault::SlowBody) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let stream = futures_util::stream::unfold(bytes, |mut rest| async move {
+        if rest.is_empty() {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let chunk = rest.split_to(rest.len().min(16));
+        Some((Ok::<_, std::io::Error>(chunk), rest))
+    });
+    Response::from_parts(parts, axum::body::Body::from_stream(stream))
+}

@@ -1,1 +1,64 @@
-fn main() {}
+//! `tessera-testbed`: starts a trust broker and N hospitals on loopback, writes the manifest (to `--manifest FILE`,
+//! else as the first line of stdout) and serves until SIGINT or SIGTERM.
+
+use clap::Parser;
+use std::path::PathBuf;
+use tessera_testbed::{faults, Config, Testbed};
+
+#[derive(Parser)]
+#[command(name = "tessera-testbed", version, about = "A trust broker and N hospitals on loopback")]
+struct Args {
+    /// Number of hospitals.
+    #[arg(long, default_value_t = 8)]
+    sites: usize,
+    /// Seed of the synthetic data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Latency added to every hospital response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Faults per hospital, e.g. `2=down,4=latency:3000+rate-limit:1` (see the README).
+    #[arg(long, default_value = "")]
+    faults: String,
+    /// Approve sign-ins without a person (as the `login_hint` person, default the first caregiver).
+    #[arg(long)]
+    auto_approve: bool,
+    /// Write the manifest to this file instead of stdout.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let faults = faults::parse_spec(&args.faults).map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+    if let Some(index) = faults.keys().find(|i| **i >= args.sites) {
+        anyhow::bail!("--faults: hospital {index} does not exist (there are {} hospitals)", args.sites);
+    }
+    let config = Config {
+        sites: args.sites,
+        seed: args.seed,
+        latency_ms: args.latency_ms,
+        faults,
+        auto_approve: args.auto_approve,
+        ..Config::default()
+    };
+    let testbed = Testbed::start(config).await?;
+    let manifest = serde_json::to_string(&testbed.manifest)?;
+    match &args.manifest {
+        Some(path) => std::fs::write(path, format!("{manifest}\n"))?,
+        None => println!("{manifest}"),
+    }
+    eprintln!(
+        "tessera-testbed: broker {} and {} hospitals listening; Ctrl-C to stop",
+        testbed.manifest.broker,
+        testbed.hospitals.len()
+    );
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    testbed.stop().await;
+    Ok(())
+}

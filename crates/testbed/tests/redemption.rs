@@ -1,0 +1,200 @@
+//! The hospitals' token exchange against the spec's validation order: one redemption that follows the spec
+//! succeeds, and each negative case of the digest's §4.6 yields its exact error. Real HTTP on loopback.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use tessera_jose::SigningKey;
+use tessera_testbed::broker::UC2;
+use tessera_testbed::{Config, Testbed};
+
+struct Wallet {
+    key: SigningKey,
+    client_id: String,
+    token_url: String,
+    http: reqwest::Client,
+}
+
+async fn register(http: &reqwest::Client, fhir_base: &str, key: &SigningKey) -> Wallet {
+    let config: Value =
+        http.get(format!("{fhir_base}/.well-known/smart-configuration")).send().await.unwrap().json().await.unwrap();
+    let registration: Value = http
+        .post(config["registration_endpoint"].as_str().unwrap())
+        .json(&json!({ "client_name": "test wallet", "token_endpoint_auth_method": "private_key_jwt", "jwks": { "keys": [key.public_jwk()] } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Wallet {
+        key: SigningKey::from_private_jwk_json(&key.private_jwk_json()).unwrap(),
+        client_id: registration["client_id"].as_str().unwrap().to_string(),
+        token_url: config["token_endpoint"].as_str().unwrap().to_string(),
+        http: http.clone(),
+    }
+}
+
+impl Wallet {
+    fn assertion(&self, aud: &str, jti: &str) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = json!({ "iss": self.client_id, "sub": self.client_id, "aud": aud, "jti": jti, "iat": now, "exp": now + 120 });
+        self.key.sign(&claims, Some("JWT")).unwrap()
+    }
+
+    async fn exchange(&self, ticket: &str, assertion: String, scope: Option<&str>) -> (u16, Value) {
+        let mut form = HashMap::from([
+            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange".to_string()),
+            ("subject_token", ticket.to_string()),
+            ("subject_token_type", "https://smarthealthit.org/token-type/permission-ticket".to_string()),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string()),
+            ("client_assertion", assertion),
+        ]);
+        if let Some(scope) = scope {
+            form.insert("scope", scope.to_string());
+        }
+        let response = self.http.post(&self.token_url).form(&form).send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn valid_claims(tb: &Testbed, jkt: &str) -> Value {
+    let caregiver = &tb.world.people[0];
+    let patient = &tb.world.people[1];
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    json!({
+        "iss": tb.manifest.broker, "aud": format!("{}/network", tb.manifest.broker), "aud_type": "trust_framework",
+        "exp": now + 3600, "iat": now, "jti": "t-1", "ticket_type": UC2,
+        "subject": { "patient": tessera_testbed::broker::patient_resource(&tb.manifest.broker, patient) },
+        "requester": { "resourceType": "RelatedPerson", "name": [{ "family": caregiver.family, "given": [caregiver.given] }],
+            "relationship": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "HPOWATT" }] }] },
+        "access": { "smart_scopes": ["patient/Condition.rs", "patient/MedicationRequest.rs"] },
+        "presenter_binding": { "method": "jkt", "jkt": jkt },
+        "revocation": { "url": format!("{}/status/1", tb.manifest.broker), "index": 3 },
+    })
+}
+
+#[tokio::test]
+async fn redemption_succeeds_and_every_negative_case_has_its_code() {
+    let tb = Testbed::start(Config { sites: 2, seed: 3, ..Config::default() }).await.unwrap();
+    let http = reqwest::Client::new();
+    let fhir_base = tb.manifest.hospitals[0].fhir_base_url.clone();
+    let wallet = register(&http, &fhir_base, &SigningKey::generate().unwrap()).await;
+    let jkt = wallet.key.kid().to_string();
+    let sign = |claims: &Value| tb.broker.current_key().sign(claims, Some("JWT")).unwrap();
+    let good = sign(&valid_claims(&tb, &jkt));
+
+    // The happy path, then reading records with the token.
+    let (status, body) = wallet.exchange(&good, wallet.assertion(&wallet.token_url, "a0"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["issued_token_type"], "urn:ietf:params:oauth:token-type:access_token");
+    assert_eq!(body["scope"], "patient/Condition.rs patient/MedicationRequest.rs");
+    let token = body["access_token"].as_str().unwrap();
+    let patient = body["patient"].as_str().unwrap();
+    let bundle: Value = http
+        .get(format!("{fhir_base}/Condition?patient={patient}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(bundle["total"].as_u64().unwrap() > 0);
+    // No Observation scope: 403 OperationOutcome.
+    let denied =
+        http.get(format!("{fhir_base}/Observation?patient={patient}")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(denied.status().as_u16(), 403);
+    assert_eq!(denied.json::<Value>().await.unwrap()["resourceType"], "OperationOutcome");
+    // A ticket signed by the previous (rotated) key still verifies.
+    let rotated = tb.broker.previous_key().sign(&valid_claims(&tb, &jkt), None).unwrap();
+    assert_eq!(wallet.exchange(&rotated, wallet.assertion(&wallet.token_url, "a-rot"), None).await.0, 200);
+
+    let stranger = SigningKey::generate().unwrap();
+    let mutate = |path: &str, value: Value| {
+        let mut claims = valid_claims(&tb, &jkt);
+        *claims.pointer_mut(path).unwrap() = value;
+        sign(&claims)
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut unknown_member = valid_claims(&tb, &jkt);
+    unknown_member["access"]["https://example.org/new-constraint"] = json!(true);
+    let cases: Vec<(&str, String, String, &str, &str)> = vec![
+        (
+            "expired",
+            mutate("/exp", json!(now - 10)),
+            wallet.assertion(&wallet.token_url, "a1"),
+            "invalid_grant",
+            "Ticket expired",
+        ),
+        (
+            "bad signature",
+            {
+                let mut parts: Vec<String> = good.split('.').map(String::from).collect();
+                parts[2] = stranger.sign(&json!({}), None).unwrap().split('.').nth(2).unwrap().to_string();
+                parts.join(".")
+            },
+            wallet.assertion(&wallet.token_url, "a2"),
+            "invalid_grant",
+            "Ticket signature verification failed",
+        ),
+        (
+            "unknown kid",
+            stranger.sign(&valid_claims(&tb, &jkt), None).unwrap(),
+            wallet.assertion(&wallet.token_url, "a3"),
+            "invalid_grant",
+            "Ticket signature verification failed",
+        ),
+        (
+            "wrong audience",
+            mutate("/aud", json!("https://elsewhere.example/network")),
+            wallet.assertion(&wallet.token_url, "a4"),
+            "invalid_grant",
+            "Ticket not valid for this server",
+        ),
+        (
+            "binding mismatch",
+            mutate("/presenter_binding/jkt", json!(stranger.kid())),
+            wallet.assertion(&wallet.token_url, "a5"),
+            "invalid_grant",
+            "Ticket presenter binding mismatch",
+        ),
+        (
+            "unknown access member",
+            sign(&unknown_member),
+            wallet.assertion(&wallet.token_url, "a7"),
+            "invalid_grant",
+            "Unsupported access constraint: https://example.org/new-constraint",
+        ),
+        (
+            "replayed jti",
+            good.clone(),
+            wallet.assertion(&wallet.token_url, "a0"),
+            "invalid_client",
+            "Client assertion jti replayed",
+        ),
+        (
+            "wrong assertion aud",
+            good.clone(),
+            wallet.assertion(&format!("{fhir_base}/token"), "a8"),
+            "invalid_client",
+            "Client assertion audience must be the token endpoint",
+        ),
+    ];
+    for (name, ticket, assertion, error, description) in cases {
+        let (status, body) = wallet.exchange(&ticket, assertion, None).await;
+        assert_eq!(body["error"], error, "{name}: {body}");
+        assert_eq!(body["error_description"], description, "{name}");
+        assert_eq!(status, if error == "invalid_client" { 401 } else { 400 }, "{name}");
+    }
+
+    // Scopes beyond the ticket: nothing left after intersection.
+    let (_, body) =
+        wallet.exchange(&good, wallet.assertion(&wallet.token_url, "a9"), Some("patient/Observation.rs")).await;
+    assert_eq!(body["error"], "invalid_scope");
+
+    // Revoked: set the ticket's status bit (index 3) at the broker; the hospital now refuses it.
+    tb.broker.set_status_bit(3);
+    let (_, body) = wallet.exchange(&good, wallet.assertion(&wallet.token_url, "a10"), None).await;
+    assert_eq!(body["error_description"], "Ticket has been revoked");
+    tb.stop().await;
+}
