@@ -24,8 +24,8 @@ cargo test --workspace --quiet
 stage "ui unit tests (vitest)"
 npm --prefix ui test --silent
 
-stage "keychain tests (gnome-keyring in a private D-Bus session)"
-scripts/with-keyring.sh cargo test --workspace --quiet -- --ignored keychain
+stage "keychain and wallet tests (gnome-keyring in a private D-Bus session, testbed on loopback)"
+scripts/with-keyring.sh cargo test --workspace --exclude tessera-app --quiet -- --ignored
 
 stage "end-to-end tests (the app under Xvfb, tauri-driver + WebKitWebDriver)"
 cargo build --quiet --bin tessera-app

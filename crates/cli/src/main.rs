@@ -1,11 +1,18 @@
-//! `tessera`: the wallet on the command line. Every command prints a readable table, or with `--json` one JSON
-//! object for scripts. Errors print as `{code, message, action}` with `--json`, otherwise as one line.
+//! `tessera`: the wallet on the command line. Every command prints readable text, or with `--json` one JSON
+//! object for scripts. Failures print `{"error": {code, message, action}}` with `--json`, otherwise one line, and
+//! exit with status 1.
+
+mod demo;
+mod output;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tessera_core::status::{WalletState, WalletStatus};
-use tessera_core::{Error, Profile};
+use std::sync::Arc;
+use tessera_core::broker::Browser;
+use tessera_core::records::Category;
+use tessera_core::wallet::{Wallet, WalletOptions};
+use tessera_core::{Error, ErrorCode, OsRandom, Profile, SystemClock};
 
 #[derive(Parser)]
 #[command(name = "tessera", version, about = "A wallet for SMART Permission Tickets")]
@@ -14,7 +21,7 @@ struct Cli {
     /// ~/.local/share/tessera/default.
     #[arg(long, global = true)]
     home: Option<PathBuf>,
-    /// Print one JSON object instead of a table.
+    /// Print one JSON object instead of text.
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
@@ -25,38 +32,131 @@ struct Cli {
 enum Command {
     /// Show the wallet's status.
     Status,
+    /// Sign in with a trust broker and receive permission tickets.
+    Login {
+        /// The broker's base URL.
+        #[arg(long)]
+        broker: String,
+        /// A command to open the sign-in page with (the URL is its last argument); default: the system browser.
+        #[arg(long)]
+        browser: Option<String>,
+        /// Passed to the broker as `login_hint` (who is signing in).
+        #[arg(long)]
+        login_hint: Option<String>,
+    },
+    /// The people whose records you can open.
+    People,
+    /// The permission tickets you hold, in plain words.
+    Tickets,
+    /// The hospital directory.
+    Hospitals {
+        #[command(subcommand)]
+        action: Option<HospitalsAction>,
+    },
+    /// Connect to every hospital and report each outcome.
+    Connect {
+        /// Only this person's hospitals (an id from `tessera people`).
+        #[arg(long)]
+        person: Option<String>,
+    },
+    /// Connect and show one merged record.
+    Records {
+        /// Only this person (an id from `tessera people`).
+        #[arg(long)]
+        person: Option<String>,
+        /// Only one kind: problems, medications, allergies, results, immunizations, visits, documents, procedures.
+        #[arg(long = "type")]
+        kind: Option<String>,
+    },
+    /// The activity log: every sign-in, redemption and read (never record contents).
+    Activity,
+    /// Start the embedded test network, sign in, connect and summarise: the headless tour.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum HospitalsAction {
+    /// Add a hospital by its FHIR base URL.
+    Add {
+        /// The FHIR base URL.
+        url: String,
+    },
 }
 
 fn main() -> ExitCode {
     tessera_core::logging::init();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Status => status(cli.home.as_deref(), cli.json),
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("tessera: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
     };
-    match result {
+    match runtime.block_on(run(&cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             if cli.json {
                 println!("{}", serde_json::json!({ "error": error.view() }));
             } else {
-                eprintln!("tessera: {error}");
+                eprintln!("tessera: {} {} [{}]", error.message(), error.action(), error.code());
             }
             ExitCode::FAILURE
         }
     }
 }
 
-fn status(home: Option<&std::path::Path>, json: bool) -> Result<(), Error> {
-    let profile = Profile::open(home)?;
-    let status = WalletStatus::new(&profile.name(), WalletState::Empty, 0, 0, 0, 0);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string(&status)
-                .map_err(|e| Error::from(tessera_core::ErrorCode::Internal).with_detail(e.to_string()))?
-        );
-    } else {
-        println!("Tessera {} — profile {}\n{}", status.version, status.profile, status.summary);
+/// Opens the wallet of `--home` with the real clock and randomness.
+pub async fn open_wallet(home: Option<&std::path::Path>) -> Result<Wallet, Error> {
+    let options = WalletOptions {
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+        http: Default::default(),
+        fan_out: Default::default(),
+    };
+    Wallet::open(Profile::open(home)?, options).await
+}
+
+async fn run(cli: &Cli) -> Result<(), Error> {
+    let home = cli.home.as_deref();
+    let out = output::Output { json: cli.json };
+    match &cli.command {
+        Command::Demo => return demo::run(home, out).await,
+        Command::Status => return out.status(&open_wallet(home).await?.status().await?),
+        _ => {}
     }
-    Ok(())
+    let wallet = open_wallet(home).await?;
+    match &cli.command {
+        Command::Login { broker, browser, login_hint } => {
+            let browser = browser.clone().map(Browser::Command).unwrap_or(Browser::System);
+            if !cli.json {
+                eprintln!("Opening the sign-in page of {broker} in your browser…");
+            }
+            out.login(&wallet.login(broker, &browser, login_hint.as_deref()).await?)
+        }
+        Command::People => out.people(&wallet.people().await?),
+        Command::Tickets => out.tickets(&wallet.tickets().await?),
+        Command::Hospitals { action: Some(HospitalsAction::Add { url }) } => {
+            out.hospitals(&[wallet.add_hospital(url).await?])
+        }
+        Command::Hospitals { action: None } => out.hospitals(&wallet.hospitals().await?),
+        Command::Connect { person } => {
+            let report = wallet.connect(person.as_deref(), out.progress()).await?;
+            out.connect(&report)
+        }
+        Command::Records { person, kind } => {
+            let category = match kind {
+                Some(name) => Some(Category::parse(name).ok_or_else(|| {
+                    Error::new(ErrorCode::InvalidInput).with_message(format!("Unknown record type {name:?}.")).with_action(
+                        "Use problems, medications, allergies, results, immunizations, visits, documents or procedures.",
+                    )
+                })?),
+                None => None,
+            };
+            let report = wallet.connect(person.as_deref(), out.progress()).await?;
+            out.records(&report, category)
+        }
+        Command::Activity => out.activity(&wallet.store().activity(None, None, None).await?),
+        Command::Demo | Command::Status => unreachable!("handled above"),
+    }
 }

@@ -11,14 +11,24 @@
 //! - [`status`]: the wallet's status as shown on the first screen.
 //! - [`vault`]: secrets in the OS keychain.
 
+pub mod broker;
 pub mod clock;
+pub mod connect;
+pub mod describe;
 pub mod error;
+pub mod hospital;
+pub mod http;
+pub mod identity;
 pub mod logging;
 pub mod profile;
 pub mod random;
+pub mod records;
 pub mod sensitive;
 pub mod status;
+pub mod store;
+pub mod ticket;
 pub mod vault;
+pub mod wallet;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorCode, ErrorView, Result};

@@ -1,0 +1,177 @@
+//! Printing: readable text for people, one JSON object for scripts (`--json`).
+
+use serde::Serialize;
+use std::sync::Arc;
+use tessera_core::connect::{Phase, Progress};
+use tessera_core::describe::date_words;
+use tessera_core::records::Category;
+use tessera_core::status::WalletStatus;
+use tessera_core::store::ActivityEntry;
+use tessera_core::wallet::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
+use tessera_core::{Error, ErrorCode};
+
+/// How to print.
+#[derive(Clone, Copy)]
+pub struct Output {
+    /// `--json`.
+    pub json: bool,
+}
+
+fn print_json(value: &impl Serialize) -> Result<(), Error> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+impl Output {
+    /// Live progress: one line per hospital step on stderr (nothing with `--json`).
+    pub fn progress(&self) -> Progress {
+        if self.json {
+            return tessera_core::connect::no_progress();
+        }
+        Arc::new(|event| {
+            let what = match event.phase {
+                Phase::Discovering => "looking up".to_string(),
+                Phase::Registering => "registering Tessera".to_string(),
+                Phase::Exchanging => "presenting the ticket".to_string(),
+                Phase::Reading if event.resources == 0 => "reading records".to_string(),
+                Phase::Reading => return,
+                Phase::Done => format!("done, {} records", event.resources),
+                Phase::Failed => format!("failed: {}", event.error.as_ref().map(|e| e.message.as_str()).unwrap_or("")),
+            };
+            eprintln!("  {:<40} {what}", event.name);
+        })
+    }
+
+    /// `status`.
+    pub fn status(&self, status: &WalletStatus) -> Result<(), Error> {
+        if self.json {
+            return print_json(status);
+        }
+        println!("Tessera {} — profile {}\n{}", status.version, status.profile, status.summary);
+        Ok(())
+    }
+
+    fn ticket_lines(ticket: &TicketView) {
+        println!("{}  [{}]  {}", ticket.id, ticket.status, ticket.description.headline);
+        println!("    {} — issued by {}", ticket.description.patient, ticket.description.issuer);
+        for line in ticket.description.access.iter().chain(&ticket.description.details) {
+            println!("    · {line}");
+        }
+    }
+
+    /// `login`.
+    pub fn login(&self, summary: &LoginSummary) -> Result<(), Error> {
+        if self.json {
+            return print_json(summary);
+        }
+        println!(
+            "Signed in with {}: {} tickets, {} hospitals suggested.",
+            summary.broker,
+            summary.tickets.len(),
+            summary.hospitals
+        );
+        summary.tickets.iter().for_each(Self::ticket_lines);
+        Ok(())
+    }
+
+    /// `tickets`.
+    pub fn tickets(&self, tickets: &[TicketView]) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "tickets": tickets }));
+        }
+        if tickets.is_empty() {
+            println!("No tickets yet: sign in with `tessera login --broker URL`.");
+        }
+        tickets.iter().for_each(Self::ticket_lines);
+        Ok(())
+    }
+
+    /// `people`.
+    pub fn people(&self, people: &[PersonView]) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "people": people }));
+        }
+        println!("{:<10} {:<28} {:<12} RELATIONSHIP", "ID", "NAME", "BORN");
+        for person in people {
+            println!(
+                "{:<10} {:<28} {:<12} {}",
+                person.id,
+                person.name,
+                person.birth_date.as_deref().unwrap_or("—"),
+                person.relationship
+            );
+        }
+        Ok(())
+    }
+
+    /// `hospitals`.
+    pub fn hospitals(&self, hospitals: &[HospitalView]) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "hospitals": hospitals }));
+        }
+        println!("{:<40} {:<8} {:<7} FHIR BASE URL", "NAME", "SOURCE", "TICKETS");
+        for h in hospitals {
+            println!("{:<40} {:<8} {:<7} {}", h.name, h.source, h.tickets, h.fhir_base_url);
+        }
+        Ok(())
+    }
+
+    /// `connect`: the outcome table (the `--json` shape is a contract).
+    pub fn connect(&self, report: &ConnectReport) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "hospitals": report.hospitals }));
+        }
+        println!("{:<40} {:<12} {:>9}  NOTE", "HOSPITAL", "STATUS", "RESOURCES");
+        for h in &report.hospitals {
+            let note = h.error.as_ref().map(|e| format!("{} {} [{}]", e.message, e.action, e.code)).unwrap_or_default();
+            println!("{:<40} {:<12} {:>9}  {note}", h.name, h.status, h.resources);
+        }
+        Ok(())
+    }
+
+    /// `records`: the merged record, grouped by kind.
+    pub fn records(&self, report: &ConnectReport, only: Option<Category>) -> Result<(), Error> {
+        let items: Vec<_> = report.records.iter().filter(|r| only.is_none_or(|c| r.category == c)).collect();
+        if self.json {
+            return print_json(&serde_json::json!({ "hospitals": report.hospitals, "records": items }));
+        }
+        let mut current = None;
+        for item in items {
+            if current != Some(item.category) {
+                println!("\n{}", item.category.name().to_uppercase());
+                current = Some(item.category);
+            }
+            let sources: Vec<String> = item
+                .sources
+                .iter()
+                .map(|s| match &s.date {
+                    Some(date) => format!("{} ({date})", s.hospital),
+                    None => s.hospital.clone(),
+                })
+                .collect();
+            let detail = item.detail.as_deref().map(|d| format!(" — {d}")).unwrap_or_default();
+            println!("  {}{detail}\n      from {}", item.title, sources.join("; "));
+        }
+        Ok(())
+    }
+
+    /// `activity`.
+    pub fn activity(&self, entries: &[ActivityEntry]) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "activity": entries }));
+        }
+        for e in entries {
+            println!(
+                "{:<12} {:<16} {:<24} {:<10} {}",
+                date_words(e.at),
+                e.kind,
+                e.outcome,
+                e.grant.as_deref().unwrap_or(""),
+                [e.hospital.as_deref(), e.detail.as_deref()].iter().flatten().copied().collect::<Vec<_>>().join(" — ")
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,318 @@
+//! Sign-in with a trust broker (Permission Tickets Proposal 003): discovery, RFC 7591 registration with the
+//! install's key, authorization code + PKCE S256 with `state` and `aud`, a single-use loopback redirect listener,
+//! the RFC 9207 `iss` check, and the code exchange whose answer carries tickets and endpoint hints.
+
+use crate::http::{Http, Party};
+use crate::identity::Identity;
+use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// The scopes Tessera asks the broker for: tickets, identity, re-minting, and every record type.
+pub const LOGIN_SCOPE: &str = "permission_ticket openid fhirUser offline_access patient/*.rs";
+/// How long the loopback listener waits for the browser.
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How the authorization URL is opened.
+#[derive(Debug, Clone)]
+pub enum Browser {
+    /// The desktop's default browser (`xdg-open`).
+    System,
+    /// A command run with the URL as its last argument (`--browser CMD`).
+    Command(String),
+    /// Follow the URL and its redirects with an HTTP client (headless runs against an auto-approving broker).
+    Fetch,
+}
+
+impl Browser {
+    async fn open(&self, url: &str) -> Result<()> {
+        let failed = |detail: String| {
+            Error::new(ErrorCode::BrokerUnreachable)
+                .with_message("Tessera could not open the sign-in page.")
+                .with_action("Pass --browser CMD naming a browser, then sign in again.")
+                .with_detail(detail)
+        };
+        match self {
+            Browser::Fetch => {
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .map_err(|e| failed(e.to_string()))?;
+                client.get(url).send().await.map_err(|e| failed(e.without_url().to_string()))?;
+                Ok(())
+            }
+            Browser::System | Browser::Command(_) => {
+                let command = match self {
+                    Browser::Command(cmd) => cmd.clone(),
+                    _ => "xdg-open".to_string(),
+                };
+                let mut parts = command.split_whitespace();
+                let program = parts.next().ok_or_else(|| failed("empty browser command".into()))?;
+                tokio::process::Command::new(program)
+                    .args(parts)
+                    .arg(url)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .map_err(|e| failed(format!("{program}: {e}")))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The broker's discovered endpoints.
+#[derive(Debug, Clone)]
+pub struct BrokerEndpoints {
+    /// Normalised base URL (the issuer).
+    pub issuer: String,
+    /// Authorization endpoint.
+    pub authorize: String,
+    /// Token endpoint.
+    pub token: String,
+    /// Registration endpoint.
+    pub register: String,
+    /// RFC 7009 endpoint.
+    pub revoke: Option<String>,
+    /// Grant-management endpoint.
+    pub management: Option<String>,
+}
+
+/// What a successful sign-in returns (secrets wrapped).
+pub struct SignIn {
+    /// The broker's access token (for its grant-management endpoint).
+    pub access_token: Sensitive<String>,
+    /// The refresh token for re-minting, when offline access was granted.
+    pub refresh_token: Option<Sensitive<String>>,
+    /// The tickets, raw.
+    pub tickets: Vec<Sensitive<String>>,
+    /// `smart_permission_ticket_endpoints`.
+    pub hints: Vec<Value>,
+}
+
+fn invalid(detail: impl Into<String>) -> Error {
+    Error::new(ErrorCode::BrokerInvalid).with_detail(detail.into())
+}
+
+/// Normalises a base URL: no trailing slash, no query or fragment.
+pub fn normalise_base(url: &str) -> Result<String> {
+    let mut parsed = url::Url::parse(url.trim()).map_err(|e| {
+        Error::new(ErrorCode::InvalidInput).with_message("That is not a web address.").with_detail(e.to_string())
+    })?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(Error::new(ErrorCode::InvalidInput).with_message("Only https addresses are accepted."));
+    }
+    parsed.set_query(None);
+    parsed.set_fragment(None);
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// Whether `url` is on the same origin as `base`.
+pub fn same_origin(base: &str, url: &str) -> bool {
+    match (url::Url::parse(base), url::Url::parse(url)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// Reads and checks the broker's SMART configuration.
+pub async fn discover(http: &Http, broker_url: &str) -> Result<BrokerEndpoints> {
+    let base = normalise_base(broker_url)?;
+    let answer = http.get(Party::Broker, &format!("{base}/.well-known/smart-configuration"), None).await?;
+    let config = answer.json;
+    if answer.status != 200 || !config.is_object() {
+        return Err(invalid(format!("smart-configuration answered HTTP {}", answer.status)));
+    }
+    let text = |name: &str| config.get(name).and_then(Value::as_str).map(String::from);
+    let endpoint = |name: &str| -> Result<String> {
+        let url = text(name).ok_or_else(|| invalid(format!("{name} missing")))?;
+        if !same_origin(&base, &url) {
+            return Err(invalid(format!("{name} points at another origin")));
+        }
+        Ok(url)
+    };
+    let issuer = text("issuer").unwrap_or_else(|| base.clone());
+    if issuer.trim_end_matches('/') != base {
+        return Err(invalid("issuer differs from the broker address"));
+    }
+    let lists = |name: &str, item: &str| {
+        config.get(name).and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == item))
+    };
+    if !lists("code_challenge_methods_supported", "S256") {
+        return Err(invalid("S256 PKCE not supported"));
+    }
+    if !lists("capabilities", "permission-ticket-issuance") {
+        return Err(Error::new(ErrorCode::BrokerInvalid)
+            .with_message("That server does not issue permission tickets.")
+            .with_action("Check the trust broker's address."));
+    }
+    Ok(BrokerEndpoints {
+        authorize: endpoint("authorization_endpoint")?,
+        token: endpoint("token_endpoint")?,
+        register: endpoint("registration_endpoint")?,
+        revoke: endpoint("revocation_endpoint").ok(),
+        management: endpoint("management_endpoint").ok(),
+        issuer: base,
+    })
+}
+
+/// RFC 7591 registration of the install's key, with the loopback redirect. Returns the client id.
+pub async fn register(http: &Http, endpoint: &str, identity: &Identity, party: Party) -> Result<String> {
+    let metadata = json!({
+        "client_name": "Tessera",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "private_key_jwt",
+        "jwks": { "keys": [identity.public_jwk()] },
+    });
+    let answer = http.post_json(party, endpoint, &metadata).await?;
+    let client_id =
+        answer.json.get("client_id").and_then(Value::as_str).filter(|_| (200..300).contains(&answer.status));
+    client_id.map(String::from).ok_or_else(|| {
+        let code = if party == Party::Broker { ErrorCode::BrokerInvalid } else { ErrorCode::HospitalClientRejected };
+        Error::new(code).with_detail(format!("registration answered HTTP {}", answer.status))
+    })
+}
+
+/// The PKCE S256 challenge of a verifier.
+pub fn pkce_challenge(verifier: &str) -> String {
+    tessera_jose::b64url(&Sha256::digest(verifier.as_bytes()))
+}
+
+/// One authorization-code round trip through the system browser and a loopback listener. Returns the code.
+#[allow(clippy::too_many_arguments)]
+pub async fn authorize(
+    authorize_url: &str,
+    issuer: &str,
+    client_id: &str,
+    scope: &str,
+    aud: &str,
+    extra: &[(&str, &str)],
+    browser: &Browser,
+    random: &dyn Random,
+) -> Result<(Sensitive<String>, String, Sensitive<String>)> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
+    let port = listener.local_addr().map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?.port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let state = random.token(32);
+    let verifier = Sensitive::new(random.token(32));
+    let mut url = url::Url::parse(authorize_url).map_err(|e| invalid(e.to_string()))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("scope", scope)
+        .append_pair("state", &state)
+        .append_pair("aud", aud)
+        .append_pair("code_challenge", &pkce_challenge(verifier.expose()))
+        .append_pair("code_challenge_method", "S256");
+    for (name, value) in extra {
+        url.query_pairs_mut().append_pair(name, value);
+    }
+    let wait = tokio::spawn(async move { tokio::time::timeout(SIGN_IN_TIMEOUT, accept_redirect(listener)).await });
+    browser.open(url.as_str()).await?;
+    let params = wait
+        .await
+        .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?
+        .map_err(|_| Error::new(ErrorCode::SigninTimeout))??;
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if param("state") != Some(state.as_str()) {
+        return Err(Error::new(ErrorCode::SigninStateMismatch));
+    }
+    if param("iss").is_some_and(|iss| iss.trim_end_matches('/') != issuer.trim_end_matches('/')) {
+        return Err(Error::new(ErrorCode::SigninIssuerMismatch));
+    }
+    if let Some(error) = param("error") {
+        return Err(Error::new(ErrorCode::BrokerDenied).with_detail(error.to_string()));
+    }
+    let code = param("code").filter(|c| !c.is_empty()).ok_or_else(|| invalid("redirect without code"))?;
+    Ok((Sensitive::new(code.to_string()), redirect_uri, verifier))
+}
+
+/// Accepts connections until one is a `GET /callback?...`, answers it with a page saying the tab can be closed,
+/// and returns its query parameters. Anything else gets a 404 and the listener keeps waiting.
+async fn accept_redirect(listener: TcpListener) -> Result<Vec<(String, String)>> {
+    loop {
+        let (mut stream, _) =
+            listener.accept().await.map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
+        let mut buffer = vec![0u8; 8192];
+        let read =
+            tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await.unwrap_or(Ok(0)).unwrap_or(0);
+        let request = String::from_utf8_lossy(&buffer[..read]);
+        let target = request
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("GET "))
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or("");
+        if let Some(query) = target.strip_prefix("/callback?") {
+            let page = "<!doctype html><html><head><meta charset=utf-8><title>Tessera</title></head><body style=\"font-family:sans-serif;text-align:center;margin-top:20vh\"><h1>You can close this tab</h1><p>Tessera received the answer and is back in charge.</p></body></html>";
+            let response = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}", page.len());
+            let _ = stream.write_all(response.as_bytes()).await;
+            return Ok(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect());
+        }
+        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+    }
+}
+
+/// Exchanges the code (or a refresh token) at the broker's token endpoint and reads the ticket answer.
+pub async fn token_request(
+    http: &Http,
+    endpoints: &BrokerEndpoints,
+    client_id: &str,
+    identity: &Identity,
+    grant: Vec<(String, String)>,
+    clock: &dyn Clock,
+    random: &dyn Random,
+) -> Result<SignIn> {
+    let answer = http
+        .post_form(Party::Broker, &endpoints.token, || {
+            let mut form = grant.clone();
+            form.extend(identity.client_auth_form(client_id, &endpoints.token, clock, random)?);
+            Ok(form)
+        })
+        .await?;
+    let body = answer.json;
+    if answer.status != 200 {
+        let error = body.get("error").and_then(Value::as_str).unwrap_or("unknown");
+        let code = if error == "invalid_grant" { ErrorCode::BrokerDenied } else { ErrorCode::BrokerInvalid };
+        return Err(Error::new(code).with_detail(format!("token endpoint: HTTP {} {error}", answer.status)));
+    }
+    let access_token = body
+        .get("access_token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("token response without access_token"))?;
+    let tickets = match body.get("smart_permission_ticket") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|t| t.as_str().map(|s| Sensitive::new(s.to_string())).ok_or_else(|| invalid("ticket is not a string")))
+            .collect::<Result<_>>()?,
+        Some(_) => return Err(invalid("smart_permission_ticket is not an array")),
+    };
+    Ok(SignIn {
+        access_token: Sensitive::new(access_token.to_string()),
+        refresh_token: body.get("refresh_token").and_then(Value::as_str).map(|t| Sensitive::new(t.to_string())),
+        tickets,
+        hints: body.get("smart_permission_ticket_endpoints").and_then(Value::as_array).cloned().unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bases_are_normalised_and_origins_compared() {
+        assert_eq!(normalise_base("http://127.0.0.1:8080/?x=1#y").unwrap(), "http://127.0.0.1:8080");
+        assert!(normalise_base("ftp://example.org").is_err());
+        assert!(same_origin("http://127.0.0.1:8080", "http://127.0.0.1:8080/token"));
+        assert!(!same_origin("http://127.0.0.1:8080", "http://127.0.0.1:9090/token"));
+    }
+}

@@ -1,0 +1,197 @@
+//! HTTP for the wallet: every request has a timeout and a body-size limit, answers are read as JSON defensively,
+//! and transient failures (timeouts, connection errors, 5xx, 429) are retried with backoff that honours
+//! `Retry-After`. Failures become coded errors naming the party (`hospital.*` or `broker.*`) — never a panic,
+//! never a secret in the message.
+
+use crate::{Error, ErrorCode, Random, Result};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which party a request goes to, for error codes and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The trust broker.
+    Broker,
+    /// A hospital.
+    Hospital,
+}
+
+/// Limits and retry policy.
+#[derive(Debug, Clone)]
+pub struct HttpPolicy {
+    /// Per-attempt timeout (connect + whole body).
+    pub timeout: Duration,
+    /// Largest body accepted.
+    pub max_body: usize,
+    /// Attempts for transient failures (1 = no retry).
+    pub attempts: u32,
+    /// First backoff; doubles each attempt, plus jitter.
+    pub backoff: Duration,
+    /// Longest `Retry-After` honoured; longer waits fail as busy instead.
+    pub max_retry_after: Duration,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_body: 8 << 20,
+            attempts: 3,
+            backoff: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(5),
+        }
+    }
+}
+
+/// An HTTP answer that arrived whole: status and parsed JSON (or `Null` when the body was not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body as JSON, `Value::Null` if it was not JSON.
+    pub json: Value,
+    /// Whether the body was JSON at all.
+    pub is_json: bool,
+}
+
+/// The wallet's HTTP client. Cheap to clone.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    policy: HttpPolicy,
+    random: Arc<dyn Random>,
+}
+
+impl Http {
+    /// A client with `policy`; `random` drives backoff jitter.
+    pub fn new(policy: HttpPolicy, random: Arc<dyn Random>) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(policy.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
+        Ok(Self { client, policy, random })
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &HttpPolicy {
+        &self.policy
+    }
+
+    /// GET `url` (optionally with a bearer token), retrying transient failures.
+    pub async fn get(&self, party: Party, url: &str, bearer: Option<&str>) -> Result<Answer> {
+        self.send(party, || {
+            let request = self.client.get(url).header("Accept", "application/json");
+            Ok(match bearer {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            })
+        })
+        .await
+    }
+
+    /// POST a form to `url`. `build_form` is called once per attempt (client assertions must be fresh).
+    pub async fn post_form(
+        &self,
+        party: Party,
+        url: &str,
+        build_form: impl Fn() -> Result<Vec<(String, String)>>,
+    ) -> Result<Answer> {
+        self.send(party, || Ok(self.client.post(url).form(&build_form()?))).await
+    }
+
+    /// POST JSON to `url`.
+    pub async fn post_json(&self, party: Party, url: &str, body: &Value) -> Result<Answer> {
+        self.send(party, || Ok(self.client.post(url).json(body))).await
+    }
+
+    async fn send(&self, party: Party, build: impl Fn() -> Result<reqwest::RequestBuilder>) -> Result<Answer> {
+        let mut last = None;
+        for attempt in 0..self.policy.attempts {
+            match self.once(party, build()?).await {
+                Ok(answer) if !transient_status(answer.status) || attempt + 1 == self.policy.attempts => {
+                    return Ok(answer)
+                }
+                Ok(answer) => last = Some(status_error(party, &answer)),
+                Err((error, retry)) if retry && attempt + 1 < self.policy.attempts => last = Some(error),
+                Err((error, _)) => return Err(error),
+            }
+            self.wait(attempt, last.as_ref()).await?;
+        }
+        Err(last.unwrap_or_else(|| Error::new(ErrorCode::Internal)))
+    }
+
+    async fn wait(&self, attempt: u32, last: Option<&Error>) -> Result<()> {
+        let retry_after = last
+            .and_then(|e| e.detail())
+            .and_then(|d| d.strip_prefix("retry-after:"))
+            .and_then(|s| s.parse::<u64>().ok());
+        let delay = match retry_after {
+            Some(seconds) if Duration::from_secs(seconds) > self.policy.max_retry_after => {
+                return Err(last.cloned().unwrap_or_else(|| Error::new(ErrorCode::HospitalBusy)));
+            }
+            Some(seconds) => Duration::from_secs(seconds),
+            None => {
+                let base = self.policy.backoff * 2u32.pow(attempt);
+                base + Duration::from_millis(self.random.below(base.as_millis() as u64 / 2 + 1))
+            }
+        };
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// One attempt. Errors come with "worth retrying".
+    async fn once(&self, party: Party, request: reqwest::RequestBuilder) -> std::result::Result<Answer, (Error, bool)> {
+        let mut response = request.send().await.map_err(|e| transport_error(party, e))?;
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        if response.content_length().is_some_and(|len| len as usize > self.policy.max_body) {
+            return Err((Error::new(ErrorCode::RecordsTooLarge), false));
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() > self.policy.max_body {
+                        return Err((Error::new(ErrorCode::RecordsTooLarge), false));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(transport_error(party, e)),
+            }
+        }
+        if status == 429 {
+            let seconds = retry_after.and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(1);
+            let busy = code_for(party, ErrorCode::HospitalBusy).with_detail(format!("retry-after:{seconds}"));
+            return Err((busy, true));
+        }
+        let parsed = serde_json::from_slice::<Value>(&body);
+        let is_json = parsed.is_ok();
+        Ok(Answer { status, json: parsed.unwrap_or(Value::Null), is_json })
+    }
+}
+
+fn transient_status(status: u16) -> bool {
+    status >= 500
+}
+
+fn status_error(party: Party, answer: &Answer) -> Error {
+    code_for(party, ErrorCode::HospitalError).with_detail(format!("HTTP {}", answer.status))
+}
+
+fn code_for(party: Party, hospital_code: ErrorCode) -> Error {
+    match party {
+        Party::Hospital => Error::new(hospital_code),
+        Party::Broker => Error::new(ErrorCode::BrokerUnreachable),
+    }
+}
+
+fn transport_error(party: Party, error: reqwest::Error) -> (Error, bool) {
+    let code = if error.is_timeout() { ErrorCode::HospitalTimeout } else { ErrorCode::HospitalUnreachable };
+    // reqwest's Display includes the URL, never headers or bodies.
+    (code_for(party, code).with_detail(error.without_url().to_string()), true)
+}

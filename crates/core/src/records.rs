@@ -1,0 +1,306 @@
+//! Records: FHIR search with paging at one hospital (bounded, loop-proof, checked to be about the right patient),
+//! normalised into what a caregiver looks at, and merged across hospitals with provenance. Kept in memory only.
+
+use crate::broker::same_origin;
+use crate::describe::iso_date_words;
+use crate::http::{Http, Party};
+use crate::{Error, ErrorCode, Result, Sensitive};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use ts_rs::TS;
+
+/// Resource types read, with the category each becomes.
+pub const RESOURCE_TYPES: &[(&str, Category)] = &[
+    ("Condition", Category::Problem),
+    ("MedicationRequest", Category::Medication),
+    ("AllergyIntolerance", Category::Allergy),
+    ("Observation", Category::Result),
+    ("Immunization", Category::Immunization),
+    ("Encounter", Category::Visit),
+    ("DiagnosticReport", Category::Result),
+    ("DocumentReference", Category::Document),
+    ("Procedure", Category::Procedure),
+];
+/// Most pages followed per search.
+pub const MAX_PAGES: usize = 20;
+
+/// What kind of thing a record is, for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Conditions.
+    Problem,
+    /// Medication requests.
+    Medication,
+    /// Allergies.
+    Allergy,
+    /// Lab results, vital signs, reports.
+    Result,
+    /// Immunizations.
+    Immunization,
+    /// Encounters.
+    Visit,
+    /// Documents.
+    Document,
+    /// Procedures.
+    Procedure,
+}
+
+impl Category {
+    /// The `--type` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Problem => "problems",
+            Category::Medication => "medications",
+            Category::Allergy => "allergies",
+            Category::Result => "results",
+            Category::Immunization => "immunizations",
+            Category::Visit => "visits",
+            Category::Document => "documents",
+            Category::Procedure => "procedures",
+        }
+    }
+
+    /// Parses a `--type` name.
+    pub fn parse(name: &str) -> Option<Self> {
+        RESOURCE_TYPES.iter().map(|(_, c)| *c).find(|c| c.name() == name)
+    }
+}
+
+/// Which hospital said it, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Source {
+    /// Hospital name.
+    pub hospital: String,
+    /// Hospital FHIR base URL.
+    pub fhir_base_url: String,
+    /// The date that hospital gives, "12 Nov 2025".
+    pub date: Option<String>,
+}
+
+/// One record as a person sees it, with every hospital that reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RecordItem {
+    /// See [`Category`].
+    pub category: Category,
+    /// "Type 2 diabetes mellitus".
+    pub title: String,
+    /// "7.2 %", "active", "Office visit"…
+    pub detail: Option<String>,
+    /// `system|code` of the main coding, if any.
+    pub code: Option<String>,
+    /// `YYYY-MM-DD` used for sorting.
+    pub date: Option<String>,
+    /// Who said it.
+    pub sources: Vec<Source>,
+}
+
+/// A hospital's name and base, attached to what it returns.
+#[derive(Debug, Clone)]
+pub struct HospitalRef {
+    /// Name.
+    pub name: String,
+    /// FHIR base URL.
+    pub fhir_base_url: String,
+}
+
+fn invalid(code: ErrorCode, detail: impl Into<String>) -> Error {
+    Error::new(code).with_detail(detail.into())
+}
+
+/// Reads every resource of `resource_type` for `patient`, following `next` links on the same origin, at most
+/// [`MAX_PAGES`] pages, refusing loops and anything about another patient.
+pub async fn search_all(
+    http: &Http,
+    fhir_base_url: &str,
+    token: &Sensitive<String>,
+    patient: &str,
+    resource_type: &str,
+) -> Result<Vec<Value>> {
+    let mut url = format!("{fhir_base_url}/{resource_type}?patient={patient}&_count=100");
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for _ in 0..MAX_PAGES {
+        if !seen.insert(url.clone()) {
+            return Err(invalid(ErrorCode::RecordsInvalid, "paging loops back on itself"));
+        }
+        let answer = http.get(Party::Hospital, &url, Some(token.expose())).await?;
+        if answer.status == 403 || answer.status == 401 {
+            return Ok(out); // not covered by the grant here: nothing to read, not an error
+        }
+        let bundle = answer.json;
+        if answer.status != 200 || bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+            return Err(invalid(
+                ErrorCode::RecordsInvalid,
+                format!("{resource_type} search: HTTP {} without a Bundle", answer.status),
+            ));
+        }
+        for entry in bundle.get("entry").and_then(Value::as_array).into_iter().flatten() {
+            let resource =
+                entry.get("resource").ok_or_else(|| invalid(ErrorCode::RecordsInvalid, "entry without resource"))?;
+            if resource.get("resourceType").and_then(Value::as_str) != Some(resource_type) {
+                return Err(invalid(ErrorCode::RecordsInvalid, "entry of an unexpected type"));
+            }
+            let subject = resource
+                .pointer("/subject/reference")
+                .or_else(|| resource.pointer("/patient/reference"))
+                .and_then(Value::as_str);
+            if subject
+                .is_some_and(|s| s.trim_start_matches(&format!("{fhir_base_url}/")) != format!("Patient/{patient}"))
+            {
+                return Err(Error::new(ErrorCode::RecordsWrongPatient));
+            }
+            out.push(resource.clone());
+        }
+        let next = bundle
+            .get("link")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|l| l.get("relation").and_then(Value::as_str) == Some("next"))
+            .and_then(|l| l.get("url"))
+            .and_then(Value::as_str);
+        match next {
+            None => return Ok(out),
+            Some(next) if same_origin(fhir_base_url, next) => url = next.to_string(),
+            Some(_) => return Err(invalid(ErrorCode::RecordsInvalid, "next link to another origin")),
+        }
+    }
+    Err(invalid(ErrorCode::RecordsInvalid, "too many pages"))
+}
+
+fn concept_text(concept: Option<&Value>) -> Option<String> {
+    let concept = concept?;
+    concept
+        .get("text")
+        .and_then(Value::as_str)
+        .or_else(|| concept.pointer("/coding/0/display").and_then(Value::as_str))
+        .map(String::from)
+}
+
+fn concept_code(concept: Option<&Value>) -> Option<String> {
+    let coding = concept?.pointer("/coding/0")?;
+    Some(format!("{}|{}", coding.get("system")?.as_str()?, coding.get("code")?.as_str()?))
+}
+
+/// Normalises one FHIR resource; `None` for resources a person would not look at.
+pub fn normalise(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
+    let kind = resource.get("resourceType")?.as_str()?;
+    let category = RESOURCE_TYPES.iter().find(|(t, _)| *t == kind)?.1;
+    let text = |path: &str| resource.pointer(path).and_then(Value::as_str).map(String::from);
+    let (concept, date, detail) = match kind {
+        "Condition" => {
+            ("/code", text("/onsetDateTime").or(text("/recordedDate")), text("/clinicalStatus/coding/0/code"))
+        }
+        "MedicationRequest" => (
+            "/medicationCodeableConcept",
+            text("/authoredOn"),
+            text("/requester/display").map(|d| format!("prescribed by {d}")),
+        ),
+        "AllergyIntolerance" => {
+            ("/code", text("/recordedDate"), text("/criticality").map(|c| format!("{c} criticality")))
+        }
+        "Observation" => {
+            let value = resource.get("valueQuantity").and_then(|q| {
+                Some(format!("{} {}", q.get("value")?, q.get("unit").and_then(Value::as_str).unwrap_or("")))
+            });
+            ("/code", text("/effectiveDateTime"), value.map(|v| v.trim().to_string()))
+        }
+        "Immunization" => ("/vaccineCode", text("/occurrenceDateTime"), text("/status")),
+        "Encounter" => ("/type/0", text("/period/start"), text("/class/display")),
+        "DiagnosticReport" => ("/code", text("/effectiveDateTime"), text("/status")),
+        "DocumentReference" => ("/type", text("/date"), text("/content/0/attachment/title")),
+        "Procedure" => ("/code", text("/performedDateTime"), text("/status")),
+        _ => return None,
+    };
+    let concept = resource.pointer(concept);
+    let date = date.map(|d| d.chars().take(10).collect::<String>());
+    Some(RecordItem {
+        category,
+        title: concept_text(concept).unwrap_or_else(|| kind.to_string()),
+        detail,
+        code: concept_code(concept),
+        sources: vec![Source {
+            hospital: from.name.clone(),
+            fhir_base_url: from.fhir_base_url.clone(),
+            date: date.as_deref().map(iso_date_words),
+        }],
+        date,
+    })
+}
+
+/// The key under which reports of the same thing from different hospitals are recognised as one.
+fn merge_key(item: &RecordItem) -> String {
+    let what = item.code.clone().unwrap_or_else(|| item.title.to_lowercase());
+    match item.category {
+        // Long-running facts: the same problem, medicine or allergy, whenever it was recorded.
+        Category::Problem | Category::Medication | Category::Allergy => format!("{:?}|{what}", item.category),
+        // Events: the same thing on the same day (and, for results, the same value).
+        _ => format!(
+            "{:?}|{what}|{}|{}",
+            item.category,
+            item.date.as_deref().unwrap_or(""),
+            item.detail.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+/// Merges normalised items from many hospitals: duplicates become one item listing all their sources. Sorted by
+/// category, then newest first.
+pub fn merge(items: impl IntoIterator<Item = RecordItem>) -> Vec<RecordItem> {
+    let mut merged: BTreeMap<String, RecordItem> = BTreeMap::new();
+    for item in items {
+        match merged.get_mut(&merge_key(&item)) {
+            Some(existing) => {
+                for source in item.sources {
+                    if !existing.sources.iter().any(|s| s.fhir_base_url == source.fhir_base_url) {
+                        existing.sources.push(source);
+                    }
+                }
+                if item.date > existing.date {
+                    existing.date = item.date;
+                }
+            }
+            None => {
+                merged.insert(merge_key(&item), item);
+            }
+        }
+    }
+    let mut out: Vec<RecordItem> = merged.into_values().collect();
+    out.sort_by(|a, b| a.category.cmp(&b.category).then(b.date.cmp(&a.date)).then(a.title.cmp(&b.title)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn hospital(name: &str) -> HospitalRef {
+        HospitalRef { name: name.into(), fhir_base_url: format!("http://{name}/fhir") }
+    }
+
+    #[test]
+    fn the_same_problem_from_two_hospitals_is_one_item_with_two_sources() {
+        let condition = |id: &str, date: &str| {
+            json!({"resourceType": "Condition", "id": id,
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006", "display": "Type 2 diabetes mellitus"}]},
+            "onsetDateTime": date})
+        };
+        let a = normalise(&condition("1", "2020-01-01"), &hospital("a")).unwrap();
+        let b = normalise(&condition("x9", "2021-05-05"), &hospital("b")).unwrap();
+        let lab = normalise(&json!({"resourceType": "Observation", "code": {"text": "HbA1c"}, "effectiveDateTime": "2024-01-01T00:00:00Z", "valueQuantity": {"value": 7.2, "unit": "%"}}), &hospital("a")).unwrap();
+        let merged = merge([a, b, lab]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].sources.len(), 2);
+        assert_eq!(merged[0].date.as_deref(), Some("2021-05-05"));
+        assert_eq!(merged[1].detail.as_deref(), Some("7.2 %"));
+    }
+
+    #[test]
+    fn categories_parse_by_name() {
+        assert_eq!(Category::parse("allergies"), Some(Category::Allergy));
+        assert_eq!(Category::parse("nope"), None);
+    }
+}

@@ -1,0 +1,418 @@
+//! The store: Tessera's index in SQLite (WAL, migrations embedded). It holds no secret and names no patient
+//! (invariant 3) — see `migrations/`. Secrets are written through [`Store::put_secret`], which records the intent
+//! first, writes the keychain, then commits; [`Store::recover`] finishes or rolls back what a crash interrupted.
+
+use crate::vault::Vault;
+use crate::{Error, ErrorCode, Result, Sensitive};
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row, SqlitePool};
+use std::path::Path;
+use ts_rs::TS;
+
+/// The database file inside the profile folder.
+pub const DB_FILE: &str = "tessera.db";
+
+/// A broker the wallet signed in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerRow {
+    /// Base URL.
+    pub url: String,
+    /// Our client id there.
+    pub client_id: String,
+    /// Token endpoint.
+    pub token_endpoint: String,
+    /// RFC 7009 endpoint.
+    pub revocation_endpoint: Option<String>,
+    /// Grant-management endpoint.
+    pub management_endpoint: Option<String>,
+}
+
+/// A hospital in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HospitalRow {
+    /// FHIR base URL.
+    pub fhir_base_url: String,
+    /// Display name.
+    pub name: String,
+    /// Where it came from: `hint`, `brands` or `manual`.
+    pub source: String,
+}
+
+/// One entry of the activity log. Never record contents, tokens or names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ActivityEntry {
+    /// Unix time.
+    #[ts(type = "number")]
+    pub at: i64,
+    /// `sign_in`, `ticket_received`, `redemption`, `refresh`, `records_read`, `revoke`, `failure`.
+    pub kind: String,
+    /// Hospital FHIR base URL, if any.
+    pub hospital: Option<String>,
+    /// Grant (ticket id), if any.
+    pub grant: Option<String>,
+    /// `ok` or an error code.
+    pub outcome: String,
+    /// Resource types and counts, or other non-identifying detail.
+    pub detail: Option<String>,
+}
+
+/// The open store.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+fn db_error(error: sqlx::Error) -> Error {
+    let text = error.to_string();
+    let code = if text.contains("not a database") || text.contains("malformed") {
+        ErrorCode::StoreCorrupt
+    } else if text.contains("full") {
+        ErrorCode::DiskFull
+    } else {
+        ErrorCode::Internal
+    };
+    Error::new(code).with_detail(text)
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, applying migrations. A database written by a newer Tessera or
+    /// a damaged file is reported and left untouched — never recreated.
+    pub async fn open(dir: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join(DB_FILE))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(db_error)?;
+        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::VersionMissing(_) | sqlx::migrate::MigrateError::VersionTooNew(..) => {
+                Error::new(ErrorCode::StoreTooNew).with_detail(e.to_string())
+            }
+            sqlx::migrate::MigrateError::Execute(inner) => db_error(inner),
+            other => Error::new(ErrorCode::StoreCorrupt).with_detail(other.to_string()),
+        })?;
+        Ok(Self { pool })
+    }
+
+    /// Writes a secret: intent first, then the keychain, then commit.
+    pub async fn put_secret(
+        &self,
+        vault: &Vault,
+        id: &str,
+        kind: &str,
+        label: &str,
+        secret: &Sensitive<String>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO vault_items (id, kind, state, updated_at) VALUES (?, ?, 'pending', ?) ON CONFLICT(id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at")
+            .bind(id).bind(kind).bind(now)
+            .execute(&self.pool).await.map_err(db_error)?;
+        vault.put(id, label, secret).await?;
+        sqlx::query("UPDATE vault_items SET state = 'committed' WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Deletes a secret: marked first, removed from the keychain, then forgotten.
+    pub async fn delete_secret(&self, vault: &Vault, id: &str) -> Result<()> {
+        sqlx::query("UPDATE vault_items SET state = 'deleting' WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        vault.delete(id).await?;
+        sqlx::query("DELETE FROM vault_items WHERE id = ?").bind(id).execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Finishes what a crash interrupted: pending writes are rolled back (their keychain items removed), pending
+    /// deletions are completed. Returns how many items were cleaned up.
+    pub async fn recover(&self, vault: &Vault) -> Result<usize> {
+        let rows = sqlx::query("SELECT id FROM vault_items WHERE state IN ('pending', 'deleting')")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        for row in &rows {
+            let id: String = row.get("id");
+            self.delete_secret(vault, &id).await?;
+            sqlx::query("DELETE FROM tickets WHERE vault_item = ?")
+                .bind(&id)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(rows.len())
+    }
+
+    /// Committed vault item ids of a kind.
+    pub async fn committed_items(&self, kind: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM vault_items WHERE kind = ? AND state = 'committed' ORDER BY id")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.iter().map(|r| r.get("id")).collect())
+    }
+
+    /// Records a broker sign-in.
+    pub async fn save_broker(&self, broker: &BrokerRow, now: i64) -> Result<()> {
+        sqlx::query("INSERT OR REPLACE INTO brokers (url, client_id, token_endpoint, revocation_endpoint, management_endpoint, signed_in_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&broker.url).bind(&broker.client_id).bind(&broker.token_endpoint).bind(&broker.revocation_endpoint).bind(&broker.management_endpoint).bind(now)
+            .execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Every broker signed in with.
+    pub async fn brokers(&self) -> Result<Vec<BrokerRow>> {
+        let rows = sqlx::query(
+            "SELECT url, client_id, token_endpoint, revocation_endpoint, management_endpoint FROM brokers ORDER BY url",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| BrokerRow {
+                url: r.get("url"),
+                client_id: r.get("client_id"),
+                token_endpoint: r.get("token_endpoint"),
+                revocation_endpoint: r.get("revocation_endpoint"),
+                management_endpoint: r.get("management_endpoint"),
+            })
+            .collect())
+    }
+
+    /// Records a ticket (its secret already committed under `vault_item`).
+    pub async fn save_ticket(
+        &self,
+        id: &str,
+        broker_url: &str,
+        vault_item: &str,
+        person_ref: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT OR REPLACE INTO tickets (id, broker_url, vault_item, person_ref, expires_at, received_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(id).bind(broker_url).bind(vault_item).bind(person_ref).bind(expires_at).bind(now)
+            .execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Every ticket: `(id, vault item)`.
+    pub async fn tickets(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT id, vault_item FROM tickets ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.iter().map(|r| (r.get("id"), r.get("vault_item"))).collect())
+    }
+
+    /// Adds (or renames) a hospital and links it to tickets.
+    pub async fn save_hospital(&self, hospital: &HospitalRow, ticket_ids: &[String], now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO hospitals (fhir_base_url, name, source, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(fhir_base_url) DO UPDATE SET name = excluded.name")
+            .bind(&hospital.fhir_base_url).bind(&hospital.name).bind(&hospital.source).bind(now)
+            .execute(&self.pool).await.map_err(db_error)?;
+        for ticket in ticket_ids {
+            sqlx::query("INSERT OR IGNORE INTO hospital_tickets (fhir_base_url, ticket_id) VALUES (?, ?)")
+                .bind(&hospital.fhir_base_url)
+                .bind(ticket)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// The hospital directory, with the tickets hinted for each.
+    pub async fn hospitals(&self) -> Result<Vec<(HospitalRow, Vec<String>)>> {
+        let rows = sqlx::query("SELECT fhir_base_url, name, source FROM hospitals ORDER BY added_at, fhir_base_url")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let links = sqlx::query("SELECT fhir_base_url, ticket_id FROM hospital_tickets")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let url: String = r.get("fhir_base_url");
+                let tickets = links
+                    .iter()
+                    .filter(|l| l.get::<String, _>("fhir_base_url") == url)
+                    .map(|l| l.get("ticket_id"))
+                    .collect();
+                (HospitalRow { fhir_base_url: url, name: r.get("name"), source: r.get("source") }, tickets)
+            })
+            .collect())
+    }
+
+    /// Remembers a hospital registration: `(client_id, token_endpoint, revocation_endpoint)`.
+    pub async fn save_registration(
+        &self,
+        fhir_base_url: &str,
+        client_id: &str,
+        token_endpoint: &str,
+        revocation_endpoint: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT OR REPLACE INTO registrations (fhir_base_url, client_id, token_endpoint, revocation_endpoint, registered_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(fhir_base_url).bind(client_id).bind(token_endpoint).bind(revocation_endpoint).bind(now)
+            .execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    /// A remembered registration's client id.
+    pub async fn registration(&self, fhir_base_url: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT client_id FROM registrations WHERE fhir_base_url = ?")
+            .bind(fhir_base_url)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|r| r.get("client_id")))
+    }
+
+    /// Forgets a registration (e.g. after `invalid_client`).
+    pub async fn forget_registration(&self, fhir_base_url: &str) -> Result<()> {
+        sqlx::query("DELETE FROM registrations WHERE fhir_base_url = ?")
+            .bind(fhir_base_url)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Records a connection's state.
+    pub async fn save_connection(
+        &self,
+        fhir_base_url: &str,
+        ticket_id: &str,
+        status: &str,
+        error_code: Option<&str>,
+        refresh_item: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT OR REPLACE INTO connections (fhir_base_url, ticket_id, status, error_code, refresh_item, last_used) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(fhir_base_url).bind(ticket_id).bind(status).bind(error_code).bind(refresh_item).bind(now)
+            .execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    /// A connection's continuation refresh-token vault item, if any.
+    pub async fn connection_refresh_item(&self, fhir_base_url: &str, ticket_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT refresh_item FROM connections WHERE fhir_base_url = ? AND ticket_id = ?")
+            .bind(fhir_base_url)
+            .bind(ticket_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.and_then(|r| r.get("refresh_item")))
+    }
+
+    /// Appends to the activity log.
+    pub async fn log(&self, entry: &ActivityEntry) -> Result<()> {
+        sqlx::query("INSERT INTO activity (at, kind, hospital, grant_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(entry.at)
+            .bind(&entry.kind)
+            .bind(&entry.hospital)
+            .bind(&entry.grant)
+            .bind(&entry.outcome)
+            .bind(&entry.detail)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The activity log, oldest first, optionally for one hospital or grant and from a time on.
+    pub async fn activity(
+        &self,
+        hospital: Option<&str>,
+        grant: Option<&str>,
+        since: Option<i64>,
+    ) -> Result<Vec<ActivityEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, kind, hospital, grant_id, outcome, detail FROM activity WHERE (?1 IS NULL OR hospital = ?1) AND (?2 IS NULL OR grant_id = ?2) AND (?3 IS NULL OR at >= ?3) ORDER BY id",
+        )
+        .bind(hospital).bind(grant).bind(since)
+        .fetch_all(&self.pool).await.map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| ActivityEntry {
+                at: r.get("at"),
+                kind: r.get("kind"),
+                hospital: r.get("hospital"),
+                grant: r.get("grant_id"),
+                outcome: r.get("outcome"),
+                detail: r.get("detail"),
+            })
+            .collect())
+    }
+
+    /// Counts for the wallet status: brokers, people, tickets, hospitals.
+    pub async fn counts(&self) -> Result<[u32; 4]> {
+        let count = |sql: &'static str| async move {
+            let row = sqlx::query(sql).fetch_one(&self.pool).await.map_err(db_error)?;
+            Ok::<u32, Error>(row.get::<i64, _>("n") as u32)
+        };
+        Ok([
+            count("SELECT COUNT(*) AS n FROM brokers").await?,
+            count("SELECT COUNT(DISTINCT person_ref) AS n FROM tickets").await?,
+            count("SELECT COUNT(*) AS n FROM tickets").await?,
+            count("SELECT COUNT(*) AS n FROM hospitals").await?,
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("tessera-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn hospitals_and_activity_round_trip() {
+        let dir = temp_dir("roundtrip");
+        let store = Store::open(&dir).await.unwrap();
+        let row = HospitalRow {
+            fhir_base_url: "http://127.0.0.1:1/fhir".into(),
+            name: "Decatur ED".into(),
+            source: "hint".into(),
+        };
+        store.save_hospital(&row, &["t1".into()], 10).await.unwrap();
+        assert_eq!(store.hospitals().await.unwrap(), vec![(row, vec!["t1".to_string()])]);
+        let entry = ActivityEntry {
+            at: 5,
+            kind: "records_read".into(),
+            hospital: Some("h".into()),
+            grant: Some("t1".into()),
+            outcome: "ok".into(),
+            detail: Some("Condition: 3".into()),
+        };
+        store.log(&entry).await.unwrap();
+        assert_eq!(store.activity(Some("h"), None, None).await.unwrap(), vec![entry]);
+        assert!(store.activity(Some("other"), None, None).await.unwrap().is_empty());
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_file_is_reported_and_left_alone() {
+        let dir = temp_dir("corrupt");
+        let garbage = b"this is not a database, it is a letter to my daughter".repeat(100);
+        std::fs::write(dir.join(DB_FILE), &garbage).unwrap();
+        let error = Store::open(&dir).await.err().expect("refuses");
+        assert_eq!(error.code(), ErrorCode::StoreCorrupt);
+        assert_eq!(std::fs::read(dir.join(DB_FILE)).unwrap(), garbage);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,623 @@
+//! The wallet: one profile's store, vault and identity, and the operations people perform — sign in with a
+//! broker, list people, tickets and hospitals, connect to every hospital and read one merged record.
+//! Front ends (CLI, desktop) call only this module and receive view models that carry no secret.
+
+use crate::broker::{self, BrokerEndpoints, Browser, SignIn};
+use crate::connect::{fan_out, FanOut, Phase, Progress, ProgressEvent};
+use crate::describe::{describe, TicketDescription};
+use crate::hospital::{self, HospitalEndpoints};
+use crate::http::{Http, HttpPolicy, Party};
+use crate::identity::Identity;
+use crate::profile::hex;
+use crate::records::{self, HospitalRef, RecordItem};
+use crate::status::{WalletState, WalletStatus};
+use crate::store::{ActivityEntry, BrokerRow, HospitalRow, Store};
+use crate::ticket::Ticket;
+use crate::vault::Vault;
+use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result, Sensitive};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+use ts_rs::TS;
+
+/// Everything passed in to a wallet.
+pub struct WalletOptions {
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness.
+    pub random: Arc<dyn Random>,
+    /// HTTP limits and retries.
+    pub http: HttpPolicy,
+    /// Fan-out limits.
+    pub fan_out: FanOut,
+}
+
+/// A ticket held, with its id.
+#[derive(Debug, Clone)]
+pub struct HeldTicket {
+    /// Stable id (the same across re-mints of the same grant).
+    pub id: String,
+    /// The ticket.
+    pub ticket: Ticket,
+}
+
+/// A ticket as shown to people.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TicketView {
+    /// Stable id.
+    pub id: String,
+    /// The person it is about (their id at the issuer).
+    pub person: String,
+    /// Plain-words description.
+    pub description: TicketDescription,
+    /// Unix expiry of new redemptions.
+    #[ts(type = "number")]
+    pub expires_at: i64,
+    /// `active` or `expired`.
+    pub status: String,
+}
+
+/// A person whose records the wallet can open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PersonView {
+    /// Their id at the issuer (use with `--person`).
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// `self`, or the v3-RoleCode authority the user holds (e.g. `HPOWATT`).
+    pub relationship: String,
+}
+
+/// A hospital in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HospitalView {
+    /// FHIR base URL.
+    pub fhir_base_url: String,
+    /// Name.
+    pub name: String,
+    /// `hint`, `brands` or `manual`.
+    pub source: String,
+    /// How many held tickets point at it.
+    pub tickets: u32,
+}
+
+/// One hospital's connection outcome (the `connect --json` contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HospitalOutcome {
+    /// FHIR base URL.
+    pub fhir_base_url: String,
+    /// Name.
+    pub name: String,
+    /// `connected`, `failed`, `unsupported` or `no_records`.
+    pub status: String,
+    /// The coded failure, if any.
+    pub error: Option<ErrorView>,
+    /// Resources read.
+    pub resources: u32,
+}
+
+/// What `connect` returns: every hospital's outcome and the merged record (PHI, memory only).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ConnectReport {
+    /// Per hospital.
+    pub hospitals: Vec<HospitalOutcome>,
+    /// The merged record.
+    pub records: Vec<RecordItem>,
+}
+
+/// What a sign-in brought.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LoginSummary {
+    /// The broker.
+    pub broker: String,
+    /// Tickets received, described.
+    pub tickets: Vec<TicketView>,
+    /// Hospitals suggested by the broker.
+    pub hospitals: u32,
+}
+
+/// An open wallet.
+pub struct Wallet {
+    profile: Profile,
+    store: Store,
+    vault: Vault,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    http: Http,
+    fan_out: FanOut,
+    identity: OnceCell<Identity>,
+    jwks: Mutex<HashMap<String, Value>>,
+}
+
+fn short_hash(parts: &[&str]) -> String {
+    hex(&Sha256::digest(parts.join("\u{1f}").as_bytes())[..6])
+}
+
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{h}{}", u.port().map(|p| format!(":{p}")).unwrap_or_default())))
+        .unwrap_or_else(|| url.into())
+}
+
+impl Wallet {
+    /// Opens the profile's store (finishing any interrupted keychain work) and vault.
+    pub async fn open(profile: Profile, options: WalletOptions) -> Result<Self> {
+        let store = Store::open(profile.dir()).await?;
+        let vault = Vault::new(profile.namespace());
+        store.recover(&vault).await?;
+        Ok(Self {
+            http: Http::new(options.http, options.random.clone())?,
+            vault,
+            store,
+            profile,
+            clock: options.clock,
+            random: options.random,
+            fan_out: options.fan_out,
+            identity: OnceCell::new(),
+            jwks: Mutex::default(),
+        })
+    }
+
+    /// The store (activity log and index).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The status for the first screen. Reads the store only, never the keychain.
+    pub async fn status(&self) -> Result<WalletStatus> {
+        let [brokers, people, tickets, hospitals] = self.store.counts().await?;
+        let state = if brokers == 0 { WalletState::Empty } else { WalletState::Ready };
+        Ok(WalletStatus::new(&self.profile.name(), state, brokers, people, tickets, hospitals))
+    }
+
+    async fn identity(&self) -> Result<&Identity> {
+        self.identity.get_or_try_init(|| Identity::load_or_create(&self.vault)).await
+    }
+
+    async fn log(
+        &self,
+        kind: &str,
+        hospital: Option<&str>,
+        grant: Option<&str>,
+        outcome: &str,
+        detail: Option<String>,
+    ) {
+        let entry = ActivityEntry {
+            at: self.clock.unix_now(),
+            kind: kind.into(),
+            hospital: hospital.map(String::from),
+            grant: grant.map(String::from),
+            outcome: outcome.into(),
+            detail,
+        };
+        if let Err(error) = self.store.log(&entry).await {
+            tracing::warn!(code = %error.code(), "activity not recorded");
+        }
+    }
+
+    /// Signs in with a trust broker: discovery, registration, the browser round trip, then tickets and hints are
+    /// verified and kept (tickets and the refresh token in the keychain, the rest in the store).
+    pub async fn login(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
+        let result = self.login_inner(broker_url, browser, login_hint).await;
+        let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string());
+        self.log("sign_in", None, None, &outcome, Some(host_of(broker_url))).await;
+        result
+    }
+
+    async fn login_inner(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
+        let identity = self.identity().await?;
+        let endpoints = broker::discover(&self.http, broker_url).await?;
+        let client_id = broker::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
+        let extra: Vec<(&str, &str)> = login_hint.map(|hint| vec![("login_hint", hint)]).unwrap_or_default();
+        let (code, redirect_uri, verifier) = broker::authorize(
+            &endpoints.authorize,
+            &endpoints.issuer,
+            &client_id,
+            broker::LOGIN_SCOPE,
+            &endpoints.issuer,
+            &extra,
+            browser,
+            self.random.as_ref(),
+        )
+        .await?;
+        let grant = vec![
+            ("grant_type".into(), "authorization_code".into()),
+            ("code".into(), code.into_exposed()),
+            ("redirect_uri".into(), redirect_uri),
+            ("code_verifier".into(), verifier.into_exposed()),
+        ];
+        let sign_in = broker::token_request(
+            &self.http,
+            &endpoints,
+            &client_id,
+            identity,
+            grant,
+            self.clock.as_ref(),
+            self.random.as_ref(),
+        )
+        .await?;
+        let row = BrokerRow {
+            url: endpoints.issuer.clone(),
+            client_id,
+            token_endpoint: endpoints.token.clone(),
+            revocation_endpoint: endpoints.revoke.clone(),
+            management_endpoint: endpoints.management.clone(),
+        };
+        self.store.save_broker(&row, self.clock.unix_now()).await?;
+        let held = self.keep(&endpoints, sign_in).await?;
+        let hospitals = self.store.hospitals().await?.len() as u32;
+        Ok(LoginSummary { broker: endpoints.issuer, tickets: held.iter().map(|t| self.view(t)).collect(), hospitals })
+    }
+
+    /// Verifies and stores what a broker's token endpoint returned.
+    async fn keep(&self, endpoints: &BrokerEndpoints, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
+        let now = self.clock.unix_now();
+        let identity = self.identity().await?;
+        let broker_host = host_of(&endpoints.issuer);
+        if let Some(refresh) = &sign_in.refresh_token {
+            let item = format!("broker/{}/refresh", short_hash(&[&endpoints.issuer]));
+            self.store
+                .put_secret(
+                    &self.vault,
+                    &item,
+                    "broker_refresh",
+                    &format!("Tessera — sign-in with {broker_host} (refresh token)"),
+                    refresh,
+                    now,
+                )
+                .await?;
+        }
+        let mut held = Vec::new();
+        for raw in sign_in.tickets {
+            let ticket = Ticket::parse(raw)?;
+            if ticket.claims.iss.trim_end_matches('/') != endpoints.issuer {
+                return Err(Error::new(ErrorCode::BrokerInvalid).with_detail("ticket from another issuer"));
+            }
+            self.verify(&ticket).await?;
+            if ticket.claims.jkt.as_deref().is_some_and(|jkt| jkt != identity.thumbprint()) {
+                return Err(Error::new(ErrorCode::TicketUnsupported)
+                    .with_message("A ticket was bound to another device.")
+                    .with_detail("jkt mismatch"));
+            }
+            let c = &ticket.claims;
+            let id = format!(
+                "t-{}",
+                short_hash(&[
+                    &c.iss,
+                    &c.patient_key,
+                    &c.ticket_type,
+                    c.authority.as_deref().unwrap_or(""),
+                    &c.requester.as_ref().map(|r| r.full_name()).unwrap_or_default()
+                ])
+            );
+            let item = format!("ticket/{id}");
+            let label = format!("Tessera — ticket for {} from {broker_host}", c.patient.full_name());
+            self.store
+                .put_secret(&self.vault, &item, "ticket", &label, &Sensitive::new(ticket.raw().expose().clone()), now)
+                .await?;
+            self.store
+                .save_ticket(&id, &endpoints.issuer, &item, &short_hash(&[&c.iss, &c.patient_key]), c.exp, now)
+                .await?;
+            self.log("ticket_received", None, Some(&id), "ok", None).await;
+            held.push(HeldTicket { id, ticket });
+        }
+        for hint in &sign_in.hints {
+            let Some(url) =
+                hint.get("fhir_base_url").and_then(Value::as_str).and_then(|u| broker::normalise_base(u).ok())
+            else {
+                continue;
+            };
+            let name = hint
+                .pointer("/organization/name")
+                .and_then(Value::as_str)
+                .map(String::from)
+                .unwrap_or_else(|| host_of(&url));
+            let indices: Vec<usize> = match hint.get("ticket_indices").and_then(Value::as_array) {
+                Some(list) => list.iter().filter_map(Value::as_u64).map(|i| i as usize).collect(),
+                None => (0..held.len()).filter(|i| held[*i].ticket.usable_at(&url)).collect(),
+            };
+            let ids: Vec<String> = indices.iter().filter_map(|i| held.get(*i)).map(|h| h.id.clone()).collect();
+            self.store
+                .save_hospital(&HospitalRow { fhir_base_url: url, name, source: "hint".into() }, &ids, now)
+                .await?;
+        }
+        Ok(held)
+    }
+
+    /// Verifies a ticket's signature against its issuer's JWKS (cached; re-fetched once for an unknown `kid`).
+    async fn verify(&self, ticket: &Ticket) -> Result<()> {
+        let issuer = ticket.claims.iss.trim_end_matches('/').to_string();
+        let cached = self.jwks.lock().unwrap_or_else(|p| p.into_inner()).get(&issuer).cloned();
+        if let Some(jwks) = cached {
+            match ticket.verify(&jwks) {
+                Err(e) if e.code() == ErrorCode::TicketUnknownKey => {}
+                other => return other,
+            }
+        }
+        let answer = self.http.get(Party::Broker, &format!("{issuer}/.well-known/jwks.json"), None).await?;
+        let keys = answer.json.get("keys").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
+        if answer.status != 200 || keys == 0 || keys > 100 {
+            return Err(
+                Error::new(ErrorCode::BrokerInvalid).with_detail(format!("JWKS: HTTP {}, {keys} keys", answer.status))
+            );
+        }
+        self.jwks.lock().unwrap_or_else(|p| p.into_inner()).insert(issuer, answer.json.clone());
+        ticket.verify(&answer.json)
+    }
+
+    /// Every ticket held, read from the keychain.
+    pub async fn held_tickets(&self) -> Result<Vec<HeldTicket>> {
+        let rows = self.store.tickets().await?;
+        let reads = rows.iter().map(|(_, item)| self.vault.get(item));
+        let raws = futures_util::future::join_all(reads).await;
+        rows.into_iter().zip(raws).map(|((id, _), raw)| Ok(HeldTicket { id, ticket: Ticket::parse(raw?)? })).collect()
+    }
+
+    fn view(&self, held: &HeldTicket) -> TicketView {
+        let status = if held.ticket.check_times(self.clock.unix_now()).is_ok() { "active" } else { "expired" };
+        TicketView {
+            id: held.id.clone(),
+            person: held.ticket.claims.patient_key.clone(),
+            description: describe(&held.ticket),
+            expires_at: held.ticket.claims.exp,
+            status: status.into(),
+        }
+    }
+
+    /// Every ticket, described.
+    pub async fn tickets(&self) -> Result<Vec<TicketView>> {
+        Ok(self.held_tickets().await?.iter().map(|t| self.view(t)).collect())
+    }
+
+    /// The people whose records can be opened, from the tickets.
+    pub async fn people(&self) -> Result<Vec<PersonView>> {
+        let mut people: Vec<PersonView> = Vec::new();
+        for held in self.held_tickets().await? {
+            let c = &held.ticket.claims;
+            if people.iter().any(|p| p.id == c.patient_key) {
+                continue;
+            }
+            people.push(PersonView {
+                id: c.patient_key.clone(),
+                name: c.patient.full_name(),
+                birth_date: c.patient.birth_date.clone(),
+                relationship: c.authority.clone().unwrap_or_else(|| "self".into()),
+            });
+        }
+        Ok(people)
+    }
+
+    /// The hospital directory.
+    pub async fn hospitals(&self) -> Result<Vec<HospitalView>> {
+        Ok(self
+            .store
+            .hospitals()
+            .await?
+            .into_iter()
+            .map(|(row, tickets)| HospitalView {
+                fhir_base_url: row.fhir_base_url,
+                name: row.name,
+                source: row.source,
+                tickets: tickets.len() as u32,
+            })
+            .collect())
+    }
+
+    /// Adds a hospital by its FHIR base URL (after checking it answers SMART discovery).
+    pub async fn add_hospital(&self, url: &str) -> Result<HospitalView> {
+        let base = broker::normalise_base(url)?;
+        hospital::discover(&self.http, &base).await?;
+        let row = HospitalRow { fhir_base_url: base.clone(), name: host_of(&base), source: "manual".into() };
+        self.store.save_hospital(&row, &[], self.clock.unix_now()).await?;
+        Ok(HospitalView { fhir_base_url: base, name: row.name, source: row.source, tickets: 0 })
+    }
+
+    /// Connects to every hospital for `person` (or everyone), reads their records and merges them.
+    pub async fn connect(&self, person: Option<&str>, progress: Progress) -> Result<ConnectReport> {
+        let tickets: Vec<HeldTicket> = self
+            .held_tickets()
+            .await?
+            .into_iter()
+            .filter(|t| person.is_none_or(|p| t.ticket.claims.patient_key == p))
+            .collect();
+        if person.is_some() && tickets.is_empty() {
+            return Err(Error::new(ErrorCode::InvalidInput)
+                .with_message("No ticket is about that person.")
+                .with_action("List people with `tessera people` and use one of their ids."));
+        }
+        let mut jobs = Vec::new();
+        for (row, linked) in self.store.hospitals().await? {
+            for held in tickets.iter().filter(|t| {
+                if linked.is_empty() {
+                    t.ticket.usable_at(&row.fhir_base_url)
+                } else {
+                    linked.contains(&t.id)
+                }
+            }) {
+                jobs.push((row.clone(), held.clone()));
+            }
+        }
+        let identity = self.identity().await?;
+        let results = fan_out(jobs.clone(), &self.fan_out, |(row, held)| {
+            let progress = progress.clone();
+            async move { self.connect_one(identity, &row, &held, &progress).await }
+        })
+        .await;
+        let mut outcomes = Vec::new();
+        let mut items = Vec::new();
+        for ((row, held), result) in jobs.into_iter().zip(results) {
+            let (status, error, count) = match result {
+                Ok((count, found)) => {
+                    items.extend(found);
+                    ("connected", None, count)
+                }
+                Err(error) => {
+                    let status = match error.code() {
+                        ErrorCode::HospitalUnsupported => "unsupported",
+                        ErrorCode::HospitalPatientNotFound => "no_records",
+                        _ => "failed",
+                    };
+                    progress(ProgressEvent {
+                        fhir_base_url: row.fhir_base_url.clone(),
+                        name: row.name.clone(),
+                        phase: Phase::Failed,
+                        error: Some(error.view()),
+                        resources: 0,
+                    });
+                    self.log("redemption", Some(&row.fhir_base_url), Some(&held.id), error.code().as_str(), None).await;
+                    (status, Some(error.view()), 0)
+                }
+            };
+            let _ = self
+                .store
+                .save_connection(
+                    &row.fhir_base_url,
+                    &held.id,
+                    status,
+                    error.as_ref().map(|e| e.code.as_str()),
+                    None,
+                    self.clock.unix_now(),
+                )
+                .await;
+            outcomes.push(HospitalOutcome {
+                fhir_base_url: row.fhir_base_url,
+                name: row.name,
+                status: status.into(),
+                error,
+                resources: count,
+            });
+        }
+        Ok(ConnectReport { hospitals: outcomes, records: records::merge(items) })
+    }
+
+    async fn connect_one(
+        &self,
+        identity: &Identity,
+        row: &HospitalRow,
+        held: &HeldTicket,
+        progress: &Progress,
+    ) -> Result<(u32, Vec<RecordItem>)> {
+        let emit = |phase: Phase, resources: u32| {
+            progress(ProgressEvent {
+                fhir_base_url: row.fhir_base_url.clone(),
+                name: row.name.clone(),
+                phase,
+                error: None,
+                resources,
+            })
+        };
+        let now = self.clock.unix_now();
+        emit(Phase::Discovering, 0);
+        let endpoints = hospital::discover(&self.http, &row.fhir_base_url).await?;
+        if !endpoints.ticket_types.is_empty() && !endpoints.ticket_types.contains(&held.ticket.claims.ticket_type) {
+            return Err(Error::new(ErrorCode::TicketUnsupported));
+        }
+        let refresh_item = format!("connection/{}/refresh", short_hash(&[&row.fhir_base_url, &held.id]));
+        let continuing = held.ticket.claims.continuation.is_some() && held.ticket.check_times(now).is_err();
+        if !continuing {
+            held.ticket.check_times(now)?;
+        }
+        let mut client_id = match self.store.registration(&row.fhir_base_url).await? {
+            Some(id) => id,
+            None => self.register_at(identity, &endpoints, progress, row).await?,
+        };
+        emit(Phase::Exchanging, 0);
+        let grant = if continuing {
+            let refresh = self.vault.get(&refresh_item).await.map_err(|_| Error::new(ErrorCode::TicketExpired))?;
+            vec![
+                ("grant_type".to_string(), "refresh_token".to_string()),
+                ("refresh_token".to_string(), refresh.into_exposed()),
+            ]
+        } else {
+            hospital::exchange_form(&held.ticket)
+        };
+        let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
+        let redemption =
+            match hospital::token_request(&self.http, &endpoints, &client_id, identity, grant.clone(), clock, random)
+                .await
+            {
+                Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
+                    self.store.forget_registration(&row.fhir_base_url).await?;
+                    client_id = self.register_at(identity, &endpoints, progress, row).await?;
+                    hospital::token_request(&self.http, &endpoints, &client_id, identity, grant, clock, random).await?
+                }
+                other => other?,
+            };
+        self.log(
+            if continuing { "refresh" } else { "redemption" },
+            Some(&row.fhir_base_url),
+            Some(&held.id),
+            "ok",
+            None,
+        )
+        .await;
+        if let Some(refresh) = &redemption.refresh_token {
+            let label = format!("Tessera — connection to {} (refresh token)", row.name);
+            self.store.put_secret(&self.vault, &refresh_item, "connection_refresh", &label, refresh, now).await?;
+            self.store
+                .save_connection(&row.fhir_base_url, &held.id, "connected", None, Some(&refresh_item), now)
+                .await?;
+        }
+        emit(Phase::Reading, 0);
+        let granted: Vec<&str> = redemption.scope.split(' ').collect();
+        let allowed = |resource: &str| {
+            granted.iter().any(|s| s.starts_with(&format!("patient/{resource}.")) || s.starts_with("patient/*."))
+        };
+        let from = HospitalRef { name: row.name.clone(), fhir_base_url: row.fhir_base_url.clone() };
+        let (mut count, mut items, mut counts) = (0u32, Vec::new(), Vec::new());
+        for (resource, _) in records::RESOURCE_TYPES.iter().filter(|(r, _)| allowed(r)) {
+            let found = records::search_all(
+                &self.http,
+                &row.fhir_base_url,
+                &redemption.access_token,
+                &redemption.patient,
+                resource,
+            )
+            .await?;
+            count += found.len() as u32;
+            counts.push(format!("{resource}: {}", found.len()));
+            items.extend(found.iter().filter_map(|r| records::normalise(r, &from)));
+            emit(Phase::Reading, count);
+        }
+        self.log("records_read", Some(&row.fhir_base_url), Some(&held.id), "ok", Some(counts.join(", "))).await;
+        emit(Phase::Done, count);
+        Ok((count, items))
+    }
+
+    async fn register_at(
+        &self,
+        identity: &Identity,
+        endpoints: &HospitalEndpoints,
+        progress: &Progress,
+        row: &HospitalRow,
+    ) -> Result<String> {
+        progress(ProgressEvent {
+            fhir_base_url: row.fhir_base_url.clone(),
+            name: row.name.clone(),
+            phase: Phase::Registering,
+            error: None,
+            resources: 0,
+        });
+        let endpoint = endpoints
+            .register
+            .as_deref()
+            .ok_or_else(|| Error::new(ErrorCode::HospitalClientRejected).with_detail("no registration endpoint"))?;
+        let client_id = broker::register(&self.http, endpoint, identity, Party::Hospital).await?;
+        self.store
+            .save_registration(
+                &row.fhir_base_url,
+                &client_id,
+                &endpoints.token,
+                endpoints.revoke.as_deref(),
+                self.clock.unix_now(),
+            )
+            .await?;
+        Ok(client_id)
+    }
+}
