@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libxdo-dev libssl-dev libdbus-1-dev build-essential pkg-config file)
 TEST_PACKAGES=(xvfb xauth x11-utils dbus dbus-x11 gnome-keyring libsecret-tools keyutils webkit2gtk-driver
-  imagemagick xdotool)
+  imagemagick xdotool curl)
 
 packages=("${BUILD_PACKAGES[@]}")
 [ "${1:-}" = test ] && packages+=("${TEST_PACKAGES[@]}")

@@ -109,29 +109,28 @@ impl Http {
     }
 
     async fn send(&self, party: Party, build: impl Fn() -> Result<reqwest::RequestBuilder>) -> Result<Answer> {
-        let mut last = None;
-        for attempt in 0..self.policy.attempts {
-            match self.once(party, build()?).await {
-                Ok(answer) if !transient_status(answer.status) || attempt + 1 == self.policy.attempts => {
-                    return Ok(answer)
-                }
-                Ok(answer) => last = Some(status_error(party, &answer)),
-                Err((error, retry)) if retry && attempt + 1 < self.policy.attempts => last = Some(error),
-                Err((error, _)) => return Err(error),
+        let attempts = self.policy.attempts.max(1);
+        for attempt in 0..attempts {
+            let error = match self.once(party, build()?).await {
+                Ok(answer) if !transient_status(answer.status) => return Ok(answer),
+                Ok(answer) => status_error(party, &answer),
+                Err((error, true)) => error,
+                Err((error, false)) => return Err(error),
+            };
+            if attempt + 1 == attempts {
+                return Err(error);
             }
-            self.wait(attempt, last.as_ref()).await?;
+            self.wait(attempt, &error).await?;
         }
-        Err(last.unwrap_or_else(|| Error::new(ErrorCode::Internal)))
+        unreachable!("the loop returns on its last attempt")
     }
 
-    async fn wait(&self, attempt: u32, last: Option<&Error>) -> Result<()> {
-        let retry_after = last
-            .and_then(|e| e.detail())
-            .and_then(|d| d.strip_prefix("retry-after:"))
-            .and_then(|s| s.parse::<u64>().ok());
+    async fn wait(&self, attempt: u32, last: &Error) -> Result<()> {
+        let retry_after =
+            last.detail().and_then(|d| d.strip_prefix("retry-after:")).and_then(|s| s.parse::<u64>().ok());
         let delay = match retry_after {
             Some(seconds) if Duration::from_secs(seconds) > self.policy.max_retry_after => {
-                return Err(last.cloned().unwrap_or_else(|| Error::new(ErrorCode::HospitalBusy)));
+                return Err(last.clone());
             }
             Some(seconds) => Duration::from_secs(seconds),
             None => {

@@ -1,0 +1,216 @@
+//! The wallet against the testbed on loopback, with the keychain in a real Secret Service. Run with
+//! `scripts/with-keyring.sh cargo test -p tessera-core --test wallet -- --ignored` (the test script does).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tessera_core::broker::Browser;
+use tessera_core::connect::{FanOut, Phase, ProgressEvent};
+use tessera_core::http::HttpPolicy;
+use tessera_core::wallet::{Wallet, WalletOptions};
+use tessera_core::{Clock, ErrorCode, ManualClock, OsRandom, Profile, Random};
+use tessera_testbed::faults::Fault;
+use tessera_testbed::{Config, Testbed};
+
+fn temp_profile(name: &str) -> Profile {
+    let dir = std::env::temp_dir().join(format!("tessera-wallet-{name}-{}", OsRandom.token(6)));
+    Profile::open(Some(&dir)).unwrap()
+}
+
+fn options(clock: &ManualClock) -> WalletOptions {
+    WalletOptions {
+        clock: Arc::new(clock.clone()),
+        random: Arc::new(OsRandom),
+        http: HttpPolicy {
+            timeout: Duration::from_secs(2),
+            backoff: Duration::from_millis(50),
+            ..HttpPolicy::default()
+        },
+        fan_out: FanOut { concurrency: 8, per_hospital: Duration::from_secs(30) },
+    }
+}
+
+fn testbed_clock(clock: &ManualClock) -> tessera_testbed::Now {
+    let clock = clock.clone();
+    Arc::new(move || clock.unix_now())
+}
+
+fn now() -> ManualClock {
+    ManualClock::new(time::OffsetDateTime::now_utc())
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn sign_in_then_connect_to_many_hospitals_with_faults() {
+    let clock = now();
+    let faults: HashMap<usize, Vec<Fault>> = HashMap::from([
+        (2, vec![Fault::Down]),
+        (4, vec![Fault::ServerError]),
+        (5, vec![Fault::RateLimit(1)]),
+        (6, vec![Fault::NoTickets]),
+        (7, vec![Fault::PatientNotFound]),
+        (8, vec![Fault::Revoked]),
+        (9, vec![Fault::Malformed]),
+        (10, vec![Fault::LoopNext]),
+        (11, vec![Fault::WrongPatient]),
+        (12, vec![Fault::Oversized]),
+        (13, vec![Fault::Hang]),
+        (14, vec![Fault::Flaky(1)]),
+        (15, vec![Fault::Interaction]),
+    ]);
+    let tb = Testbed::start(Config { sites: 50, seed: 11, faults, now: testbed_clock(&clock), ..Config::default() })
+        .await
+        .unwrap();
+    let wallet = Wallet::open(temp_profile("fanout"), options(&clock)).await.unwrap();
+
+    let caregiver = &tb.manifest.people[0];
+    let login = wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&caregiver.id)).await.unwrap();
+    assert_eq!(login.tickets.len(), 1);
+    assert!(login.tickets[0].description.headline.contains("healthcare power of attorney"));
+    assert_eq!(login.hospitals, 50);
+    let people = wallet.people().await.unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].relationship, "HPOWATT");
+    assert_eq!(people[0].name, tb.manifest.people[1].name);
+
+    let events: Arc<Mutex<Vec<ProgressEvent>>> = Arc::default();
+    let sink = events.clone();
+    let report = wallet.connect(None, Arc::new(move |e| sink.lock().unwrap().push(e))).await.unwrap();
+    assert_eq!(report.hospitals.len(), 50);
+    let expected: HashMap<usize, (&str, Option<&str>)> = HashMap::from([
+        (2, ("failed", Some("hospital.unreachable"))),
+        (4, ("failed", Some("hospital.server_error"))),
+        (6, ("unsupported", Some("hospital.unsupported"))),
+        (7, ("no_records", Some("hospital.patient_not_found"))),
+        (8, ("failed", Some("ticket.revoked"))),
+        (9, ("failed", Some("hospital.invalid_response"))),
+        (10, ("failed", Some("records.invalid"))),
+        (11, ("failed", Some("records.wrong_patient"))),
+        (12, ("failed", Some("records.too_large"))),
+        (13, ("failed", Some("hospital.timeout"))),
+        (15, ("failed", Some("hospital.interaction_required"))),
+    ]);
+    let patient_id = &tb.world.people[1].id;
+    let mut healthy_total = 0;
+    for (index, outcome) in report.hospitals.iter().enumerate() {
+        let position = tb.manifest.hospitals.iter().position(|h| h.fhir_base_url == outcome.fhir_base_url).unwrap();
+        match expected.get(&position) {
+            Some((status, code)) => {
+                assert_eq!(outcome.status, *status, "hospital {position} ({index}): {outcome:?}");
+                assert_eq!(outcome.error.as_ref().map(|e| e.code.as_str()), *code, "hospital {position}");
+            }
+            None => {
+                assert_eq!(outcome.status, "connected", "hospital {position}: {outcome:?}");
+                // Compare with the testbed's own data: everything about the patient except withheld labels.
+                let hospital = &tb.hospitals[position];
+                let local = hospital.patients.iter().find(|p| &p.person_id == patient_id).unwrap();
+                let visible = hospital.records[&local.id]
+                    .iter()
+                    .filter(|r| {
+                        r.pointer("/meta/security/0/code")
+                            .and_then(|c| c.as_str())
+                            .is_none_or(|c| !["PSY", "ETH", "HIV"].contains(&c))
+                    })
+                    .count();
+                assert_eq!(outcome.resources as usize, visible, "hospital {position}");
+                healthy_total += visible;
+            }
+        }
+    }
+    assert!(healthy_total > 0);
+    // Duplicates across hospitals are merged: the elder's chronic problems are reported everywhere, shown once.
+    let problems: Vec<_> =
+        report.records.iter().filter(|r| r.category == tessera_core::records::Category::Problem).collect();
+    assert!(!problems.is_empty() && problems.len() <= 3, "{problems:?}");
+    assert!(problems.iter().all(|p| p.sources.len() > 30), "each problem comes from every healthy hospital");
+    // Live progress: every hospital reached a final phase.
+    let events = events.lock().unwrap();
+    for outcome in &report.hospitals {
+        assert!(events
+            .iter()
+            .any(|e| e.fhir_base_url == outcome.fhir_base_url && matches!(e.phase, Phase::Done | Phase::Failed)));
+    }
+    // The activity log has reads with counts and no names.
+    let activity = wallet.store().activity(None, None, None).await.unwrap();
+    assert!(activity
+        .iter()
+        .any(|a| a.kind == "records_read" && a.detail.as_deref().unwrap_or("").contains("Condition:")));
+    let name = &tb.manifest.people[1].name;
+    assert!(activity.iter().all(|a| !format!("{a:?}").contains(name.as_str())));
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn research_consent_keeps_working_past_exp_and_reaches_a_new_hospital_years_later() {
+    let clock = now();
+    let tb = Testbed::start(Config {
+        sites: 6,
+        seed: 5,
+        ticket_lifetime_secs: 3600,
+        now: testbed_clock(&clock),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let participant =
+        tb.manifest.people.iter().find(|p| matches!(p.role, tessera_testbed::data::Role::ResearchParticipant)).unwrap();
+    let wallet = Wallet::open(temp_profile("research"), options(&clock)).await.unwrap();
+    let login = wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant.id)).await.unwrap();
+    assert_eq!(login.tickets.len(), 1);
+    let description = &login.tickets[0].description;
+    assert!(description.headline.contains("consent to the study"), "{description:?}");
+    assert!(description.details.iter().any(|d| d.starts_with("Connections stay active until")));
+
+    let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(first.hospitals.iter().all(|h| h.status == "connected"), "{:?}", first.hospitals);
+
+    // Two days later the ticket has expired; the hospitals' continuation refresh tokens keep the consent working.
+    clock.advance(time::Duration::days(2));
+    assert!(wallet.tickets().await.unwrap().iter().all(|t| t.status == "expired"));
+    let later = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(later.hospitals.iter().all(|h| h.status == "connected"), "{:?}", later.hospitals);
+    let refreshes =
+        wallet.store().activity(None, None, None).await.unwrap().into_iter().filter(|a| a.kind == "refresh").count();
+    assert_eq!(refreshes, first.hospitals.len());
+
+    // Revoking the consent at the broker ends it everywhere, continuation included.
+    let grant = tb.broker.grants()[0].id.clone();
+    assert!(tb.broker.revoke_grant(&grant));
+    let after = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(
+        after.hospitals.iter().all(|h| h.error.as_ref().is_some_and(|e| e.code == "ticket.revoked")),
+        "{:?}",
+        after.hospitals
+    );
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_wrong_state_or_issuer_on_the_redirect_is_refused() {
+    let clock = now();
+    let tb = Testbed::start(Config { sites: 1, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let wallet = Wallet::open(temp_profile("hostile"), options(&clock)).await.unwrap();
+    // A "browser" that rewrites the redirect: it fetches the authorization URL without following redirects and
+    // calls the loopback callback with a forged state.
+    let script = std::env::temp_dir().join(format!("tessera-forge-{}.sh", std::process::id()));
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{redirect_url}' \"$1\")\ncurl -s -o /dev/null \"$(echo \"$loc\" | sed 's/state=[^&]*/state=forged/')\"\n",
+    )
+    .unwrap();
+    let browser = Browser::Command(format!("sh {}", script.display()));
+    let error = wallet.login(&tb.manifest.broker, &browser, None).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::SigninStateMismatch);
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{redirect_url}' \"$1\")\ncurl -s -o /dev/null \"$(echo \"$loc\" | sed 's/iss=[^&]*/iss=http%3A%2F%2Fevil.example/')\"\n",
+    )
+    .unwrap();
+    let error = wallet.login(&tb.manifest.broker, &browser, None).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::SigninIssuerMismatch);
+    let _ = std::fs::remove_file(script);
+    assert_eq!(wallet.status().await.unwrap().tickets, 0, "nothing was kept");
+    tb.stop().await;
+}
