@@ -124,7 +124,7 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
     assert!(!problems.is_empty() && problems.len() <= 3, "{problems:?}");
     assert!(problems.iter().all(|p| p.sources.len() > 30), "each problem comes from every healthy hospital");
     // Live progress: every hospital reached a final phase.
-    let events = events.lock().unwrap();
+    let events = events.lock().unwrap().clone();
     for outcome in &report.hospitals {
         assert!(events
             .iter()
