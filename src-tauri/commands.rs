@@ -3,17 +3,14 @@
 //! [`crate::bindings::COMMANDS`], from which the UI's TypeScript types are generated.
 
 use crate::AppState;
-use tessera_core::status::{WalletState, WalletStatus};
+use tessera_core::status::WalletStatus;
 use tessera_core::ErrorView;
 
-/// The wallet's status for the first screen.
+/// The wallet's status for the first screen (read from the store; the keychain is not touched).
 #[tauri::command]
 pub async fn wallet_status(state: tauri::State<'_, AppState>) -> Result<WalletStatus, ErrorView> {
-    Ok(status_of(&state))
-}
-
-fn status_of(state: &AppState) -> WalletStatus {
-    WalletStatus::new(&state.profile.name(), WalletState::Empty, 0, 0, 0, 0)
+    let wallet = state.wallet().await.map_err(|e| e.view())?;
+    wallet.status().await.map_err(|e| e.view())
 }
 
 #[cfg(test)]
@@ -26,7 +23,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tessera-ipc-test-{}", std::process::id()));
         let profile = tessera_core::Profile::open(Some(&dir)).unwrap();
         let app = mock_builder()
-            .manage(AppState { profile })
+            .manage(AppState::new(profile))
             .invoke_handler(tauri::generate_handler![wallet_status])
             .build(mock_context(noop_assets()))
             .unwrap();

@@ -12,6 +12,30 @@ use tessera_core::{Error, ErrorCode, Profile};
 pub struct AppState {
     /// The wallet profile the window shows.
     pub profile: Profile,
+    /// The wallet, opened on first use (a damaged store becomes a coded error on screen, not a crash).
+    pub wallet: tokio::sync::OnceCell<tessera_core::wallet::Wallet>,
+}
+
+impl AppState {
+    /// State for `profile`, with the wallet not yet opened.
+    pub fn new(profile: Profile) -> Self {
+        Self { profile, wallet: tokio::sync::OnceCell::new() }
+    }
+
+    /// The wallet, opening it with the real clock and randomness on first use.
+    pub async fn wallet(&self) -> Result<&tessera_core::wallet::Wallet, Error> {
+        self.wallet
+            .get_or_try_init(|| {
+                let options = tessera_core::wallet::WalletOptions {
+                    clock: std::sync::Arc::new(tessera_core::SystemClock),
+                    random: std::sync::Arc::new(tessera_core::OsRandom),
+                    http: Default::default(),
+                    fan_out: Default::default(),
+                };
+                tessera_core::wallet::Wallet::open(self.profile.clone(), options)
+            })
+            .await
+    }
 }
 
 /// Starts the desktop app and returns the process exit code.
@@ -30,7 +54,7 @@ pub fn run() -> i32 {
     };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| focus_main_window(app)))
-        .manage(AppState { profile })
+        .manage(AppState::new(profile))
         .invoke_handler(tauri::generate_handler![commands::wallet_status])
         .run(tauri::generate_context!());
     match result {

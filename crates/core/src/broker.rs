@@ -262,9 +262,10 @@ async fn accept_redirect(listener: TcpListener) -> Result<Vec<(String, String)>>
 }
 
 /// Exchanges the code (or a refresh token) at the broker's token endpoint and reads the ticket answer.
+#[allow(clippy::too_many_arguments)]
 pub async fn token_request(
     http: &Http,
-    endpoints: &BrokerEndpoints,
+    token_url: &str,
     client_id: &str,
     identity: &Identity,
     grant: Vec<(String, String)>,
@@ -272,9 +273,9 @@ pub async fn token_request(
     random: &dyn Random,
 ) -> Result<SignIn> {
     let answer = http
-        .post_form(Party::Broker, &endpoints.token, || {
+        .post_form(Party::Broker, token_url, || {
             let mut form = grant.clone();
-            form.extend(identity.client_auth_form(client_id, &endpoints.token, clock, random)?);
+            form.extend(identity.client_auth_form(client_id, token_url, clock, random)?);
             Ok(form)
         })
         .await?;

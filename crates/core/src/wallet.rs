@@ -2,7 +2,7 @@
 //! broker, list people, tickets and hospitals, connect to every hospital and read one merged record.
 //! Front ends (CLI, desktop) call only this module and receive view models that carry no secret.
 
-use crate::broker::{self, BrokerEndpoints, Browser, SignIn};
+use crate::broker::{self, Browser, SignIn};
 use crate::connect::{fan_out, FanOut, Phase, Progress, ProgressEvent};
 use crate::describe::{describe, TicketDescription};
 use crate::hospital::{self, HospitalEndpoints};
@@ -234,7 +234,7 @@ impl Wallet {
         ];
         let sign_in = broker::token_request(
             &self.http,
-            &endpoints,
+            &endpoints.token,
             &client_id,
             identity,
             grant,
@@ -250,18 +250,18 @@ impl Wallet {
             management_endpoint: endpoints.management.clone(),
         };
         self.store.save_broker(&row, self.clock.unix_now()).await?;
-        let held = self.keep(&endpoints, sign_in).await?;
+        let held = self.keep(&endpoints.issuer, sign_in).await?;
         let hospitals = self.store.hospitals().await?.len() as u32;
         Ok(LoginSummary { broker: endpoints.issuer, tickets: held.iter().map(|t| self.view(t)).collect(), hospitals })
     }
 
     /// Verifies and stores what a broker's token endpoint returned.
-    async fn keep(&self, endpoints: &BrokerEndpoints, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
+    async fn keep(&self, issuer: &str, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
         let now = self.clock.unix_now();
         let identity = self.identity().await?;
-        let broker_host = host_of(&endpoints.issuer);
+        let broker_host = host_of(issuer);
         if let Some(refresh) = &sign_in.refresh_token {
-            let item = format!("broker/{}/refresh", short_hash(&[&endpoints.issuer]));
+            let item = format!("broker/{}/refresh", short_hash(&[issuer]));
             self.store
                 .put_secret(
                     &self.vault,
@@ -276,7 +276,7 @@ impl Wallet {
         let mut held = Vec::new();
         for raw in sign_in.tickets {
             let ticket = Ticket::parse(raw)?;
-            if ticket.claims.iss.trim_end_matches('/') != endpoints.issuer {
+            if ticket.claims.iss.trim_end_matches('/') != issuer {
                 return Err(Error::new(ErrorCode::BrokerInvalid).with_detail("ticket from another issuer"));
             }
             self.verify(&ticket).await?;
@@ -301,9 +301,7 @@ impl Wallet {
             self.store
                 .put_secret(&self.vault, &item, "ticket", &label, &Sensitive::new(ticket.raw().expose().clone()), now)
                 .await?;
-            self.store
-                .save_ticket(&id, &endpoints.issuer, &item, &short_hash(&[&c.iss, &c.patient_key]), c.exp, now)
-                .await?;
+            self.store.save_ticket(&id, issuer, &item, &short_hash(&[&c.iss, &c.patient_key]), c.exp, now).await?;
             self.log("ticket_received", None, Some(&id), "ok", None).await;
             held.push(HeldTicket { id, ticket });
         }
