@@ -31,6 +31,7 @@ impl AppState {
                     random: std::sync::Arc::new(tessera_core::OsRandom),
                     http: Default::default(),
                     fan_out: Default::default(),
+                    interaction: Some(tessera_core::broker::Browser::System),
                 };
                 tessera_core::wallet::Wallet::open(self.profile.clone(), options)
             })

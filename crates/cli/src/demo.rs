@@ -18,7 +18,7 @@ pub async fn run(home: Option<&Path>, out: Output) -> Result<(), Error> {
         Error::new(ErrorCode::Internal).with_message("The demo network could not start.").with_detail(e.to_string())
     })?;
     let temporary = std::env::temp_dir().join(format!("tessera-demo-{}", std::process::id()));
-    let wallet = crate::open_wallet(Some(home.unwrap_or(&temporary))).await?;
+    let wallet = crate::open_wallet(Some(home.unwrap_or(&temporary)), Browser::Fetch).await?;
     let caregiver = &testbed.manifest.people[0];
     if !out.json {
         println!("Demo network: a trust broker and {} hospitals on this computer.", testbed.manifest.hospitals.len());

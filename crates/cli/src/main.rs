@@ -106,13 +106,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Opens the wallet of `--home` with the real clock and randomness.
-pub async fn open_wallet(home: Option<&std::path::Path>) -> Result<Wallet, Error> {
+/// Opens the wallet of `--home` with the real clock and randomness; `interaction` opens hospital pages that ask
+/// the person to confirm the patient.
+pub async fn open_wallet(home: Option<&std::path::Path>, interaction: Browser) -> Result<Wallet, Error> {
     let options = WalletOptions {
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
         http: Default::default(),
         fan_out: Default::default(),
+        interaction: Some(interaction),
     };
     Wallet::open(Profile::open(home)?, options).await
 }
@@ -122,10 +124,10 @@ async fn run(cli: &Cli) -> Result<(), Error> {
     let out = output::Output { json: cli.json };
     match &cli.command {
         Command::Demo => return demo::run(home, out).await,
-        Command::Status => return out.status(&open_wallet(home).await?.status().await?),
+        Command::Status => return out.status(&open_wallet(home, Browser::System).await?.status().await?),
         _ => {}
     }
-    let wallet = open_wallet(home).await?;
+    let wallet = open_wallet(home, Browser::System).await?;
     match &cli.command {
         Command::Login { broker, browser, login_hint } => {
             let browser = browser.clone().map(Browser::Command).unwrap_or(Browser::System);

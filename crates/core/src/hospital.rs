@@ -30,6 +30,14 @@ pub struct HospitalEndpoints {
     pub ticket_types: Vec<String>,
 }
 
+/// What a token request brings back.
+pub enum Exchange {
+    /// An access token.
+    Token(Redemption),
+    /// `interaction_required` with its `launch` value (Proposal 001).
+    Interaction(Sensitive<String>),
+}
+
 /// A successful redemption: an access token (memory only) and what it allows.
 pub struct Redemption {
     /// Bearer token.
@@ -134,7 +142,7 @@ pub async fn token_request(
     grant: Vec<(String, String)>,
     clock: &dyn Clock,
     random: &dyn Random,
-) -> Result<Redemption> {
+) -> Result<Exchange> {
     let answer = http
         .post_form(Party::Hospital, &endpoints.token, || {
             let mut form = grant.clone();
@@ -145,10 +153,14 @@ pub async fn token_request(
     if !answer.is_json {
         return Err(invalid(format!("token endpoint answered HTTP {} without JSON", answer.status)));
     }
-    if answer.status != 200 {
-        return Err(token_error(answer.status, &answer.json));
+    let launch = answer.json.get("launch").and_then(Value::as_str).filter(|l| !l.is_empty() && l.len() < 512);
+    match (answer.status, answer.json.get("error").and_then(Value::as_str), launch) {
+        (200, _, _) => redemption(&answer.json).map(Exchange::Token),
+        (_, Some("interaction_required"), Some(launch)) => {
+            Ok(Exchange::Interaction(Sensitive::new(launch.to_string())))
+        }
+        _ => Err(token_error(answer.status, &answer.json)),
     }
-    redemption(&answer.json)
 }
 
 /// The RFC 8693 form presenting `ticket` for `scope`.

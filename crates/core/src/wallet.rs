@@ -5,7 +5,7 @@
 use crate::broker::{self, Browser, SignIn};
 use crate::connect::{fan_out, FanOut, Phase, Progress, ProgressEvent};
 use crate::describe::{describe, TicketDescription};
-use crate::hospital::{self, HospitalEndpoints};
+use crate::hospital::{self, Exchange, HospitalEndpoints};
 use crate::http::{Http, HttpPolicy, Party};
 use crate::identity::Identity;
 use crate::profile::hex;
@@ -33,6 +33,9 @@ pub struct WalletOptions {
     pub http: HttpPolicy,
     /// Fan-out limits.
     pub fan_out: FanOut,
+    /// How to open a hospital's page when it asks the person to confirm the patient (`interaction_required`);
+    /// `None` for background work, which then reports `hospital.interaction_required`.
+    pub interaction: Option<Browser>,
 }
 
 /// A ticket held, with its id.
@@ -130,12 +133,23 @@ pub struct Wallet {
     random: Arc<dyn Random>,
     http: Http,
     fan_out: FanOut,
+    interaction: Option<Browser>,
     identity: OnceCell<Identity>,
     jwks: Mutex<HashMap<String, Value>>,
 }
 
 fn short_hash(parts: &[&str]) -> String {
     hex(&Sha256::digest(parts.join("\u{1f}").as_bytes())[..6])
+}
+
+/// The vault item of a broker's refresh token.
+fn broker_refresh_item(issuer: &str) -> String {
+    format!("broker/{}/refresh", short_hash(&[issuer]))
+}
+
+/// The vault item of a hospital connection's continuation refresh token.
+fn connection_refresh_item(fhir_base_url: &str, ticket_id: &str) -> String {
+    format!("connection/{}/refresh", short_hash(&[fhir_base_url, ticket_id]))
 }
 
 fn host_of(url: &str) -> String {
@@ -159,6 +173,7 @@ impl Wallet {
             clock: options.clock,
             random: options.random,
             fan_out: options.fan_out,
+            interaction: options.interaction,
             identity: OnceCell::new(),
             jwks: Mutex::default(),
         })
@@ -261,7 +276,7 @@ impl Wallet {
         let identity = self.identity().await?;
         let broker_host = host_of(issuer);
         if let Some(refresh) = &sign_in.refresh_token {
-            let item = format!("broker/{}/refresh", short_hash(&[issuer]));
+            let item = broker_refresh_item(issuer);
             self.store
                 .put_secret(
                     &self.vault,
@@ -416,8 +431,83 @@ impl Wallet {
         Ok(HospitalView { fhir_base_url: base, name: row.name, source: row.source, tickets: 0 })
     }
 
-    /// Connects to every hospital for `person` (or everyone), reads their records and merges them.
+    /// Whether a ticket should be re-minted now: at 80 % of its life; for a ticket with `continuation`, only once it
+    /// has expired and some hospital it is meant for holds no continuation refresh token (a hospital not reached
+    /// yet can only be reached with a fresh ticket).
+    async fn remint_due(&self, held: &HeldTicket, links: &[(HospitalRow, Vec<String>)]) -> Result<bool> {
+        let claims = &held.ticket.claims;
+        let now = self.clock.unix_now();
+        if claims.continuation.is_none() {
+            let issued = claims.iat.unwrap_or(claims.exp);
+            return Ok(now >= issued + (claims.exp - issued) * 4 / 5);
+        }
+        if held.ticket.check_times(now).is_ok() {
+            return Ok(false);
+        }
+        for (row, _) in links.iter().filter(|(_, tickets)| tickets.contains(&held.id)) {
+            if !self.vault.contains(&connection_refresh_item(&row.fhir_base_url, &held.id)).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Re-mints tickets through each broker's refresh token (rotating it) when any of its tickets is due.
+    /// Returns how many tickets were received. A broker that refuses is logged; the old tickets stay.
+    pub async fn remint_due_tickets(&self) -> Result<usize> {
+        let held = self.held_tickets().await?;
+        let links = self.store.hospitals().await?;
+        let mut received = 0;
+        for broker in self.store.brokers().await? {
+            let mut due = false;
+            for ticket in held.iter().filter(|t| t.ticket.claims.iss.trim_end_matches('/') == broker.url) {
+                due |= self.remint_due(ticket, &links).await?;
+            }
+            if !due {
+                continue;
+            }
+            let refresh = match self.vault.get(&broker_refresh_item(&broker.url)).await {
+                Ok(refresh) => refresh,
+                Err(e) if e.code() == ErrorCode::VaultItemMissing => continue,
+                Err(e) => return Err(e),
+            };
+            let grant = vec![
+                ("grant_type".to_string(), "refresh_token".to_string()),
+                ("refresh_token".to_string(), refresh.into_exposed()),
+            ];
+            let identity = self.identity().await?;
+            let answer = broker::token_request(
+                &self.http,
+                &broker.token_endpoint,
+                &broker.client_id,
+                identity,
+                grant,
+                self.clock.as_ref(),
+                self.random.as_ref(),
+            )
+            .await;
+            match answer {
+                Ok(sign_in) => {
+                    received += self.keep(&broker.url, sign_in).await?.len();
+                    self.log(
+                        "refresh",
+                        None,
+                        None,
+                        "ok",
+                        Some(format!("tickets re-minted by {}", host_of(&broker.url))),
+                    )
+                    .await;
+                }
+                Err(error) => self.log("refresh", None, None, error.code().as_str(), Some(host_of(&broker.url))).await,
+            }
+        }
+        Ok(received)
+    }
+
+    /// Connects to every hospital for `person` (or everyone), reads their records and merges them. Tickets due
+    /// for re-minting are re-minted first.
     pub async fn connect(&self, person: Option<&str>, progress: Progress) -> Result<ConnectReport> {
+        self.remint_due_tickets().await?;
         let tickets: Vec<HeldTicket> = self
             .held_tickets()
             .await?
@@ -516,7 +606,7 @@ impl Wallet {
         if !endpoints.ticket_types.is_empty() && !endpoints.ticket_types.contains(&held.ticket.claims.ticket_type) {
             return Err(Error::new(ErrorCode::TicketUnsupported));
         }
-        let refresh_item = format!("connection/{}/refresh", short_hash(&[&row.fhir_base_url, &held.id]));
+        let refresh_item = connection_refresh_item(&row.fhir_base_url, &held.id);
         let continuing = held.ticket.claims.continuation.is_some() && held.ticket.check_times(now).is_err();
         if !continuing {
             held.ticket.check_times(now)?;
@@ -536,7 +626,7 @@ impl Wallet {
             hospital::exchange_form(&held.ticket)
         };
         let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
-        let redemption =
+        let exchange =
             match hospital::token_request(&self.http, &endpoints, &client_id, identity, grant.clone(), clock, random)
                 .await
             {
@@ -547,6 +637,12 @@ impl Wallet {
                 }
                 other => other?,
             };
+        let redemption = match exchange {
+            Exchange::Token(redemption) => redemption,
+            Exchange::Interaction(launch) => {
+                self.confirm_patient(identity, &endpoints, &client_id, held, launch).await?
+            }
+        };
         self.log(
             if continuing { "refresh" } else { "redemption" },
             Some(&row.fhir_base_url),
@@ -586,6 +682,57 @@ impl Wallet {
         self.log("records_read", Some(&row.fhir_base_url), Some(&held.id), "ok", Some(counts.join(", "))).await;
         emit(Phase::Done, count);
         Ok((count, items))
+    }
+
+    /// Proposal 001: the hospital could not match the patient uniquely. An EHR-style launch in the browser lets the
+    /// person confirm who the patient is, once; the code it returns is exchanged like any other.
+    async fn confirm_patient(
+        &self,
+        identity: &Identity,
+        endpoints: &HospitalEndpoints,
+        client_id: &str,
+        held: &HeldTicket,
+        launch: Sensitive<String>,
+    ) -> Result<hospital::Redemption> {
+        let (Some(browser), Some(authorize)) = (&self.interaction, &endpoints.authorize) else {
+            return Err(Error::new(ErrorCode::HospitalInteractionRequired));
+        };
+        let origin =
+            url::Url::parse(&endpoints.fhir_base_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+        let scope = held.ticket.claims.scopes.join(" ");
+        let extra = [("launch", launch.expose().as_str())];
+        let (code, redirect_uri, verifier) = broker::authorize(
+            authorize,
+            &origin,
+            client_id,
+            &scope,
+            &endpoints.fhir_base_url,
+            &extra,
+            browser,
+            self.random.as_ref(),
+        )
+        .await?;
+        let grant = vec![
+            ("grant_type".into(), "authorization_code".into()),
+            ("code".into(), code.into_exposed()),
+            ("redirect_uri".into(), redirect_uri),
+            ("code_verifier".into(), verifier.into_exposed()),
+        ];
+        self.log("interaction", Some(&endpoints.fhir_base_url), Some(&held.id), "ok", None).await;
+        match hospital::token_request(
+            &self.http,
+            endpoints,
+            client_id,
+            identity,
+            grant,
+            self.clock.as_ref(),
+            self.random.as_ref(),
+        )
+        .await?
+        {
+            Exchange::Token(redemption) => Ok(redemption),
+            Exchange::Interaction(_) => Err(Error::new(ErrorCode::HospitalInteractionRequired)),
+        }
     }
 
     async fn register_at(

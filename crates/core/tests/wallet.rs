@@ -27,6 +27,7 @@ fn options(clock: &ManualClock) -> WalletOptions {
             ..HttpPolicy::default()
         },
         fan_out: FanOut { concurrency: 8, per_hospital: Duration::from_secs(30) },
+        interaction: None,
     }
 }
 
@@ -212,5 +213,64 @@ async fn a_wrong_state_or_issuer_on_the_redirect_is_refused() {
     assert_eq!(error.code(), ErrorCode::SigninIssuerMismatch);
     let _ = std::fs::remove_file(script);
     assert_eq!(wallet.status().await.unwrap().tickets, 0, "nothing was kept");
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn an_ambiguous_patient_is_confirmed_once_through_the_hospital_launch() {
+    let clock = now();
+    let faults = HashMap::from([(0, vec![Fault::Interaction])]);
+    let tb = Testbed::start(Config { sites: 2, seed: 9, faults, now: testbed_clock(&clock), ..Config::default() })
+        .await
+        .unwrap();
+    let wallet = Wallet::open(
+        temp_profile("interaction"),
+        WalletOptions { interaction: Some(Browser::Fetch), ..options(&clock) },
+    )
+    .await
+    .unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(first.hospitals.iter().all(|h| h.status == "connected"), "{:?}", first.hospitals);
+    let launches = || async {
+        wallet.store().activity(None, None, None).await.unwrap().iter().filter(|a| a.kind == "interaction").count()
+    };
+    assert_eq!(launches().await, 1);
+    // The same ticket now redeems silently at that hospital.
+    let second = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(second.hospitals.iter().all(|h| h.status == "connected"));
+    assert_eq!(launches().await, 1);
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
+    let clock = now();
+    let tb = Testbed::start(Config {
+        sites: 3,
+        seed: 4,
+        ticket_lifetime_secs: 86_400,
+        now: testbed_clock(&clock),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let wallet = Wallet::open(temp_profile("remint"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let before = wallet.tickets().await.unwrap()[0].expires_at;
+    // Early in its life: nothing to do.
+    clock.advance(time::Duration::hours(2));
+    assert_eq!(wallet.remint_due_tickets().await.unwrap(), 0);
+    // At 21 hours of 24 the ticket is re-minted with the rotated refresh token, then again the next day.
+    clock.advance(time::Duration::hours(19));
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(report.hospitals.iter().all(|h| h.status == "connected"), "{:?}", report.hospitals);
+    let after = wallet.tickets().await.unwrap()[0].expires_at;
+    assert!(after > before + 20 * 3600, "{before} → {after}");
+    clock.advance(time::Duration::hours(22));
+    assert_eq!(wallet.remint_due_tickets().await.unwrap(), 1);
+    assert_eq!(wallet.tickets().await.unwrap().len(), 1, "the same grant keeps one ticket id");
     tb.stop().await;
 }
