@@ -68,6 +68,16 @@ enum Command {
         #[arg(long = "type")]
         kind: Option<String>,
     },
+    /// Every grant: tickets held, connections made with them, grants about you.
+    Grants,
+    /// Revoke a grant everywhere it lives (shows each step first).
+    Revoke {
+        /// A grant id from `tessera grants`.
+        id: String,
+        /// Do it without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// The activity log: every sign-in, redemption and read (never record contents).
     Activity,
     /// Start the embedded test network, sign in, connect and summarise: the headless tour.
@@ -159,6 +169,19 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             out.records(&report, category)
         }
         Command::Activity => out.activity(&wallet.store().activity(None, None, None).await?),
+        Command::Grants => out.grants(&wallet.grants().await?),
+        Command::Revoke { id, yes } => {
+            if !yes {
+                let preview = wallet.revoke_preview(id).await?;
+                if !out.confirm(&preview) {
+                    return Err(Error::new(ErrorCode::InvalidInput)
+                        .with_message("Nothing was revoked.")
+                        .with_action("Run again with --yes to revoke."));
+                }
+            }
+            let steps = wallet.revoke(id).await?;
+            out.revocation(id, &steps)
+        }
         Command::Demo | Command::Status => unreachable!("handled above"),
     }
 }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use std::sync::Arc;
 use tessera_core::connect::{Phase, Progress};
 use tessera_core::describe::date_words;
+use tessera_core::grants::{GrantView, RevocationStep};
 use tessera_core::records::Category;
 use tessera_core::status::WalletStatus;
 use tessera_core::store::ActivityEntry;
@@ -154,6 +155,63 @@ impl Output {
             let detail = item.detail.as_deref().map(|d| format!(" — {d}")).unwrap_or_default();
             println!("  {}{detail}\n      from {}", item.title, sources.join("; "));
         }
+        Ok(())
+    }
+
+    /// `grants`.
+    pub fn grants(&self, grants: &[GrantView]) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "grants": grants }));
+        }
+        println!("{:<22} {:<11} {:<19} {:<22} {:<12} SUMMARY", "ID", "KIND", "STATUS", "PERSON", "ENDS");
+        for g in grants {
+            let ends = g.expiry.map(date_words).unwrap_or_else(|| "—".into());
+            let place = g.hospital.as_deref().map(|h| format!(" at {h}")).unwrap_or_default();
+            println!("{:<22} {:<11} {:<19} {:<22} {:<12} {}{place}", g.id, g.kind, g.status, g.person, ends, g.summary);
+            if let Some(warning) = &g.warning {
+                println!("{:<22} ! {warning}", "");
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows the revocation preview and asks on the terminal; false when not confirmed (or no terminal).
+    pub fn confirm(&self, steps: &[RevocationStep]) -> bool {
+        use std::io::{BufRead, IsTerminal, Write};
+        if self.json || !std::io::stdin().is_terminal() {
+            if !self.json {
+                eprintln!("Revoking would:");
+                steps.iter().for_each(|s| eprintln!("  - {}", s.what));
+            }
+            return false;
+        }
+        println!("Revoking will:");
+        steps.iter().for_each(|s| println!("  - {}", s.what));
+        print!("Revoke now? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        matches!(answer.trim(), "y" | "Y" | "yes")
+    }
+
+    /// `revoke`: each step and its state.
+    pub fn revocation(&self, id: &str, steps: &[RevocationStep]) -> Result<(), Error> {
+        let complete = steps.iter().all(|s| s.state == "done");
+        if self.json {
+            return print_json(&serde_json::json!({ "id": id, "complete": complete, "steps": steps }));
+        }
+        for step in steps {
+            let note = step.error.as_ref().map(|e| format!(" — {} [{}]", e.message, e.code)).unwrap_or_default();
+            println!("  [{}] {}{note}", step.state, step.what);
+        }
+        println!(
+            "{}",
+            if complete {
+                "Revoked everywhere."
+            } else {
+                "Revoked here; some places are pending and will be retried automatically."
+            }
+        );
         Ok(())
     }
 

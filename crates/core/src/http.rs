@@ -103,6 +103,11 @@ impl Http {
         self.send(party, || Ok(self.client.post(url).form(&build_form()?))).await
     }
 
+    /// POST with a bearer token and no body.
+    pub async fn post_bearer(&self, party: Party, url: &str, bearer: &str) -> Result<Answer> {
+        self.send(party, || Ok(self.client.post(url).bearer_auth(bearer))).await
+    }
+
     /// POST JSON to `url`.
     pub async fn post_json(&self, party: Party, url: &str, body: &Value) -> Result<Answer> {
         self.send(party, || Ok(self.client.post(url).json(body))).await

@@ -39,6 +39,21 @@ pub struct HospitalRow {
     pub source: String,
 }
 
+/// One hospital connection made with a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRow {
+    /// Hospital FHIR base URL.
+    pub fhir_base_url: String,
+    /// The ticket used.
+    pub ticket_id: String,
+    /// `connected`, `failed`, `unsupported`, `no_records`, `revocation_pending`, `revoked`, `closed`.
+    pub status: String,
+    /// Continuation refresh-token vault item, if any.
+    pub refresh_item: Option<String>,
+    /// Unix time of last use.
+    pub last_used: i64,
+}
+
 /// One entry of the activity log. Never record contents, tokens or names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ActivityEntry {
@@ -286,7 +301,7 @@ impl Store {
         Ok(())
     }
 
-    /// Records a connection's state.
+    /// Records a connection's state; a known continuation refresh item is kept unless a new one is given.
     pub async fn save_connection(
         &self,
         fhir_base_url: &str,
@@ -296,7 +311,9 @@ impl Store {
         refresh_item: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT OR REPLACE INTO connections (fhir_base_url, ticket_id, status, error_code, refresh_item, last_used) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO connections (fhir_base_url, ticket_id, status, error_code, refresh_item, last_used) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (fhir_base_url, ticket_id) DO UPDATE SET status = excluded.status, error_code = excluded.error_code, \
+             refresh_item = COALESCE(excluded.refresh_item, connections.refresh_item), last_used = excluded.last_used")
             .bind(fhir_base_url).bind(ticket_id).bind(status).bind(error_code).bind(refresh_item).bind(now)
             .execute(&self.pool).await.map_err(db_error)?;
         Ok(())
@@ -311,6 +328,63 @@ impl Store {
             .await
             .map_err(db_error)?;
         Ok(row.and_then(|r| r.get("refresh_item")))
+    }
+
+    /// Every connection: `(fhir_base_url, ticket_id, status, refresh_item, last_used)`.
+    pub async fn connections(&self) -> Result<Vec<ConnectionRow>> {
+        let rows = sqlx::query(
+            "SELECT fhir_base_url, ticket_id, status, refresh_item, last_used FROM connections ORDER BY fhir_base_url",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| ConnectionRow {
+                fhir_base_url: r.get("fhir_base_url"),
+                ticket_id: r.get("ticket_id"),
+                status: r.get("status"),
+                refresh_item: r.get("refresh_item"),
+                last_used: r.get("last_used"),
+            })
+            .collect())
+    }
+
+    /// Changes a connection's status (keeping its refresh item unless `clear_refresh`).
+    pub async fn set_connection_status(
+        &self,
+        fhir_base_url: &str,
+        ticket_id: &str,
+        status: &str,
+        clear_refresh: bool,
+    ) -> Result<()> {
+        sqlx::query("UPDATE connections SET status = ?, refresh_item = CASE WHEN ? THEN NULL ELSE refresh_item END WHERE fhir_base_url = ? AND ticket_id = ?")
+            .bind(status)
+            .bind(clear_refresh)
+            .bind(fhir_base_url)
+            .bind(ticket_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Forgets a ticket and its links (its keychain item is removed through [`Store::delete_secret`]).
+    pub async fn delete_ticket(&self, id: &str) -> Result<()> {
+        for sql in ["DELETE FROM tickets WHERE id = ?", "DELETE FROM hospital_tickets WHERE ticket_id = ?"] {
+            sqlx::query(sql).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// A registration's revocation endpoint and client id.
+    pub async fn registration_details(&self, fhir_base_url: &str) -> Result<Option<(String, Option<String>)>> {
+        let row = sqlx::query("SELECT client_id, revocation_endpoint FROM registrations WHERE fhir_base_url = ?")
+            .bind(fhir_base_url)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|r| (r.get("client_id"), r.get("revocation_endpoint"))))
     }
 
     /// Appends to the activity log.

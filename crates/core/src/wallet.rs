@@ -126,12 +126,12 @@ pub struct LoginSummary {
 
 /// An open wallet.
 pub struct Wallet {
-    profile: Profile,
-    store: Store,
-    vault: Vault,
-    clock: Arc<dyn Clock>,
-    random: Arc<dyn Random>,
-    http: Http,
+    pub(crate) profile: Profile,
+    pub(crate) store: Store,
+    pub(crate) vault: Vault,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) random: Arc<dyn Random>,
+    pub(crate) http: Http,
     fan_out: FanOut,
     interaction: Option<Browser>,
     identity: OnceCell<Identity>,
@@ -143,16 +143,16 @@ fn short_hash(parts: &[&str]) -> String {
 }
 
 /// The vault item of a broker's refresh token.
-fn broker_refresh_item(issuer: &str) -> String {
+pub(crate) fn broker_refresh_item(issuer: &str) -> String {
     format!("broker/{}/refresh", short_hash(&[issuer]))
 }
 
 /// The vault item of a hospital connection's continuation refresh token.
-fn connection_refresh_item(fhir_base_url: &str, ticket_id: &str) -> String {
+pub(crate) fn connection_refresh_item(fhir_base_url: &str, ticket_id: &str) -> String {
     format!("connection/{}/refresh", short_hash(&[fhir_base_url, ticket_id]))
 }
 
-fn host_of(url: &str) -> String {
+pub(crate) fn host_of(url: &str) -> String {
     url::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(|h| format!("{h}{}", u.port().map(|p| format!(":{p}")).unwrap_or_default())))
@@ -191,11 +191,11 @@ impl Wallet {
         Ok(WalletStatus::new(&self.profile.name(), state, brokers, people, tickets, hospitals))
     }
 
-    async fn identity(&self) -> Result<&Identity> {
+    pub(crate) async fn identity(&self) -> Result<&Identity> {
         self.identity.get_or_try_init(|| Identity::load_or_create(&self.vault)).await
     }
 
-    async fn log(
+    pub(crate) async fn log(
         &self,
         kind: &str,
         hospital: Option<&str>,
@@ -271,7 +271,7 @@ impl Wallet {
     }
 
     /// Verifies and stores what a broker's token endpoint returned.
-    async fn keep(&self, issuer: &str, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
+    pub(crate) async fn keep(&self, issuer: &str, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
         let now = self.clock.unix_now();
         let identity = self.identity().await?;
         let broker_host = host_of(issuer);
@@ -466,47 +466,52 @@ impl Wallet {
             if !due {
                 continue;
             }
-            let refresh = match self.vault.get(&broker_refresh_item(&broker.url)).await {
-                Ok(refresh) => refresh,
-                Err(e) if e.code() == ErrorCode::VaultItemMissing => continue,
-                Err(e) => return Err(e),
-            };
-            let grant = vec![
-                ("grant_type".to_string(), "refresh_token".to_string()),
-                ("refresh_token".to_string(), refresh.into_exposed()),
-            ];
-            let identity = self.identity().await?;
-            let answer = broker::token_request(
-                &self.http,
-                &broker.token_endpoint,
-                &broker.client_id,
-                identity,
-                grant,
-                self.clock.as_ref(),
-                self.random.as_ref(),
-            )
-            .await;
-            match answer {
-                Ok(sign_in) => {
-                    received += self.keep(&broker.url, sign_in).await?.len();
-                    self.log(
-                        "refresh",
-                        None,
-                        None,
-                        "ok",
-                        Some(format!("tickets re-minted by {}", host_of(&broker.url))),
-                    )
-                    .await;
-                }
+            match self.broker_session(&broker).await {
+                Ok(Some((_, tickets))) => received += tickets.len(),
+                Ok(None) => {}
                 Err(error) => self.log("refresh", None, None, error.code().as_str(), Some(host_of(&broker.url))).await,
             }
         }
         Ok(received)
     }
 
+    /// Uses the broker's refresh token (rotating it): fresh tickets are verified and kept, and the broker's access
+    /// token (for its grant management) is returned, in memory only. `None` when there is no refresh token.
+    pub(crate) async fn broker_session(
+        &self,
+        broker: &BrokerRow,
+    ) -> Result<Option<(Sensitive<String>, Vec<HeldTicket>)>> {
+        let refresh = match self.vault.get(&broker_refresh_item(&broker.url)).await {
+            Ok(refresh) => refresh,
+            Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let grant = vec![
+            ("grant_type".to_string(), "refresh_token".to_string()),
+            ("refresh_token".to_string(), refresh.into_exposed()),
+        ];
+        let identity = self.identity().await?;
+        let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
+        let sign_in = broker::token_request(
+            &self.http,
+            &broker.token_endpoint,
+            &broker.client_id,
+            identity,
+            grant,
+            clock,
+            random,
+        )
+        .await?;
+        let access = sign_in.access_token.clone();
+        let tickets = self.keep(&broker.url, sign_in).await?;
+        self.log("refresh", None, None, "ok", Some(format!("tickets re-minted by {}", host_of(&broker.url)))).await;
+        Ok(Some((access, tickets)))
+    }
+
     /// Connects to every hospital for `person` (or everyone), reads their records and merges them. Tickets due
     /// for re-minting are re-minted first.
     pub async fn connect(&self, person: Option<&str>, progress: Progress) -> Result<ConnectReport> {
+        self.retry_pending_revocations().await?;
         self.remint_due_tickets().await?;
         let tickets: Vec<HeldTicket> = self
             .held_tickets()

@@ -274,3 +274,57 @@ async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
     assert_eq!(wallet.tickets().await.unwrap().len(), 1, "the same grant keeps one ticket id");
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return() {
+    use std::sync::atomic::Ordering;
+    let clock = now();
+    let tb =
+        Testbed::start(Config { sites: 8, seed: 5, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let participant =
+        tb.manifest.people.iter().find(|p| matches!(p.role, tessera_testbed::data::Role::ResearchParticipant)).unwrap();
+    let wallet = Wallet::open(temp_profile("pending"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant.id)).await.unwrap();
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let reached: Vec<String> = report.hospitals.iter().map(|h| h.fhir_base_url.clone()).collect();
+    assert!(reached.len() >= 2);
+    let grants = wallet.grants().await.unwrap();
+    let ticket = grants.iter().find(|g| g.kind == "ticket").unwrap().clone();
+    assert_eq!(
+        grants.iter().filter(|g| g.kind == "connection").count(),
+        reached.len(),
+        "the consent lists every hospital it reached"
+    );
+
+    // Two hospitals are down while the ticket is given up.
+    let down: Vec<_> = reached.iter().take(2).map(|url| tb.hospital(url).unwrap().clone()).collect();
+    down.iter().for_each(|h| h.offline.store(true, Ordering::SeqCst));
+    let preview = wallet.revoke_preview(&ticket.id).await.unwrap();
+    assert!(preview.iter().all(|s| s.state == "planned"));
+    let steps = wallet.revoke(&ticket.id).await.unwrap();
+    assert_eq!(
+        steps.iter().filter(|s| s.state == "pending").count(),
+        3,
+        "two hospitals and the ticket deletion wait: {steps:?}"
+    );
+    let pending = wallet.grants().await.unwrap().into_iter().find(|g| g.id == ticket.id).unwrap();
+    assert_eq!(pending.status, "revocation_pending");
+    assert!(pending.summary.contains("revocation pending at 2 hospitals"), "{}", pending.summary);
+    for h in reached.iter().skip(2) {
+        assert_eq!(tb.hospital(h).unwrap().live_refresh_tokens(), 0, "reachable hospitals revoked the refresh token");
+    }
+
+    // They come back: the retry completes, the hospitals show the tokens revoked, the ticket is gone.
+    down.iter().for_each(|h| h.offline.store(false, Ordering::SeqCst));
+    assert_eq!(wallet.retry_pending_revocations().await.unwrap(), 0);
+    for h in &down {
+        assert!(h.revoked_tokens().contains(&"refresh_token".to_string()));
+        assert_eq!(h.live_refresh_tokens(), 0);
+    }
+    let steps = wallet.revoke(&ticket.id).await.unwrap();
+    assert!(steps.iter().all(|s| s.state == "done"), "{steps:?}");
+    assert!(wallet.grants().await.unwrap().iter().all(|g| g.kind == "about_me"), "nothing held any more");
+    assert!(wallet.tickets().await.unwrap().is_empty());
+    tb.stop().await;
+}

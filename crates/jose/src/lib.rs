@@ -4,8 +4,12 @@
 //! - [`thumbprint`]: RFC 7638 SHA-256 thumbprints of EC and RSA public JWKs.
 //! - [`decode_unverified`] and [`verify`]: split a compact JWT, and check its signature against a JWK Set by `kid`.
 //!
+//! - [`status_list`]: revocation status lists (base64url of a gzip of an LSB-first bitstring).
+//!
 //! Only ES256 is accepted for verification: `alg: none`, HMAC and unknown algorithms are refused before any key is
 //! looked at. This crate holds no policy (expiry, audience, claims); callers decide.
+
+pub mod status_list;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

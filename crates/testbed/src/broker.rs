@@ -17,7 +17,6 @@
 use crate::data::{Person, Role, World};
 use crate::html::{escape, page};
 use crate::oauth::{no_store, pkce_matches, random_token, redirect_allowed, Clients, OAuthError};
-use crate::status_list::StatusList;
 use crate::{HospitalDirectoryEntry, Now};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -27,6 +26,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tessera_jose::status_list::StatusList;
 use tessera_jose::SigningKey;
 
 /// The permission-ticket type URIs.
@@ -783,6 +783,7 @@ fn grant_view(broker: &Broker, grant: &Grant) -> Value {
         "refresh_until": grant.refresh_until,
         "study": grant.study,
         "status": status,
+        "revocation": { "url": format!("{}/status/1", broker.base), "index": grant.status_index },
     })
 }
 

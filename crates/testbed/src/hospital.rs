@@ -18,7 +18,6 @@ use crate::faults::Fault;
 use crate::html::{escape, page};
 use crate::oauth::{no_store, pkce_matches, random_token, redirect_allowed, Clients, OAuthError};
 use crate::scopes::Scope;
-use crate::status_list::StatusList;
 use crate::Now;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
@@ -27,8 +26,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
+use tessera_jose::status_list::StatusList;
 
 /// The subject-token type of a Permission Ticket.
 pub const TICKET_TOKEN_TYPE: &str = "https://smarthealthit.org/token-type/permission-ticket";
@@ -129,6 +129,8 @@ pub struct Hospital {
     revoked_log: Mutex<Vec<String>>,
     /// Requests seen, for `flaky` and `rate-limit`.
     pub requests: AtomicU64,
+    /// Set to answer every request with 503 (an outage that can end, for tests).
+    pub offline: AtomicBool,
 }
 
 /// How a hospital is set up.
@@ -182,6 +184,7 @@ impl Hospital {
             resolved: Mutex::default(),
             revoked_log: Mutex::default(),
             requests: AtomicU64::new(0),
+            offline: AtomicBool::new(false),
         }
     }
 

@@ -13,7 +13,7 @@ pub mod hospital;
 pub mod html;
 pub mod oauth;
 pub mod scopes;
-pub mod status_list;
+pub use tessera_jose::status_list;
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -277,6 +277,9 @@ fn hospital_population(world: &data::World, seed: u64, index: usize, faults: &[F
 /// Applies a hospital's transport faults (latency, errors, rate limits, hangs, slow bodies) to every request.
 pub async fn faults_layer(State(h): State<Arc<Hospital>>, request: Request, next: Next) -> Response {
     let seen = h.requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if h.offline.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "offline").into_response();
+    }
     if h.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(h.latency_ms)).await;
     }

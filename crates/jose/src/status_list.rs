@@ -1,4 +1,4 @@
-//! The broker's revocation status list: `{"kid", "bits"}` where `bits` = base64url(gzip(bitstring)), bit `i` at
+//! Revocation status lists, read by the wallet and written by the test broker: `{"kid", "bits"}` where `bits` = base64url(gzip(bitstring)), bit `i` at
 //! byte `i / 8` under mask `1 << (i % 8)` (least significant bit first, as the reference Data Holder reads it).
 
 use flate2::read::GzDecoder;
@@ -35,12 +35,12 @@ impl StatusList {
     pub fn encode(&self) -> String {
         let mut gz = GzEncoder::new(Vec::new(), Compression::default());
         gz.write_all(&self.bytes).expect("writing to memory");
-        tessera_jose::b64url(&gz.finish().expect("writing to memory"))
+        crate::b64url(&gz.finish().expect("writing to memory"))
     }
 
     /// Reads a `bits` member. Refuses more than `max_bytes` of bitstring (a gzip bomb).
     pub fn decode(bits: &str, max_bytes: usize) -> Result<Self, String> {
-        let compressed = tessera_jose::b64url_decode(bits).map_err(|e| e.to_string())?;
+        let compressed = crate::b64url_decode(bits).map_err(|e| e.to_string())?;
         let mut bytes = Vec::new();
         GzDecoder::new(compressed.as_slice())
             .take(max_bytes as u64 + 1)

@@ -1,0 +1,436 @@
+//! Grants: every grant a person can see — tickets held, connections made with them, and grants about me (from the
+//! broker's grant management) — with their status, and revocation end to end with a preview of each step.
+//!
+//! Statuses: `active`, `expiring` (ends within 30 days), `expired`, `revoked` (seen in the issuer's status list),
+//! `revocation_pending` (revoked here, some hospital not reached yet; retried on every connect and on demand).
+
+use crate::describe::{date_words, describe};
+use crate::http::Party;
+use crate::revocation::{is_revoked, revoke_token};
+use crate::store::{BrokerRow, ConnectionRow};
+use crate::wallet::{connection_refresh_item, host_of, HeldTicket, Wallet};
+use crate::{Error, ErrorCode, Result};
+use serde::Serialize;
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+
+/// One grant as people see it (the `tessera grants --json` contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct GrantView {
+    /// Stable id, for `tessera revoke ID`.
+    pub id: String,
+    /// `ticket`, `connection` or `about_me`.
+    pub kind: String,
+    /// `active`, `expiring`, `expired`, `revoked` or `revocation_pending`.
+    pub status: String,
+    /// Whose records.
+    pub person: String,
+    /// The issuer's host.
+    pub issuer: String,
+    /// The hospital, for a connection.
+    pub hospital: Option<String>,
+    /// Unix time it ends (new connections for a ticket; the grant's end for about-me grants).
+    #[ts(type = "number | null")]
+    pub expiry: Option<i64>,
+    /// One line for people.
+    pub summary: String,
+    /// An expiry warning at 30 days, 7 days and at expiry.
+    pub warning: Option<String>,
+}
+
+/// A revocation step and whether it is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RevocationStep {
+    /// What the step does, in words.
+    pub what: String,
+    /// `done`, `pending` (will be retried) or `planned` (preview).
+    pub state: String,
+    /// The coded failure of a pending step.
+    pub error: Option<crate::ErrorView>,
+}
+
+/// The expiry warning for something ending at `exp`, seen at `now`.
+pub fn expiry_warning(exp: i64, now: i64) -> Option<String> {
+    let left = exp - now;
+    if left <= 0 {
+        Some(format!("Ended on {}", date_words(exp)))
+    } else if left <= 7 * DAY {
+        Some(format!("Ends within a week, on {}", date_words(exp)))
+    } else if left <= 30 * DAY {
+        Some(format!("Ends within 30 days, on {}", date_words(exp)))
+    } else {
+        None
+    }
+}
+
+fn time_status(exp: i64, now: i64) -> &'static str {
+    if exp <= now {
+        "expired"
+    } else if exp - now <= 30 * DAY {
+        "expiring"
+    } else {
+        "active"
+    }
+}
+
+/// The id of a connection grant.
+fn connection_id(connection: &ConnectionRow) -> String {
+    format!(
+        "c-{}",
+        &crate::profile::hex(&sha2_digest(&format!("{}|{}", connection.fhir_base_url, connection.ticket_id)))[..12]
+    )
+}
+
+fn sha2_digest(text: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).to_vec()
+}
+
+impl Wallet {
+    /// Whether a held ticket has been revoked at its issuer (its status-list bit is set). `None` when unknown.
+    async fn revoked_at_issuer(&self, held: &HeldTicket) -> Option<bool> {
+        let (url, index) = held.ticket.claims.revocation.as_ref()?;
+        is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await.ok()
+    }
+
+    /// Every grant: tickets held, their connections, and (when signed in with a broker that offers grant management)
+    /// the grants about the signed-in person. A ticket found revoked at its issuer has its connections closed.
+    pub async fn grants(&self) -> Result<Vec<GrantView>> {
+        let now = self.clock.unix_now();
+        let held = self.held_tickets().await?;
+        let connections = self.store.connections().await?;
+        let names: std::collections::HashMap<String, String> =
+            self.store.hospitals().await?.into_iter().map(|(row, _)| (row.fhir_base_url, row.name)).collect();
+        let mut out = Vec::new();
+        for ticket in &held {
+            let c = &ticket.ticket.claims;
+            let revoked = self.revoked_at_issuer(ticket).await == Some(true);
+            let own: Vec<&ConnectionRow> = connections.iter().filter(|k| k.ticket_id == ticket.id).collect();
+            if revoked {
+                for connection in own.iter().filter(|k| k.refresh_item.is_some()) {
+                    self.forget_connection(connection, "closed").await?;
+                }
+            }
+            let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
+            // Until when its connections last: `exp`, or the continuation's end (unbounded = until revoked).
+            let until = match c.continuation {
+                Some(Some(refresh_until)) => refresh_until.max(c.exp),
+                Some(None) => i64::MAX,
+                None => c.exp,
+            };
+            let shown_until = (until != i64::MAX).then_some(until);
+            let status = if revoked {
+                "revoked"
+            } else if pending > 0 {
+                "revocation_pending"
+            } else {
+                time_status(until, now)
+            };
+            let description = describe(&ticket.ticket);
+            out.push(GrantView {
+                id: ticket.id.clone(),
+                kind: "ticket".into(),
+                status: status.into(),
+                person: c.patient.full_name(),
+                issuer: host_of(&c.iss),
+                hospital: None,
+                expiry: Some(c.exp),
+                summary: if pending > 0 {
+                    format!("{} (revocation pending at {pending} hospitals)", description.headline)
+                } else {
+                    description.headline
+                },
+                warning: if revoked {
+                    Some("Revoked at the issuer: its connections were closed".into())
+                } else {
+                    shown_until.and_then(|u| expiry_warning(u, now))
+                },
+            });
+            for connection in own.iter().filter(|k| matches!(k.status.as_str(), "connected" | "revocation_pending")) {
+                out.push(GrantView {
+                    id: connection_id(connection),
+                    kind: "connection".into(),
+                    status: if revoked {
+                        "revoked".into()
+                    } else if connection.status == "revocation_pending" {
+                        "revocation_pending".into()
+                    } else {
+                        time_status(until, now).into()
+                    },
+                    person: c.patient.full_name(),
+                    issuer: host_of(&c.iss),
+                    hospital: Some(
+                        names
+                            .get(&connection.fhir_base_url)
+                            .cloned()
+                            .unwrap_or_else(|| host_of(&connection.fhir_base_url)),
+                    ),
+                    expiry: shown_until,
+                    summary: format!("Last used on {}", date_words(connection.last_used)),
+                    warning: None,
+                });
+            }
+        }
+        for broker in self.store.brokers().await? {
+            out.extend(self.grants_about_me(&broker).await.unwrap_or_default());
+        }
+        Ok(out)
+    }
+
+    /// The broker's grant list about the signed-in person (testbed grant management; brokers without it give none).
+    async fn grants_about_me(&self, broker: &BrokerRow) -> Result<Vec<GrantView>> {
+        let Some(endpoint) = &broker.management_endpoint else { return Ok(vec![]) };
+        let Some((access, _)) = self.broker_session(broker).await? else { return Ok(vec![]) };
+        let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
+        let now = self.clock.unix_now();
+        let grants = answer.json.get("about_me").and_then(Value::as_array).cloned().unwrap_or_default();
+        Ok(grants
+            .iter()
+            .filter_map(|g| {
+                let id = g.get("id")?.as_str()?;
+                let requester = g.pointer("/requester/name").and_then(Value::as_str);
+                let study = g.get("study").and_then(Value::as_str);
+                let relationship = g.get("relationship").and_then(Value::as_str).map(crate::describe::authority_words);
+                let summary = match (requester, study, relationship) {
+                    (Some(name), _, Some(authority)) => format!("{name} may access your records as {authority}"),
+                    (_, Some(study), _) => format!("Your consent to the study \"{study}\""),
+                    _ => "Access to your own records".to_string(),
+                };
+                let expiry = g
+                    .get("refresh_until")
+                    .and_then(Value::as_i64)
+                    .or_else(|| g.get("expires_at").and_then(Value::as_i64));
+                let status = match g.get("status").and_then(Value::as_str) {
+                    Some("revoked") => "revoked",
+                    _ => expiry.map(|e| time_status(e, now)).unwrap_or("active"),
+                };
+                Some(GrantView {
+                    id: format!("{id}@{}", host_of(&broker.url)),
+                    kind: "about_me".into(),
+                    status: status.into(),
+                    person: g.pointer("/patient/name").and_then(Value::as_str).unwrap_or_default().into(),
+                    issuer: host_of(&broker.url),
+                    hospital: None,
+                    expiry,
+                    summary,
+                    warning: expiry.filter(|_| status != "revoked").and_then(|e| expiry_warning(e, now)),
+                })
+            })
+            .collect())
+    }
+
+    /// The steps revoking `id` will take, without doing anything.
+    pub async fn revoke_preview(&self, id: &str) -> Result<Vec<RevocationStep>> {
+        self.revoke_inner(id, false).await
+    }
+
+    /// Revokes `id` everywhere it lives and reports each step. A hospital that cannot be reached leaves the grant
+    /// `revocation_pending`; the next `connect` or `revoke` retries it.
+    pub async fn revoke(&self, id: &str) -> Result<Vec<RevocationStep>> {
+        let steps = self.revoke_inner(id, true).await?;
+        let outcome =
+            if steps.iter().all(|s| s.state == "done") { "ok" } else { ErrorCode::RevocationPending.as_str() };
+        self.log("revoke", None, Some(id), outcome, Some(format!("{} steps", steps.len()))).await;
+        Ok(steps)
+    }
+
+    async fn revoke_inner(&self, id: &str, act: bool) -> Result<Vec<RevocationStep>> {
+        let connections = self.store.connections().await?;
+        if let Some(connection) = connections.iter().find(|k| connection_id(k) == id) {
+            return Ok(vec![self.revoke_connection(connection, act).await]);
+        }
+        if let Some(held) = self.held_tickets().await?.into_iter().find(|t| t.id == id) {
+            let mut steps = Vec::new();
+            for connection in connections.iter().filter(|k| k.ticket_id == id && k.refresh_item.is_some()) {
+                steps.push(self.revoke_connection(connection, act).await);
+            }
+            let others_from_same_broker = self
+                .held_tickets()
+                .await?
+                .iter()
+                .filter(|t| t.id != id && t.ticket.claims.iss == held.ticket.claims.iss)
+                .count();
+            let broker =
+                self.store.brokers().await?.into_iter().find(|b| b.url == held.ticket.claims.iss.trim_end_matches('/'));
+            if let (0, Some(broker)) = (others_from_same_broker, broker) {
+                steps.push(
+                    self.step(
+                        format!("Sign out of {} (revoke its refresh token)", host_of(&broker.url)),
+                        act,
+                        self.revoke_broker_refresh(&broker),
+                    )
+                    .await,
+                );
+            }
+            let all_done = steps.iter().all(|s| s.state == "done");
+            let what = format!("Delete the ticket for {} from the keychain", held.ticket.claims.patient.full_name());
+            steps.push(if !act || all_done {
+                self.step(what, act, async {
+                    self.store.delete_secret(&self.vault, &format!("ticket/{id}")).await?;
+                    self.store.delete_ticket(id).await
+                })
+                .await
+            } else {
+                RevocationStep { what, state: "pending".into(), error: None }
+            });
+            return Ok(steps);
+        }
+        if let Some((grant, host)) = id.split_once('@') {
+            if let Some(broker) = self.store.brokers().await?.into_iter().find(|b| host_of(&b.url) == host) {
+                let ask = self
+                    .step(format!("Ask {host} to revoke the grant"), act, self.revoke_at_broker(&broker, grant))
+                    .await;
+                let mut steps = vec![ask];
+                if act && steps[0].state == "done" {
+                    steps.push(
+                        self.step(
+                            "Confirm the revocation in the broker's status list".into(),
+                            true,
+                            self.confirm_revoked(&broker, grant),
+                        )
+                        .await,
+                    );
+                } else {
+                    steps.push(RevocationStep {
+                        what: "Confirm the revocation in the broker's status list".into(),
+                        state: "planned".into(),
+                        error: None,
+                    });
+                }
+                return Ok(steps);
+            }
+        }
+        Err(Error::new(ErrorCode::GrantNotFound))
+    }
+
+    /// Runs `work` when `act`, turning its outcome into a step; otherwise describes the planned step.
+    async fn step(
+        &self,
+        what: String,
+        act: bool,
+        work: impl std::future::Future<Output = Result<()>>,
+    ) -> RevocationStep {
+        if !act {
+            return RevocationStep { what, state: "planned".into(), error: None };
+        }
+        match work.await {
+            Ok(()) => RevocationStep { what, state: "done".into(), error: None },
+            Err(error) => RevocationStep { what, state: "pending".into(), error: Some(error.view()) },
+        }
+    }
+
+    async fn revoke_connection(&self, connection: &ConnectionRow, act: bool) -> RevocationStep {
+        let name = host_of(&connection.fhir_base_url);
+        let what = format!("End the connection to {name} (revoke its tokens there, forget them here)");
+        let step = self.step(what, act, self.revoke_at_hospital(connection)).await;
+        if act && step.state == "pending" {
+            let _ = self
+                .store
+                .set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revocation_pending", false)
+                .await;
+        }
+        step
+    }
+
+    async fn revoke_at_hospital(&self, connection: &ConnectionRow) -> Result<()> {
+        let identity = self.identity().await?;
+        if let (Some(item), Some((client_id, Some(endpoint)))) =
+            (&connection.refresh_item, self.store.registration_details(&connection.fhir_base_url).await?)
+        {
+            match self.vault.get(item).await {
+                Ok(token) => {
+                    let auth =
+                        || identity.client_auth_form(&client_id, &endpoint, self.clock.as_ref(), self.random.as_ref());
+                    revoke_token(&self.http, Party::Hospital, &endpoint, &token, "refresh_token", auth).await?;
+                }
+                Err(e) if e.code() == ErrorCode::VaultItemMissing => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.forget_connection(connection, "revoked").await
+    }
+
+    async fn forget_connection(&self, connection: &ConnectionRow, status: &str) -> Result<()> {
+        let item = connection
+            .refresh_item
+            .clone()
+            .unwrap_or_else(|| connection_refresh_item(&connection.fhir_base_url, &connection.ticket_id));
+        self.store.delete_secret(&self.vault, &item).await?;
+        self.store.set_connection_status(&connection.fhir_base_url, &connection.ticket_id, status, true).await
+    }
+
+    async fn revoke_broker_refresh(&self, broker: &BrokerRow) -> Result<()> {
+        let item = crate::wallet::broker_refresh_item(&broker.url);
+        if let (Ok(token), Some(endpoint)) = (self.vault.get(&item).await, &broker.revocation_endpoint) {
+            let identity = self.identity().await?;
+            let auth =
+                || identity.client_auth_form(&broker.client_id, endpoint, self.clock.as_ref(), self.random.as_ref());
+            revoke_token(&self.http, Party::Broker, endpoint, &token, "refresh_token", auth).await?;
+        }
+        self.store.delete_secret(&self.vault, &item).await
+    }
+
+    async fn revoke_at_broker(&self, broker: &BrokerRow, grant: &str) -> Result<()> {
+        let endpoint = broker.management_endpoint.as_deref().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
+        let (access, _) = self.broker_session(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
+        let answer =
+            self.http.post_bearer(Party::Broker, &format!("{endpoint}/{grant}/revoke"), access.expose()).await?;
+        if answer.status == 200 {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorCode::GrantNotFound).with_detail(format!("broker answered HTTP {}", answer.status)))
+        }
+    }
+
+    async fn confirm_revoked(&self, broker: &BrokerRow, grant: &str) -> Result<()> {
+        let endpoint = broker.management_endpoint.as_deref().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
+        let (access, _) = self.broker_session(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
+        let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
+        let entry = answer
+            .json
+            .get("about_me")
+            .and_then(Value::as_array)
+            .and_then(|list| list.iter().find(|g| g.get("id").and_then(Value::as_str) == Some(grant)).cloned());
+        let revocation = entry.as_ref().and_then(|g| {
+            Some((g.pointer("/revocation/url")?.as_str()?.to_string(), g.pointer("/revocation/index")?.as_u64()?))
+        });
+        let (url, index) =
+            revocation.ok_or_else(|| Error::new(ErrorCode::RevocationPending).with_detail("no status-list entry"))?;
+        if is_revoked(&self.http, &broker.url, &url, index).await? {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorCode::RevocationPending).with_detail("status bit not set yet"))
+        }
+    }
+
+    /// Retries every pending hospital revocation. Returns how many are still pending.
+    pub async fn retry_pending_revocations(&self) -> Result<usize> {
+        let mut still = 0;
+        for connection in self.store.connections().await?.iter().filter(|k| k.status == "revocation_pending") {
+            if self.revoke_at_hospital(connection).await.is_err() {
+                still += 1;
+            }
+        }
+        Ok(still)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_fire_at_30_and_7_days_and_at_expiry() {
+        let exp = 1_900_000_000;
+        assert_eq!(expiry_warning(exp, exp - 31 * DAY), None);
+        assert!(expiry_warning(exp, exp - 30 * DAY).unwrap().starts_with("Ends within 30 days"));
+        assert!(expiry_warning(exp, exp - 7 * DAY).unwrap().starts_with("Ends within a week"));
+        assert!(expiry_warning(exp, exp).unwrap().starts_with("Ended on"));
+        assert_eq!(time_status(exp, exp - 40 * DAY), "active");
+        assert_eq!(time_status(exp, exp - 3 * DAY), "expiring");
+        assert_eq!(time_status(exp, exp + 1), "expired");
+    }
+}
