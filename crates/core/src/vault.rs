@@ -146,17 +146,20 @@ fn read_item(namespace: &str, id: &str) -> Result<Sensitive<String>> {
 }
 
 fn delete_item(namespace: &str, id: &str) -> Result<()> {
-    let chunks = chunk_count(namespace, id)?;
     delete_one(namespace, id)?;
-    for index in 1..=chunks {
-        delete_one(namespace, &chunk_id(id, index))?;
+    // Chunks are found by probing, not from the header: a write interrupted before its header leaves chunks only.
+    let mut index = 1;
+    while delete_one(namespace, &chunk_id(id, index))? {
+        index += 1;
     }
     Ok(())
 }
 
-fn delete_one(namespace: &str, id: &str) -> Result<()> {
+/// Deletes one keychain item; `false` when there was none.
+fn delete_one(namespace: &str, id: &str) -> Result<bool> {
     match entry(namespace, id)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(keyring::Error::NoEntry) => Ok(false),
         Err(error) => Err(map_error(error)),
     }
 }

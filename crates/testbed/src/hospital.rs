@@ -223,6 +223,11 @@ impl Hospital {
         self.revoked_log.lock().unwrap().clone()
     }
 
+    /// Every live access token this hospital issued (for leak audits in tests).
+    pub fn issued_access_tokens(&self) -> Vec<String> {
+        self.tokens.lock().unwrap().keys().cloned().collect()
+    }
+
     /// Live refresh tokens (continuation).
     pub fn live_refresh_tokens(&self) -> usize {
         self.refresh_tokens.lock().unwrap().len()
