@@ -32,6 +32,7 @@ impl AppState {
                     http: Default::default(),
                     fan_out: Default::default(),
                     interaction: Some(tessera_core::broker::Browser::System),
+                    idle_lock: Some(std::time::Duration::from_secs(15 * 60)),
                 };
                 tessera_core::wallet::Wallet::open(self.profile.clone(), options)
             })

@@ -79,7 +79,23 @@ enum Command {
         yes: bool,
     },
     /// The activity log: every sign-in, redemption and read (never record contents).
-    Activity,
+    Activity {
+        /// Only this person's grants (an id from `tessera people`).
+        #[arg(long)]
+        person: Option<String>,
+        /// Only this hospital (FHIR base URL).
+        #[arg(long)]
+        hospital: Option<String>,
+        /// Only this grant (a ticket id).
+        #[arg(long)]
+        grant: Option<String>,
+        /// Only entries at or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Export as CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Start the embedded test network, sign in, connect and summarise: the headless tour.
     Demo,
 }
@@ -125,8 +141,19 @@ pub async fn open_wallet(home: Option<&std::path::Path>, interaction: Browser) -
         http: Default::default(),
         fan_out: Default::default(),
         interaction: Some(interaction),
+        idle_lock: Some(std::time::Duration::from_secs(15 * 60)),
     };
     Wallet::open(Profile::open(home)?, options).await
+}
+
+/// The Unix time at which `YYYY-MM-DD` begins (UTC).
+fn day_start(day: &str) -> Result<i64, Error> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(day, &format).map(|d| d.midnight().assume_utc().unix_timestamp()).map_err(|_| {
+        Error::new(ErrorCode::InvalidInput)
+            .with_message(format!("{day:?} is not a date."))
+            .with_action("Use YYYY-MM-DD.")
+    })
 }
 
 async fn run(cli: &Cli) -> Result<(), Error> {
@@ -168,7 +195,28 @@ async fn run(cli: &Cli) -> Result<(), Error> {
             let report = wallet.connect(person.as_deref(), out.progress()).await?;
             out.records(&report, category)
         }
-        Command::Activity => out.activity(&wallet.store().activity(None, None, None).await?),
+        Command::Activity { person, hospital, grant, since, csv } => {
+            let since = match since {
+                Some(day) => Some(day_start(day)?),
+                None => None,
+            };
+            let mut entries = wallet.store().activity(hospital.as_deref(), grant.as_deref(), since).await?;
+            if let Some(person) = person {
+                let theirs: Vec<String> = wallet
+                    .held_tickets()
+                    .await?
+                    .into_iter()
+                    .filter(|t| &t.ticket.claims.patient_key == person)
+                    .map(|t| t.id)
+                    .collect();
+                entries.retain(|e| e.grant.as_ref().is_some_and(|g| theirs.contains(g)));
+            }
+            if *csv {
+                out.activity_csv(&entries)
+            } else {
+                out.activity(&entries)
+            }
+        }
         Command::Grants => out.grants(&wallet.grants().await?),
         Command::Revoke { id, yes } => {
             if !yes {

@@ -215,6 +215,24 @@ impl Output {
         Ok(())
     }
 
+    /// `activity --csv`: one row per entry, RFC 4180 quoting.
+    pub fn activity_csv(&self, entries: &[ActivityEntry]) -> Result<(), Error> {
+        let quote = |field: &str| format!("\"{}\"", field.replace('"', "\"\""));
+        println!("at,kind,hospital,grant,outcome,detail");
+        for e in entries {
+            let fields = [
+                e.at.to_string(),
+                e.kind.clone(),
+                e.hospital.clone().unwrap_or_default(),
+                e.grant.clone().unwrap_or_default(),
+                e.outcome.clone(),
+                e.detail.clone().unwrap_or_default(),
+            ];
+            println!("{}", fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(","));
+        }
+        Ok(())
+    }
+
     /// `activity`.
     pub fn activity(&self, entries: &[ActivityEntry]) -> Result<(), Error> {
         if self.json {

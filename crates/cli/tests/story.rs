@@ -82,6 +82,19 @@ async fn patient_revokes_the_caregivers_grant_and_every_hospital_refuses_it() {
     assert_eq!(ticket["status"], "revoked", "{grants}");
     let (_, patient_view) = tessera(&patient_home, &["grants"]);
     assert!(patient_view["grants"].as_array().unwrap().iter().any(|g| g["id"] == id && g["status"] == "revoked"));
+    // The caregiver's activity exports as CSV and JSON, filtered by person, with counts and never names.
+    let csv = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("--home")
+        .arg(&caregiver_home)
+        .args(["activity", "--csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with("at,kind,hospital,grant,outcome,detail\n") && csv.contains("\"records_read\""), "{csv}");
+    assert!(!csv.contains(&patient.name));
+    let (_, activity) = tessera(&caregiver_home, &["activity", "--person", &patient.id]);
+    let entries = activity["activity"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["kind"] == "redemption" && e["outcome"] == "ticket.revoked"), "{activity}");
     let _ = std::fs::remove_dir_all(base);
     tb.stop().await;
 }

@@ -337,6 +337,7 @@ impl Wallet {
 
     async fn revoke_at_hospital(&self, connection: &ConnectionRow) -> Result<()> {
         let identity = self.identity().await?;
+        let identity = identity.as_ref();
         if let (Some(item), Some((client_id, Some(endpoint)))) =
             (&connection.refresh_item, self.store.registration_details(&connection.fhir_base_url).await?)
         {
@@ -366,6 +367,7 @@ impl Wallet {
         let item = crate::wallet::broker_refresh_item(&broker.url);
         if let (Ok(token), Some(endpoint)) = (self.vault.get(&item).await, &broker.revocation_endpoint) {
             let identity = self.identity().await?;
+            let identity = identity.as_ref();
             let auth =
                 || identity.client_auth_form(&broker.client_id, endpoint, self.clock.as_ref(), self.random.as_ref());
             revoke_token(&self.http, Party::Broker, endpoint, &token, "refresh_token", auth).await?;

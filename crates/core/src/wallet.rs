@@ -20,7 +20,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::OnceCell;
 use ts_rs::TS;
 
 /// Everything passed in to a wallet.
@@ -36,6 +35,8 @@ pub struct WalletOptions {
     /// How to open a hospital's page when it asks the person to confirm the patient (`interaction_required`);
     /// `None` for background work, which then reports `hospital.interaction_required`.
     pub interaction: Option<Browser>,
+    /// After this long without use the wallet forgets every secret it holds in memory (`None`: never).
+    pub idle_lock: Option<std::time::Duration>,
 }
 
 /// A ticket held, with its id.
@@ -134,7 +135,10 @@ pub struct Wallet {
     pub(crate) http: Http,
     fan_out: FanOut,
     interaction: Option<Browser>,
-    identity: OnceCell<Identity>,
+    identity: tokio::sync::Mutex<Option<Arc<Identity>>>,
+    idle_lock: Option<i64>,
+    last_use: Mutex<i64>,
+    locked: std::sync::atomic::AtomicBool,
     jwks: Mutex<HashMap<String, Value>>,
 }
 
@@ -174,7 +178,10 @@ impl Wallet {
             random: options.random,
             fan_out: options.fan_out,
             interaction: options.interaction,
-            identity: OnceCell::new(),
+            identity: tokio::sync::Mutex::new(None),
+            idle_lock: options.idle_lock.map(|d| d.as_secs() as i64),
+            last_use: Mutex::new(i64::MIN),
+            locked: std::sync::atomic::AtomicBool::new(false),
             jwks: Mutex::default(),
         })
     }
@@ -187,12 +194,50 @@ impl Wallet {
     /// The status for the first screen. Reads the store only, never the keychain.
     pub async fn status(&self) -> Result<WalletStatus> {
         let [brokers, people, tickets, hospitals] = self.store.counts().await?;
-        let state = if brokers == 0 { WalletState::Empty } else { WalletState::Ready };
+        let state = match (brokers, self.is_locked()) {
+            (0, _) => WalletState::Empty,
+            (_, true) => WalletState::Locked,
+            (_, false) => WalletState::Ready,
+        };
         Ok(WalletStatus::new(&self.profile.name(), state, brokers, people, tickets, hospitals))
     }
 
-    pub(crate) async fn identity(&self) -> Result<&Identity> {
-        self.identity.get_or_try_init(|| Identity::load_or_create(&self.vault)).await
+    /// The install's identity, read from the keychain on first use after opening or unlocking.
+    pub(crate) async fn identity(&self) -> Result<Arc<Identity>> {
+        self.lock_if_idle().await;
+        *self.last_use.lock().unwrap_or_else(|p| p.into_inner()) = self.clock.unix_now();
+        let mut slot = self.identity.lock().await;
+        if let Some(identity) = slot.as_ref() {
+            return Ok(identity.clone());
+        }
+        let identity = Arc::new(Identity::load_or_create(&self.vault).await?);
+        *slot = Some(identity.clone());
+        self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
+        Ok(identity)
+    }
+
+    /// Forgets every secret held in memory (the signing key, cached keys); the keychain is read again on next use.
+    pub async fn lock(&self) {
+        *self.identity.lock().await = None;
+        self.jwks.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Locks when the idle period has passed since the last use. Returns whether it locked.
+    pub async fn lock_if_idle(&self) -> bool {
+        let Some(idle) = self.idle_lock else { return false };
+        let last = *self.last_use.lock().unwrap_or_else(|p| p.into_inner());
+        let holding = self.identity.lock().await.is_some();
+        if holding && last != i64::MIN && self.clock.unix_now() - last >= idle {
+            self.lock().await;
+            return true;
+        }
+        false
+    }
+
+    /// Whether the secrets are locked away (after [`Wallet::lock`] or the idle period).
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub(crate) async fn log(
@@ -227,6 +272,7 @@ impl Wallet {
 
     async fn login_inner(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
         let identity = self.identity().await?;
+        let identity = identity.as_ref();
         let endpoints = broker::discover(&self.http, broker_url).await?;
         let client_id = broker::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
         let extra: Vec<(&str, &str)> = login_hint.map(|hint| vec![("login_hint", hint)]).unwrap_or_default();
@@ -274,6 +320,7 @@ impl Wallet {
     pub(crate) async fn keep(&self, issuer: &str, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
         let now = self.clock.unix_now();
         let identity = self.identity().await?;
+        let identity = identity.as_ref();
         let broker_host = host_of(issuer);
         if let Some(refresh) = &sign_in.refresh_token {
             let item = broker_refresh_item(issuer);
@@ -491,6 +538,7 @@ impl Wallet {
             ("refresh_token".to_string(), refresh.into_exposed()),
         ];
         let identity = self.identity().await?;
+        let identity = identity.as_ref();
         let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
         let sign_in = broker::token_request(
             &self.http,
@@ -537,6 +585,7 @@ impl Wallet {
             }
         }
         let identity = self.identity().await?;
+        let identity = identity.as_ref();
         let results = fan_out(jobs.clone(), &self.fan_out, |(row, held)| {
             let progress = progress.clone();
             async move { self.connect_one(identity, &row, &held, &progress).await }

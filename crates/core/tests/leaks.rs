@@ -64,6 +64,7 @@ async fn no_secret_or_name_reaches_disk_or_logs() {
         http: Default::default(),
         fan_out: Default::default(),
         interaction: None,
+        idle_lock: None,
     };
     let wallet = Wallet::open(profile.clone(), options).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();

@@ -28,6 +28,7 @@ fn options(clock: &ManualClock) -> WalletOptions {
         },
         fan_out: FanOut { concurrency: 8, per_hospital: Duration::from_secs(30) },
         interaction: None,
+        idle_lock: None,
     }
 }
 
@@ -326,5 +327,27 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
     assert!(steps.iter().all(|s| s.state == "done"), "{steps:?}");
     assert!(wallet.grants().await.unwrap().iter().all(|g| g.kind == "about_me"), "nothing held any more");
     assert!(wallet.tickets().await.unwrap().is_empty());
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use() {
+    use tessera_core::status::WalletState;
+    let clock = now();
+    let tb =
+        Testbed::start(Config { sites: 2, seed: 8, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let idle = WalletOptions { idle_lock: Some(Duration::from_secs(600)), ..options(&clock) };
+    let wallet = Wallet::open(temp_profile("idle"), idle).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    assert_eq!(wallet.status().await.unwrap().state, WalletState::Ready);
+    clock.advance(time::Duration::minutes(5));
+    assert!(!wallet.lock_if_idle().await, "not idle long enough");
+    clock.advance(time::Duration::minutes(6));
+    assert!(wallet.lock_if_idle().await);
+    assert_eq!(wallet.status().await.unwrap().state, WalletState::Locked);
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(report.hospitals.iter().all(|h| h.status == "connected"));
+    assert_eq!(wallet.status().await.unwrap().state, WalletState::Ready);
     tb.stop().await;
 }
