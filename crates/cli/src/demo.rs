@@ -27,19 +27,10 @@ pub async fn run(home: Option<&Path>, out: Output) -> Result<(), Error> {
     let login = wallet.login(&testbed.manifest.broker, &Browser::Fetch, Some(&caregiver.id)).await?;
     let report = wallet.connect(None, out.progress()).await?;
     if out.json {
-        let counts: HashMap<&str, usize> = [
-            Category::Problem,
-            Category::Medication,
-            Category::Allergy,
-            Category::Result,
-            Category::Immunization,
-            Category::Visit,
-            Category::Document,
-            Category::Procedure,
-        ]
-        .iter()
-        .map(|c| (c.name(), report.records.iter().filter(|r| r.category == *c).count()))
-        .collect();
+        let counts: HashMap<&str, usize> = Category::ALL
+            .iter()
+            .map(|c| (c.name(), report.records.iter().filter(|r| r.category == *c).count()))
+            .collect();
         println!(
             "{}",
             serde_json::json!({ "tickets": login.tickets.len(), "hospitals": report.hospitals, "records": counts })
@@ -52,16 +43,7 @@ pub async fn run(home: Option<&Path>, out: Output) -> Result<(), Error> {
         out.connect(&report)?;
         let shared = report.records.iter().filter(|r| r.sources.len() > 1).count();
         println!("\nOne merged record: {} items ({shared} reported by more than one hospital).", report.records.len());
-        for category in [
-            Category::Problem,
-            Category::Medication,
-            Category::Allergy,
-            Category::Result,
-            Category::Immunization,
-            Category::Visit,
-            Category::Document,
-            Category::Procedure,
-        ] {
+        for category in Category::ALL {
             let items: Vec<_> = report.records.iter().filter(|r| r.category == category).collect();
             let sample: Vec<&str> = items.iter().take(3).map(|r| r.title.as_str()).collect();
             println!("  {:<14} {:>3}  {}", category.name(), items.len(), sample.join(", "));

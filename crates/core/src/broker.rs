@@ -183,7 +183,8 @@ pub fn pkce_challenge(verifier: &str) -> String {
     tessera_jose::b64url(&Sha256::digest(verifier.as_bytes()))
 }
 
-/// One authorization-code round trip through the system browser and a loopback listener. Returns the code.
+/// One authorization-code round trip through the system browser and a loopback listener. Returns the form of the
+/// `authorization_code` token request (code, redirect URI, PKCE verifier) — secrets, to be sent once and dropped.
 #[allow(clippy::too_many_arguments)]
 pub async fn authorize(
     authorize_url: &str,
@@ -194,7 +195,7 @@ pub async fn authorize(
     extra: &[(&str, &str)],
     browser: &Browser,
     random: &dyn Random,
-) -> Result<(Sensitive<String>, String, Sensitive<String>)> {
+) -> Result<Vec<(String, String)>> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
@@ -232,7 +233,12 @@ pub async fn authorize(
         return Err(Error::new(ErrorCode::BrokerDenied).with_detail(error.to_string()));
     }
     let code = param("code").filter(|c| !c.is_empty()).ok_or_else(|| invalid("redirect without code"))?;
-    Ok((Sensitive::new(code.to_string()), redirect_uri, verifier))
+    Ok(vec![
+        ("grant_type".into(), "authorization_code".into()),
+        ("code".into(), code.to_string()),
+        ("redirect_uri".into(), redirect_uri),
+        ("code_verifier".into(), verifier.into_exposed()),
+    ])
 }
 
 /// Accepts connections until one is a `GET /callback?...`, answers it with a page saying the tab can be closed,

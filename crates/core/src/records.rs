@@ -48,6 +48,18 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in display order.
+    pub const ALL: [Category; 8] = [
+        Category::Problem,
+        Category::Medication,
+        Category::Allergy,
+        Category::Result,
+        Category::Immunization,
+        Category::Visit,
+        Category::Document,
+        Category::Procedure,
+    ];
+
     /// The `--type` name.
     pub fn name(self) -> &'static str {
         match self {
@@ -64,7 +76,7 @@ impl Category {
 
     /// Parses a `--type` name.
     pub fn parse(name: &str) -> Option<Self> {
-        RESOURCE_TYPES.iter().map(|(_, c)| *c).find(|c| c.name() == name)
+        Category::ALL.into_iter().find(|c| c.name() == name)
     }
 }
 

@@ -276,7 +276,7 @@ impl Wallet {
         let endpoints = broker::discover(&self.http, broker_url).await?;
         let client_id = broker::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
         let extra: Vec<(&str, &str)> = login_hint.map(|hint| vec![("login_hint", hint)]).unwrap_or_default();
-        let (code, redirect_uri, verifier) = broker::authorize(
+        let grant = broker::authorize(
             &endpoints.authorize,
             &endpoints.issuer,
             &client_id,
@@ -287,12 +287,6 @@ impl Wallet {
             self.random.as_ref(),
         )
         .await?;
-        let grant = vec![
-            ("grant_type".into(), "authorization_code".into()),
-            ("code".into(), code.into_exposed()),
-            ("redirect_uri".into(), redirect_uri),
-            ("code_verifier".into(), verifier.into_exposed()),
-        ];
         let sign_in = broker::token_request(
             &self.http,
             &endpoints.token,
@@ -310,8 +304,8 @@ impl Wallet {
             revocation_endpoint: endpoints.revoke.clone(),
             management_endpoint: endpoints.management.clone(),
         };
-        self.store.save_broker(&row, self.clock.unix_now()).await?;
         let held = self.keep(&endpoints.issuer, sign_in).await?;
+        self.store.save_broker(&row, self.clock.unix_now()).await?;
         let hospitals = self.store.hospitals().await?.len() as u32;
         Ok(LoginSummary { broker: endpoints.issuer, tickets: held.iter().map(|t| self.view(t)).collect(), hospitals })
     }
@@ -321,6 +315,21 @@ impl Wallet {
         let now = self.clock.unix_now();
         let identity = self.identity().await?;
         let identity = identity.as_ref();
+        // Everything is checked before anything is kept: a bad answer leaves no trace.
+        let mut checked = Vec::new();
+        for raw in sign_in.tickets {
+            let ticket = Ticket::parse(raw)?;
+            if ticket.claims.iss.trim_end_matches('/') != issuer {
+                return Err(Error::new(ErrorCode::BrokerInvalid).with_detail("ticket from another issuer"));
+            }
+            self.verify(&ticket).await?;
+            if ticket.claims.jkt.as_deref().is_some_and(|jkt| jkt != identity.thumbprint()) {
+                return Err(Error::new(ErrorCode::TicketUnsupported)
+                    .with_message("A ticket was bound to another device.")
+                    .with_detail("jkt mismatch"));
+            }
+            checked.push(ticket);
+        }
         let broker_host = host_of(issuer);
         if let Some(refresh) = &sign_in.refresh_token {
             let item = broker_refresh_item(issuer);
@@ -336,17 +345,7 @@ impl Wallet {
                 .await?;
         }
         let mut held = Vec::new();
-        for raw in sign_in.tickets {
-            let ticket = Ticket::parse(raw)?;
-            if ticket.claims.iss.trim_end_matches('/') != issuer {
-                return Err(Error::new(ErrorCode::BrokerInvalid).with_detail("ticket from another issuer"));
-            }
-            self.verify(&ticket).await?;
-            if ticket.claims.jkt.as_deref().is_some_and(|jkt| jkt != identity.thumbprint()) {
-                return Err(Error::new(ErrorCode::TicketUnsupported)
-                    .with_message("A ticket was bound to another device.")
-                    .with_detail("jkt mismatch"));
-            }
+        for ticket in checked {
             let c = &ticket.claims;
             let id = format!(
                 "t-{}",
@@ -755,7 +754,7 @@ impl Wallet {
             url::Url::parse(&endpoints.fhir_base_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
         let scope = held.ticket.claims.scopes.join(" ");
         let extra = [("launch", launch.expose().as_str())];
-        let (code, redirect_uri, verifier) = broker::authorize(
+        let grant = broker::authorize(
             authorize,
             &origin,
             client_id,
@@ -766,12 +765,6 @@ impl Wallet {
             self.random.as_ref(),
         )
         .await?;
-        let grant = vec![
-            ("grant_type".into(), "authorization_code".into()),
-            ("code".into(), code.into_exposed()),
-            ("redirect_uri".into(), redirect_uri),
-            ("code_verifier".into(), verifier.into_exposed()),
-        ];
         self.log("interaction", Some(&endpoints.fhir_base_url), Some(&held.id), "ok", None).await;
         match hospital::token_request(
             &self.http,

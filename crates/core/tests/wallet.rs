@@ -351,3 +351,32 @@ async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use(
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Ready);
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_hostile_broker_gets_a_coded_error_and_nothing_is_kept() {
+    use tessera_testbed::broker::Hostility;
+    let clock = now();
+    let tb = Testbed::start(Config { sites: 1, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let wallet = Wallet::open(temp_profile("hostile-broker"), options(&clock)).await.unwrap();
+    let cases = [
+        (Hostility::ForeignEndpoints, ErrorCode::BrokerInvalid),
+        (Hostility::EmptyJwks, ErrorCode::BrokerInvalid),
+        (Hostility::HugeJwks, ErrorCode::BrokerInvalid),
+        (Hostility::NoAccessToken, ErrorCode::BrokerInvalid),
+        (Hostility::AlgNoneTickets, ErrorCode::TicketSignatureInvalid),
+        (Hostility::UnpublishedKey, ErrorCode::TicketUnknownKey),
+    ];
+    for (hostility, code) in cases {
+        tb.broker.set_hostility(Some(hostility));
+        let error = wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap_err();
+        assert_eq!(error.code(), code, "{hostility:?}: {error:?}");
+        assert!(!error.message().contains("eyJ") && !format!("{error:?}").contains("eyJ"), "no token in errors");
+        assert_eq!(wallet.tickets().await.unwrap().len(), 0, "{hostility:?}: nothing kept");
+        let status = wallet.status().await.unwrap();
+        assert_eq!((status.brokers, status.tickets, status.hospitals), (0, 0, 0), "{hostility:?}: nothing kept");
+    }
+    tb.broker.set_hostility(None);
+    assert_eq!(wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap().tickets.len(), 1);
+    tb.stop().await;
+}

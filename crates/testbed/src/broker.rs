@@ -50,6 +50,23 @@ pub const RECORD_TYPES: &[(&str, &str)] = &[
 /// Sensitivity labels withheld unless the person chooses to share them.
 pub const SENSITIVE_CODES: &[(&str, &str)] = &[("PSY", "Mental health"), ("ETH", "Substance use"), ("HIV", "HIV")];
 
+/// Ways the broker can misbehave, switched on at run time by tests of the wallet's defences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hostility {
+    /// Its smart-configuration names a token endpoint on another origin.
+    ForeignEndpoints,
+    /// Its JWKS has no keys.
+    EmptyJwks,
+    /// Its JWKS has 500 keys.
+    HugeJwks,
+    /// Its token response lacks `access_token`.
+    NoAccessToken,
+    /// It issues tickets with `alg: none`.
+    AlgNoneTickets,
+    /// It signs tickets with a key it does not publish.
+    UnpublishedKey,
+}
+
 /// One grant the broker issued: who may access whose records, how, until when.
 #[derive(Debug, Clone)]
 pub struct Grant {
@@ -128,6 +145,7 @@ pub struct Broker {
     access_tokens: Mutex<HashMap<String, (Session, i64)>>,
     grants: Mutex<Vec<Grant>>,
     status: Mutex<StatusList>,
+    hostility: Mutex<Option<Hostility>>,
 }
 
 /// How the broker is set up.
@@ -166,6 +184,7 @@ impl Broker {
             access_tokens: Mutex::default(),
             grants: Mutex::default(),
             status: Mutex::new(StatusList::with_capacity(1024)),
+            hostility: Mutex::default(),
         })
     }
 
@@ -185,9 +204,30 @@ impl Broker {
             .with_state(self)
     }
 
+    /// Makes the broker misbehave (or, with `None`, behave again).
+    pub fn set_hostility(&self, hostility: Option<Hostility>) {
+        *self.hostility.lock().unwrap() = hostility;
+    }
+
+    fn hostile(&self, which: Hostility) -> bool {
+        *self.hostility.lock().unwrap() == Some(which)
+    }
+
     /// The public JWK Set.
     pub fn jwks(&self) -> Value {
-        json!({ "keys": self.keys.iter().map(|k| k.public_jwk().clone()).collect::<Vec<_>>() })
+        if self.hostile(Hostility::EmptyJwks) {
+            return json!({ "keys": [] });
+        }
+        let mut keys: Vec<Value> = self.keys.iter().map(|k| k.public_jwk().clone()).collect();
+        if self.hostile(Hostility::HugeJwks) {
+            let filler = keys[0].clone();
+            keys.extend((0..500).map(|i| {
+                let mut key = filler.clone();
+                key["kid"] = json!(format!("filler-{i}"));
+                key
+            }));
+        }
+        json!({ "keys": keys })
     }
 
     /// The key that signs new tickets.
@@ -307,6 +347,17 @@ impl Broker {
             claims["continuation"] = json!({ "refresh_until": until });
             claims["study"] = json!({ "resourceType": "ResearchStudy", "title": grant.study });
         }
+        if self.hostile(Hostility::AlgNoneTickets) {
+            let part = |v: &Value| tessera_jose::b64url(v.to_string().as_bytes());
+            return Ok(format!(
+                "{}.{}.",
+                part(&json!({"alg": "none", "kid": self.current_key().kid()})),
+                part(&claims)
+            ));
+        }
+        if self.hostile(Hostility::UnpublishedKey) {
+            return Ok(SigningKey::generate()?.sign(&claims, Some("JWT"))?);
+        }
         Ok(self.current_key().sign(&claims, Some("JWT"))?)
     }
 
@@ -348,6 +399,9 @@ impl Broker {
             "expires_in": 3600,
             "scope": session.scope,
         });
+        if self.hostile(Hostility::NoAccessToken) {
+            body.as_object_mut().map(|b| b.remove("access_token"));
+        }
         if ticket_scope {
             body["smart_permission_ticket"] = json!(tickets);
             body["smart_permission_ticket_endpoints"] = Value::Array(
@@ -444,10 +498,15 @@ async fn index(State(broker): State<Arc<Broker>>) -> Html<String> {
 
 async fn smart_configuration(State(broker): State<Arc<Broker>>) -> Json<Value> {
     let base = &broker.base;
+    let token_endpoint = if broker.hostile(Hostility::ForeignEndpoints) {
+        "http://127.0.0.2:9/token".to_string()
+    } else {
+        broker.token_url()
+    };
     Json(json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}/authorize"),
-        "token_endpoint": broker.token_url(),
+        "token_endpoint": token_endpoint,
         "registration_endpoint": format!("{base}/register"),
         "revocation_endpoint": format!("{base}/revoke"),
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
