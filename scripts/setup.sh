@@ -29,7 +29,9 @@ fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "==> installing the UI's npm packages"
-  npm --prefix ui ci --no-audit --no-fund --loglevel=error
+  # `npm ci` refuses this lock file: the registry mirror here omits the other platforms' optional Tauri CLI
+  # binaries from it. `npm install` follows the lock for everything it does list.
+  npm --prefix ui install --no-audit --no-fund --loglevel=error
 fi
 
 if [ "${1:-}" = test ] && ! command -v tauri-driver >/dev/null 2>&1; then

@@ -107,6 +107,11 @@ enum HospitalsAction {
         /// The FHIR base URL.
         url: String,
     },
+    /// Import the hospitals of a SMART User-access Brands bundle (a file or an http(s) URL).
+    ImportBrands {
+        /// The bundle's path or URL.
+        source: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -177,6 +182,9 @@ async fn run(cli: &Cli) -> Result<(), Error> {
         Command::Tickets => out.tickets(&wallet.tickets().await?),
         Command::Hospitals { action: Some(HospitalsAction::Add { url }) } => {
             out.hospitals(&[wallet.add_hospital(url).await?])
+        }
+        Command::Hospitals { action: Some(HospitalsAction::ImportBrands { source }) } => {
+            out.hospitals(&wallet.import_brands(source).await?)
         }
         Command::Hospitals { action: None } => out.hospitals(&wallet.hospitals().await?),
         Command::Connect { person } => {

@@ -95,6 +95,12 @@ async fn patient_revokes_the_caregivers_grant_and_every_hospital_refuses_it() {
     let (_, activity) = tessera(&caregiver_home, &["activity", "--person", &patient.id]);
     let entries = activity["activity"].as_array().unwrap();
     assert!(entries.iter().any(|e| e["kind"] == "redemption" && e["outcome"] == "ticket.revoked"), "{activity}");
+    // A third person imports the network's brands bundle: every hospital, named after its brand.
+    let (ok, imported) =
+        tessera(&base.join("other"), &["hospitals", "import-brands", &format!("{}/brands.json", tb.manifest.broker)]);
+    assert!(ok, "{imported}");
+    assert_eq!(imported["hospitals"].as_array().unwrap().len(), 4);
+    assert_eq!(imported["hospitals"][0]["name"], tb.manifest.hospitals[0].name.as_str());
     let _ = std::fs::remove_dir_all(base);
     tb.stop().await;
 }

@@ -11,6 +11,7 @@
 //! - [`status`]: the wallet's status as shown on the first screen.
 //! - [`vault`]: secrets in the OS keychain.
 
+pub mod brands;
 pub mod broker;
 pub mod clock;
 pub mod connect;

@@ -555,6 +555,38 @@ impl Wallet {
         Ok(Some((access, tickets)))
     }
 
+    /// Imports a SMART User-access Brands bundle from a file path or an http(s) URL into the hospital directory.
+    pub async fn import_brands(&self, source: &str) -> Result<Vec<HospitalView>> {
+        let bundle: Value = if source.starts_with("https://") || source.starts_with("http://") {
+            let answer = self.http.get(Party::Hospital, source, None).await?;
+            if answer.status != 200 {
+                return Err(
+                    Error::new(ErrorCode::HospitalError).with_detail(format!("brands bundle: HTTP {}", answer.status))
+                );
+            }
+            answer.json
+        } else {
+            let text = std::fs::read_to_string(source).map_err(|e| {
+                Error::new(ErrorCode::InvalidInput)
+                    .with_message("Tessera cannot read that file.")
+                    .with_detail(e.to_string())
+            })?;
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        };
+        let mut added = Vec::new();
+        for brand in crate::brands::parse(&bundle)? {
+            let row = HospitalRow { fhir_base_url: brand.fhir_base_url, name: brand.name, source: "brands".into() };
+            self.store.save_hospital(&row, &[], self.clock.unix_now()).await?;
+            added.push(HospitalView {
+                fhir_base_url: row.fhir_base_url,
+                name: row.name,
+                source: row.source,
+                tickets: 0,
+            });
+        }
+        Ok(added)
+    }
+
     /// Connects to every hospital for `person` (or everyone), reads their records and merges them. Tickets due
     /// for re-minting are re-minted first.
     pub async fn connect(&self, person: Option<&str>, progress: Progress) -> Result<ConnectReport> {

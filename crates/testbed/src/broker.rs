@@ -11,6 +11,7 @@
 //! | POST | `/token` | code exchange and refresh; answers tickets and endpoint hints |
 //! | POST | `/revoke` | RFC 7009 |
 //! | GET | `/status/1` | the revocation status list |
+//! | GET | `/brands.json` | every hospital as a SMART User-access Brands bundle |
 //! | GET | `/grants` | testbed-only: the grants about, and held by, the bearer's person |
 //! | POST | `/grants/{id}/revoke` | testbed-only: revoke a grant (sets its status bit) |
 
@@ -199,6 +200,7 @@ impl Broker {
             .route("/token", post(token))
             .route("/revoke", post(revoke_token))
             .route("/status/1", get(status_list))
+            .route("/brands.json", get(brands_bundle))
             .route("/grants", get(list_grants))
             .route("/grants/{id}/revoke", post(revoke_grant_route))
             .with_state(self)
@@ -522,6 +524,26 @@ async fn smart_configuration(State(broker): State<Arc<Broker>>) -> Json<Value> {
         "smart_permission_ticket_issuer": true,
         "smart_permission_ticket_types_issued": [UC1, UC2],
     }))
+}
+
+/// Every hospital of the network as a SMART User-access Brands bundle (Organization + Endpoint).
+async fn brands_bundle(State(broker): State<Arc<Broker>>) -> Json<Value> {
+    let entries: Vec<Value> = broker
+        .directory
+        .iter()
+        .enumerate()
+        .flat_map(|(i, h)| {
+            [
+                json!({ "resource": { "resourceType": "Organization", "id": format!("org{i}"), "name": h.name,
+                    "identifier": [{ "system": "http://hl7.org/fhir/sid/us-npi", "value": h.npi }],
+                    "address": [{ "state": h.state }], "endpoint": [{ "reference": format!("Endpoint/ep{i}") }] } }),
+                json!({ "resource": { "resourceType": "Endpoint", "id": format!("ep{i}"), "status": "active",
+                    "connectionType": { "system": "http://terminology.hl7.org/CodeSystem/endpoint-connection-type", "code": "hl7-fhir-rest" },
+                    "address": h.fhir_base_url } }),
+            ]
+        })
+        .collect();
+    Json(json!({ "resourceType": "Bundle", "type": "collection", "entry": entries }))
 }
 
 async fn jwks(State(broker): State<Arc<Broker>>) -> Json<Value> {
