@@ -52,3 +52,28 @@ async fn keychain_namespaces_keep_profiles_apart() {
     assert_eq!(alice.get("key").await.unwrap().expose(), "alice-secret");
     alice.delete("key").await.unwrap();
 }
+
+/// Run as a child without any session bus: the keychain is unreachable.
+#[tokio::test]
+#[ignore = "run by keychain_missing_secret_service_is_a_coded_error"]
+async fn keychain_child_without_bus() {
+    if std::env::var_os("TESSERA_NO_BUS_CHILD").is_none() {
+        return;
+    }
+    let error = fresh_vault().probe().await.unwrap_err();
+    println!("code={}", error.code());
+}
+
+#[test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+fn keychain_missing_secret_service_is_a_coded_error() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "keychain_child_without_bus", "--ignored", "--nocapture"])
+        .env("TESSERA_NO_BUS_CHILD", "1")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/tessera-bus")
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("code=vault.unavailable"), "{stdout}");
+}

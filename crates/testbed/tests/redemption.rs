@@ -198,3 +198,76 @@ async fn redemption_succeeds_and_every_negative_case_has_its_code() {
     assert_eq!(body["error_description"], "Ticket has been revoked");
     tb.stop().await;
 }
+
+#[tokio::test]
+async fn fhir_enforces_data_period_and_withheld_sensitivity_labels() {
+    let tb = Testbed::start(Config { sites: 1, seed: 12, ..Config::default() }).await.unwrap();
+    let http = reqwest::Client::new();
+    let fhir_base = tb.manifest.hospitals[0].fhir_base_url.clone();
+    let wallet = register(&http, &fhir_base, &SigningKey::generate().unwrap()).await;
+    let jkt = wallet.key.kid().to_string();
+    let mut claims = valid_claims(&tb, &jkt);
+    claims["access"] = json!({
+        "smart_scopes": ["patient/*.rs"],
+        "data_period": { "start": "2025-01-01", "end": "2026-12-31" },
+        "sensitivity_withhold": { "codes": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSY" }] },
+    });
+    let ticket = tb.broker.current_key().sign(&claims, None).unwrap();
+    let (status, body) = wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, "p1"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let (token, patient) = (body["access_token"].as_str().unwrap(), body["patient"].as_str().unwrap());
+    let hospital = &tb.hospitals[0];
+    let all = &hospital.records[patient];
+    let mut served = 0;
+    for kind in tessera_testbed::fhir::SEARCHABLE {
+        let bundle: Value = http
+            .get(format!("{fhir_base}/{kind}?patient={patient}&_count=2"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // Follow paging to the end.
+        let mut pages = vec![bundle];
+        while let Some(next) = pages.last().unwrap()["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == "next")
+            .map(|l| l["url"].as_str().unwrap().to_string())
+        {
+            pages.push(http.get(next).bearer_auth(token).send().await.unwrap().json().await.unwrap());
+        }
+        for resource in
+            pages.iter().flat_map(|p| p["entry"].as_array().cloned().unwrap_or_default()).map(|e| e["resource"].clone())
+        {
+            served += 1;
+            assert_ne!(
+                resource.pointer("/meta/security/0/code").and_then(Value::as_str),
+                Some("PSY"),
+                "withheld label served"
+            );
+            let date = [
+                "/recordedDate",
+                "/authoredOn",
+                "/effectiveDateTime",
+                "/occurrenceDateTime",
+                "/period/start",
+                "/date",
+                "/performedDateTime",
+            ]
+            .iter()
+            .find_map(|p| resource.pointer(p).and_then(Value::as_str));
+            if let Some(date) = date {
+                assert!(
+                    &date[..10] >= "2025-01-01" && &date[..10] <= "2026-12-31",
+                    "{date} is outside the data period"
+                );
+            }
+        }
+    }
+    assert!(served > 0 && served < all.len(), "some records served, some held back ({served} of {})", all.len());
+    tb.stop().await;
+}
