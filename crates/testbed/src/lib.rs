@@ -9,6 +9,7 @@ pub mod broker;
 pub mod data;
 pub mod faults;
 pub mod fhir;
+pub mod fixtures;
 pub mod hospital;
 pub mod html;
 pub mod oauth;
@@ -56,6 +57,8 @@ pub struct Config {
     pub ticket_lifetime_secs: i64,
     /// The clock.
     pub now: Now,
+    /// Serve this directory of per-site FHIR bundles instead of generated data (see [`fixtures`]).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             auto_approve: true,
             ticket_lifetime_secs: 30 * 86_400,
             now: system_now(),
+            data_dir: None,
         }
     }
 }
@@ -136,7 +140,14 @@ async fn loopback_listener() -> anyhow::Result<(TcpListener, String)> {
 impl Testbed {
     /// Starts the broker and every hospital; returns once all of them listen.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
-        let world = Arc::new(data::generate(config.seed, config.sites));
+        let (world, fixture_records) = match &config.data_dir {
+            Some(dir) => {
+                let loaded = fixtures::load(dir)?;
+                (loaded.world, Some(loaded.records))
+            }
+            None => (data::generate(config.seed, config.sites), None),
+        };
+        let world = Arc::new(world);
         let (shutdown, watcher) = watch::channel(false);
         let mut tasks = Vec::new();
         let (broker_listener, broker_base) = loopback_listener().await?;
@@ -169,7 +180,8 @@ impl Testbed {
 
         let mut hospitals = Vec::new();
         for (index, (listener, base, faults)) in listeners.into_iter().enumerate() {
-            let (patients, records) = hospital_population(&world, config.seed, index, &faults);
+            let (patients, records) =
+                hospital_population(&world, config.seed, index, &faults, fixture_records.as_ref());
             let hospital = Arc::new(Hospital::new(HospitalSetup {
                 index,
                 info: world.hospitals[index].clone(),
@@ -241,17 +253,32 @@ fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Recei
 
 type Population = (Vec<LocalPatient>, HashMap<String, Vec<serde_json::Value>>);
 
-/// The patients (and their records) hospital `index` holds, shaped by its faults.
-fn hospital_population(world: &data::World, seed: u64, index: usize, faults: &[Fault]) -> Population {
+/// The patients (and their records) hospital `index` holds, shaped by its faults: from the fixtures when given,
+/// else generated.
+fn hospital_population(
+    world: &data::World,
+    seed: u64,
+    index: usize,
+    faults: &[Fault],
+    fixtures: Option<&HashMap<(String, usize), (String, Vec<serde_json::Value>)>>,
+) -> Population {
     let mut patients = Vec::new();
     let mut records = HashMap::new();
     for person in world.people.iter().filter(|p| p.sites.contains(&index)) {
-        let local_id = format!("pt{index}x{}", person.id.trim_start_matches('p'));
+        let fixture = fixtures.and_then(|f| f.get(&(person.id.clone(), index)));
+        let local_id = match fixture {
+            Some((local, _)) => local.clone(),
+            None => format!("pt{index}x{}", person.id.trim_start_matches('p')),
+        };
         let mut birth_date = person.birth_date.clone();
         if faults.contains(&Fault::PatientNotFound) {
             birth_date.replace_range(0..4, "1901"); // registered with a wrong birth year: no match
         }
-        records.insert(local_id.clone(), data::records(seed, person, index, &local_id));
+        let resources = match fixture {
+            Some((_, resources)) => resources.clone(),
+            None => data::records(seed, person, index, &local_id),
+        };
+        records.insert(local_id.clone(), resources);
         patients.push(LocalPatient {
             id: local_id.clone(),
             person_id: person.id.clone(),

@@ -23,6 +23,10 @@ struct Args {
     /// Approve sign-ins without a person (as the `login_hint` person, default the first caregiver).
     #[arg(long)]
     auto_approve: bool,
+    /// Serve a directory of per-site FHIR bundles (the shared synthetic-patients layout) instead of generated data;
+    /// `--sites` is then the number of sites found.
+    #[arg(long)]
+    data: Option<PathBuf>,
     /// Write the manifest to this file instead of stdout.
     #[arg(long)]
     manifest: Option<PathBuf>,
@@ -32,7 +36,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let faults = faults::parse_spec(&args.faults).map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
-    if let Some(index) = faults.keys().find(|i| **i >= args.sites) {
+    if let Some(index) = faults.keys().find(|i| args.data.is_none() && **i >= args.sites) {
         anyhow::bail!("--faults: hospital {index} does not exist (there are {} hospitals)", args.sites);
     }
     let config = Config {
@@ -41,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         latency_ms: args.latency_ms,
         faults,
         auto_approve: args.auto_approve,
+        data_dir: args.data.clone(),
         ..Config::default()
     };
     let testbed = Testbed::start(config).await?;
