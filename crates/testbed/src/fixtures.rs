@@ -9,12 +9,15 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Each site's records per person: `(person id, hospital index)` → (local Patient id, resources).
+pub type SiteRecords = HashMap<(String, usize), (String, Vec<Value>)>;
+
 /// A world read from fixtures, with each site's records per person.
 pub struct FixtureWorld {
     /// People and hospitals.
     pub world: World,
-    /// `(person id, hospital index)` → (local Patient id, resources).
-    pub records: HashMap<(String, usize), (String, Vec<Value>)>,
+    /// See [`SiteRecords`].
+    pub records: SiteRecords,
 }
 
 fn read_json(path: &Path) -> anyhow::Result<Value> {

@@ -260,7 +260,7 @@ fn hospital_population(
     seed: u64,
     index: usize,
     faults: &[Fault],
-    fixtures: Option<&HashMap<(String, usize), (String, Vec<serde_json::Value>)>>,
+    fixtures: Option<&fixtures::SiteRecords>,
 ) -> Population {
     let mut patients = Vec::new();
     let mut records = HashMap::new();
