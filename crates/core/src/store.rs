@@ -480,6 +480,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_database_from_a_newer_tessera_is_reported_and_left_alone() {
+        let dir = temp_dir("newer");
+        let store = Store::open(&dir).await.unwrap();
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'from the future', 1, x'00', 0)")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store
+            .save_hospital(
+                &HospitalRow { fhir_base_url: "h".into(), name: "n".into(), source: "manual".into() },
+                &[],
+                1,
+            )
+            .await
+            .unwrap();
+        store.pool.close().await;
+        let error = Store::open(&dir).await.err().expect("refuses");
+        assert_eq!(error.code(), ErrorCode::StoreTooNew);
+        // Nothing was lost: an older reader can still see the data with plain SQL.
+        let pool = SqlitePool::connect(&format!("sqlite://{}", dir.join(DB_FILE).display())).await.unwrap();
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM hospitals").fetch_one(&pool).await.unwrap();
+        assert_eq!(row.get::<i64, _>("n"), 1);
+        pool.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
     async fn a_corrupt_file_is_reported_and_left_alone() {
         let dir = temp_dir("corrupt");
         let garbage = b"this is not a database, it is a letter to my daughter".repeat(100);
