@@ -56,8 +56,8 @@ fn invalid(detail: impl Into<String>) -> Error {
     Error::new(ErrorCode::HospitalInvalidResponse).with_detail(detail.into())
 }
 
-/// Reads the hospital's SMART configuration; `hospital.unsupported` when it does not take permission tickets.
-pub async fn discover(http: &Http, fhir_base_url: &str) -> Result<HospitalEndpoints> {
+/// Fetches the hospital's SMART configuration: the JSON and how long it may be cached (`max-age`).
+pub async fn fetch_configuration(http: &Http, fhir_base_url: &str) -> Result<(Value, Option<i64>)> {
     let answer = http.get(Party::Hospital, &format!("{fhir_base_url}/.well-known/smart-configuration"), None).await?;
     if answer.status == 404 {
         return Err(Error::new(ErrorCode::HospitalUnsupported).with_detail("no smart-configuration"));
@@ -65,7 +65,16 @@ pub async fn discover(http: &Http, fhir_base_url: &str) -> Result<HospitalEndpoi
     if answer.status != 200 || !answer.json.is_object() {
         return Err(invalid(format!("smart-configuration: HTTP {}, JSON {}", answer.status, answer.is_json)));
     }
-    let config = answer.json;
+    Ok((answer.json, answer.max_age))
+}
+
+/// Reads the hospital's SMART configuration; `hospital.unsupported` when it does not take permission tickets.
+pub async fn discover(http: &Http, fhir_base_url: &str) -> Result<HospitalEndpoints> {
+    endpoints(fhir_base_url, &fetch_configuration(http, fhir_base_url).await?.0)
+}
+
+/// Checks a SMART configuration and reads the endpoints Tessera uses.
+pub fn endpoints(fhir_base_url: &str, config: &Value) -> Result<HospitalEndpoints> {
     let list = |name: &str| -> Vec<String> {
         config
             .get(name)

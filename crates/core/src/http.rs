@@ -53,6 +53,17 @@ pub struct Answer {
     pub json: Value,
     /// Whether the body was JSON at all.
     pub is_json: bool,
+    /// `Cache-Control: max-age` in seconds, when given (and not `no-store`/`no-cache`).
+    pub max_age: Option<i64>,
+}
+
+/// Reads `max-age` from a Cache-Control header value; `None` with `no-store` or `no-cache`.
+pub fn max_age(cache_control: &str) -> Option<i64> {
+    let directives: Vec<&str> = cache_control.split(',').map(str::trim).collect();
+    if directives.iter().any(|d| d.eq_ignore_ascii_case("no-store") || d.eq_ignore_ascii_case("no-cache")) {
+        return None;
+    }
+    directives.iter().find_map(|d| d.strip_prefix("max-age=")).and_then(|v| v.parse().ok()).filter(|v: &i64| *v >= 0)
 }
 
 /// The wallet's HTTP client. Cheap to clone.
@@ -152,6 +163,7 @@ impl Http {
         let mut response = request.send().await.map_err(|e| transport_error(party, e))?;
         let status = response.status().as_u16();
         let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let cache = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).and_then(max_age);
         if response.content_length().is_some_and(|len| len as usize > self.policy.max_body) {
             return Err((Error::new(ErrorCode::RecordsTooLarge), false));
         }
@@ -175,7 +187,18 @@ impl Http {
         }
         let parsed = serde_json::from_slice::<Value>(&body);
         let is_json = parsed.is_ok();
-        Ok(Answer { status, json: parsed.unwrap_or(Value::Null), is_json })
+        Ok(Answer { status, json: parsed.unwrap_or(Value::Null), is_json, max_age: cache })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cache_control_max_age() {
+        assert_eq!(super::max_age("public, max-age=3600"), Some(3600));
+        assert_eq!(super::max_age("no-store"), None);
+        assert_eq!(super::max_age("max-age=60, no-cache"), None);
+        assert_eq!(super::max_age("max-age=abc"), None);
     }
 }
 

@@ -387,6 +387,38 @@ impl Store {
         Ok(row.map(|r| (r.get("client_id"), r.get("revocation_endpoint"))))
     }
 
+    /// A cached SMART configuration still fresh at `now`.
+    pub async fn cached_configuration(&self, fhir_base_url: &str, now: i64) -> Result<Option<serde_json::Value>> {
+        let row = sqlx::query("SELECT configuration FROM discovery_cache WHERE fhir_base_url = ? AND expires_at > ?")
+            .bind(fhir_base_url)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.and_then(|r| serde_json::from_str(&r.get::<String, _>("configuration")).ok()))
+    }
+
+    /// Caches a SMART configuration until `expires_at`; `None` forgets it.
+    pub async fn cache_configuration(
+        &self,
+        fhir_base_url: &str,
+        configuration: Option<(&serde_json::Value, i64)>,
+    ) -> Result<()> {
+        match configuration {
+            Some((json, expires_at)) => sqlx::query(
+                "INSERT OR REPLACE INTO discovery_cache (fhir_base_url, configuration, expires_at) VALUES (?, ?, ?)",
+            )
+            .bind(fhir_base_url)
+            .bind(json.to_string())
+            .bind(expires_at),
+            None => sqlx::query("DELETE FROM discovery_cache WHERE fhir_base_url = ?").bind(fhir_base_url),
+        }
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
     /// Appends to the activity log.
     pub async fn log(&self, entry: &ActivityEntry) -> Result<()> {
         sqlx::query("INSERT INTO activity (at, kind, hospital, grant_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)")

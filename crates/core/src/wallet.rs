@@ -687,7 +687,7 @@ impl Wallet {
         };
         let now = self.clock.unix_now();
         emit(Phase::Discovering, 0);
-        let endpoints = hospital::discover(&self.http, &row.fhir_base_url).await?;
+        let endpoints = self.discover(&row.fhir_base_url).await?;
         if !endpoints.ticket_types.is_empty() && !endpoints.ticket_types.contains(&held.ticket.claims.ticket_type) {
             return Err(Error::new(ErrorCode::TicketUnsupported));
         }
@@ -717,6 +717,7 @@ impl Wallet {
             {
                 Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
                     self.store.forget_registration(&row.fhir_base_url).await?;
+                    self.store.cache_configuration(&row.fhir_base_url, None).await?;
                     client_id = self.register_at(identity, &endpoints, progress, row).await?;
                     hospital::token_request(&self.http, &endpoints, &client_id, identity, grant, clock, random).await?
                 }
@@ -812,6 +813,20 @@ impl Wallet {
             Exchange::Token(redemption) => Ok(redemption),
             Exchange::Interaction(_) => Err(Error::new(ErrorCode::HospitalInteractionRequired)),
         }
+    }
+
+    /// SMART discovery through the store's cache, which honours the hospital's `Cache-Control: max-age`.
+    async fn discover(&self, fhir_base_url: &str) -> Result<HospitalEndpoints> {
+        let now = self.clock.unix_now();
+        if let Some(config) = self.store.cached_configuration(fhir_base_url, now).await? {
+            return hospital::endpoints(fhir_base_url, &config);
+        }
+        let (config, max_age) = hospital::fetch_configuration(&self.http, fhir_base_url).await?;
+        let endpoints = hospital::endpoints(fhir_base_url, &config)?;
+        if let Some(seconds) = max_age.filter(|s| *s > 0) {
+            self.store.cache_configuration(fhir_base_url, Some((&config, now + seconds))).await?;
+        }
+        Ok(endpoints)
     }
 
     async fn register_at(

@@ -380,3 +380,30 @@ async fn a_hostile_broker_gets_a_coded_error_and_nothing_is_kept() {
     assert_eq!(wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap().tickets.len(), 1);
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn discovery_is_cached_and_registrations_remembered_across_connects() {
+    use std::sync::atomic::Ordering;
+    let clock = now();
+    let tb =
+        Testbed::start(Config { sites: 3, seed: 6, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let wallet = Wallet::open(temp_profile("cache"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let requests = || tb.hospitals.iter().map(|h| h.requests.load(Ordering::SeqCst)).collect::<Vec<_>>();
+    let before = requests();
+    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let first = requests();
+    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let second = requests();
+    for i in 0..3 {
+        // The first connect discovers, registers, exchanges and reads; the second only exchanges and reads.
+        assert_eq!(second[i] - first[i], first[i] - before[i] - 2, "hospital {i}");
+    }
+    // After max-age (one hour) discovery happens again.
+    clock.advance(time::Duration::minutes(61));
+    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let third = requests();
+    assert_eq!(third[0] - second[0], second[0] - first[0] + 1);
+    tb.stop().await;
+}

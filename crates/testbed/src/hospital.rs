@@ -550,7 +550,7 @@ pub fn scope_text(scope: &Scope) -> String {
     scope.query.as_ref().map_or(base.clone(), |q| format!("{base}?{q}"))
 }
 
-async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Json<Value> {
+async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Response {
     let tickets = !h.has(Fault::NoTickets);
     let mut grant_types = vec!["authorization_code", "refresh_token"];
     if tickets {
@@ -576,7 +576,7 @@ async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Json<Value> {
     if tickets {
         config["smart_permission_ticket_types_supported"] = json!([UC1, UC2]);
     }
-    Json(config)
+    ([(axum::http::header::CACHE_CONTROL, "max-age=3600")], Json(config)).into_response()
 }
 
 async fn register(State(h): State<Arc<Hospital>>, body: String) -> Response {
