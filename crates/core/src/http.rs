@@ -191,17 +191,6 @@ impl Http {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cache_control_max_age() {
-        assert_eq!(super::max_age("public, max-age=3600"), Some(3600));
-        assert_eq!(super::max_age("no-store"), None);
-        assert_eq!(super::max_age("max-age=60, no-cache"), None);
-        assert_eq!(super::max_age("max-age=abc"), None);
-    }
-}
-
 fn transient_status(status: u16) -> bool {
     status >= 500
 }
@@ -221,4 +210,15 @@ fn transport_error(party: Party, error: reqwest::Error) -> (Error, bool) {
     let code = if error.is_timeout() { ErrorCode::HospitalTimeout } else { ErrorCode::HospitalUnreachable };
     // reqwest's Display includes the URL, never headers or bodies.
     (code_for(party, code).with_detail(error.without_url().to_string()), true)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cache_control_max_age() {
+        assert_eq!(super::max_age("public, max-age=3600"), Some(3600));
+        assert_eq!(super::max_age("no-store"), None);
+        assert_eq!(super::max_age("max-age=60, no-cache"), None);
+        assert_eq!(super::max_age("max-age=abc"), None);
+    }
 }
