@@ -3,8 +3,8 @@
 //! the RFC 9207 `iss` check, and the code exchange whose answer carries tickets and endpoint hints.
 
 use crate::http::{Http, Party};
-use crate::identity::Identity;
-use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
+use crate::identity::{ClientAuth, Identity};
+use crate::{Error, ErrorCode, Random, Result, Sensitive};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -268,23 +268,13 @@ async fn accept_redirect(listener: TcpListener) -> Result<Vec<(String, String)>>
 }
 
 /// Exchanges the code (or a refresh token) at the broker's token endpoint and reads the ticket answer.
-#[allow(clippy::too_many_arguments)]
 pub async fn token_request(
     http: &Http,
     token_url: &str,
-    client_id: &str,
-    identity: &Identity,
-    grant: Vec<(String, String)>,
-    clock: &dyn Clock,
-    random: &dyn Random,
+    auth: &ClientAuth<'_>,
+    grant: &[(String, String)],
 ) -> Result<SignIn> {
-    let answer = http
-        .post_form(Party::Broker, token_url, || {
-            let mut form = grant.clone();
-            form.extend(identity.client_auth_form(client_id, token_url, clock, random)?);
-            Ok(form)
-        })
-        .await?;
+    let answer = http.post_form(Party::Broker, token_url, || auth.form(token_url, grant)).await?;
     let body = answer.json;
     if answer.status != 200 {
         let error = body.get("error").and_then(Value::as_str).unwrap_or("unknown");

@@ -343,9 +343,8 @@ impl Wallet {
         {
             match self.vault.get(item).await {
                 Ok(token) => {
-                    let auth =
-                        || identity.client_auth_form(&client_id, &endpoint, self.clock.as_ref(), self.random.as_ref());
-                    revoke_token(&self.http, Party::Hospital, &endpoint, &token, "refresh_token", auth).await?;
+                    let auth = identity.as_client(&client_id, self.clock.as_ref(), self.random.as_ref());
+                    revoke_token(&self.http, Party::Hospital, &endpoint, &token, "refresh_token", &auth).await?;
                 }
                 Err(e) if e.code() == ErrorCode::VaultItemMissing => {}
                 Err(e) => return Err(e),
@@ -368,9 +367,8 @@ impl Wallet {
         if let (Ok(token), Some(endpoint)) = (self.vault.get(&item).await, &broker.revocation_endpoint) {
             let identity = self.identity().await?;
             let identity = identity.as_ref();
-            let auth =
-                || identity.client_auth_form(&broker.client_id, endpoint, self.clock.as_ref(), self.random.as_ref());
-            revoke_token(&self.http, Party::Broker, endpoint, &token, "refresh_token", auth).await?;
+            let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());
+            revoke_token(&self.http, Party::Broker, endpoint, &token, "refresh_token", &auth).await?;
         }
         self.store.delete_secret(&self.vault, &item).await
     }

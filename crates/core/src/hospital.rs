@@ -3,9 +3,9 @@
 
 use crate::broker::same_origin;
 use crate::http::{Http, Party};
-use crate::identity::Identity;
+use crate::identity::ClientAuth;
 use crate::ticket::Ticket;
-use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
+use crate::{Error, ErrorCode, Result, Sensitive};
 use serde_json::Value;
 
 /// The RFC 8693 grant type.
@@ -142,23 +142,13 @@ fn redemption(body: &Value) -> Result<Redemption> {
 }
 
 /// Sends a token request with fresh client authentication and reads a redemption from the answer.
-#[allow(clippy::too_many_arguments)]
 pub async fn token_request(
     http: &Http,
     endpoints: &HospitalEndpoints,
-    client_id: &str,
-    identity: &Identity,
-    grant: Vec<(String, String)>,
-    clock: &dyn Clock,
-    random: &dyn Random,
+    auth: &ClientAuth<'_>,
+    grant: &[(String, String)],
 ) -> Result<Exchange> {
-    let answer = http
-        .post_form(Party::Hospital, &endpoints.token, || {
-            let mut form = grant.clone();
-            form.extend(identity.client_auth_form(client_id, &endpoints.token, clock, random)?);
-            Ok(form)
-        })
-        .await?;
+    let answer = http.post_form(Party::Hospital, &endpoints.token, || auth.form(&endpoints.token, grant)).await?;
     if !answer.is_json {
         return Err(invalid(format!("token endpoint answered HTTP {} without JSON", answer.status)));
     }

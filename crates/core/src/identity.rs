@@ -74,24 +74,34 @@ impl Identity {
             .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))
     }
 
-    /// The form fields that authenticate a token-endpoint request.
-    pub fn client_auth_form(
-        &self,
-        client_id: &str,
-        token_url: &str,
-        clock: &dyn Clock,
-        random: &dyn Random,
-    ) -> Result<Vec<(String, String)>> {
-        let assertion = self.client_assertion(client_id, token_url, clock, random)?;
-        Ok(vec![
-            ("client_assertion_type".into(), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()),
-            ("client_assertion".into(), assertion.into_exposed()),
-        ])
+    /// Client authentication as `client_id` at one authorization server.
+    pub fn as_client<'a>(&'a self, client_id: &'a str, clock: &'a dyn Clock, random: &'a dyn Random) -> ClientAuth<'a> {
+        ClientAuth { identity: self, client_id, clock, random }
     }
 
     /// Wraps an existing key (tests).
     pub fn from_key(key: SigningKey) -> Self {
         Self { key }
+    }
+}
+
+/// `private_key_jwt` client authentication at one authorization server: who we are there, and the clock and
+/// randomness each fresh assertion needs.
+pub struct ClientAuth<'a> {
+    identity: &'a Identity,
+    client_id: &'a str,
+    clock: &'a dyn Clock,
+    random: &'a dyn Random,
+}
+
+impl ClientAuth<'_> {
+    /// `fields` plus a fresh client assertion whose audience is `url`.
+    pub fn form(&self, url: &str, fields: &[(String, String)]) -> Result<Vec<(String, String)>> {
+        let assertion = self.identity.client_assertion(self.client_id, url, self.clock, self.random)?;
+        let mut form = fields.to_vec();
+        form.push(("client_assertion_type".into(), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
+        form.push(("client_assertion".into(), assertion.into_exposed()));
+        Ok(form)
     }
 }
 

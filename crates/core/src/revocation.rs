@@ -3,6 +3,7 @@
 
 use crate::broker::same_origin;
 use crate::http::{Http, Party};
+use crate::identity::ClientAuth;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde_json::Value;
 use tessera_jose::status_list::StatusList;
@@ -10,23 +11,17 @@ use tessera_jose::status_list::StatusList;
 /// Largest status list accepted, decompressed.
 const MAX_STATUS_LIST: usize = 16 << 20;
 
-/// RFC 7009: asks `endpoint` to revoke `token`. `auth` builds fresh client-authentication fields per attempt.
+/// RFC 7009: asks `endpoint` to revoke `token`, authenticating with a fresh assertion per attempt.
 pub async fn revoke_token(
     http: &Http,
     party: Party,
     endpoint: &str,
     token: &Sensitive<String>,
     hint: &str,
-    auth: impl Fn() -> Result<Vec<(String, String)>>,
+    auth: &ClientAuth<'_>,
 ) -> Result<()> {
-    let answer = http
-        .post_form(party, endpoint, || {
-            let mut form =
-                vec![("token".to_string(), token.expose().clone()), ("token_type_hint".to_string(), hint.to_string())];
-            form.extend(auth()?);
-            Ok(form)
-        })
-        .await?;
+    let fields = [("token".to_string(), token.expose().clone()), ("token_type_hint".to_string(), hint.to_string())];
+    let answer = http.post_form(party, endpoint, || auth.form(endpoint, &fields)).await?;
     match answer.status {
         200 => Ok(()),
         status => {

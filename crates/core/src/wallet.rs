@@ -287,16 +287,8 @@ impl Wallet {
             self.random.as_ref(),
         )
         .await?;
-        let sign_in = broker::token_request(
-            &self.http,
-            &endpoints.token,
-            &client_id,
-            identity,
-            grant,
-            self.clock.as_ref(),
-            self.random.as_ref(),
-        )
-        .await?;
+        let auth = identity.as_client(&client_id, self.clock.as_ref(), self.random.as_ref());
+        let sign_in = broker::token_request(&self.http, &endpoints.token, &auth, &grant).await?;
         let row = BrokerRow {
             url: endpoints.issuer.clone(),
             client_id,
@@ -538,17 +530,8 @@ impl Wallet {
         ];
         let identity = self.identity().await?;
         let identity = identity.as_ref();
-        let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
-        let sign_in = broker::token_request(
-            &self.http,
-            &broker.token_endpoint,
-            &broker.client_id,
-            identity,
-            grant,
-            clock,
-            random,
-        )
-        .await?;
+        let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());
+        let sign_in = broker::token_request(&self.http, &broker.token_endpoint, &auth, &grant).await?;
         let access = sign_in.access_token.clone();
         let tickets = self.keep(&broker.url, sign_in).await?;
         self.log("refresh", None, None, "ok", Some(format!("tickets re-minted by {}", host_of(&broker.url)))).await;
@@ -711,18 +694,19 @@ impl Wallet {
             hospital::exchange_form(&held.ticket)
         };
         let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
-        let exchange =
-            match hospital::token_request(&self.http, &endpoints, &client_id, identity, grant.clone(), clock, random)
-                .await
-            {
-                Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
-                    self.store.forget_registration(&row.fhir_base_url).await?;
-                    self.store.cache_configuration(&row.fhir_base_url, None).await?;
-                    client_id = self.register_at(identity, &endpoints, progress, row).await?;
-                    hospital::token_request(&self.http, &endpoints, &client_id, identity, grant, clock, random).await?
-                }
-                other => other?,
-            };
+        let first =
+            hospital::token_request(&self.http, &endpoints, &identity.as_client(&client_id, clock, random), &grant)
+                .await;
+        let exchange = match first {
+            Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
+                self.store.forget_registration(&row.fhir_base_url).await?;
+                self.store.cache_configuration(&row.fhir_base_url, None).await?;
+                client_id = self.register_at(identity, &endpoints, progress, row).await?;
+                hospital::token_request(&self.http, &endpoints, &identity.as_client(&client_id, clock, random), &grant)
+                    .await?
+            }
+            other => other?,
+        };
         let redemption = match exchange {
             Exchange::Token(redemption) => redemption,
             Exchange::Interaction(launch) => {
@@ -799,17 +783,8 @@ impl Wallet {
         )
         .await?;
         self.log("interaction", Some(&endpoints.fhir_base_url), Some(&held.id), "ok", None).await;
-        match hospital::token_request(
-            &self.http,
-            endpoints,
-            client_id,
-            identity,
-            grant,
-            self.clock.as_ref(),
-            self.random.as_ref(),
-        )
-        .await?
-        {
+        let auth = identity.as_client(client_id, self.clock.as_ref(), self.random.as_ref());
+        match hospital::token_request(&self.http, endpoints, &auth, &grant).await? {
             Exchange::Token(redemption) => Ok(redemption),
             Exchange::Interaction(_) => Err(Error::new(ErrorCode::HospitalInteractionRequired)),
         }
