@@ -24,12 +24,12 @@ cargo test --workspace --quiet
 stage "ui unit tests (vitest)"
 npm --prefix ui test --silent
 
+# Every cargo call below uses --workspace, so features unify the same way and nothing is compiled twice.
 stage "keychain and wallet tests (gnome-keyring in a private D-Bus session, testbed on loopback)"
-scripts/with-keyring.sh cargo test --workspace --exclude tessera-app --quiet -- --ignored
+scripts/with-keyring.sh cargo test --workspace --quiet -- --ignored --skip e2e_
 
 stage "end-to-end tests (the app under Xvfb, tauri-driver + WebKitWebDriver)"
-cargo build --quiet --bin tessera-app
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test --quiet --test e2e -- --ignored --test-threads 1
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --quiet -- --ignored --test-threads 1 e2e_
 
 echo
 echo "ALL CHECKS PASSED: fmt, clippy, cargo test, vitest, keychain, end-to-end in $((SECONDS - started)) s"

@@ -1,7 +1,8 @@
 //! End-to-end: the real Tessera binary in a real window, driven through tauri-driver and WebKitWebDriver.
 //!
-//! Run inside a display (the test script uses `xvfb-run`): `cargo test --test e2e -- --ignored`.
-//! The app must be built first (`cargo build --bin tessera-app`). Screenshots go to `target/e2e/`.
+//! Run inside a display (the test script uses `xvfb-run`): `cargo test --workspace -- --ignored e2e_` (every e2e
+//! test's name starts with `e2e_`). `cargo test` builds `target/debug/tessera-app` first. Screenshots go to
+//! `target/e2e/`.
 
 mod support;
 
@@ -11,7 +12,7 @@ use tessera_core::status::{WalletState, WalletStatus};
 
 #[tokio::test]
 #[ignore = "needs a display, tauri-driver and WebKitWebDriver; run by scripts/test.sh under xvfb-run"]
-async fn first_screen_shows_the_wallet_status_from_rust() {
+async fn e2e_first_screen_shows_the_wallet_status_from_rust() {
     let session = AppSession::start("first-screen").await;
     let client = &session.client;
 
