@@ -187,16 +187,13 @@ fn map_error(error: keyring::Error) -> Error {
         keyring::Error::Ambiguous(items) => format!("{} items match", items.len()),
         other => other.to_string(),
     };
+    let lower = detail.to_ascii_lowercase();
+    // A locked collection shows up as "locked" or as an unlock prompt the user (or a missing display) dismissed.
+    let locked = lower.contains("locked") || lower.contains("unlock");
     let code = match &error {
         keyring::Error::NoEntry => ErrorCode::VaultItemMissing,
-        keyring::Error::NoStorageAccess(_) if detail.contains("ocked") => ErrorCode::VaultLocked,
-        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
-            if detail.to_ascii_lowercase().contains("locked") {
-                ErrorCode::VaultLocked
-            } else {
-                ErrorCode::VaultUnavailable
-            }
-        }
+        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) if locked => ErrorCode::VaultLocked,
+        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => ErrorCode::VaultUnavailable,
         _ => ErrorCode::Internal,
     };
     Error::new(code).with_detail(detail)

@@ -77,3 +77,40 @@ fn keychain_missing_secret_service_is_a_coded_error() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("code=vault.unavailable"), "{stdout}");
 }
+
+/// Run by `keychain_locked_is_a_coded_error_and_loses_nothing` in a keyring of its own: locks the collection and
+/// checks what the vault reports.
+#[tokio::test]
+#[ignore = "run by keychain_locked_is_a_coded_error_and_loses_nothing"]
+async fn keychain_child_locked_collection() {
+    if std::env::var_os("TESSERA_LOCK_CHILD").is_none() {
+        return;
+    }
+    let vault = fresh_vault();
+    vault.put("ticket/locked", "Tessera — locked test", &Sensitive::new("kept".into())).await.unwrap();
+    let locked = std::process::Command::new("gdbus")
+        .args(["call", "--session", "--dest", "org.freedesktop.secrets", "--object-path", "/org/freedesktop/secrets"])
+        .args(["--method", "org.freedesktop.Secret.Service.Lock", "['/org/freedesktop/secrets/collection/login']"])
+        .status()
+        .expect("gdbus runs");
+    assert!(locked.success());
+    let read = vault.get("ticket/locked").await.unwrap_err();
+    let write = vault.put("ticket/other", "Tessera — locked test", &Sensitive::new("x".into())).await.unwrap_err();
+    // Nothing is lost or replaced: the item is still there, only locked (not reported missing).
+    let still = vault.contains("ticket/locked").await.unwrap_err();
+    println!("read={} write={} contains={}", read.code(), write.code(), still.code());
+}
+
+#[test]
+#[ignore = "needs gnome-keyring and dbus-run-session: scripts/with-keyring.sh"]
+fn keychain_locked_is_a_coded_error_and_loses_nothing() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/with-keyring.sh");
+    let output = std::process::Command::new(script)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "keychain_child_locked_collection", "--ignored", "--nocapture"])
+        .env("TESSERA_LOCK_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("read=vault.locked write=vault.locked contains=vault.locked"), "{stdout}");
+}
