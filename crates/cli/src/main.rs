@@ -107,6 +107,11 @@ enum HospitalsAction {
         /// The FHIR base URL.
         url: String,
     },
+    /// Remove a hospital from the directory.
+    Remove {
+        /// The FHIR base URL.
+        url: String,
+    },
     /// Import the hospitals of a SMART User-access Brands bundle (a file or an http(s) URL).
     ImportBrands {
         /// The bundle's path or URL.
@@ -185,6 +190,10 @@ async fn run(cli: &Cli) -> Result<(), Error> {
         }
         Command::Hospitals { action: Some(HospitalsAction::ImportBrands { source }) } => {
             out.hospitals(&wallet.import_brands(source).await?)
+        }
+        Command::Hospitals { action: Some(HospitalsAction::Remove { url }) } => {
+            wallet.remove_hospital(url).await?;
+            out.hospitals(&wallet.hospitals().await?)
         }
         Command::Hospitals { action: None } => out.hospitals(&wallet.hospitals().await?),
         Command::Connect { person } => {

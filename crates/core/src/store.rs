@@ -266,6 +266,19 @@ impl Store {
             .collect())
     }
 
+    /// Removes a hospital, its ticket links, registration and cached configuration.
+    pub async fn forget_hospital(&self, fhir_base_url: &str) -> Result<()> {
+        for sql in [
+            "DELETE FROM hospitals WHERE fhir_base_url = ?",
+            "DELETE FROM hospital_tickets WHERE fhir_base_url = ?",
+            "DELETE FROM registrations WHERE fhir_base_url = ?",
+            "DELETE FROM discovery_cache WHERE fhir_base_url = ?",
+        ] {
+            sqlx::query(sql).bind(fhir_base_url).execute(&self.pool).await.map_err(db_error)?;
+        }
+        Ok(())
+    }
+
     /// Remembers a hospital registration: `(client_id, token_endpoint, revocation_endpoint)`.
     pub async fn save_registration(
         &self,

@@ -156,6 +156,16 @@ pub(crate) fn connection_refresh_item(fhir_base_url: &str, ticket_id: &str) -> S
     format!("connection/{}/refresh", short_hash(&[fhir_base_url, ticket_id]))
 }
 
+/// Whether `held` is the ticket to present at `row`: the broker's hints link tickets to hospitals; a hospital with
+/// no hint (added by hand or from a Brands bundle) takes every ticket whose audience covers it.
+fn serves(held: &HeldTicket, row: &HospitalRow, linked: &[String]) -> bool {
+    if linked.is_empty() {
+        held.ticket.usable_at(&row.fhir_base_url)
+    } else {
+        linked.contains(&held.id)
+    }
+}
+
 pub(crate) fn host_of(url: &str) -> String {
     url::Url::parse(url)
         .ok()
@@ -482,7 +492,7 @@ impl Wallet {
         if held.ticket.check_times(now).is_ok() {
             return Ok(false);
         }
-        for (row, _) in links.iter().filter(|(_, tickets)| tickets.contains(&held.id)) {
+        for (row, _) in links.iter().filter(|(row, linked)| serves(held, row, linked)) {
             if !self.vault.contains(&connection_refresh_item(&row.fhir_base_url, &held.id)).await? {
                 return Ok(true);
             }
@@ -538,6 +548,17 @@ impl Wallet {
         Ok(Some((access, tickets)))
     }
 
+    /// Removes a hospital from the directory (its registration and cached configuration are forgotten too).
+    pub async fn remove_hospital(&self, url: &str) -> Result<()> {
+        let base = broker::normalise_base(url)?;
+        if !self.store.hospitals().await?.iter().any(|(row, _)| row.fhir_base_url == base) {
+            return Err(Error::new(ErrorCode::InvalidInput)
+                .with_message("That hospital is not in your directory.")
+                .with_action("List hospitals with `tessera hospitals`."));
+        }
+        self.store.forget_hospital(&base).await
+    }
+
     /// Imports a SMART User-access Brands bundle from a file path or an http(s) URL into the hospital directory.
     pub async fn import_brands(&self, source: &str) -> Result<Vec<HospitalView>> {
         let bundle: Value = if source.starts_with("https://") || source.starts_with("http://") {
@@ -588,13 +609,7 @@ impl Wallet {
         }
         let mut jobs = Vec::new();
         for (row, linked) in self.store.hospitals().await? {
-            for held in tickets.iter().filter(|t| {
-                if linked.is_empty() {
-                    t.ticket.usable_at(&row.fhir_base_url)
-                } else {
-                    linked.contains(&t.id)
-                }
-            }) {
+            for held in tickets.iter().filter(|t| serves(t, &row, &linked)) {
                 jobs.push((row.clone(), held.clone()));
             }
         }

@@ -407,3 +407,37 @@ async fn discovery_is_cached_and_registrations_remembered_across_connects() {
     assert_eq!(third[0] - second[0], second[0] - first[0] + 1);
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_hospital_added_years_later_is_reached_with_the_same_consent() {
+    let clock = now();
+    let tb = Testbed::start(Config {
+        sites: 8,
+        seed: 5,
+        ticket_lifetime_secs: 3600,
+        now: testbed_clock(&clock),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let participant =
+        tb.manifest.people.iter().find(|p| matches!(p.role, tessera_testbed::data::Role::ResearchParticipant)).unwrap();
+    let wallet = Wallet::open(temp_profile("later"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant.id)).await.unwrap();
+    // The participant has not been to the last of her hospitals yet: it is not in the directory.
+    let later = wallet.hospitals().await.unwrap().last().unwrap().fhir_base_url.clone();
+    wallet.remove_hospital(&later).await.unwrap();
+    let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(first.hospitals.iter().all(|h| h.status == "connected" && h.fhir_base_url != later));
+
+    // Two years on the ticket itself has long expired; the consent (five years, continuation) has not.
+    clock.advance(time::Duration::days(2 * 365));
+    wallet.add_hospital(&later).await.unwrap();
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let new_one = report.hospitals.iter().find(|h| h.fhir_base_url == later).unwrap();
+    assert_eq!(new_one.status, "connected", "{new_one:?}");
+    assert!(report.hospitals.iter().all(|h| h.status == "connected"), "{:?}", report.hospitals);
+    assert_eq!(report.hospitals.len(), first.hospitals.len() + 1);
+    tb.stop().await;
+}
