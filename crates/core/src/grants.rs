@@ -91,7 +91,7 @@ fn sha2_digest(text: &str) -> Vec<u8> {
 
 impl Wallet {
     /// Whether a held ticket has been revoked at its issuer (its status-list bit is set). `None` when unknown.
-    async fn revoked_at_issuer(&self, held: &HeldTicket) -> Option<bool> {
+    pub(crate) async fn revoked_at_issuer(&self, held: &HeldTicket) -> Option<bool> {
         let (url, index) = held.ticket.claims.revocation.as_ref()?;
         is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await.ok()
     }

@@ -613,11 +613,24 @@ impl Wallet {
                 jobs.push((row.clone(), held.clone()));
             }
         }
+        // Before use: a ticket revoked at its issuer is not presented anywhere (one status-list read per ticket).
+        let mut revoked = Vec::new();
+        for held in &tickets {
+            if self.revoked_at_issuer(held).await == Some(true) {
+                revoked.push(held.id.clone());
+            }
+        }
         let identity = self.identity().await?;
         let identity = identity.as_ref();
         let results = fan_out(jobs.clone(), &self.fan_out, |(row, held)| {
             let progress = progress.clone();
-            async move { self.connect_one(identity, &row, &held, &progress).await }
+            let known_revoked = revoked.contains(&held.id);
+            async move {
+                if known_revoked {
+                    return Err(Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer"));
+                }
+                self.connect_one(identity, &row, &held, &progress).await
+            }
         })
         .await;
         let mut outcomes = Vec::new();

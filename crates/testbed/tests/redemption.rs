@@ -271,3 +271,34 @@ async fn fhir_enforces_data_period_and_withheld_sensitivity_labels() {
     assert!(served > 0 && served < all.len(), "some records served, some held back ({served} of {})", all.len());
     tb.stop().await;
 }
+
+#[tokio::test]
+async fn continuation_refresh_works_past_exp_until_the_ticket_is_revoked() {
+    let tb = Testbed::start(Config { sites: 1, seed: 13, ..Config::default() }).await.unwrap();
+    let http = reqwest::Client::new();
+    let fhir_base = tb.manifest.hospitals[0].fhir_base_url.clone();
+    let wallet = register(&http, &fhir_base, &SigningKey::generate().unwrap()).await;
+    let mut claims = valid_claims(&tb, wallet.key.kid());
+    claims["continuation"] = json!({ "refresh_until": time::OffsetDateTime::now_utc().unix_timestamp() + 86_400 });
+    claims["revocation"]["index"] = json!(5);
+    let ticket = tb.broker.current_key().sign(&claims, None).unwrap();
+    let (status, body) = wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, "c1"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let refresh = |token: String, jti: &'static str| {
+        let form = [
+            ("grant_type", "refresh_token".to_string()),
+            ("refresh_token", token),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string()),
+            ("client_assertion", wallet.assertion(&wallet.token_url, jti)),
+        ];
+        let request = wallet.http.post(&wallet.token_url).form(&form);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let rotated = refresh(body["refresh_token"].as_str().unwrap().to_string(), "c2").await;
+    assert!(rotated["access_token"].is_string() && rotated["refresh_token"].is_string(), "{rotated}");
+    tb.broker.set_status_bit(5);
+    let refused = refresh(rotated["refresh_token"].as_str().unwrap().to_string(), "c3").await;
+    assert_eq!(refused["error"], "invalid_grant");
+    assert_eq!(refused["error_description"], "Ticket has been revoked");
+    tb.stop().await;
+}
