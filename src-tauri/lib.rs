@@ -3,6 +3,7 @@
 //! This crate holds adapters only (invariant 1): every command calls into tessera-core and returns a view model
 //! with no secret in it, or an [`ErrorView`](tessera_core::ErrorView).
 
+pub mod background;
 pub mod bindings;
 pub mod commands;
 
@@ -57,6 +58,10 @@ pub fn run() -> i32 {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| focus_main_window(app)))
         .manage(AppState::new(profile))
+        .setup(|app| {
+            background::start(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![commands::wallet_status])
         .run(tauri::generate_context!());
     match result {

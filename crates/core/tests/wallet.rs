@@ -59,6 +59,7 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
         (13, vec![Fault::Hang]),
         (14, vec![Fault::Flaky(1)]),
         (15, vec![Fault::Interaction]),
+        (16, vec![Fault::BadBundle]),
     ]);
     let tb = Testbed::start(Config { sites: 50, seed: 11, faults, now: testbed_clock(&clock), ..Config::default() })
         .await
@@ -91,6 +92,7 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
         (12, ("failed", Some("records.too_large"))),
         (13, ("failed", Some("hospital.timeout"))),
         (15, ("failed", Some("hospital.interaction_required"))),
+        (16, ("failed", Some("records.invalid"))),
     ]);
     let patient_id = &tb.world.people[1].id;
     let mut healthy_total = 0;

@@ -20,6 +20,7 @@
 //! | `no-tickets` | the hospital does not support permission tickets (no token exchange) |
 //! | `loop-next` | FHIR searches never end: `next` links loop |
 //! | `wrong-patient` | FHIR searches return another patient's records |
+//! | `bad-bundle` | FHIR searches answer a Bundle whose entries carry no resource |
 
 use std::collections::HashMap;
 
@@ -56,6 +57,8 @@ pub enum Fault {
     LoopNext,
     /// Records about another patient.
     WrongPatient,
+    /// Bundles whose entries carry no resource.
+    BadBundle,
 }
 
 impl Fault {
@@ -81,6 +84,7 @@ impl Fault {
             "no-tickets" => Fault::NoTickets,
             "loop-next" => Fault::LoopNext,
             "wrong-patient" => Fault::WrongPatient,
+            "bad-bundle" => Fault::BadBundle,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }
@@ -103,6 +107,7 @@ impl Fault {
             Fault::NoTickets => "no-tickets".into(),
             Fault::LoopNext => "loop-next".into(),
             Fault::WrongPatient => "wrong-patient".into(),
+            Fault::BadBundle => "bad-bundle".into(),
         }
     }
 }

@@ -168,6 +168,10 @@ async fn search(
         )
             .into_response();
     }
+    if h.has(Fault::BadBundle) {
+        let broken = json!({ "resourceType": "Bundle", "type": "searchset", "entry": [{ "fullUrl": "urn:uuid:1", "search": {} }] });
+        return ([(header::CONTENT_TYPE, "application/fhir+json")], Json(broken)).into_response();
+    }
     let category = params.get("category");
     let mut matching: Vec<Value> = h
         .records
