@@ -76,6 +76,13 @@ fn time_status(exp: i64, now: i64) -> &'static str {
     }
 }
 
+/// The Unix time at which `YYYY-MM-DD` ends (UTC).
+fn date_to_unix(date: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(date.get(..10)?, &format).ok()?;
+    Some(day.next_day()?.midnight().assume_utc().unix_timestamp())
+}
+
 /// The id of a connection grant.
 fn connection_id(connection: &ConnectionRow) -> String {
     format!(
@@ -115,11 +122,16 @@ impl Wallet {
                 }
             }
             let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
-            // Until when its connections last: `exp`, or the continuation's end (unbounded = until revoked).
-            let until = match c.continuation {
-                Some(Some(refresh_until)) => refresh_until.max(c.exp),
-                Some(None) => i64::MAX,
-                None => c.exp,
+            // When the grant itself ends: the continuation's end (unbounded = until revoked), else the authority's
+            // recorded end; a ticket the broker re-mints has no other known end; otherwise its own `exp`.
+            let renewable =
+                self.vault.contains(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
+            let until = match (c.continuation, c.authority_until.as_deref().and_then(date_to_unix)) {
+                (Some(Some(refresh_until)), _) => refresh_until.max(c.exp),
+                (Some(None), _) => i64::MAX,
+                (None, Some(authority_end)) => authority_end,
+                (None, None) if renewable => i64::MAX,
+                (None, None) => c.exp,
             };
             let shown_until = (until != i64::MAX).then_some(until);
             let status = if revoked {

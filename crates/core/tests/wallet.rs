@@ -329,6 +329,12 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
     assert!(steps.iter().all(|s| s.state == "done"), "{steps:?}");
     assert!(wallet.grants().await.unwrap().iter().all(|g| g.kind == "about_me"), "nothing held any more");
     assert!(wallet.tickets().await.unwrap().is_empty());
+    for kind in ["ticket", "connection_refresh", "broker_refresh"] {
+        assert!(
+            wallet.store().committed_items(kind).await.unwrap().is_empty(),
+            "{kind} items are gone from the keychain"
+        );
+    }
     tb.stop().await;
 }
 
@@ -441,5 +447,30 @@ async fn a_hospital_added_years_later_is_reached_with_the_same_consent() {
     assert_eq!(new_one.status, "connected", "{new_one:?}");
     assert!(report.hospitals.iter().all(|h| h.status == "connected"), "{:?}", report.hospitals);
     assert_eq!(report.hospitals.len(), first.hospitals.len() + 1);
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn expiry_warnings_fire_at_30_and_7_days_and_at_the_end() {
+    let clock = now();
+    let tb =
+        Testbed::start(Config { sites: 2, seed: 3, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let wallet = Wallet::open(temp_profile("expiry"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let ticket = || async { wallet.grants().await.unwrap().into_iter().find(|g| g.kind == "ticket").unwrap() };
+    // The caregiver's authority runs for a year: no warning now, even though each ticket lives 30 days.
+    let fresh = ticket().await;
+    assert_eq!((fresh.status.as_str(), fresh.warning.clone()), ("active", None));
+    clock.advance(time::Duration::days(340));
+    let month = ticket().await;
+    assert_eq!(month.status, "expiring");
+    assert!(month.warning.as_deref().unwrap().starts_with("Ends within 30 days"), "{month:?}");
+    clock.advance(time::Duration::days(21));
+    assert!(ticket().await.warning.as_deref().unwrap().starts_with("Ends within a week"));
+    clock.advance(time::Duration::days(7));
+    let ended = ticket().await;
+    assert_eq!(ended.status, "expired");
+    assert!(ended.warning.as_deref().unwrap().starts_with("Ended on"));
     tb.stop().await;
 }
