@@ -1,0 +1,286 @@
+//! Reaching hospitals: connecting to every hospital at once with a ticket each, presenting tickets (or continuing
+//! with refresh tokens), confirming ambiguous patients, reading and merging records.
+
+use crate::broker;
+use crate::connect::{fan_out, Phase, Progress, ProgressEvent};
+use crate::hospital::{self, Exchange, HospitalEndpoints};
+use crate::http::Party;
+use crate::identity::Identity;
+use crate::records::{self, HospitalRef, RecordItem};
+use crate::store::HospitalRow;
+use crate::wallet::{connection_refresh_item, serves, ConnectReport, HeldTicket, HospitalOutcome, Wallet};
+use crate::{Error, ErrorCode, Result, Sensitive};
+
+impl Wallet {
+    /// Connects to every hospital for `person` (or everyone), reads their records and merges them. Tickets due
+    /// for re-minting are re-minted first.
+    pub async fn connect(&self, person: Option<&str>, progress: Progress) -> Result<ConnectReport> {
+        self.retry_pending_revocations().await?;
+        self.remint_due_tickets().await?;
+        let tickets: Vec<HeldTicket> = self
+            .held_tickets()
+            .await?
+            .into_iter()
+            .filter(|t| person.is_none_or(|p| t.ticket.claims.patient_key == p))
+            .collect();
+        if person.is_some() && tickets.is_empty() {
+            return Err(Error::new(ErrorCode::InvalidInput)
+                .with_message("No ticket is about that person.")
+                .with_action("List people with `tessera people` and use one of their ids."));
+        }
+        let mut jobs = Vec::new();
+        for (row, linked) in self.store.hospitals().await? {
+            for held in tickets.iter().filter(|t| serves(t, &row, &linked)) {
+                jobs.push((row.clone(), held.clone()));
+            }
+        }
+        // Before use: a ticket revoked at its issuer is not presented anywhere (one status-list read per ticket).
+        let mut revoked = Vec::new();
+        for held in &tickets {
+            if self.revoked_at_issuer(held).await == Some(true) {
+                revoked.push(held.id.clone());
+            }
+        }
+        let identity = self.identity().await?;
+        let identity = identity.as_ref();
+        let results = fan_out(jobs.clone(), &self.fan_out, |(row, held)| {
+            let progress = progress.clone();
+            let known_revoked = revoked.contains(&held.id);
+            async move {
+                if known_revoked {
+                    return Err(Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer"));
+                }
+                self.connect_one(identity, &row, &held, &progress).await
+            }
+        })
+        .await;
+        let mut outcomes = Vec::new();
+        let mut items = Vec::new();
+        for ((row, held), result) in jobs.into_iter().zip(results) {
+            let (status, error, count) = match result {
+                Ok((count, found)) => {
+                    items.extend(found);
+                    ("connected", None, count)
+                }
+                Err(error) => {
+                    let status = match error.code() {
+                        ErrorCode::HospitalUnsupported => "unsupported",
+                        ErrorCode::HospitalPatientNotFound => "no_records",
+                        _ => "failed",
+                    };
+                    progress(ProgressEvent {
+                        fhir_base_url: row.fhir_base_url.clone(),
+                        name: row.name.clone(),
+                        phase: Phase::Failed,
+                        error: Some(error.view()),
+                        resources: 0,
+                    });
+                    self.log("redemption", Some(&row.fhir_base_url), Some(&held.id), error.code().as_str(), None).await;
+                    (status, Some(error.view()), 0)
+                }
+            };
+            let _ = self
+                .store
+                .save_connection(
+                    &row.fhir_base_url,
+                    &held.id,
+                    status,
+                    error.as_ref().map(|e| e.code.as_str()),
+                    None,
+                    self.clock.unix_now(),
+                )
+                .await;
+            outcomes.push(HospitalOutcome {
+                fhir_base_url: row.fhir_base_url,
+                name: row.name,
+                status: status.into(),
+                error,
+                resources: count,
+            });
+        }
+        Ok(ConnectReport { hospitals: outcomes, records: records::merge(items) })
+    }
+
+    async fn connect_one(
+        &self,
+        identity: &Identity,
+        row: &HospitalRow,
+        held: &HeldTicket,
+        progress: &Progress,
+    ) -> Result<(u32, Vec<RecordItem>)> {
+        let emit = |phase: Phase, resources: u32| {
+            progress(ProgressEvent {
+                fhir_base_url: row.fhir_base_url.clone(),
+                name: row.name.clone(),
+                phase,
+                error: None,
+                resources,
+            })
+        };
+        let now = self.clock.unix_now();
+        emit(Phase::Discovering, 0);
+        let endpoints = self.discover(&row.fhir_base_url).await?;
+        if !endpoints.ticket_types.is_empty() && !endpoints.ticket_types.contains(&held.ticket.claims.ticket_type) {
+            return Err(Error::new(ErrorCode::TicketUnsupported));
+        }
+        let refresh_item = connection_refresh_item(&row.fhir_base_url, &held.id);
+        let continuing = held.ticket.claims.continuation.is_some() && held.ticket.check_times(now).is_err();
+        if !continuing {
+            held.ticket.check_times(now)?;
+        }
+        let mut client_id = match self.store.registration(&row.fhir_base_url).await? {
+            Some(id) => id,
+            None => self.register_at(identity, &endpoints, progress, row).await?,
+        };
+        emit(Phase::Exchanging, 0);
+        let grant = if continuing {
+            let refresh = self.vault.get(&refresh_item).await.map_err(|_| Error::new(ErrorCode::TicketExpired))?;
+            vec![
+                ("grant_type".to_string(), "refresh_token".to_string()),
+                ("refresh_token".to_string(), refresh.into_exposed()),
+            ]
+        } else {
+            hospital::exchange_form(&held.ticket)
+        };
+        let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
+        let first =
+            hospital::token_request(&self.http, &endpoints, &identity.as_client(&client_id, clock, random), &grant)
+                .await;
+        let exchange = match first {
+            Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
+                self.store.forget_registration(&row.fhir_base_url).await?;
+                self.store.cache_configuration(&row.fhir_base_url, None).await?;
+                client_id = self.register_at(identity, &endpoints, progress, row).await?;
+                hospital::token_request(&self.http, &endpoints, &identity.as_client(&client_id, clock, random), &grant)
+                    .await?
+            }
+            other => other?,
+        };
+        let redemption = match exchange {
+            Exchange::Token(redemption) => redemption,
+            Exchange::Interaction(launch) => {
+                self.confirm_patient(identity, &endpoints, &client_id, held, launch).await?
+            }
+        };
+        self.log(
+            if continuing { "refresh" } else { "redemption" },
+            Some(&row.fhir_base_url),
+            Some(&held.id),
+            "ok",
+            None,
+        )
+        .await;
+        if let Some(refresh) = &redemption.refresh_token {
+            let label = format!("Tessera — connection to {} (refresh token)", row.name);
+            self.store.put_secret(&self.vault, &refresh_item, "connection_refresh", &label, refresh, now).await?;
+            self.store
+                .save_connection(&row.fhir_base_url, &held.id, "connected", None, Some(&refresh_item), now)
+                .await?;
+        }
+        emit(Phase::Reading, 0);
+        let granted: Vec<&str> = redemption.scope.split(' ').collect();
+        let allowed = |resource: &str| {
+            granted.iter().any(|s| s.starts_with(&format!("patient/{resource}.")) || s.starts_with("patient/*."))
+        };
+        let from = HospitalRef { name: row.name.clone(), fhir_base_url: row.fhir_base_url.clone() };
+        let (mut count, mut items, mut counts) = (0u32, Vec::new(), Vec::new());
+        for (resource, _) in records::RESOURCE_TYPES.iter().filter(|(r, _)| allowed(r)) {
+            let found = records::search_all(
+                &self.http,
+                &row.fhir_base_url,
+                &redemption.access_token,
+                &redemption.patient,
+                resource,
+            )
+            .await?;
+            count += found.len() as u32;
+            counts.push(format!("{resource}: {}", found.len()));
+            items.extend(found.iter().filter_map(|r| records::normalise(r, &from)));
+            emit(Phase::Reading, count);
+        }
+        self.log("records_read", Some(&row.fhir_base_url), Some(&held.id), "ok", Some(counts.join(", "))).await;
+        emit(Phase::Done, count);
+        Ok((count, items))
+    }
+
+    /// Proposal 001: the hospital could not match the patient uniquely. An EHR-style launch in the browser lets the
+    /// person confirm who the patient is, once; the code it returns is exchanged like any other.
+    async fn confirm_patient(
+        &self,
+        identity: &Identity,
+        endpoints: &HospitalEndpoints,
+        client_id: &str,
+        held: &HeldTicket,
+        launch: Sensitive<String>,
+    ) -> Result<hospital::Redemption> {
+        let (Some(browser), Some(authorize)) = (&self.interaction, &endpoints.authorize) else {
+            return Err(Error::new(ErrorCode::HospitalInteractionRequired));
+        };
+        let origin =
+            url::Url::parse(&endpoints.fhir_base_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+        let scope = held.ticket.claims.scopes.join(" ");
+        let extra = [("launch", launch.expose().as_str())];
+        let grant = broker::authorize(
+            authorize,
+            &origin,
+            client_id,
+            &scope,
+            &endpoints.fhir_base_url,
+            &extra,
+            browser,
+            self.random.as_ref(),
+        )
+        .await?;
+        self.log("interaction", Some(&endpoints.fhir_base_url), Some(&held.id), "ok", None).await;
+        let auth = identity.as_client(client_id, self.clock.as_ref(), self.random.as_ref());
+        match hospital::token_request(&self.http, endpoints, &auth, &grant).await? {
+            Exchange::Token(redemption) => Ok(redemption),
+            Exchange::Interaction(_) => Err(Error::new(ErrorCode::HospitalInteractionRequired)),
+        }
+    }
+
+    /// SMART discovery through the store's cache, which honours the hospital's `Cache-Control: max-age`.
+    async fn discover(&self, fhir_base_url: &str) -> Result<HospitalEndpoints> {
+        let now = self.clock.unix_now();
+        if let Some(config) = self.store.cached_configuration(fhir_base_url, now).await? {
+            return hospital::endpoints(fhir_base_url, &config);
+        }
+        let (config, max_age) = hospital::fetch_configuration(&self.http, fhir_base_url).await?;
+        let endpoints = hospital::endpoints(fhir_base_url, &config)?;
+        if let Some(seconds) = max_age.filter(|s| *s > 0) {
+            self.store.cache_configuration(fhir_base_url, Some((&config, now + seconds))).await?;
+        }
+        Ok(endpoints)
+    }
+
+    async fn register_at(
+        &self,
+        identity: &Identity,
+        endpoints: &HospitalEndpoints,
+        progress: &Progress,
+        row: &HospitalRow,
+    ) -> Result<String> {
+        progress(ProgressEvent {
+            fhir_base_url: row.fhir_base_url.clone(),
+            name: row.name.clone(),
+            phase: Phase::Registering,
+            error: None,
+            resources: 0,
+        });
+        let endpoint = endpoints
+            .register
+            .as_deref()
+            .ok_or_else(|| Error::new(ErrorCode::HospitalClientRejected).with_detail("no registration endpoint"))?;
+        let client_id = broker::register(&self.http, endpoint, identity, Party::Hospital).await?;
+        self.store
+            .save_registration(
+                &row.fhir_base_url,
+                &client_id,
+                &endpoints.token,
+                endpoints.revoke.as_deref(),
+                self.clock.unix_now(),
+            )
+            .await?;
+        Ok(client_id)
+    }
+}

@@ -1,0 +1,224 @@
+//! Signing in with a trust broker and keeping what it issues: the Proposal 003 round trip, verification of every
+//! ticket before anything is kept, and re-minting through the broker's refresh token.
+
+use crate::broker::{self, Browser, SignIn};
+use crate::http::Party;
+use crate::store::{BrokerRow, HospitalRow};
+use crate::ticket::Ticket;
+use crate::wallet::{
+    broker_refresh_item, connection_refresh_item, host_of, serves, short_hash, HeldTicket, LoginSummary, Wallet,
+};
+use crate::{Error, ErrorCode, Result, Sensitive};
+use serde_json::Value;
+
+impl Wallet {
+    /// Signs in with a trust broker: discovery, registration, the browser round trip, then tickets and hints are
+    /// verified and kept (tickets and the refresh token in the keychain, the rest in the store).
+    pub async fn login(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
+        let result = self.login_inner(broker_url, browser, login_hint).await;
+        let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string());
+        self.log("sign_in", None, None, &outcome, Some(host_of(broker_url))).await;
+        result
+    }
+
+    async fn login_inner(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
+        let identity = self.identity().await?;
+        let identity = identity.as_ref();
+        let endpoints = broker::discover(&self.http, broker_url).await?;
+        let client_id = broker::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
+        let extra: Vec<(&str, &str)> = login_hint.map(|hint| vec![("login_hint", hint)]).unwrap_or_default();
+        let grant = broker::authorize(
+            &endpoints.authorize,
+            &endpoints.issuer,
+            &client_id,
+            broker::LOGIN_SCOPE,
+            &endpoints.issuer,
+            &extra,
+            browser,
+            self.random.as_ref(),
+        )
+        .await?;
+        let auth = identity.as_client(&client_id, self.clock.as_ref(), self.random.as_ref());
+        let sign_in = broker::token_request(&self.http, &endpoints.token, &auth, &grant).await?;
+        let row = BrokerRow {
+            url: endpoints.issuer.clone(),
+            client_id,
+            token_endpoint: endpoints.token.clone(),
+            revocation_endpoint: endpoints.revoke.clone(),
+            management_endpoint: endpoints.management.clone(),
+        };
+        let held = self.keep(&endpoints.issuer, sign_in).await?;
+        self.store.save_broker(&row, self.clock.unix_now()).await?;
+        let hospitals = self.store.hospitals().await?.len() as u32;
+        Ok(LoginSummary { broker: endpoints.issuer, tickets: held.iter().map(|t| self.view(t)).collect(), hospitals })
+    }
+
+    /// Verifies and stores what a broker's token endpoint returned.
+    pub(crate) async fn keep(&self, issuer: &str, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
+        let now = self.clock.unix_now();
+        let identity = self.identity().await?;
+        let identity = identity.as_ref();
+        // Everything is checked before anything is kept: a bad answer leaves no trace.
+        let mut checked = Vec::new();
+        for raw in sign_in.tickets {
+            let ticket = Ticket::parse(raw)?;
+            if ticket.claims.iss.trim_end_matches('/') != issuer {
+                return Err(Error::new(ErrorCode::BrokerInvalid).with_detail("ticket from another issuer"));
+            }
+            self.verify(&ticket).await?;
+            if ticket.claims.jkt.as_deref().is_some_and(|jkt| jkt != identity.thumbprint()) {
+                return Err(Error::new(ErrorCode::TicketUnsupported)
+                    .with_message("A ticket was bound to another device.")
+                    .with_detail("jkt mismatch"));
+            }
+            checked.push(ticket);
+        }
+        let broker_host = host_of(issuer);
+        if let Some(refresh) = &sign_in.refresh_token {
+            let item = broker_refresh_item(issuer);
+            self.store
+                .put_secret(
+                    &self.vault,
+                    &item,
+                    "broker_refresh",
+                    &format!("Tessera — sign-in with {broker_host} (refresh token)"),
+                    refresh,
+                    now,
+                )
+                .await?;
+        }
+        let mut held = Vec::new();
+        for ticket in checked {
+            let c = &ticket.claims;
+            let id = format!(
+                "t-{}",
+                short_hash(&[
+                    &c.iss,
+                    &c.patient_key,
+                    &c.ticket_type,
+                    c.authority.as_deref().unwrap_or(""),
+                    &c.requester.as_ref().map(|r| r.full_name()).unwrap_or_default()
+                ])
+            );
+            let item = format!("ticket/{id}");
+            let label = format!("Tessera — ticket for {} from {broker_host}", c.patient.full_name());
+            self.store
+                .put_secret(&self.vault, &item, "ticket", &label, &Sensitive::new(ticket.raw().expose().clone()), now)
+                .await?;
+            self.store.save_ticket(&id, issuer, &item, &short_hash(&[&c.iss, &c.patient_key]), c.exp, now).await?;
+            self.log("ticket_received", None, Some(&id), "ok", None).await;
+            held.push(HeldTicket { id, ticket });
+        }
+        for hint in &sign_in.hints {
+            let Some(url) =
+                hint.get("fhir_base_url").and_then(Value::as_str).and_then(|u| broker::normalise_base(u).ok())
+            else {
+                continue;
+            };
+            let name = hint
+                .pointer("/organization/name")
+                .and_then(Value::as_str)
+                .map(String::from)
+                .unwrap_or_else(|| host_of(&url));
+            let indices: Vec<usize> = match hint.get("ticket_indices").and_then(Value::as_array) {
+                Some(list) => list.iter().filter_map(Value::as_u64).map(|i| i as usize).collect(),
+                None => (0..held.len()).filter(|i| held[*i].ticket.usable_at(&url)).collect(),
+            };
+            let ids: Vec<String> = indices.iter().filter_map(|i| held.get(*i)).map(|h| h.id.clone()).collect();
+            self.store
+                .save_hospital(&HospitalRow { fhir_base_url: url, name, source: "hint".into() }, &ids, now)
+                .await?;
+        }
+        Ok(held)
+    }
+
+    /// Verifies a ticket's signature against its issuer's JWKS (cached; re-fetched once for an unknown `kid`).
+    async fn verify(&self, ticket: &Ticket) -> Result<()> {
+        let issuer = ticket.claims.iss.trim_end_matches('/').to_string();
+        let cached = self.jwks.lock().unwrap_or_else(|p| p.into_inner()).get(&issuer).cloned();
+        if let Some(jwks) = cached {
+            match ticket.verify(&jwks) {
+                Err(e) if e.code() == ErrorCode::TicketUnknownKey => {}
+                other => return other,
+            }
+        }
+        let answer = self.http.get(Party::Broker, &format!("{issuer}/.well-known/jwks.json"), None).await?;
+        let keys = answer.json.get("keys").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
+        if answer.status != 200 || keys == 0 || keys > 100 {
+            return Err(
+                Error::new(ErrorCode::BrokerInvalid).with_detail(format!("JWKS: HTTP {}, {keys} keys", answer.status))
+            );
+        }
+        self.jwks.lock().unwrap_or_else(|p| p.into_inner()).insert(issuer, answer.json.clone());
+        ticket.verify(&answer.json)
+    }
+
+    /// Whether a ticket should be re-minted now: at 80 % of its life; for a ticket with `continuation`, only once it
+    /// has expired and some hospital it is meant for holds no continuation refresh token (a hospital not reached
+    /// yet can only be reached with a fresh ticket).
+    async fn remint_due(&self, held: &HeldTicket, links: &[(HospitalRow, Vec<String>)]) -> Result<bool> {
+        let claims = &held.ticket.claims;
+        let now = self.clock.unix_now();
+        if claims.continuation.is_none() {
+            let issued = claims.iat.unwrap_or(claims.exp);
+            return Ok(now >= issued + (claims.exp - issued) * 4 / 5);
+        }
+        if held.ticket.check_times(now).is_ok() {
+            return Ok(false);
+        }
+        for (row, _) in links.iter().filter(|(row, linked)| serves(held, row, linked)) {
+            if !self.vault.contains(&connection_refresh_item(&row.fhir_base_url, &held.id)).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Re-mints tickets through each broker's refresh token (rotating it) when any of its tickets is due.
+    /// Returns how many tickets were received. A broker that refuses is logged; the old tickets stay.
+    pub async fn remint_due_tickets(&self) -> Result<usize> {
+        let held = self.held_tickets().await?;
+        let links = self.store.hospitals().await?;
+        let mut received = 0;
+        for broker in self.store.brokers().await? {
+            let mut due = false;
+            for ticket in held.iter().filter(|t| t.ticket.claims.iss.trim_end_matches('/') == broker.url) {
+                due |= self.remint_due(ticket, &links).await?;
+            }
+            if !due {
+                continue;
+            }
+            match self.broker_session(&broker).await {
+                Ok(Some((_, tickets))) => received += tickets.len(),
+                Ok(None) => {}
+                Err(error) => self.log("refresh", None, None, error.code().as_str(), Some(host_of(&broker.url))).await,
+            }
+        }
+        Ok(received)
+    }
+
+    /// Uses the broker's refresh token (rotating it): fresh tickets are verified and kept, and the broker's access
+    /// token (for its grant management) is returned, in memory only. `None` when there is no refresh token.
+    pub(crate) async fn broker_session(
+        &self,
+        broker: &BrokerRow,
+    ) -> Result<Option<(Sensitive<String>, Vec<HeldTicket>)>> {
+        let refresh = match self.vault.get(&broker_refresh_item(&broker.url)).await {
+            Ok(refresh) => refresh,
+            Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let grant = vec![
+            ("grant_type".to_string(), "refresh_token".to_string()),
+            ("refresh_token".to_string(), refresh.into_exposed()),
+        ];
+        let identity = self.identity().await?;
+        let identity = identity.as_ref();
+        let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());
+        let sign_in = broker::token_request(&self.http, &broker.token_endpoint, &auth, &grant).await?;
+        let access = sign_in.access_token.clone();
+        let tickets = self.keep(&broker.url, sign_in).await?;
+        self.log("refresh", None, None, "ok", Some(format!("tickets re-minted by {}", host_of(&broker.url)))).await;
+        Ok(Some((access, tickets)))
+    }
+}
