@@ -28,8 +28,8 @@ npm --prefix ui test --silent
 stage "keychain and wallet tests (gnome-keyring in a private D-Bus session, testbed on loopback)"
 scripts/with-keyring.sh cargo test --workspace --quiet -- --ignored --skip e2e_
 
-stage "end-to-end tests (the app under Xvfb, tauri-driver + WebKitWebDriver)"
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --quiet -- --ignored --test-threads 1 e2e_
+stage "end-to-end tests (the app under Xvfb with its own gnome-keyring, tauri-driver + WebKitWebDriver)"
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --quiet -- --ignored --test-threads 1 e2e_
 
 echo
 echo "ALL CHECKS PASSED: fmt, clippy, cargo test, vitest, keychain, end-to-end in $((SECONDS - started)) s"

@@ -4,7 +4,9 @@
 //! committed file drifts from the Rust types; `TESSERA_UPDATE_BINDINGS=1 cargo test -p tessera-app bindings`
 //! rewrites it.
 
+use tessera_core::connect::{Phase, ProgressEvent};
 use tessera_core::status::{WalletState, WalletStatus};
+use tessera_core::wallet::HospitalOutcome;
 use tessera_core::ErrorView;
 use ts_rs::TS;
 
@@ -12,15 +14,25 @@ use ts_rs::TS;
 pub const BINDINGS_PATH: &str = "ui/src/lib/backend/bindings.ts";
 
 /// Every IPC command: its name, its argument type and its result type (TypeScript names).
-pub const COMMANDS: &[(&str, &str, &str)] = &[("wallet_status", "Record<string, never>", "WalletStatus")];
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("wallet_status", "Record<string, never>", "WalletStatus"),
+    ("connect_hospitals", "Record<string, never>", "Array<HospitalOutcome>"),
+];
 
-/// Every event the backend emits: its name and its payload type (TypeScript name). None yet.
-pub const EVENTS: &[(&str, &str)] = &[];
+/// Every event the backend emits: its name and its payload type (TypeScript name).
+pub const EVENTS: &[(&str, &str)] = &[(crate::commands::CONNECT_PROGRESS, "ProgressEvent")];
 
 /// The whole generated file.
 pub fn typescript() -> String {
     let mut out = String::from("// Generated from the Rust types by src-tauri/bindings.rs. Do not edit by hand.\n\n");
-    for decl in [ErrorView::decl(), WalletState::decl(), WalletStatus::decl()] {
+    for decl in [
+        ErrorView::decl(),
+        WalletState::decl(),
+        WalletStatus::decl(),
+        Phase::decl(),
+        ProgressEvent::decl(),
+        HospitalOutcome::decl(),
+    ] {
         out.push_str("export ");
         out.push_str(&decl);
         out.push_str("\n\n");
@@ -60,8 +72,12 @@ mod tests {
     #[test]
     fn every_command_result_type_is_declared() {
         let generated = typescript();
+        let named = |ty: &str| ty.trim_start_matches("Array<").trim_end_matches('>').to_string();
         for (_, _, result) in COMMANDS {
-            assert!(generated.contains(&format!("type {result} =")), "{result} is not generated");
+            assert!(generated.contains(&format!("type {} =", named(result))), "{result} is not generated");
+        }
+        for (_, payload) in EVENTS {
+            assert!(generated.contains(&format!("type {payload} =")), "{payload} is not generated");
         }
     }
 }

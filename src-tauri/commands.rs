@@ -3,14 +3,36 @@
 //! [`crate::bindings::COMMANDS`], from which the UI's TypeScript types are generated.
 
 use crate::AppState;
+use std::sync::Arc;
+use tauri::Emitter;
 use tessera_core::status::WalletStatus;
+use tessera_core::wallet::HospitalOutcome;
 use tessera_core::ErrorView;
+
+/// The event that carries each hospital's progress during `connect_hospitals`.
+pub const CONNECT_PROGRESS: &str = "connect-progress";
 
 /// The wallet's status for the first screen (read from the store; the keychain is not touched).
 #[tauri::command]
 pub async fn wallet_status(state: tauri::State<'_, AppState>) -> Result<WalletStatus, ErrorView> {
     let wallet = state.wallet().await.map_err(|e| e.view())?;
     wallet.status().await.map_err(|e| e.view())
+}
+
+/// Connects to every hospital, emitting [`CONNECT_PROGRESS`] events as each one moves, and returns each outcome.
+/// The merged record stays in Rust: only outcomes (names, statuses, coded errors, counts) cross to the window.
+#[tauri::command]
+pub async fn connect_hospitals(
+    app: tauri::AppHandle,
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<HospitalOutcome>, ErrorView> {
+    let wallet = state.wallet().await.map_err(|e| e.view())?;
+    let emitter = app.clone();
+    let progress = Arc::new(move |event| {
+        let _ = emitter.emit(CONNECT_PROGRESS, event);
+    });
+    let report = wallet.connect(None, progress).await.map_err(|e| e.view())?;
+    Ok(report.hospitals)
 }
 
 #[cfg(test)]

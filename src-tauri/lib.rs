@@ -62,7 +62,7 @@ pub fn run() -> i32 {
             background::start(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::wallet_status])
+        .invoke_handler(tauri::generate_handler![commands::wallet_status, commands::connect_hospitals])
         .run(tauri::generate_context!());
     match result {
         Ok(()) => 0,

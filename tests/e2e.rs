@@ -35,3 +35,63 @@ async fn e2e_first_screen_shows_the_wallet_status_from_rust() {
     assert!(shot.metadata().unwrap().len() > 1000, "the screenshot is empty");
     session.stop().await;
 }
+
+// Multi-threaded: the in-process testbed keeps serving while the CLI's sign-in blocks one worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service, tauri-driver and WebKitWebDriver; run by scripts/test.sh"]
+async fn e2e_connect_shows_every_hospital_live() {
+    use std::collections::HashMap;
+    use tessera_testbed::faults::Fault;
+    let testbed = tessera_testbed::Testbed::start(tessera_testbed::Config {
+        sites: 4,
+        seed: 31,
+        faults: HashMap::from([(2, vec![Fault::Down])]),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let broker = testbed.manifest.broker.clone();
+    let session = AppSession::start_with("connect", |home| {
+        let cli = support::driver::target_dir().join("debug").join("tessera");
+        let signed_in = std::process::Command::new(cli)
+            .arg("--home")
+            .arg(home)
+            .args(["--json", "login", "--broker", &broker, "--browser", "curl -s -L -o /dev/null"])
+            .output()
+            .expect("the tessera CLI runs (cargo test --workspace builds it)");
+        assert!(signed_in.status.success(), "{}", String::from_utf8_lossy(&signed_in.stdout));
+    })
+    .await;
+    let client = &session.client;
+    assert!(session.text_of("[data-testid=wallet-summary]").await.contains("4 hospitals"));
+    client.wait().for_element(Locator::Css("[data-testid=connect]")).await.unwrap().click().await.unwrap();
+
+    // Every hospital gets its own line, each ends done or failed; the one that is down says so in words.
+    let mut phases = Vec::new();
+    for _ in 0..150 {
+        phases.clear();
+        for line in client.find_all(Locator::Css("[data-testid=hospital-line]")).await.unwrap() {
+            let phase = line.attr("data-phase").await.unwrap().unwrap_or_default();
+            phases.push((phase, line.text().await.unwrap()));
+        }
+        if phases.len() == 4 && phases.iter().all(|(p, _)| p == "done" || p == "failed") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(phases.len(), 4, "{phases:?}");
+    let down = &testbed.manifest.hospitals[2].name;
+    for (phase, text) in &phases {
+        if text.contains(down.as_str()) {
+            assert_eq!(phase, "failed", "{text}");
+            assert!(text.contains("not answering"), "{text}");
+        } else {
+            assert_eq!(phase, "done", "{text}");
+            assert!(text.contains("records"), "{text}");
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    session.screenshot("connect").await;
+    session.stop().await;
+    testbed.stop().await;
+}

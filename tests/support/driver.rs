@@ -30,7 +30,8 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn target_dir() -> PathBuf {
+/// The workspace's target folder.
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
 }
 
@@ -48,6 +49,11 @@ fn require(tool: &str, fix: &str) {
 impl AppSession {
     /// Starts the app with a new, empty profile whose folder name is unique to this run.
     pub async fn start(label: &str) -> Self {
+        Self::start_with(label, |_| {}).await
+    }
+
+    /// Like [`AppSession::start`], but `prepare` may fill the profile folder first (e.g. sign in with the CLI).
+    pub async fn start_with(label: &str, prepare: impl FnOnce(&std::path::Path)) -> Self {
         assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the end-to-end tests under xvfb-run");
         require("tauri-driver", "run scripts/setup.sh test (cargo install tauri-driver)");
         require("WebKitWebDriver", "run scripts/setup.sh test (apt package webkit2gtk-driver)");
@@ -57,6 +63,7 @@ impl AppSession {
         let profile_name = format!("{label}-{}-{}", std::process::id(), free_port());
         let profile_dir = std::env::temp_dir().join("tessera-e2e").join(&profile_name);
         std::fs::create_dir_all(&profile_dir).unwrap();
+        prepare(&profile_dir);
         let (port, native_port) = (free_port(), free_port());
         // Two rustls crypto back ends are linked into the test; pick one explicitly.
         let _ = rustls::crypto::ring::default_provider().install_default();

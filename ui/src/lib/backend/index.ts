@@ -1,7 +1,8 @@
 // The only module that talks to the Tauri runtime. Every other part of the UI imports from here, never from
 // @tauri-apps/* directly, so the IPC contract (bindings.ts, generated from Rust) is enforced in one place.
 import { invoke } from "@tauri-apps/api/core";
-import type { Commands, ErrorView, WalletStatus } from "./bindings";
+import { listen } from "@tauri-apps/api/event";
+import type { Commands, ErrorView, Events, HospitalOutcome, WalletStatus } from "./bindings";
 
 export type * from "./bindings";
 
@@ -51,4 +52,14 @@ export async function call<K extends keyof Commands>(
 /** The wallet's status for the first screen. */
 export function walletStatus(invoker?: Invoker): Promise<WalletStatus> {
   return call("wallet_status", {}, invoker);
+}
+
+/** Connects to every hospital; progress arrives through `onEvent("connect-progress", …)`. */
+export function connectHospitals(invoker?: Invoker): Promise<HospitalOutcome[]> {
+  return call("connect_hospitals", {}, invoker);
+}
+
+/** Subscribes to a backend event with its typed payload; resolves to the unsubscribe function. */
+export function onEvent<K extends keyof Events>(name: K, handler: (payload: Events[K]) => void): Promise<() => void> {
+  return listen<Events[K]>(name, (event) => handler(event.payload));
 }
