@@ -6,7 +6,6 @@ use crate::http::{Http, Party};
 use crate::identity::{ClientAuth, Identity};
 use crate::{Error, ErrorCode, Random, Result, Sensitive};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -178,9 +177,29 @@ pub async fn register(http: &Http, endpoint: &str, identity: &Identity, party: P
     })
 }
 
-/// The PKCE S256 challenge of a verifier.
-pub fn pkce_challenge(verifier: &str) -> String {
-    tessera_jose::b64url(&Sha256::digest(verifier.as_bytes()))
+/// The authorization URL (RFC 6749 §4.1.1 with PKCE S256, built by the `oauth2` crate) for one attempt, with
+/// `state` and the PKCE verifier drawn from `random`. Returns the URL and the verifier.
+fn authorization_url(
+    endpoint: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+    state: &str,
+    extra: &[(&str, &str)],
+    random: &dyn Random,
+) -> Result<(url::Url, oauth2::PkceCodeVerifier)> {
+    let client = oauth2::basic::BasicClient::new(oauth2::ClientId::new(client_id.to_string()))
+        .set_auth_uri(oauth2::AuthUrl::new(endpoint.to_string()).map_err(|e| invalid(e.to_string()))?)
+        .set_redirect_uri(oauth2::RedirectUrl::new(redirect_uri.to_string()).map_err(|e| invalid(e.to_string()))?);
+    let verifier = oauth2::PkceCodeVerifier::new(random.token(32));
+    let mut request = client
+        .authorize_url(|| oauth2::CsrfToken::new(state.to_string()))
+        .set_pkce_challenge(oauth2::PkceCodeChallenge::from_code_verifier_sha256(&verifier))
+        .add_scopes(scope.split_whitespace().map(|s| oauth2::Scope::new(s.to_string())));
+    for (name, value) in extra {
+        request = request.add_extra_param(*name, *value);
+    }
+    Ok((request.url().0, verifier))
 }
 
 /// One authorization-code round trip through the system browser and a loopback listener. Returns the form of the
@@ -202,20 +221,9 @@ pub async fn authorize(
     let port = listener.local_addr().map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?.port();
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
     let state = random.token(32);
-    let verifier = Sensitive::new(random.token(32));
-    let mut url = url::Url::parse(authorize_url).map_err(|e| invalid(e.to_string()))?;
-    url.query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("scope", scope)
-        .append_pair("state", &state)
-        .append_pair("aud", aud)
-        .append_pair("code_challenge", &pkce_challenge(verifier.expose()))
-        .append_pair("code_challenge_method", "S256");
-    for (name, value) in extra {
-        url.query_pairs_mut().append_pair(name, value);
-    }
+    let mut params = vec![("aud", aud)];
+    params.extend_from_slice(extra);
+    let (url, verifier) = authorization_url(authorize_url, client_id, &redirect_uri, scope, &state, &params, random)?;
     let wait = tokio::spawn(async move { tokio::time::timeout(SIGN_IN_TIMEOUT, accept_redirect(listener)).await });
     browser.open(url.as_str()).await?;
     let params = wait
@@ -237,7 +245,7 @@ pub async fn authorize(
         ("grant_type".into(), "authorization_code".into()),
         ("code".into(), code.to_string()),
         ("redirect_uri".into(), redirect_uri),
-        ("code_verifier".into(), verifier.into_exposed()),
+        ("code_verifier".into(), verifier.into_secret()),
     ])
 }
 
@@ -304,6 +312,30 @@ pub async fn token_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn the_authorization_url_carries_pkce_s256_state_aud_and_scopes() {
+        let random = crate::SeededRandom::new(3);
+        let (url, verifier) = authorization_url(
+            "http://127.0.0.1:9/authorize",
+            "c1",
+            "http://127.0.0.1:5/callback",
+            "permission_ticket openid",
+            "st",
+            &[("aud", "http://127.0.0.1:9")],
+            &random,
+        )
+        .unwrap();
+        let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["response_type"], "code");
+        assert_eq!(query["state"], "st");
+        assert_eq!(query["aud"], "http://127.0.0.1:9");
+        assert_eq!(query["scope"], "permission_ticket openid");
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert_eq!(query["code_challenge"], tessera_jose::b64url(&Sha256::digest(verifier.secret().as_bytes())));
+        assert_eq!(verifier.secret().len(), 43);
+    }
 
     #[test]
     fn bases_are_normalised_and_origins_compared() {
