@@ -5,6 +5,7 @@
 //! rewrites it.
 
 use tessera_core::connect::{Phase, ProgressEvent};
+use tessera_core::grants::{GrantView, RevocationStep};
 use tessera_core::status::{WalletState, WalletStatus};
 use tessera_core::wallet::HospitalOutcome;
 use tessera_core::ErrorView;
@@ -17,10 +18,14 @@ pub const BINDINGS_PATH: &str = "ui/src/lib/backend/bindings.ts";
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("wallet_status", "Record<string, never>", "WalletStatus"),
     ("connect_hospitals", "Record<string, never>", "Array<HospitalOutcome>"),
+    ("list_grants", "Record<string, never>", "Array<GrantView>"),
+    ("preview_revocation", "{ id: string }", "Array<RevocationStep>"),
+    ("revoke_grant", "{ id: string }", "Array<RevocationStep>"),
 ];
 
 /// Every event the backend emits: its name and its payload type (TypeScript name).
-pub const EVENTS: &[(&str, &str)] = &[(crate::commands::CONNECT_PROGRESS, "ProgressEvent")];
+pub const EVENTS: &[(&str, &str)] =
+    &[(crate::commands::CONNECT_PROGRESS, "ProgressEvent"), (crate::commands::REVOCATION_PROGRESS, "RevocationStep")];
 
 /// The whole generated file.
 pub fn typescript() -> String {
@@ -32,6 +37,8 @@ pub fn typescript() -> String {
         Phase::decl(),
         ProgressEvent::decl(),
         HospitalOutcome::decl(),
+        GrantView::decl(),
+        RevocationStep::decl(),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

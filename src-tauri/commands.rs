@@ -5,12 +5,15 @@
 use crate::AppState;
 use std::sync::Arc;
 use tauri::Emitter;
+use tessera_core::grants::{GrantView, RevocationStep};
 use tessera_core::status::WalletStatus;
 use tessera_core::wallet::HospitalOutcome;
 use tessera_core::ErrorView;
 
 /// The event that carries each hospital's progress during `connect_hospitals`.
 pub const CONNECT_PROGRESS: &str = "connect-progress";
+/// The event that carries each step of `revoke_grant` as it completes.
+pub const REVOCATION_PROGRESS: &str = "revocation-progress";
 
 /// The wallet's status for the first screen (read from the store; the keychain is not touched).
 #[tauri::command]
@@ -33,6 +36,37 @@ pub async fn connect_hospitals(
     });
     let report = wallet.connect(None, progress).await.map_err(|e| e.view())?;
     Ok(report.hospitals)
+}
+
+/// Every grant: tickets held, connections, grants about me (statuses checked against the issuers' lists).
+#[tauri::command]
+pub async fn list_grants(state: tauri::State<'_, AppState>) -> Result<Vec<GrantView>, ErrorView> {
+    let wallet = state.wallet().await.map_err(|e| e.view())?;
+    wallet.grants().await.map_err(|e| e.view())
+}
+
+/// The steps revoking a grant would take, without doing anything (the confirmation screen).
+#[tauri::command]
+pub async fn preview_revocation(
+    state: tauri::State<'_, AppState>,
+    id: String,
+) -> Result<Vec<RevocationStep>, ErrorView> {
+    let wallet = state.wallet().await.map_err(|e| e.view())?;
+    wallet.revoke_preview(&id).await.map_err(|e| e.view())
+}
+
+/// Revokes a grant everywhere, emitting [`REVOCATION_PROGRESS`] for each step, and returns every step.
+#[tauri::command]
+pub async fn revoke_grant(
+    app: tauri::AppHandle,
+    state: tauri::State<'_, AppState>,
+    id: String,
+) -> Result<Vec<RevocationStep>, ErrorView> {
+    let wallet = state.wallet().await.map_err(|e| e.view())?;
+    let report = move |step: &RevocationStep| {
+        let _ = app.emit(REVOCATION_PROGRESS, step);
+    };
+    wallet.revoke_with_progress(&id, &report).await.map_err(|e| e.view())
 }
 
 #[cfg(test)]

@@ -62,7 +62,13 @@ pub fn run() -> i32 {
             background::start(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::wallet_status, commands::connect_hospitals])
+        .invoke_handler(tauri::generate_handler![
+            commands::wallet_status,
+            commands::connect_hospitals,
+            commands::list_grants,
+            commands::preview_revocation,
+            commands::revoke_grant
+        ])
         .run(tauri::generate_context!());
     match result {
         Ok(()) => 0,

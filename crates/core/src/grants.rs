@@ -236,28 +236,43 @@ impl Wallet {
 
     /// The steps revoking `id` will take, without doing anything.
     pub async fn revoke_preview(&self, id: &str) -> Result<Vec<RevocationStep>> {
-        self.revoke_inner(id, false).await
+        self.revoke_inner(id, false, &|_| {}).await
     }
 
     /// Revokes `id` everywhere it lives and reports each step. A hospital that cannot be reached leaves the grant
     /// `revocation_pending`; the next `connect` or `revoke` retries it.
     pub async fn revoke(&self, id: &str) -> Result<Vec<RevocationStep>> {
-        let steps = self.revoke_inner(id, true).await?;
+        self.revoke_with_progress(id, &|_| {}).await
+    }
+
+    /// [`Wallet::revoke`], calling `report` with each step as soon as it is done or known to be pending (the desktop
+    /// app forwards them to the window as `revocation-progress` events).
+    pub async fn revoke_with_progress(
+        &self,
+        id: &str,
+        report: &(dyn Fn(&RevocationStep) + Sync),
+    ) -> Result<Vec<RevocationStep>> {
+        let steps = self.revoke_inner(id, true, report).await?;
         let outcome =
             if steps.iter().all(|s| s.state == "done") { "ok" } else { ErrorCode::RevocationPending.as_str() };
         self.log("revoke", None, Some(id), outcome, Some(format!("{} steps", steps.len()))).await;
         Ok(steps)
     }
 
-    async fn revoke_inner(&self, id: &str, act: bool) -> Result<Vec<RevocationStep>> {
+    async fn revoke_inner(
+        &self,
+        id: &str,
+        act: bool,
+        report: &(dyn Fn(&RevocationStep) + Sync),
+    ) -> Result<Vec<RevocationStep>> {
         let connections = self.store.connections().await?;
         if let Some(connection) = connections.iter().find(|k| connection_id(k) == id) {
-            return Ok(vec![self.revoke_connection(connection, act).await]);
+            return Ok(vec![self.revoke_connection(connection, act, report).await]);
         }
         if let Some(held) = self.held_tickets().await?.into_iter().find(|t| t.id == id) {
             let mut steps = Vec::new();
             for connection in connections.iter().filter(|k| k.ticket_id == id && k.refresh_item.is_some()) {
-                steps.push(self.revoke_connection(connection, act).await);
+                steps.push(self.revoke_connection(connection, act, report).await);
             }
             let others_from_same_broker = self
                 .held_tickets()
@@ -273,6 +288,7 @@ impl Wallet {
                         format!("Sign out of {} (revoke its refresh token)", host_of(&broker.url)),
                         act,
                         self.revoke_broker_refresh(&broker),
+                        report,
                     )
                     .await,
                 );
@@ -280,20 +296,22 @@ impl Wallet {
             let all_done = steps.iter().all(|s| s.state == "done");
             let what = format!("Delete the ticket for {} from the keychain", held.ticket.claims.patient.full_name());
             steps.push(if !act || all_done {
-                self.step(what, act, async {
+                let delete = async {
                     self.store.delete_secret(&self.vault, &format!("ticket/{id}")).await?;
                     self.store.delete_ticket(id).await
-                })
-                .await
+                };
+                self.step(what, act, delete, report).await
             } else {
-                RevocationStep { what, state: "pending".into(), error: None }
+                let waiting = RevocationStep { what, state: "pending".into(), error: None };
+                report(&waiting);
+                waiting
             });
             return Ok(steps);
         }
         if let Some((grant, host)) = id.split_once('@') {
             if let Some(broker) = self.store.brokers().await?.into_iter().find(|b| host_of(&b.url) == host) {
                 let ask = self
-                    .step(format!("Ask {host} to revoke the grant"), act, self.revoke_at_broker(&broker, grant))
+                    .step(format!("Ask {host} to revoke the grant"), act, self.revoke_at_broker(&broker, grant), report)
                     .await;
                 let mut steps = vec![ask];
                 if act && steps[0].state == "done" {
@@ -302,6 +320,7 @@ impl Wallet {
                             "Confirm the revocation in the broker's status list".into(),
                             true,
                             self.confirm_revoked(&broker, grant),
+                            report,
                         )
                         .await,
                     );
@@ -324,20 +343,32 @@ impl Wallet {
         what: String,
         act: bool,
         work: impl std::future::Future<Output = Result<()>>,
+        report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> RevocationStep {
         if !act {
             return RevocationStep { what, state: "planned".into(), error: None };
         }
+        let step = self.run_step(what, work).await;
+        report(&step);
+        step
+    }
+
+    async fn run_step(&self, what: String, work: impl std::future::Future<Output = Result<()>>) -> RevocationStep {
         match work.await {
             Ok(()) => RevocationStep { what, state: "done".into(), error: None },
             Err(error) => RevocationStep { what, state: "pending".into(), error: Some(error.view()) },
         }
     }
 
-    async fn revoke_connection(&self, connection: &ConnectionRow, act: bool) -> RevocationStep {
+    async fn revoke_connection(
+        &self,
+        connection: &ConnectionRow,
+        act: bool,
+        report: &(dyn Fn(&RevocationStep) + Sync),
+    ) -> RevocationStep {
         let name = host_of(&connection.fhir_base_url);
         let what = format!("End the connection to {name} (revoke its tokens there, forget them here)");
-        let step = self.step(what, act, self.revoke_at_hospital(connection)).await;
+        let step = self.step(what, act, self.revoke_at_hospital(connection), report).await;
         if act && step.state == "pending" {
             let _ = self
                 .store

@@ -305,7 +305,10 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
     down.iter().for_each(|h| h.offline.store(true, Ordering::SeqCst));
     let preview = wallet.revoke_preview(&ticket.id).await.unwrap();
     assert!(preview.iter().all(|s| s.state == "planned"));
-    let steps = wallet.revoke(&ticket.id).await.unwrap();
+    let reported = Mutex::new(Vec::new());
+    let steps =
+        wallet.revoke_with_progress(&ticket.id, &|step| reported.lock().unwrap().push(step.clone())).await.unwrap();
+    assert_eq!(*reported.lock().unwrap(), steps, "every step is reported as it happens");
     assert_eq!(
         steps.iter().filter(|s| s.state == "pending").count(),
         3,

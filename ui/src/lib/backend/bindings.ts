@@ -96,13 +96,69 @@ error: ErrorView | null,
  */
 resources: number, };
 
+export type GrantView = { 
+/**
+ * Stable id, for `tessera revoke ID`.
+ */
+id: string, 
+/**
+ * `ticket`, `connection` or `about_me`.
+ */
+kind: string, 
+/**
+ * `active`, `expiring`, `expired`, `revoked` or `revocation_pending`.
+ */
+status: string, 
+/**
+ * Whose records.
+ */
+person: string, 
+/**
+ * The issuer's host.
+ */
+issuer: string, 
+/**
+ * The hospital, for a connection.
+ */
+hospital: string | null, 
+/**
+ * Unix time it ends (new connections for a ticket; the grant's end for about-me grants).
+ */
+expiry: number | null, 
+/**
+ * One line for people.
+ */
+summary: string, 
+/**
+ * An expiry warning at 30 days, 7 days and at expiry.
+ */
+warning: string | null, };
+
+export type RevocationStep = { 
+/**
+ * What the step does, in words.
+ */
+what: string, 
+/**
+ * `done`, `pending` (will be retried) or `planned` (preview).
+ */
+state: string, 
+/**
+ * The coded failure of a pending step.
+ */
+error: ErrorView | null, };
+
 /** Every IPC command: its arguments and its result. Failures reject with an ErrorView. */
 export interface Commands {
   wallet_status: { args: Record<string, never>; result: WalletStatus };
   connect_hospitals: { args: Record<string, never>; result: Array<HospitalOutcome> };
+  list_grants: { args: Record<string, never>; result: Array<GrantView> };
+  preview_revocation: { args: { id: string }; result: Array<RevocationStep> };
+  revoke_grant: { args: { id: string }; result: Array<RevocationStep> };
 }
 
 /** Every event the backend emits, with its payload. */
 export interface Events {
   "connect-progress": ProgressEvent;
+  "revocation-progress": RevocationStep;
 }
