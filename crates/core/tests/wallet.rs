@@ -37,6 +37,16 @@ fn testbed_clock(clock: &ManualClock) -> tessera_testbed::Now {
     Arc::new(move || clock.unix_now())
 }
 
+/// Starts the testbed on `clock`'s time.
+async fn network(clock: &ManualClock, config: Config) -> Testbed {
+    Testbed::start(Config { now: testbed_clock(clock), ..config }).await.unwrap()
+}
+
+/// The research participant of the generated network.
+fn participant(tb: &Testbed) -> &tessera_testbed::ManifestPerson {
+    tb.manifest.people.iter().find(|p| matches!(p.role, tessera_testbed::data::Role::ResearchParticipant)).unwrap()
+}
+
 fn now() -> ManualClock {
     ManualClock::new(time::OffsetDateTime::now_utc())
 }
@@ -61,9 +71,7 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
         (15, vec![Fault::Interaction]),
         (16, vec![Fault::BadBundle]),
     ]);
-    let tb = Testbed::start(Config { sites: 50, seed: 11, faults, now: testbed_clock(&clock), ..Config::default() })
-        .await
-        .unwrap();
+    let tb = network(&clock, Config { sites: 50, seed: 11, faults, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("fanout"), options(&clock)).await.unwrap();
 
     let caregiver = &tb.manifest.people[0];
@@ -146,19 +154,10 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
 
 #[tokio::test]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
-async fn research_consent_keeps_working_past_exp_and_reaches_a_new_hospital_years_later() {
+async fn research_consent_keeps_working_past_exp_until_revoked() {
     let clock = now();
-    let tb = Testbed::start(Config {
-        sites: 6,
-        seed: 5,
-        ticket_lifetime_secs: 3600,
-        now: testbed_clock(&clock),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-    let participant =
-        tb.manifest.people.iter().find(|p| matches!(p.role, tessera_testbed::data::Role::ResearchParticipant)).unwrap();
+    let tb = network(&clock, Config { sites: 6, seed: 5, ticket_lifetime_secs: 3600, ..Config::default() }).await;
+    let participant = participant(&tb);
     let wallet = Wallet::open(temp_profile("research"), options(&clock)).await.unwrap();
     let login = wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant.id)).await.unwrap();
     assert_eq!(login.tickets.len(), 1);
@@ -194,7 +193,7 @@ async fn research_consent_keeps_working_past_exp_and_reaches_a_new_hospital_year
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
 async fn a_wrong_state_or_issuer_on_the_redirect_is_refused() {
     let clock = now();
-    let tb = Testbed::start(Config { sites: 1, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let tb = network(&clock, Config { sites: 1, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("hostile"), options(&clock)).await.unwrap();
     // A "browser" that rewrites the redirect: it fetches the authorization URL without following redirects and
     // calls the loopback callback with a forged state.
@@ -224,9 +223,7 @@ async fn a_wrong_state_or_issuer_on_the_redirect_is_refused() {
 async fn an_ambiguous_patient_is_confirmed_once_through_the_hospital_launch() {
     let clock = now();
     let faults = HashMap::from([(0, vec![Fault::Interaction])]);
-    let tb = Testbed::start(Config { sites: 2, seed: 9, faults, now: testbed_clock(&clock), ..Config::default() })
-        .await
-        .unwrap();
+    let tb = network(&clock, Config { sites: 2, seed: 9, faults, ..Config::default() }).await;
     let wallet = Wallet::open(
         temp_profile("interaction"),
         WalletOptions { interaction: Some(Browser::Fetch), ..options(&clock) },
@@ -251,15 +248,7 @@ async fn an_ambiguous_patient_is_confirmed_once_through_the_hospital_launch() {
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
 async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
     let clock = now();
-    let tb = Testbed::start(Config {
-        sites: 3,
-        seed: 4,
-        ticket_lifetime_secs: 86_400,
-        now: testbed_clock(&clock),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let tb = network(&clock, Config { sites: 3, seed: 4, ticket_lifetime_secs: 86_400, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("remint"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let before = wallet.tickets().await.unwrap()[0].expires_at;
@@ -283,10 +272,8 @@ async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
 async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return() {
     use std::sync::atomic::Ordering;
     let clock = now();
-    let tb =
-        Testbed::start(Config { sites: 8, seed: 5, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
-    let participant =
-        tb.manifest.people.iter().find(|p| matches!(p.role, tessera_testbed::data::Role::ResearchParticipant)).unwrap();
+    let tb = network(&clock, Config { sites: 8, seed: 5, ..Config::default() }).await;
+    let participant = participant(&tb);
     let wallet = Wallet::open(temp_profile("pending"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant.id)).await.unwrap();
     let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
@@ -346,8 +333,7 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
 async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use() {
     use tessera_core::status::WalletState;
     let clock = now();
-    let tb =
-        Testbed::start(Config { sites: 2, seed: 8, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let tb = network(&clock, Config { sites: 2, seed: 8, ..Config::default() }).await;
     let idle = WalletOptions { idle_lock: Some(Duration::from_secs(600)), ..options(&clock) };
     let wallet = Wallet::open(temp_profile("idle"), idle).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
@@ -368,7 +354,7 @@ async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use(
 async fn a_hostile_broker_gets_a_coded_error_and_nothing_is_kept() {
     use tessera_testbed::broker::Hostility;
     let clock = now();
-    let tb = Testbed::start(Config { sites: 1, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let tb = network(&clock, Config { sites: 1, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("hostile-broker"), options(&clock)).await.unwrap();
     let cases = [
         (Hostility::ForeignEndpoints, ErrorCode::BrokerInvalid),
@@ -397,8 +383,7 @@ async fn a_hostile_broker_gets_a_coded_error_and_nothing_is_kept() {
 async fn discovery_is_cached_and_registrations_remembered_across_connects() {
     use std::sync::atomic::Ordering;
     let clock = now();
-    let tb =
-        Testbed::start(Config { sites: 3, seed: 6, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let tb = network(&clock, Config { sites: 3, seed: 6, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("cache"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let requests = || tb.hospitals.iter().map(|h| h.requests.load(Ordering::SeqCst)).collect::<Vec<_>>();
@@ -423,17 +408,8 @@ async fn discovery_is_cached_and_registrations_remembered_across_connects() {
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
 async fn a_hospital_added_years_later_is_reached_with_the_same_consent() {
     let clock = now();
-    let tb = Testbed::start(Config {
-        sites: 8,
-        seed: 5,
-        ticket_lifetime_secs: 3600,
-        now: testbed_clock(&clock),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-    let participant =
-        tb.manifest.people.iter().find(|p| matches!(p.role, tessera_testbed::data::Role::ResearchParticipant)).unwrap();
+    let tb = network(&clock, Config { sites: 8, seed: 5, ticket_lifetime_secs: 3600, ..Config::default() }).await;
+    let participant = participant(&tb);
     let wallet = Wallet::open(temp_profile("later"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant.id)).await.unwrap();
     // The participant has not been to the last of her hospitals yet: it is not in the directory.
@@ -457,8 +433,7 @@ async fn a_hospital_added_years_later_is_reached_with_the_same_consent() {
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
 async fn expiry_warnings_fire_at_30_and_7_days_and_at_the_end() {
     let clock = now();
-    let tb =
-        Testbed::start(Config { sites: 2, seed: 3, now: testbed_clock(&clock), ..Config::default() }).await.unwrap();
+    let tb = network(&clock, Config { sites: 2, seed: 3, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("expiry"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let ticket = || async { wallet.grants().await.unwrap().into_iter().find(|g| g.kind == "ticket").unwrap() };
