@@ -127,19 +127,14 @@ struct Session {
     scope: String,
 }
 
-/// The broker's state. Shared by its routes and the in-process API.
+/// The broker's state: its setup (reachable directly through `Deref`, e.g. `broker.base`) and its live state.
+/// Shared by its routes and the in-process API.
 pub struct Broker {
-    /// Base URL, e.g. `http://127.0.0.1:PORT`.
-    pub base: String,
+    setup: BrokerSetup,
     /// The trust framework id tickets name as `aud`.
     pub network: String,
     keys: Vec<SigningKey>,
     clients: Clients,
-    auto_approve: bool,
-    world: Arc<World>,
-    directory: Vec<HospitalDirectoryEntry>,
-    ticket_lifetime: i64,
-    now: Now,
     codes: Mutex<HashMap<String, PendingCode>>,
     consents: Mutex<HashMap<String, PendingConsent>>,
     refresh_tokens: Mutex<HashMap<String, Session>>,
@@ -151,7 +146,7 @@ pub struct Broker {
 
 /// How the broker is set up.
 pub struct BrokerSetup {
-    /// Base URL.
+    /// Base URL, e.g. `http://127.0.0.1:PORT`.
     pub base: String,
     /// Sign in as the `login_hint` person (default: the first caregiver) and approve everything they may grant.
     pub auto_approve: bool,
@@ -165,20 +160,23 @@ pub struct BrokerSetup {
     pub now: Now,
 }
 
+impl std::ops::Deref for Broker {
+    type Target = BrokerSetup;
+
+    fn deref(&self) -> &BrokerSetup {
+        &self.setup
+    }
+}
+
 impl Broker {
     /// A broker with two fresh signing keys (the first plays "the previous key" after a rotation).
     pub fn new(setup: BrokerSetup) -> anyhow::Result<Self> {
         let keys = vec![SigningKey::generate()?, SigningKey::generate()?];
         Ok(Self {
             network: format!("{}/network", setup.base),
-            base: setup.base,
+            setup,
             keys,
             clients: Clients::default(),
-            auto_approve: setup.auto_approve,
-            world: setup.world,
-            directory: setup.directory,
-            ticket_lifetime: setup.ticket_lifetime,
-            now: setup.now,
             codes: Mutex::default(),
             consents: Mutex::default(),
             refresh_tokens: Mutex::default(),

@@ -95,8 +95,26 @@ struct LaunchCode {
     ticket_jti: String,
 }
 
-/// One hospital.
+/// One hospital: its setup (reachable directly through `Deref`, e.g. `hospital.info.name`) and its live state.
 pub struct Hospital {
+    setup: HospitalSetup,
+    clients: Clients,
+    http: reqwest::Client,
+    jwks_cache: Mutex<Option<Value>>,
+    tokens: Mutex<HashMap<String, AccessGrant>>,
+    refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
+    launches: Mutex<HashMap<String, Launch>>,
+    launch_codes: Mutex<HashMap<String, LaunchCode>>,
+    resolved: Mutex<HashMap<String, String>>,
+    revoked_log: Mutex<Vec<String>>,
+    /// Requests seen, for `flaky` and `rate-limit`.
+    pub requests: AtomicU64,
+    /// Set to answer every request with 503 (an outage that can end, for tests).
+    pub offline: AtomicBool,
+}
+
+/// How a hospital is set up.
+pub struct HospitalSetup {
     /// Its position in the manifest.
     pub index: usize,
     /// Name, NPI, state, city.
@@ -117,63 +135,23 @@ pub struct Hospital {
     pub patients: Vec<LocalPatient>,
     /// Records by local patient id.
     pub records: HashMap<String, Vec<Value>>,
-    now: Now,
-    clients: Clients,
-    http: reqwest::Client,
-    jwks_cache: Mutex<Option<Value>>,
-    tokens: Mutex<HashMap<String, AccessGrant>>,
-    refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
-    launches: Mutex<HashMap<String, Launch>>,
-    launch_codes: Mutex<HashMap<String, LaunchCode>>,
-    resolved: Mutex<HashMap<String, String>>,
-    revoked_log: Mutex<Vec<String>>,
-    /// Requests seen, for `flaky` and `rate-limit`.
-    pub requests: AtomicU64,
-    /// Set to answer every request with 503 (an outage that can end, for tests).
-    pub offline: AtomicBool,
+    /// The clock.
+    pub now: Now,
 }
 
-/// How a hospital is set up.
-pub struct HospitalSetup {
-    /// Position in the manifest.
-    pub index: usize,
-    /// Identity.
-    pub info: HospitalInfo,
-    /// Origin.
-    pub base: String,
-    /// Latency added to every response.
-    pub latency_ms: u64,
-    /// Faults.
-    pub faults: Vec<Fault>,
-    /// Trusted issuer.
-    pub issuer: String,
-    /// Network id.
-    pub network: String,
-    /// EHR-launch auto-approve.
-    pub auto_approve: bool,
-    /// Patients.
-    pub patients: Vec<LocalPatient>,
-    /// Records.
-    pub records: HashMap<String, Vec<Value>>,
-    /// Clock.
-    pub now: Now,
+impl std::ops::Deref for Hospital {
+    type Target = HospitalSetup;
+
+    fn deref(&self) -> &HospitalSetup {
+        &self.setup
+    }
 }
 
 impl Hospital {
     /// A hospital from its setup.
     pub fn new(setup: HospitalSetup) -> Self {
         Self {
-            index: setup.index,
-            info: setup.info,
-            base: setup.base,
-            latency_ms: setup.latency_ms,
-            faults: setup.faults,
-            issuer: setup.issuer,
-            network: setup.network,
-            auto_approve: setup.auto_approve,
-            patients: setup.patients,
-            records: setup.records,
-            now: setup.now,
+            setup,
             clients: Clients::default(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().expect("HTTP client"),
             jwks_cache: Mutex::default(),
