@@ -26,14 +26,23 @@ pub fn date_words(unix: i64) -> String {
         .unwrap_or_else(|_| "an unknown date".into())
 }
 
-/// Formats a `YYYY-MM-DD` string as "12 Nov 2027" (unchanged if it is not a date).
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Formats a FHIR date as words: `YYYY-MM-DD` → "12 Nov 2027", `YYYY-MM` → "Nov 2027", `YYYY` unchanged; anything
+/// else is returned as given.
 pub fn iso_date_words(date: &str) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(date.get(..10).unwrap_or(date), &format).map(day_words).unwrap_or_else(|_| date.to_string())
+    if let Ok(day) = time::Date::parse(date.get(..10).unwrap_or(date), &format) {
+        return day_words(day);
+    }
+    let month = date.get(5..7).and_then(|m| m.parse::<usize>().ok()).filter(|m| (1..=12).contains(m));
+    match (date.len(), date.get(..4).filter(|y| y.chars().all(|c| c.is_ascii_digit())), month) {
+        (7, Some(year), Some(month)) if date.as_bytes()[4] == b'-' => format!("{} {year}", MONTHS[month - 1]),
+        _ => date.to_string(),
+    }
 }
 
 fn day_words(date: time::Date) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     format!("{} {} {}", date.day(), MONTHS[u8::from(date.month()) as usize - 1], date.year())
 }
 
@@ -205,6 +214,10 @@ mod tests {
             "Results and vital signs — view (only code 4548-4)"
         );
         assert_eq!(iso_date_words("2027-11-12"), "12 Nov 2027");
+        assert_eq!(iso_date_words("2025-02"), "Feb 2025");
+        assert_eq!(iso_date_words("2025"), "2025");
+        assert_eq!(iso_date_words("2025-13"), "2025-13");
+        assert_eq!(iso_date_words("soon"), "soon");
         assert_eq!(date_words(1_784_140_413), "15 Jul 2026");
     }
 }
