@@ -549,13 +549,7 @@ async fn jwks(State(broker): State<Arc<Broker>>) -> Json<Value> {
 }
 
 async fn register(State(broker): State<Arc<Broker>>, body: String) -> Response {
-    let Ok(metadata) = serde_json::from_str::<Value>(&body) else {
-        return OAuthError::bad("invalid_client_metadata", "body is not JSON").into_response();
-    };
-    match broker.clients.register(&metadata, (broker.now)()) {
-        Ok(answer) => (StatusCode::CREATED, Json(answer)).into_response(),
-        Err(error) => error.into_response(),
-    }
+    broker.clients.registration_response(&body, (broker.now)())
 }
 
 /// What the person approved.

@@ -558,13 +558,7 @@ async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Response {
 }
 
 async fn register(State(h): State<Arc<Hospital>>, body: String) -> Response {
-    let Ok(metadata) = serde_json::from_str::<Value>(&body) else {
-        return OAuthError::bad("invalid_client_metadata", "body is not JSON").into_response();
-    };
-    match h.clients.register(&metadata, (h.now)()) {
-        Ok(answer) => (StatusCode::CREATED, Json(answer)).into_response(),
-        Err(error) => error.into_response(),
-    }
+    h.clients.registration_response(&body, (h.now)())
 }
 
 async fn token(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, String>>) -> Response {

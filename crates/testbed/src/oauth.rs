@@ -121,6 +121,17 @@ impl Clients {
         }))
     }
 
+    /// The HTTP answer to an RFC 7591 registration request body: 201 with the registration, or the error.
+    pub fn registration_response(&self, body: &str, issued_at: i64) -> Response {
+        let Ok(metadata) = serde_json::from_str::<Value>(body) else {
+            return OAuthError::bad("invalid_client_metadata", "body is not JSON").into_response();
+        };
+        match self.register(&metadata, issued_at) {
+            Ok(answer) => (StatusCode::CREATED, Json(answer)).into_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+
     /// Looks up a client.
     pub fn get(&self, client_id: &str) -> Option<Client> {
         self.clients.lock().unwrap().get(client_id).cloned()

@@ -57,6 +57,11 @@ impl Wallet {
     }
 }
 
+/// GET `url` with a bearer token and read the JSON answer.
+async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 fn valid_claims(tb: &Testbed, jkt: &str) -> Value {
     let caregiver = &tb.world.people[0];
     let patient = &tb.world.people[1];
@@ -90,15 +95,7 @@ async fn redemption_succeeds_and_every_negative_case_has_its_code() {
     assert_eq!(body["scope"], "patient/Condition.rs patient/MedicationRequest.rs");
     let token = body["access_token"].as_str().unwrap();
     let patient = body["patient"].as_str().unwrap();
-    let bundle: Value = http
-        .get(format!("{fhir_base}/Condition?patient={patient}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bundle: Value = get_json(&http, &format!("{fhir_base}/Condition?patient={patient}"), token).await;
     assert!(bundle["total"].as_u64().unwrap() > 0);
     // No Observation scope: 403 OperationOutcome.
     let denied =
@@ -220,15 +217,7 @@ async fn fhir_enforces_data_period_and_withheld_sensitivity_labels() {
     let all = &hospital.records[patient];
     let mut served = 0;
     for kind in tessera_testbed::fhir::SEARCHABLE {
-        let bundle: Value = http
-            .get(format!("{fhir_base}/{kind}?patient={patient}&_count=2"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let bundle: Value = get_json(&http, &format!("{fhir_base}/{kind}?patient={patient}&_count=2"), token).await;
         // Follow paging to the end.
         let mut pages = vec![bundle];
         while let Some(next) = pages.last().unwrap()["link"]
@@ -238,7 +227,7 @@ async fn fhir_enforces_data_period_and_withheld_sensitivity_labels() {
             .find(|l| l["relation"] == "next")
             .map(|l| l["url"].as_str().unwrap().to_string())
         {
-            pages.push(http.get(next).bearer_auth(token).send().await.unwrap().json().await.unwrap());
+            pages.push(get_json(&http, &next, token).await);
         }
         for resource in
             pages.iter().flat_map(|p| p["entry"].as_array().cloned().unwrap_or_default()).map(|e| e["resource"].clone())
