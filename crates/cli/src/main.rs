@@ -158,8 +158,7 @@ pub async fn open_wallet(home: Option<&std::path::Path>, interaction: Browser) -
 
 /// The Unix time at which `YYYY-MM-DD` begins (UTC).
 fn day_start(day: &str) -> Result<i64, Error> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(day, &format).map(|d| d.midnight().assume_utc().unix_timestamp()).map_err(|_| {
+    tessera_core::describe::parse_day(day).map(|d| d.midnight().assume_utc().unix_timestamp()).ok_or_else(|| {
         Error::new(ErrorCode::InvalidInput)
             .with_message(format!("{day:?} is not a date."))
             .with_action("Use YYYY-MM-DD.")

@@ -28,11 +28,16 @@ pub fn date_words(unix: i64) -> String {
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+/// Parses exactly `YYYY-MM-DD`.
+pub fn parse_day(text: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format).ok()
+}
+
 /// Formats a FHIR date as words: `YYYY-MM-DD` → "12 Nov 2027", `YYYY-MM` → "Nov 2027", `YYYY` unchanged; anything
 /// else is returned as given.
 pub fn iso_date_words(date: &str) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    if let Ok(day) = time::Date::parse(date.get(..10).unwrap_or(date), &format) {
+    if let Some(day) = parse_day(date.get(..10).unwrap_or(date)) {
         return day_words(day);
     }
     let month = date.get(5..7).and_then(|m| m.parse::<usize>().ok()).filter(|m| (1..=12).contains(m));

@@ -8,7 +8,7 @@ use crate::describe::{date_words, describe};
 use crate::http::Party;
 use crate::revocation::{is_revoked, revoke_token};
 use crate::store::{BrokerRow, ConnectionRow};
-use crate::wallet::{connection_refresh_item, host_of, HeldTicket, Wallet};
+use crate::wallet::{connection_refresh_item, host_of, short_hash, HeldTicket, Wallet};
 use crate::{Error, ErrorCode, Result};
 use serde::Serialize;
 use serde_json::Value;
@@ -78,22 +78,12 @@ fn time_status(exp: i64, now: i64) -> &'static str {
 
 /// The Unix time at which `YYYY-MM-DD` ends (UTC).
 fn date_to_unix(date: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = time::Date::parse(date.get(..10)?, &format).ok()?;
-    Some(day.next_day()?.midnight().assume_utc().unix_timestamp())
+    Some(crate::describe::parse_day(date.get(..10)?)?.next_day()?.midnight().assume_utc().unix_timestamp())
 }
 
 /// The id of a connection grant.
 fn connection_id(connection: &ConnectionRow) -> String {
-    format!(
-        "c-{}",
-        &crate::profile::hex(&sha2_digest(&format!("{}|{}", connection.fhir_base_url, connection.ticket_id)))[..12]
-    )
-}
-
-fn sha2_digest(text: &str) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes()).to_vec()
+    format!("c-{}", short_hash(&[&connection.fhir_base_url, &connection.ticket_id]))
 }
 
 impl Wallet {
@@ -269,17 +259,14 @@ impl Wallet {
         if let Some(connection) = connections.iter().find(|k| connection_id(k) == id) {
             return Ok(vec![self.revoke_connection(connection, act, report).await]);
         }
-        if let Some(held) = self.held_tickets().await?.into_iter().find(|t| t.id == id) {
+        let held_tickets = self.held_tickets().await?;
+        if let Some(held) = held_tickets.iter().find(|t| t.id == id) {
             let mut steps = Vec::new();
             for connection in connections.iter().filter(|k| k.ticket_id == id && k.refresh_item.is_some()) {
                 steps.push(self.revoke_connection(connection, act, report).await);
             }
-            let others_from_same_broker = self
-                .held_tickets()
-                .await?
-                .iter()
-                .filter(|t| t.id != id && t.ticket.claims.iss == held.ticket.claims.iss)
-                .count();
+            let others_from_same_broker =
+                held_tickets.iter().filter(|t| t.id != id && t.ticket.claims.iss == held.ticket.claims.iss).count();
             let broker =
                 self.store.brokers().await?.into_iter().find(|b| b.url == held.ticket.claims.iss.trim_end_matches('/'));
             if let (0, Some(broker)) = (others_from_same_broker, broker) {
