@@ -84,6 +84,8 @@ pub struct BrokerEndpoints {
 pub struct SignIn {
     /// The broker's access token (for its grant-management endpoint).
     pub access_token: Sensitive<String>,
+    /// Seconds the access token lives (`expires_in`, default one hour).
+    pub expires_in: i64,
     /// The refresh token for re-minting, when offline access was granted.
     pub refresh_token: Option<Sensitive<String>>,
     /// The tickets, raw.
@@ -303,6 +305,7 @@ pub async fn token_request(
     };
     Ok(SignIn {
         access_token: Sensitive::new(access_token.to_string()),
+        expires_in: body.get("expires_in").and_then(Value::as_i64).unwrap_or(3600),
         refresh_token: body.get("refresh_token").and_then(Value::as_str).map(|t| Sensitive::new(t.to_string())),
         tickets,
         hints: body.get("smart_permission_ticket_endpoints").and_then(Value::as_array).cloned().unwrap_or_default(),

@@ -185,7 +185,7 @@ impl Wallet {
     /// The broker's grant list about the signed-in person (testbed grant management; brokers without it give none).
     async fn grants_about_me(&self, broker: &BrokerRow) -> Result<Vec<GrantView>> {
         let Some(endpoint) = &broker.management_endpoint else { return Ok(vec![]) };
-        let Some((access, _)) = self.broker_session(broker).await? else { return Ok(vec![]) };
+        let Some(access) = self.broker_access_token(broker).await? else { return Ok(vec![]) };
         let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
         let now = self.clock.unix_now();
         let grants = answer.json.get("about_me").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -405,7 +405,7 @@ impl Wallet {
 
     async fn revoke_at_broker(&self, broker: &BrokerRow, grant: &str) -> Result<()> {
         let endpoint = broker.management_endpoint.as_deref().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
-        let (access, _) = self.broker_session(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
+        let access = self.broker_access_token(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
         let answer =
             self.http.post_bearer(Party::Broker, &format!("{endpoint}/{grant}/revoke"), access.expose()).await?;
         if answer.status == 200 {
@@ -417,7 +417,7 @@ impl Wallet {
 
     async fn confirm_revoked(&self, broker: &BrokerRow, grant: &str) -> Result<()> {
         let endpoint = broker.management_endpoint.as_deref().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
-        let (access, _) = self.broker_session(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
+        let access = self.broker_access_token(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
         let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
         let entry = answer
             .json

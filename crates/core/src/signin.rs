@@ -40,6 +40,7 @@ impl Wallet {
         .await?;
         let auth = identity.as_client(&client_id, self.clock.as_ref(), self.random.as_ref());
         let sign_in = broker::token_request(&self.http, &endpoints.token, &auth, &grant).await?;
+        self.remember_broker_access(&endpoints.issuer, &sign_in);
         let row = BrokerRow {
             url: endpoints.issuer.clone(),
             client_id,
@@ -197,8 +198,27 @@ impl Wallet {
         Ok(received)
     }
 
+    /// Keeps a broker's access token in memory until shortly before it expires.
+    fn remember_broker_access(&self, issuer: &str, sign_in: &SignIn) {
+        let expires_at = self.clock.unix_now() + sign_in.expires_in;
+        let mut tokens = self.broker_access.lock().unwrap_or_else(|p| p.into_inner());
+        tokens.insert(issuer.to_string(), (sign_in.access_token.clone(), expires_at));
+    }
+
+    /// A live access token for the broker's grant management: the one in memory while it lasts a minute more, else
+    /// a fresh one through [`Wallet::broker_session`]. `None` when there is no refresh token.
+    pub(crate) async fn broker_access_token(&self, broker: &BrokerRow) -> Result<Option<Sensitive<String>>> {
+        let now = self.clock.unix_now();
+        let cached = self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).get(&broker.url).cloned();
+        if let Some((token, _)) = cached.filter(|(_, expires_at)| *expires_at > now + 60) {
+            return Ok(Some(token));
+        }
+        Ok(self.broker_session(broker).await?.map(|(token, _)| token))
+    }
+
     /// Uses the broker's refresh token (rotating it): fresh tickets are verified and kept, and the broker's access
-    /// token (for its grant management) is returned, in memory only. `None` when there is no refresh token.
+    /// token (for its grant management) is returned and remembered, in memory only. `None` when there is no refresh
+    /// token.
     pub(crate) async fn broker_session(
         &self,
         broker: &BrokerRow,
@@ -216,6 +236,7 @@ impl Wallet {
         let identity = identity.as_ref();
         let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());
         let sign_in = broker::token_request(&self.http, &broker.token_endpoint, &auth, &grant).await?;
+        self.remember_broker_access(&broker.url, &sign_in);
         let access = sign_in.access_token.clone();
         let tickets = self.keep(&broker.url, sign_in).await?;
         self.log("refresh", None, None, "ok", Some(format!("tickets re-minted by {}", host_of(&broker.url)))).await;

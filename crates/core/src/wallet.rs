@@ -15,7 +15,7 @@ use crate::status::{WalletState, WalletStatus};
 use crate::store::{ActivityEntry, HospitalRow, Store};
 use crate::ticket::Ticket;
 use crate::vault::Vault;
-use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result};
+use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result, Sensitive};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -141,6 +141,8 @@ pub struct Wallet {
     last_use: Mutex<i64>,
     locked: std::sync::atomic::AtomicBool,
     pub(crate) jwks: Mutex<HashMap<String, Value>>,
+    /// Brokers' access tokens (for grant management) and when they expire, memory only.
+    pub(crate) broker_access: Mutex<HashMap<String, (Sensitive<String>, i64)>>,
 }
 
 pub(crate) fn short_hash(parts: &[&str]) -> String {
@@ -194,6 +196,7 @@ impl Wallet {
             last_use: Mutex::new(i64::MIN),
             locked: std::sync::atomic::AtomicBool::new(false),
             jwks: Mutex::default(),
+            broker_access: Mutex::default(),
         })
     }
 
@@ -227,10 +230,11 @@ impl Wallet {
         Ok(identity)
     }
 
-    /// Forgets every secret held in memory (the signing key, cached keys); the keychain is read again on next use.
+    /// Forgets every secret held in memory (the signing key, brokers' access tokens, cached keys); the keychain is read again on next use.
     pub async fn lock(&self) {
         *self.identity.lock().await = None;
         self.jwks.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
