@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs Tessera on the embedded demo network: sets up the machine, starts a trust broker and six hospitals on this
-# computer (one of them down tonight), signs a demo caregiver in with the broker, and opens the desktop window on
-# that demo profile — press "Connect to every hospital". Without a display it says so in one line and runs the
-# headless equivalent, `tessera demo`, instead. (Your own profile: `cargo run --bin tessera-app`.)
+# Opens Tessera's window on a fresh, empty profile: the welcome screen, where "Try the demo network" starts a trust
+# broker and six hospitals inside the app (made-up people; one hospital down tonight, one that asks you to confirm
+# the patient) and signs you in through your browser and the broker's consent page. Without a display it says so
+# in one line and runs the headless equivalent, `tessera demo`, instead. (Your own profile: `cargo run --bin
+# tessera-app`.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -23,16 +24,9 @@ fi
 
 echo "==> building the UI and Tessera"
 npm --prefix ui run --silent build >/dev/null
-cargo build --quiet --workspace --bins
+cargo build --quiet --bin tessera-app
 
-demo=$(mktemp -d)
-trap 'kill "${network:-0}" 2>/dev/null || true; rm -rf "$demo"' EXIT
-echo "==> starting the demo network (a trust broker and six hospitals on 127.0.0.1)"
-target/debug/tessera-testbed --sites 6 --seed 2026 --faults 3=down --auto-approve --manifest "$demo/network.json" &
-network=$!
-for _ in $(seq 100); do [ -s "$demo/network.json" ] && break; sleep 0.1; done
-broker=$(sed -E 's/.*"broker":"([^"]+)".*/\1/' "$demo/network.json")
-echo "==> signing the demo caregiver in with the broker at $broker"
-target/debug/tessera --home "$demo/profile" login --broker "$broker" --browser "curl -s -L -o /dev/null" >/dev/null
-echo "==> starting Tessera (close the window to end the demo)"
-TESSERA_HOME="$demo/profile" target/debug/tessera-app "$@"
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+echo "==> starting Tessera on a fresh profile (close the window to end; the profile is removed afterwards)"
+TESSERA_HOME="$profile" target/debug/tessera-app "$@"

@@ -1,4 +1,5 @@
-//! The desktop app's schedule: every minute the wallet locks itself if it has been idle; every hour it checks its
+//! The desktop app's schedule: every minute the wallet locks itself if it has been idle (and the records read
+//! this session are dropped); every hour it checks its
 //! tickets against their status lists (closing the connections of revoked ones) and retries pending revocations.
 //! Failures are logged by code only and retried at the next tick.
 
@@ -21,7 +22,9 @@ pub fn start(app: &tauri::AppHandle) {
             ticks += 1;
             let state = app.state::<AppState>();
             let Ok(wallet) = state.wallet().await else { continue };
-            wallet.lock_if_idle().await;
+            if wallet.lock_if_idle().await {
+                state.shelf.clear();
+            }
             if ticks.is_multiple_of(STATUS_CHECK.as_secs() / LOCK_CHECK.as_secs()) && !wallet.is_locked() {
                 if let Err(error) = wallet.grants().await {
                     tracing::warn!(code = %error.code(), "status check failed");

@@ -6,39 +6,84 @@
 pub mod background;
 pub mod bindings;
 pub mod commands;
+pub mod ipc;
 
-use tessera_core::{Error, ErrorCode, Profile};
+use std::sync::{Arc, Mutex, OnceLock};
+use tessera_core::broker::Browser;
+use tessera_core::shelf::RecordShelf;
+use tessera_core::wallet::Wallet;
+use tessera_core::{Clock, Error, ErrorCode, Profile};
+
+/// How long a person's record read this session is shown before it is read again (unless Refresh is pressed).
+pub const RECORD_MAX_AGE_SECS: i64 = 10 * 60;
 
 /// Shared state of the running app.
 pub struct AppState {
     /// The wallet profile the window shows.
     pub profile: Profile,
+    /// The clock every part of the app reads.
+    pub clock: Arc<dyn Clock>,
     /// The wallet, opened on first use (a damaged store becomes a coded error on screen, not a crash).
-    pub wallet: tokio::sync::OnceCell<tessera_core::wallet::Wallet>,
+    pub wallet: tokio::sync::OnceCell<Wallet>,
+    /// Records read this session, in memory only.
+    pub shelf: RecordShelf,
+    /// How sign-in and patient-confirmation pages are opened (set when the app starts).
+    pub browser: OnceLock<Browser>,
+    /// Cancels the sign-in under way, if any.
+    pub sign_in: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// The demo network, once the person chose to try it.
+    pub demo: tokio::sync::Mutex<Option<tessera_testbed::Testbed>>,
 }
 
 impl AppState {
     /// State for `profile`, with the wallet not yet opened.
     pub fn new(profile: Profile) -> Self {
-        Self { profile, wallet: tokio::sync::OnceCell::new() }
+        Self {
+            profile,
+            clock: Arc::new(tessera_core::SystemClock),
+            wallet: tokio::sync::OnceCell::new(),
+            shelf: RecordShelf::new(RECORD_MAX_AGE_SECS),
+            browser: OnceLock::new(),
+            sign_in: Mutex::new(None),
+            demo: tokio::sync::Mutex::new(None),
+        }
     }
 
-    /// The wallet, opening it with the real clock and randomness on first use.
-    pub async fn wallet(&self) -> Result<&tessera_core::wallet::Wallet, Error> {
+    /// The wallet, opening it with the app's clock and real randomness on first use. Hospitals that ask to confirm
+    /// the patient are left for the person to confirm one at a time (`confirm_patient`), never opened in bulk.
+    pub async fn wallet(&self) -> Result<&Wallet, Error> {
         self.wallet
             .get_or_try_init(|| {
                 let options = tessera_core::wallet::WalletOptions {
-                    clock: std::sync::Arc::new(tessera_core::SystemClock),
-                    random: std::sync::Arc::new(tessera_core::OsRandom),
+                    clock: self.clock.clone(),
+                    random: Arc::new(tessera_core::OsRandom),
                     http: Default::default(),
                     fan_out: Default::default(),
-                    interaction: Some(tessera_core::broker::Browser::System),
+                    interaction: None,
                     idle_lock: Some(std::time::Duration::from_secs(15 * 60)),
                 };
-                tessera_core::wallet::Wallet::open(self.profile.clone(), options)
+                Wallet::open(self.profile.clone(), options)
             })
             .await
     }
+
+    /// How pages are opened: `TESSERA_BROWSER` (a command, given the URL as its last argument) when set, else the
+    /// system's default browser.
+    pub fn browser(&self) -> Browser {
+        self.browser.get().cloned().unwrap_or(Browser::System)
+    }
+}
+
+/// The browser the app uses: `TESSERA_BROWSER` when set, else the opener plugin (the desktop's default browser).
+fn app_browser(app: &tauri::AppHandle) -> Browser {
+    if let Some(command) = std::env::var("TESSERA_BROWSER").ok().filter(|c| !c.trim().is_empty()) {
+        return Browser::Command(command);
+    }
+    let app = app.clone();
+    Browser::Open(Arc::new(move |url: &str| {
+        use tauri_plugin_opener::OpenerExt;
+        app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string())
+    }))
 }
 
 /// Starts the desktop app and returns the process exit code.
@@ -57,18 +102,16 @@ pub fn run() -> i32 {
     };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| focus_main_window(app)))
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::new(profile))
         .setup(|app| {
+            use tauri::Manager;
+            let _ = app.state::<AppState>().browser.set(app_browser(app.handle()));
             background::start(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::wallet_status,
-            commands::connect_hospitals,
-            commands::list_grants,
-            commands::preview_revocation,
-            commands::revoke_grant
-        ])
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!());
     match result {
         Ok(()) => 0,

@@ -2,96 +2,219 @@
 //!
 //! Run inside a display (the test script uses `xvfb-run`): `cargo test --workspace -- --ignored e2e_` (every e2e
 //! test's name starts with `e2e_`). `cargo test` builds `target/debug/tessera-app` first. Screenshots go to
-//! `target/e2e/`.
+//! `target/e2e/`, and the ones the README shows to `docs/screenshots/`.
 
 mod support;
 
+use fantoccini::elements::Element;
 use fantoccini::Locator;
+use serde_json::Value;
 use support::driver::AppSession;
-use tessera_core::status::{WalletState, WalletStatus};
+use support::pages::{submit_page, RecordingBrowser};
+use tessera_testbed::{data, demo};
 
-#[tokio::test]
-#[ignore = "needs a display, tauri-driver and WebKitWebDriver; run by scripts/test.sh under xvfb-run"]
-async fn e2e_first_screen_shows_the_wallet_status_from_rust() {
-    let session = AppSession::start("first-screen").await;
-    let client = &session.client;
-
-    let heading = client.wait().for_element(Locator::Css("h1")).await.expect("the window shows a heading");
-    assert_eq!(heading.text().await.unwrap(), "Tessera");
-    let tagline = client.find(Locator::Css("[data-testid=tagline]")).await.unwrap().text().await.unwrap();
-    assert!(tagline.contains("health records"), "tagline: {tagline}");
-
-    // These values exist only in Rust: the profile folder's random name and the summary core computes.
-    let expected = WalletStatus::new(&session.profile_name, WalletState::Empty, 0, 0, 0, 0);
-    let profile = session.text_of("[data-testid=wallet-profile]").await;
-    assert_eq!(profile, session.profile_name, "the profile name must come from the Rust command");
-    assert_eq!(session.text_of("[data-testid=wallet-summary]").await, expected.summary);
-    assert_eq!(session.text_of("[data-testid=wallet-version]").await, expected.version);
-    assert_eq!(session.text_of("[data-testid=wallet-state]").await, "Empty");
-
-    // WebKit paints asynchronously; give it a moment so the screenshot shows what the DOM already holds.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let shot = session.screenshot("first-screen").await;
-    assert!(shot.metadata().unwrap().len() > 1000, "the screenshot is empty");
-    session.stop().await;
+/// The demo world as the app's embedded network builds it, for values only the test network knows.
+fn demo_world() -> data::World {
+    let mut world = data::generate(demo::SEED, demo::SITES);
+    data::name_the_story(&mut world);
+    world
 }
 
-// Multi-threaded: the in-process testbed keeps serving while the CLI's sign-in blocks one worker.
+/// A problem Harold has that the test network reports at both hospital 0 and hospital 1 (and is not sensitive).
+fn problem_reported_twice(world: &data::World) -> (String, String) {
+    let harold = &world.people[1];
+    let conditions = |site: usize| -> Vec<Value> {
+        data::records(demo::SEED, harold, site, "x")
+            .into_iter()
+            .filter(|r| r["resourceType"] == "Condition" && r.pointer("/meta/security").is_none())
+            .collect()
+    };
+    let at_second = conditions(1);
+    let shared = conditions(0)
+        .into_iter()
+        .find(|c| at_second.iter().any(|d| d["code"]["coding"][0]["code"] == c["code"]["coding"][0]["code"]))
+        .expect("Harold's long-running problems are reported at every hospital");
+    let code = shared["code"]["coding"][0]["code"].as_str().unwrap().to_string();
+    (shared["code"]["text"].as_str().unwrap().to_string(), code)
+}
+
+/// Every hospital line on the person page: (hospital address, phase, final status, text). Lines move between
+/// lists as they settle; a line that went stale while being read makes this return nothing, to be polled again.
+async fn lines(session: &AppSession) -> Vec<(String, String, String, String)> {
+    async fn read(line: &Element) -> Option<(String, String, String, String)> {
+        let attr = |name: &'static str| async move { line.attr(name).await.ok().map(Option::unwrap_or_default) };
+        Some((
+            attr("data-hospital").await?,
+            attr("data-phase").await?,
+            attr("data-status").await?,
+            // textContent, not the visible text: once read, settled lines fold away behind a disclosure.
+            line.prop("textContent").await.ok()?.unwrap_or_default(),
+        ))
+    }
+    let mut out = Vec::new();
+    for line in session.client.find_all(Locator::Css("[data-testid=hospital-line]")).await.unwrap_or_default() {
+        match read(&line).await {
+            Some(read) => out.push(read),
+            None => return Vec::new(),
+        }
+    }
+    out
+}
+
+async fn status_of(session: &AppSession, hospital: &str) -> String {
+    lines(session).await.into_iter().find(|l| l.0 == hospital).map(|l| l.2).unwrap_or_default()
+}
+
+// Multi-threaded: this test plays the browser (HTTP) while the app waits on its loopback listener.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a display, a Secret Service, tauri-driver and WebKitWebDriver; run by scripts/test.sh"]
-async fn e2e_connect_shows_every_hospital_live() {
-    use std::collections::HashMap;
-    use tessera_testbed::faults::Fault;
-    let testbed = tessera_testbed::Testbed::start(tessera_testbed::Config {
-        sites: 4,
-        seed: 31,
-        faults: HashMap::from([(2, vec![Fault::Down])]),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let broker = testbed.manifest.broker.clone();
-    let session = AppSession::start_with("connect", |home| {
-        let cli = support::driver::target_dir().join("debug").join("tessera");
-        let signed_in = std::process::Command::new(cli)
-            .arg("--home")
-            .arg(home)
-            .args(["--json", "login", "--broker", &broker, "--browser", "curl -s -L -o /dev/null"])
-            .output()
-            .expect("the tessera CLI runs (cargo test --workspace builds it)");
-        assert!(signed_in.status.success(), "{}", String::from_utf8_lossy(&signed_in.stdout));
-    })
-    .await;
+async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
+    let scratch = std::env::temp_dir().join(format!("tessera-e2e-journey-{}", std::process::id()));
+    let exports = scratch.join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    let browser = RecordingBrowser::new(&scratch);
+    let env = [("TESSERA_BROWSER", browser.script.as_path()), ("TESSERA_EXPORT_DIR", exports.as_path())];
+    let session = AppSession::start("journey", &env).await;
     let client = &session.client;
-    assert!(session.text_of("[data-testid=wallet-summary]").await.contains("4 hospitals"));
-    client.wait().for_element(Locator::Css("[data-testid=connect]")).await.unwrap().click().await.unwrap();
+    let world = demo_world();
+    let harold = &world.people[1];
 
-    // Every hospital gets its own line, each ends done or failed; the one that is down says so in words.
-    let mut phases = Vec::new();
-    for _ in 0..150 {
-        phases.clear();
-        for line in client.find_all(Locator::Css("[data-testid=hospital-line]")).await.unwrap() {
-            let phase = line.attr("data-phase").await.unwrap().unwrap_or_default();
-            phases.push((phase, line.text().await.unwrap()));
-        }
-        if phases.len() == 4 && phases.iter().all(|(p, _)| p == "done" || p == "failed") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // First run: the welcome, two paths, no navigation yet.
+    let welcome = session.text_of("[data-testid=welcome]").await;
+    assert!(welcome.contains("Try the demo network"), "{welcome}");
+    assert!(client.find(Locator::Css("[data-testid=broker-address]")).await.is_ok());
+    assert!(client.find(Locator::Css("nav")).await.is_err(), "no navigation before the first sign-in");
+    session.screenshot_for_docs("welcome").await;
+
+    // The demo network starts inside the app; sign-in goes through the browser and its real consent page.
+    session.click("[data-testid=try-demo]").await;
+    let waiting = session.text_of("[data-testid=signin-waiting]").await;
+    let consent_url = browser.nth_url(1).await;
+    let broker = url::Url::parse(&consent_url).unwrap().origin().ascii_serialization();
+    assert!(waiting.contains(broker.trim_start_matches("http://")), "the waiting screen names the broker: {waiting}");
+    assert!(client.find(Locator::Css("[data-testid=cancel-sign-in]")).await.is_ok());
+    session.screenshot_for_docs("signin-waiting").await;
+    let landing = submit_page(&consent_url, &[("person", &world.people[0].id)], &[("decision", "approve")]).await;
+    assert!(landing.contains("close this tab"), "{landing}");
+
+    // People: Harold, with Margaret's authority in words.
+    let card = session.text_of("[data-testid=person-card]").await;
+    assert!(card.contains("Harold Washington"), "{card}");
+    assert!(card.contains("healthcare power of attorney"), "{card}");
+    let born = tessera_core::describe::iso_date_words(&harold.birth_date);
+    assert!(card.contains(&born), "the card gives his birth date in words ({born}): {card}");
+    session.screenshot_for_docs("people").await;
+
+    // His record: every hospital at once, each with its own live line.
+    session.click("[data-testid=person-card]").await;
+    let hospitals: Vec<String> = (0..demo::SITES).map(|i| world.hospitals[i].name.clone()).collect();
+    session
+        .wait_until(60, "a final status on every hospital line", || async {
+            let now = lines(&session).await;
+            now.len() == demo::SITES && now.iter().all(|l| !l.2.is_empty())
+        })
+        .await;
+    let now = lines(&session).await;
+    let by_name = |name: &str| now.iter().find(|l| l.3.contains(name)).cloned().unwrap();
+    let down = by_name(&hospitals[demo::DOWN]);
+    assert_eq!((down.1.as_str(), down.2.as_str()), ("failed", "failed"), "{down:?}");
+    assert!(down.3.contains("not answering"), "the down hospital says so in words: {down:?}");
+    let confirm = by_name(&hospitals[demo::CONFIRM]);
+    assert_eq!(confirm.2, "needs_confirmation", "{confirm:?}");
+    assert!(confirm.3.contains("Confirm who Harold is"), "{confirm:?}");
+    for (index, name) in hospitals.iter().enumerate().filter(|(i, _)| ![demo::DOWN, demo::CONFIRM].contains(i)) {
+        assert_eq!(by_name(name).2, "connected", "hospital {index}: {:?}", by_name(name));
     }
-    assert_eq!(phases.len(), 4, "{phases:?}");
-    let down = &testbed.manifest.hospitals[2].name;
-    for (phase, text) in &phases {
-        if text.contains(down.as_str()) {
-            assert_eq!(phase, "failed", "{text}");
-            assert!(text.contains("not answering"), "{text}");
-        } else {
-            assert_eq!(phase, "done", "{text}");
-            assert!(text.contains("records"), "{text}");
-        }
+    let retry_css = format!("[data-testid=hospital-line][data-hospital=\"{}\"] [data-testid=retry]", down.0);
+    assert!(client.find(Locator::Css(&retry_css)).await.is_ok(), "a failed hospital offers Retry");
+    session.screenshot_for_docs("connect").await;
+
+    // Confirming the patient is a step the person takes in the browser, one hospital at a time.
+    session.click(&format!("[data-testid=hospital-line][data-hospital=\"{}\"] [data-testid=confirm]", confirm.0)).await;
+    let confirm_url = browser.nth_url(2).await;
+    let picker = reqwest::get(&confirm_url).await.unwrap().text().await.unwrap();
+    let right = picker
+        .split("value=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|value| value.starts_with("pt") && !value.ends_with("dup"))
+        .expect("the hospital lists Harold's record")
+        .to_string();
+    submit_page(&confirm_url, &[("patient", &right)], &[]).await;
+    session
+        .wait_until(30, "the confirmed hospital to connect", || async {
+            status_of(&session, &confirm.0).await == "connected"
+        })
+        .await;
+
+    // The hospital that was down comes back; Retry reads it.
+    let up = reqwest::Client::new().post(format!("{broker}/testbed/hospitals/{}/up", demo::DOWN)).send().await;
+    assert_eq!(up.unwrap().status(), 200);
+    session.click(&retry_css).await;
+    session
+        .wait_until(30, "the retried hospital to connect", || async {
+            status_of(&session, &down.0).await == "connected"
+        })
+        .await;
+
+    // One merged record: a problem reported by two hospitals shows once, with both as sources.
+    let (problem, _code) = problem_reported_twice(&world);
+    session.click("[data-testid=tab-problem]").await;
+    let search = client.find(Locator::Css("[data-testid=record-search]")).await.unwrap();
+    search.send_keys(&problem).await.unwrap();
+    session
+        .wait_until(10, "the search to narrow the record", || async {
+            let items = client.find_all(Locator::Css("[data-testid=record-item]")).await.unwrap();
+            let mut all_match = !items.is_empty();
+            for item in &items {
+                all_match &= item.text().await.unwrap_or_default().contains(&problem);
+            }
+            all_match
+        })
+        .await;
+    let items = client.find_all(Locator::Css("[data-testid=record-item]")).await.unwrap();
+    assert_eq!(items.len(), 1, "the same problem from every hospital is one item");
+    let folded = session.text_of("[data-testid=settled-lines] summary").await;
+    assert!(folded.contains("6 hospitals already read"), "read hospitals fold away once done: {folded}");
+    let mut sources = Vec::new();
+    for chip in items[0].find_all(Locator::Css("[data-testid=source]")).await.unwrap() {
+        sources.push(chip.text().await.unwrap());
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    session.screenshot("connect").await;
+    for index in [0, 1, demo::DOWN, demo::CONFIRM] {
+        assert!(sources.contains(&hospitals[index]), "{} is a source of {problem}: {sources:?}", hospitals[index]);
+    }
+    session.screenshot_for_docs("record").await;
+
+    // Export what is shown: a FHIR Bundle holding exactly the shown item's resources, one per source.
+    session.click("[data-testid=export]").await;
+    let result = session.text_of("[data-testid=export-result]").await;
+    assert!(result.contains("Saved"), "{result}");
+    let file = std::fs::read_dir(&exports).unwrap().next().expect("an exported file").unwrap().path();
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!((bundle["resourceType"].as_str(), bundle["type"].as_str()), (Some("Bundle"), Some("collection")));
+    let entries = bundle["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), sources.len(), "one resource per source of the one shown item");
+    for entry in entries {
+        assert_eq!(entry["resource"]["resourceType"], "Condition");
+        assert_eq!(entry["resource"]["code"]["text"], problem.as_str());
+        let from = entry["fullUrl"].as_str().unwrap();
+        assert!(from.starts_with("http://127.0.0.1:") && from.contains("/fhir/Condition/"), "{from}");
+    }
+
+    // The hospital directory: names (never host:port), their status.
+    session.click("[data-testid=nav-hospitals]").await;
+    session
+        .wait_until(20, "every hospital in the directory", || async {
+            client.find_all(Locator::Css("[data-testid=hospital-row]")).await.unwrap().len() == demo::SITES
+        })
+        .await;
+    let directory = session.text_of("[data-testid=hospitals]").await;
+    for name in &hospitals {
+        assert!(directory.contains(name.as_str()), "{name} in {directory}");
+    }
+    assert!(!directory.contains("127.0.0.1"), "no addresses where a name exists: {directory}");
+    session.screenshot_for_docs("hospitals").await;
+
     session.stop().await;
-    testbed.stop().await;
+    let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -10,8 +10,6 @@ use std::time::Duration;
 pub struct AppSession {
     /// The WebDriver client.
     pub client: Client,
-    /// The random name of the profile folder the app was given.
-    pub profile_name: String,
     _driver: DriverProcess,
     profile_dir: PathBuf,
 }
@@ -47,13 +45,9 @@ fn require(tool: &str, fix: &str) {
 }
 
 impl AppSession {
-    /// Starts the app with a new, empty profile whose folder name is unique to this run.
-    pub async fn start(label: &str) -> Self {
-        Self::start_with(label, |_| {}).await
-    }
-
-    /// Like [`AppSession::start`], but `prepare` may fill the profile folder first (e.g. sign in with the CLI).
-    pub async fn start_with(label: &str, prepare: impl FnOnce(&std::path::Path)) -> Self {
+    /// Starts the app with a new, empty profile whose folder name is unique to this run, and extra environment
+    /// variables for the app (e.g. `TESSERA_BROWSER`).
+    pub async fn start(label: &str, env: &[(&str, &std::path::Path)]) -> Self {
         assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the end-to-end tests under xvfb-run");
         require("tauri-driver", "run scripts/setup.sh test (cargo install tauri-driver)");
         require("WebKitWebDriver", "run scripts/setup.sh test (apt package webkit2gtk-driver)");
@@ -63,19 +57,19 @@ impl AppSession {
         let profile_name = format!("{label}-{}-{}", std::process::id(), free_port());
         let profile_dir = std::env::temp_dir().join("tessera-e2e").join(&profile_name);
         std::fs::create_dir_all(&profile_dir).unwrap();
-        prepare(&profile_dir);
         let (port, native_port) = (free_port(), free_port());
         // Two rustls crypto back ends are linked into the test; pick one explicitly.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let driver = DriverProcess(
-            Command::new("tauri-driver")
-                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-                .env("TESSERA_HOME", &profile_dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("tauri-driver starts"),
-        );
+        let mut command = Command::new("tauri-driver");
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("TESSERA_HOME", &profile_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let driver = DriverProcess(command.spawn().expect("tauri-driver starts"));
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), "wry".into());
@@ -86,7 +80,7 @@ impl AppSession {
         for _ in 0..100 {
             match ClientBuilder::rustls().expect("tls").capabilities(capabilities.clone()).connect(&url).await {
                 Ok(client) => {
-                    return Self { client, profile_name, _driver: driver, profile_dir };
+                    return Self { client, _driver: driver, profile_dir };
                 }
                 Err(error) => {
                     last_error = Some(error);
@@ -117,6 +111,46 @@ impl AppSession {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Saves a screenshot for the README: `docs/screenshots/NAME.png` (and `target/e2e/NAME.png`), after letting
+    /// WebKit paint what the DOM already holds.
+    pub async fn screenshot_for_docs(&self, name: &str) -> PathBuf {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let taken = self.screenshot(name).await;
+        let docs = workspace_root().join("docs").join("screenshots");
+        std::fs::create_dir_all(&docs).unwrap();
+        let path = docs.join(format!("{name}.png"));
+        std::fs::copy(&taken, &path).unwrap();
+        assert!(path.metadata().unwrap().len() > 1000, "the screenshot {name} is empty");
+        path
+    }
+
+    /// Clicks the first element matching `css`, waiting for it to appear.
+    pub async fn click(&self, css: &str) {
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css} to click: {e}"));
+        element.click().await.unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+    }
+
+    /// Waits up to `seconds` for `check` to hold, polling; panics with `what` otherwise.
+    pub async fn wait_until<F, Fut>(&self, seconds: u64, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..seconds * 5 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("timed out waiting for {what}");
     }
 
     /// Closes the window and stops the driver.

@@ -1,4 +1,5 @@
-//! `tessera demo`: the headless tour. Starts the embedded test network (six hospitals, one of them down tonight),
+//! `tessera demo`: the headless tour. Starts the embedded demo network (six hospitals, one of them down tonight, one
+//! that needs the patient confirmed — confirmed automatically here),
 //! signs in with auto-approve as the first caregiver, connects everywhere and prints each hospital's outcome and
 //! the merged record's summary. Uses `--home` if given, else a fresh temporary profile.
 
@@ -8,13 +9,11 @@ use std::path::Path;
 use tessera_core::broker::Browser;
 use tessera_core::records::Category;
 use tessera_core::{Error, ErrorCode};
-use tessera_testbed::faults::Fault;
-use tessera_testbed::{Config, Testbed};
+use tessera_testbed::Testbed;
 
 /// Runs the demo.
 pub async fn run(home: Option<&Path>, out: Output) -> Result<(), Error> {
-    let config = Config { sites: 6, seed: 2026, faults: HashMap::from([(3, vec![Fault::Down])]), ..Config::default() };
-    let testbed = Testbed::start(config).await.map_err(|e| {
+    let testbed = Testbed::start(tessera_testbed::demo::config(true)).await.map_err(|e| {
         Error::new(ErrorCode::Internal).with_message("The demo network could not start.").with_detail(e.to_string())
     })?;
     let temporary = std::env::temp_dir().join(format!("tessera-demo-{}", std::process::id()));

@@ -216,17 +216,14 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                 Some(day) => Some(day_start(day)?),
                 None => None,
             };
-            let mut entries = wallet.store().activity(hospital.as_deref(), grant.as_deref(), since).await?;
-            if let Some(person) = person {
-                let theirs: Vec<String> = wallet
-                    .held_tickets()
-                    .await?
-                    .into_iter()
-                    .filter(|t| &t.ticket.claims.patient_key == person)
-                    .map(|t| t.id)
-                    .collect();
-                entries.retain(|e| e.grant.as_ref().is_some_and(|g| theirs.contains(g)));
-            }
+            let filter = tessera_core::activity::ActivityFilter {
+                person: person.clone(),
+                hospital: hospital.clone(),
+                grant: grant.clone(),
+                since,
+                ..Default::default()
+            };
+            let entries = wallet.activity(&filter).await?;
             if *csv {
                 out.activity_csv(&entries)
             } else {

@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 use std::sync::Arc;
+use tessera_core::activity::ActivityView;
 use tessera_core::connect::{Phase, Progress};
 use tessera_core::describe::date_words;
 use tessera_core::grants::{GrantView, RevocationStep};
 use tessera_core::records::Category;
 use tessera_core::status::WalletStatus;
-use tessera_core::store::ActivityEntry;
 use tessera_core::wallet::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
 use tessera_core::{Error, ErrorCode};
 
@@ -127,7 +127,7 @@ impl Output {
         println!("{:<40} {:<12} {:>9}  NOTE", "HOSPITAL", "STATUS", "RESOURCES");
         for h in &report.hospitals {
             let note = h.error.as_ref().map(|e| format!("{} {} [{}]", e.message, e.action, e.code)).unwrap_or_default();
-            println!("{:<40} {:<12} {:>9}  {note}", h.name, h.status, h.resources);
+            println!("{:<40} {:<12} {:>9}  {note}", h.name, h.status.as_str(), h.resources);
         }
         Ok(())
     }
@@ -196,7 +196,7 @@ impl Output {
 
     /// `revoke`: each step and its state.
     pub fn revocation(&self, id: &str, steps: &[RevocationStep]) -> Result<(), Error> {
-        let complete = steps.iter().all(|s| s.state == "done");
+        let complete = steps.iter().all(|s| s.state == tessera_core::grants::StepState::Done);
         if self.json {
             return print_json(&serde_json::json!({ "id": id, "complete": complete, "steps": steps }));
         }
@@ -215,34 +215,23 @@ impl Output {
         Ok(())
     }
 
-    /// `activity --csv`: one row per entry, RFC 4180 quoting.
-    pub fn activity_csv(&self, entries: &[ActivityEntry]) -> Result<(), Error> {
-        let quote = |field: &str| format!("\"{}\"", field.replace('"', "\"\""));
-        println!("at,kind,hospital,grant,outcome,detail");
-        for e in entries {
-            let fields = [
-                e.at.to_string(),
-                e.kind.clone(),
-                e.hospital.clone().unwrap_or_default(),
-                e.grant.clone().unwrap_or_default(),
-                e.outcome.clone(),
-                e.detail.clone().unwrap_or_default(),
-            ];
-            println!("{}", fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(","));
-        }
+    /// `activity --csv`: one row per entry, RFC 4180 quoting, times in RFC 3339.
+    pub fn activity_csv(&self, entries: &[ActivityView]) -> Result<(), Error> {
+        print!("{}", tessera_core::activity::to_csv(entries));
         Ok(())
     }
 
     /// `activity`.
-    pub fn activity(&self, entries: &[ActivityEntry]) -> Result<(), Error> {
+    pub fn activity(&self, entries: &[ActivityView]) -> Result<(), Error> {
         if self.json {
-            return print_json(&serde_json::json!({ "activity": entries }));
+            println!("{}", tessera_core::activity::to_json(entries));
+            return Ok(());
         }
         for e in entries {
             println!(
-                "{:<12} {:<16} {:<24} {:<10} {}",
-                date_words(e.at),
-                e.kind,
+                "{:<12} {:<32} {:<24} {:<10} {}",
+                e.day,
+                e.what,
                 e.outcome,
                 e.grant.as_deref().unwrap_or(""),
                 [e.hospital.as_deref(), e.detail.as_deref()].iter().flatten().copied().collect::<Vec<_>>().join(" — ")

@@ -90,7 +90,10 @@ async fn patient_revokes_the_caregivers_grant_and_every_hospital_refuses_it() {
         .output()
         .unwrap();
     let csv = String::from_utf8(csv.stdout).unwrap();
-    assert!(csv.starts_with("at,kind,hospital,grant,outcome,detail\n") && csv.contains("\"records_read\""), "{csv}");
+    assert!(
+        csv.starts_with("time,kind,what,hospital,grant,outcome,detail\n") && csv.contains("\"records_read\""),
+        "{csv}"
+    );
     assert!(!csv.contains(&patient.name));
     let (_, activity) = tessera(&caregiver_home, &["activity", "--person", &patient.id]);
     let entries = activity["activity"].as_array().unwrap();

@@ -15,8 +15,11 @@ pub const LOGIN_SCOPE: &str = "permission_ticket openid fhirUser offline_access 
 /// How long the loopback listener waits for the browser.
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Opens a URL in the person's browser; returns a reason when it could not.
+pub type UrlOpener = std::sync::Arc<dyn Fn(&str) -> std::result::Result<(), String> + Send + Sync>;
+
 /// How the authorization URL is opened.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Browser {
     /// The desktop's default browser (`xdg-open`).
     System,
@@ -24,17 +27,31 @@ pub enum Browser {
     Command(String),
     /// Follow the URL and its redirects with an HTTP client (headless runs against an auto-approving broker).
     Fetch,
+    /// A front end's own way of opening the default browser (the desktop app's opener plugin).
+    Open(UrlOpener),
+}
+
+impl std::fmt::Debug for Browser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Browser::System => f.write_str("System"),
+            Browser::Command(command) => f.debug_tuple("Command").field(command).finish(),
+            Browser::Fetch => f.write_str("Fetch"),
+            Browser::Open(_) => f.write_str("Open"),
+        }
+    }
 }
 
 impl Browser {
     async fn open(&self, url: &str) -> Result<()> {
         let failed = |detail: String| {
             Error::new(ErrorCode::BrokerUnreachable)
-                .with_message("Tessera could not open the sign-in page.")
-                .with_action("Pass --browser CMD naming a browser, then sign in again.")
+                .with_message("Tessera could not open your web browser for the sign-in page.")
+                .with_action("Set a default web browser (or pass --browser CMD on the command line), then try again.")
                 .with_detail(detail)
         };
         match self {
+            Browser::Open(open) => open(url).map_err(failed),
             Browser::Fetch => {
                 let client = reqwest::Client::builder()
                     .timeout(Duration::from_secs(30))
@@ -226,9 +243,13 @@ pub async fn authorize(
     let mut params = vec![("aud", aud)];
     params.extend_from_slice(extra);
     let (url, verifier) = authorization_url(authorize_url, client_id, &redirect_uri, scope, &state, &params, random)?;
-    let wait = tokio::spawn(async move { tokio::time::timeout(SIGN_IN_TIMEOUT, accept_redirect(listener)).await });
+    // Dropping this sign-in (the person cancelled) stops the listener too.
+    let mut wait =
+        AbortOnDrop(tokio::spawn(
+            async move { tokio::time::timeout(SIGN_IN_TIMEOUT, accept_redirect(listener)).await },
+        ));
     browser.open(url.as_str()).await?;
-    let params = wait
+    let params = (&mut wait.0)
         .await
         .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?
         .map_err(|_| Error::new(ErrorCode::SigninTimeout))??;
@@ -249,6 +270,15 @@ pub async fn authorize(
         ("redirect_uri".into(), redirect_uri),
         ("code_verifier".into(), verifier.into_secret()),
     ])
+}
+
+/// A spawned task that is stopped when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Accepts connections until one is a `GET /callback?...`, answers it with a page saying the tab can be closed,

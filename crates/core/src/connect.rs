@@ -27,9 +27,52 @@ pub enum Phase {
     Failed,
 }
 
-/// A progress event for one hospital. Carries no secret and no record content.
+/// How one hospital's connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    /// Records were read.
+    Connected,
+    /// It failed (see the error); retrying may help.
+    Failed,
+    /// It does not accept permission tickets.
+    Unsupported,
+    /// It has no records about this person.
+    NoRecords,
+    /// It needs the person to confirm who the patient is, in the browser, before it can answer.
+    NeedsConfirmation,
+}
+
+impl ConnectionStatus {
+    /// The status a failure with `code` leaves a connection in.
+    pub fn of_failure(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::HospitalUnsupported => ConnectionStatus::Unsupported,
+            ErrorCode::HospitalPatientNotFound => ConnectionStatus::NoRecords,
+            ErrorCode::HospitalInteractionRequired => ConnectionStatus::NeedsConfirmation,
+            _ => ConnectionStatus::Failed,
+        }
+    }
+
+    /// The name stored in the connection table and printed by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionStatus::Connected => "connected",
+            ConnectionStatus::Failed => "failed",
+            ConnectionStatus::Unsupported => "unsupported",
+            ConnectionStatus::NoRecords => "no_records",
+            ConnectionStatus::NeedsConfirmation => "needs_confirmation",
+        }
+    }
+}
+
+/// A progress event for one hospital and one ticket. Carries no secret and no record content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ProgressEvent {
+    /// The person the ticket is about (their id at the issuer).
+    pub person: String,
+    /// The ticket presented (two tickets at one hospital are two lines).
+    pub ticket_id: String,
     /// The hospital's FHIR base URL.
     pub fhir_base_url: String,
     /// Its name.
@@ -66,13 +109,20 @@ impl Default for FanOut {
 }
 
 /// Runs `work` for every item with bounded concurrency; an item that overruns the deadline yields
-/// `hospital.timeout` without holding up the rest. Results come back in the items' order.
-pub async fn fan_out<I, T, F, Fut>(items: Vec<I>, policy: &FanOut, work: F) -> Vec<Result<T, Error>>
+/// `hospital.timeout` without holding up the rest. `finished` hears each item's result (by index) the moment it
+/// ends, timeouts included. Results come back in the items' order.
+pub async fn fan_out<I, T, F, Fut>(
+    items: Vec<I>,
+    policy: &FanOut,
+    work: F,
+    finished: impl Fn(usize, &Result<T, Error>),
+) -> Vec<Result<T, Error>>
 where
     F: Fn(I) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
     let deadline = policy.per_hospital;
+    let finished = &finished;
     let mut results: Vec<(usize, Result<T, Error>)> = stream::iter(items.into_iter().enumerate())
         .map(|(index, item)| {
             let job = work(item);
@@ -80,6 +130,7 @@ where
                 let outcome = tokio::time::timeout(deadline, job).await.unwrap_or_else(|_| {
                     Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed"))
                 });
+                finished(index, &outcome);
                 (index, outcome)
             }
         })
@@ -97,13 +148,21 @@ mod tests {
     #[tokio::test]
     async fn a_hanging_item_times_out_alone_and_order_is_kept() {
         let policy = FanOut { concurrency: 2, per_hospital: Duration::from_millis(200) };
-        let results = fan_out(vec![0u64, 1, 2, 3], &policy, |n| async move {
-            if n == 1 {
-                std::future::pending::<()>().await;
-            }
-            Ok::<u64, Error>(n * 10)
-        })
+        let finished = std::sync::Mutex::new(Vec::new());
+        let results = fan_out(
+            vec![0u64, 1, 2, 3],
+            &policy,
+            |n| async move {
+                if n == 1 {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<u64, Error>(n * 10)
+            },
+            |index, result| finished.lock().unwrap().push((index, result.is_ok())),
+        )
         .await;
+        // The hanging item is reported the moment its deadline passes, after the others that finished at once.
+        assert_eq!(finished.into_inner().unwrap(), vec![(0, true), (2, true), (3, true), (1, false)]);
         assert_eq!(results[0].as_ref().unwrap(), &0);
         assert_eq!(results[1].as_ref().unwrap_err().code(), ErrorCode::HospitalTimeout);
         assert_eq!(results[3].as_ref().unwrap(), &30);

@@ -58,6 +58,7 @@ error_codes! {
     SigninStateMismatch => "signin.state_mismatch", "The sign-in answer did not match the request Tessera sent.", "Start the sign-in again from Tessera.";
     SigninIssuerMismatch => "signin.issuer_mismatch", "The sign-in answer came from a different server than the one you chose.", "Start the sign-in again; if it repeats, do not continue.";
     SigninTimeout => "signin.timeout", "The sign-in was not finished in time.", "Start the sign-in again.";
+    SigninCancelled => "signin.cancelled", "The sign-in was cancelled.", "Start it again whenever you are ready; nothing was kept.";
     TicketMalformed => "ticket.malformed", "A permission ticket could not be read.", "Ask your trust broker to re-issue it.";
     TicketSignatureInvalid => "ticket.signature_invalid", "A permission ticket's signature is not valid.", "Do not use it; sign in with your trust broker again.";
     TicketUnknownKey => "ticket.unknown_key", "A permission ticket was signed with a key its issuer does not publish.", "Sign in with your trust broker again to re-issue it.";
@@ -80,6 +81,7 @@ error_codes! {
     RecordsTooLarge => "records.too_large", "The hospital sent more data than Tessera accepts at once.", "Retry later; if it repeats, contact the hospital.";
     RecordsWrongPatient => "records.wrong_patient", "The hospital sent records about a different person; Tessera discarded them.", "Contact the hospital; do not rely on its records for now.";
     GrantNotFound => "grant.not_found", "There is no grant with that id.", "List grants with `tessera grants` and use one of their ids.";
+    ExportFailed => "export.failed", "The record could not be saved there.", "Choose another place to save it; nothing was lost.";
     RevocationPending => "grant.revocation_pending", "The grant is revoked here, but some places have not confirmed yet.", "Tessera will retry automatically; you can also retry now.";
 }
 

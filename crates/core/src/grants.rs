@@ -22,10 +22,10 @@ const DAY: i64 = 86_400;
 pub struct GrantView {
     /// Stable id, for `tessera revoke ID`.
     pub id: String,
-    /// `ticket`, `connection` or `about_me`.
-    pub kind: String,
-    /// `active`, `expiring`, `expired`, `revoked` or `revocation_pending`.
-    pub status: String,
+    /// What kind of grant.
+    pub kind: GrantKind,
+    /// Where it stands.
+    pub status: GrantStatus,
     /// Whose records.
     pub person: String,
     /// The issuer's host.
@@ -41,13 +41,69 @@ pub struct GrantView {
     pub warning: Option<String>,
 }
 
+/// What kind of grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantKind {
+    /// A ticket held in the wallet.
+    Ticket,
+    /// A connection made at a hospital with a ticket (a continuation refresh token).
+    Connection,
+    /// A grant the broker knows about the signed-in person (someone may see my records).
+    AboutMe,
+}
+
+/// Where a grant stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantStatus {
+    /// In force.
+    Active,
+    /// Ends within 30 days.
+    Expiring,
+    /// Ended.
+    Expired,
+    /// Revoked (seen in the issuer's status list, or revoked here).
+    Revoked,
+    /// Revoked here; some hospital has not confirmed yet (retried).
+    RevocationPending,
+}
+
+/// Where a revocation step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    /// Shown before anything happens (the preview).
+    Planned,
+    /// Done.
+    Done,
+    /// Could not finish yet (the place was unreachable); retried automatically.
+    Pending,
+}
+
+macro_rules! words {
+    ($ty:ty { $($variant:ident => $word:literal),* $(,)? }) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self { $(Self::$variant => $word),* })
+            }
+        }
+    };
+}
+words!(GrantKind { Ticket => "ticket", Connection => "connection", AboutMe => "about_me" });
+words!(GrantStatus {
+    Active => "active", Expiring => "expiring", Expired => "expired", Revoked => "revoked",
+    RevocationPending => "revocation_pending",
+});
+words!(StepState { Planned => "planned", Done => "done", Pending => "pending" });
+
 /// A revocation step and whether it is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RevocationStep {
     /// What the step does, in words.
     pub what: String,
-    /// `done`, `pending` (will be retried) or `planned` (preview).
-    pub state: String,
+    /// Where the step stands.
+    pub state: StepState,
     /// The coded failure of a pending step.
     pub error: Option<crate::ErrorView>,
 }
@@ -66,13 +122,13 @@ pub fn expiry_warning(exp: i64, now: i64) -> Option<String> {
     }
 }
 
-fn time_status(exp: i64, now: i64) -> &'static str {
+fn time_status(exp: i64, now: i64) -> GrantStatus {
     if exp <= now {
-        "expired"
+        GrantStatus::Expired
     } else if exp - now <= 30 * DAY {
-        "expiring"
+        GrantStatus::Expiring
     } else {
-        "active"
+        GrantStatus::Active
     }
 }
 
@@ -91,6 +147,21 @@ impl Wallet {
     pub(crate) async fn revoked_at_issuer(&self, held: &HeldTicket) -> Option<bool> {
         let (url, index) = held.ticket.claims.revocation.as_ref()?;
         is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await.ok()
+    }
+
+    /// When the grant behind a ticket ends (Unix time; `None`: until it is revoked): the continuation's end
+    /// (unbounded = until revoked), else the authority's recorded end; a ticket the broker re-mints has no other
+    /// known end; otherwise its own `exp`.
+    pub(crate) async fn grant_end(&self, held: &HeldTicket) -> Result<Option<i64>> {
+        let c = &held.ticket.claims;
+        let renewable = self.vault.contains(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
+        Ok(match (c.continuation, c.authority_until.as_deref().and_then(date_to_unix)) {
+            (Some(Some(refresh_until)), _) => Some(refresh_until.max(c.exp)),
+            (Some(None), _) => None,
+            (None, Some(authority_end)) => Some(authority_end),
+            (None, None) if renewable => None,
+            (None, None) => Some(c.exp),
+        })
     }
 
     /// Every grant: tickets held, their connections, and (when signed in with a broker that offers grant management)
@@ -112,30 +183,20 @@ impl Wallet {
                 }
             }
             let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
-            // When the grant itself ends: the continuation's end (unbounded = until revoked), else the authority's
-            // recorded end; a ticket the broker re-mints has no other known end; otherwise its own `exp`.
-            let renewable =
-                self.vault.contains(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
-            let until = match (c.continuation, c.authority_until.as_deref().and_then(date_to_unix)) {
-                (Some(Some(refresh_until)), _) => refresh_until.max(c.exp),
-                (Some(None), _) => i64::MAX,
-                (None, Some(authority_end)) => authority_end,
-                (None, None) if renewable => i64::MAX,
-                (None, None) => c.exp,
-            };
-            let shown_until = (until != i64::MAX).then_some(until);
+            let shown_until = self.grant_end(ticket).await?;
+            let until = shown_until.unwrap_or(i64::MAX);
             let status = if revoked {
-                "revoked"
+                GrantStatus::Revoked
             } else if pending > 0 {
-                "revocation_pending"
+                GrantStatus::RevocationPending
             } else {
                 time_status(until, now)
             };
             let description = describe(&ticket.ticket);
             out.push(GrantView {
                 id: ticket.id.clone(),
-                kind: "ticket".into(),
-                status: status.into(),
+                kind: GrantKind::Ticket,
+                status,
                 person: c.patient.full_name(),
                 issuer: host_of(&c.iss),
                 hospital: None,
@@ -154,13 +215,13 @@ impl Wallet {
             for connection in own.iter().filter(|k| matches!(k.status.as_str(), "connected" | "revocation_pending")) {
                 out.push(GrantView {
                     id: connection_id(connection),
-                    kind: "connection".into(),
+                    kind: GrantKind::Connection,
                     status: if revoked {
-                        "revoked".into()
+                        GrantStatus::Revoked
                     } else if connection.status == "revocation_pending" {
-                        "revocation_pending".into()
+                        GrantStatus::RevocationPending
                     } else {
-                        time_status(until, now).into()
+                        time_status(until, now)
                     },
                     person: c.patient.full_name(),
                     issuer: host_of(&c.iss),
@@ -206,19 +267,19 @@ impl Wallet {
                     .and_then(Value::as_i64)
                     .or_else(|| g.get("expires_at").and_then(Value::as_i64));
                 let status = match g.get("status").and_then(Value::as_str) {
-                    Some("revoked") => "revoked",
-                    _ => expiry.map(|e| time_status(e, now)).unwrap_or("active"),
+                    Some("revoked") => GrantStatus::Revoked,
+                    _ => expiry.map(|e| time_status(e, now)).unwrap_or(GrantStatus::Active),
                 };
                 Some(GrantView {
                     id: format!("{id}@{}", host_of(&broker.url)),
-                    kind: "about_me".into(),
-                    status: status.into(),
+                    kind: GrantKind::AboutMe,
+                    status,
                     person: g.pointer("/patient/name").and_then(Value::as_str).unwrap_or_default().into(),
                     issuer: host_of(&broker.url),
                     hospital: None,
                     expiry,
                     summary,
-                    warning: expiry.filter(|_| status != "revoked").and_then(|e| expiry_warning(e, now)),
+                    warning: expiry.filter(|_| status != GrantStatus::Revoked).and_then(|e| expiry_warning(e, now)),
                 })
             })
             .collect())
@@ -244,7 +305,7 @@ impl Wallet {
     ) -> Result<Vec<RevocationStep>> {
         let steps = self.revoke_inner(id, true, report).await?;
         let outcome =
-            if steps.iter().all(|s| s.state == "done") { "ok" } else { ErrorCode::RevocationPending.as_str() };
+            if steps.iter().all(|s| s.state == StepState::Done) { "ok" } else { ErrorCode::RevocationPending.as_str() };
         self.log("revoke", None, Some(id), outcome, Some(format!("{} steps", steps.len()))).await;
         Ok(steps)
     }
@@ -280,7 +341,7 @@ impl Wallet {
                     .await,
                 );
             }
-            let all_done = steps.iter().all(|s| s.state == "done");
+            let all_done = steps.iter().all(|s| s.state == StepState::Done);
             let what = format!("Delete the ticket for {} from the keychain", held.ticket.claims.patient.full_name());
             steps.push(if !act || all_done {
                 let delete = async {
@@ -289,7 +350,7 @@ impl Wallet {
                 };
                 self.step(what, act, delete, report).await
             } else {
-                let waiting = RevocationStep { what, state: "pending".into(), error: None };
+                let waiting = RevocationStep { what, state: StepState::Pending, error: None };
                 report(&waiting);
                 waiting
             });
@@ -301,7 +362,7 @@ impl Wallet {
                     .step(format!("Ask {host} to revoke the grant"), act, self.revoke_at_broker(&broker, grant), report)
                     .await;
                 let mut steps = vec![ask];
-                if act && steps[0].state == "done" {
+                if act && steps[0].state == StepState::Done {
                     steps.push(
                         self.step(
                             "Confirm the revocation in the broker's status list".into(),
@@ -314,7 +375,7 @@ impl Wallet {
                 } else {
                     steps.push(RevocationStep {
                         what: "Confirm the revocation in the broker's status list".into(),
-                        state: "planned".into(),
+                        state: StepState::Planned,
                         error: None,
                     });
                 }
@@ -333,7 +394,7 @@ impl Wallet {
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> RevocationStep {
         if !act {
-            return RevocationStep { what, state: "planned".into(), error: None };
+            return RevocationStep { what, state: StepState::Planned, error: None };
         }
         let step = self.run_step(what, work).await;
         report(&step);
@@ -342,8 +403,8 @@ impl Wallet {
 
     async fn run_step(&self, what: String, work: impl std::future::Future<Output = Result<()>>) -> RevocationStep {
         match work.await {
-            Ok(()) => RevocationStep { what, state: "done".into(), error: None },
-            Err(error) => RevocationStep { what, state: "pending".into(), error: Some(error.view()) },
+            Ok(()) => RevocationStep { what, state: StepState::Done, error: None },
+            Err(error) => RevocationStep { what, state: StepState::Pending, error: Some(error.view()) },
         }
     }
 
@@ -356,7 +417,7 @@ impl Wallet {
         let name = host_of(&connection.fhir_base_url);
         let what = format!("End the connection to {name} (revoke its tokens there, forget them here)");
         let step = self.step(what, act, self.revoke_at_hospital(connection), report).await;
-        if act && step.state == "pending" {
+        if act && step.state == StepState::Pending {
             let _ = self
                 .store
                 .set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revocation_pending", false)
@@ -459,8 +520,8 @@ mod tests {
         assert!(expiry_warning(exp, exp - 30 * DAY).unwrap().starts_with("Ends within 30 days"));
         assert!(expiry_warning(exp, exp - 7 * DAY).unwrap().starts_with("Ends within a week"));
         assert!(expiry_warning(exp, exp).unwrap().starts_with("Ended on"));
-        assert_eq!(time_status(exp, exp - 40 * DAY), "active");
-        assert_eq!(time_status(exp, exp - 3 * DAY), "expiring");
-        assert_eq!(time_status(exp, exp + 1), "expired");
+        assert_eq!(time_status(exp, exp - 40 * DAY), GrantStatus::Active);
+        assert_eq!(time_status(exp, exp - 3 * DAY), GrantStatus::Expiring);
+        assert_eq!(time_status(exp, exp + 1), GrantStatus::Expired);
     }
 }

@@ -68,6 +68,23 @@ pub async fn fetch_configuration(http: &Http, fhir_base_url: &str) -> Result<(Va
     Ok((answer.json, answer.max_age))
 }
 
+/// The hospital's name for people: the SMART configuration's `organization.name`, else its CapabilityStatement's
+/// `title`, `implementation.description`, `publisher` or `name`; `None` when it names itself nowhere.
+pub async fn name_of(http: &Http, fhir_base_url: &str, config: &Value) -> Option<String> {
+    let named = |value: Option<&Value>| {
+        value.and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty()).map(String::from)
+    };
+    if let Some(name) = named(config.pointer("/organization/name")) {
+        return Some(name);
+    }
+    let answer = http.get(Party::Hospital, &format!("{fhir_base_url}/metadata"), None).await.ok()?;
+    let statement = (answer.status == 200).then_some(answer.json)?;
+    ["/title", "/implementation/description", "/publisher", "/name"]
+        .iter()
+        .find_map(|pointer| named(statement.pointer(pointer)))
+        .map(|name| name.chars().take(120).collect())
+}
+
 /// Reads the hospital's SMART configuration; `hospital.unsupported` when it does not take permission tickets.
 pub async fn discover(http: &Http, fhir_base_url: &str) -> Result<HospitalEndpoints> {
     endpoints(fhir_base_url, &fetch_configuration(http, fhir_base_url).await?.0)

@@ -44,8 +44,8 @@ impl Default for HttpPolicy {
     }
 }
 
-/// An HTTP answer that arrived whole: status and parsed JSON (or `Null` when the body was not JSON).
-#[derive(Debug)]
+/// An HTTP answer that arrived whole: status and parsed JSON (or `Null` when the body was not JSON). Its `Debug`
+/// never prints the body, which may hold tokens or records.
 pub struct Answer {
     /// HTTP status.
     pub status: u16,
@@ -55,6 +55,17 @@ pub struct Answer {
     pub is_json: bool,
     /// `Cache-Control: max-age` in seconds, when given (and not `no-store`/`no-cache`).
     pub max_age: Option<i64>,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("json", &"<redacted>")
+            .field("is_json", &self.is_json)
+            .field("max_age", &self.max_age)
+            .finish()
+    }
 }
 
 /// Reads `max-age` from a Cache-Control header value; `None` with `no-store` or `no-cache`.
@@ -214,6 +225,18 @@ fn transport_error(party: Party, error: reqwest::Error) -> (Error, bool) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_answer_prints_without_its_body() {
+        let answer = super::Answer {
+            status: 200,
+            json: serde_json::json!({ "access_token": "tok-secret-123" }),
+            is_json: true,
+            max_age: None,
+        };
+        let printed = format!("{answer:?}");
+        assert!(!printed.contains("tok-secret-123") && printed.contains("200"), "{printed}");
+    }
+
     #[test]
     fn cache_control_max_age() {
         assert_eq!(super::max_age("public, max-age=3600"), Some(3600));

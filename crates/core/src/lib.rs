@@ -11,6 +11,7 @@
 //! - [`status`]: the wallet's status as shown on the first screen.
 //! - [`vault`]: secrets in the OS keychain.
 
+pub mod activity;
 pub mod brands;
 pub mod broker;
 pub mod clock;
@@ -28,6 +29,7 @@ pub mod reach;
 pub mod records;
 pub mod revocation;
 pub mod sensitive;
+pub mod shelf;
 pub mod signin;
 pub mod status;
 pub mod store;

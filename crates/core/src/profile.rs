@@ -1,7 +1,8 @@
 //! The wallet profile: one folder on disk (the store) plus one namespace in the OS keychain (the vault).
 //!
-//! `tessera --home DIR` and the desktop app's `TESSERA_HOME` select the folder; otherwise it is
-//! `$XDG_DATA_HOME/tessera/default` (or `~/.local/share/tessera/default`). The keychain namespace is derived
+//! `tessera --home DIR` and the desktop app's `TESSERA_HOME` select the folder; otherwise it is the platform's
+//! application-data folder (see [`Profile::open`]; on Linux `$XDG_DATA_HOME/tessera/default` or
+//! `~/.local/share/tessera/default`). The keychain namespace is derived
 //! from the folder's canonical path, so two profiles never see each other's secrets.
 
 use crate::{Error, ErrorCode, Result};
@@ -55,17 +56,17 @@ impl Profile {
     }
 }
 
+/// The platform's folder for application data, then `default`: `$XDG_DATA_HOME/tessera/default` (or
+/// `~/.local/share/tessera/default`) on Linux and the BSDs — where existing profiles already live —,
+/// `~/Library/Application Support/org.Tessera.Tessera/default` on macOS, `%APPDATA%\Tessera\Tessera\data\default` on
+/// Windows.
 fn default_dir() -> Result<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
-        .ok_or_else(|| {
-            Error::new(ErrorCode::InvalidInput)
-                .with_message("Tessera cannot find a folder for its profile.")
-                .with_action("Pass --home DIR or set TESSERA_HOME.")
-        })?;
-    Ok(base.join("tessera").join("default"))
+    let dirs = directories::ProjectDirs::from("org", "Tessera", "Tessera").ok_or_else(|| {
+        Error::new(ErrorCode::InvalidInput)
+            .with_message("Tessera cannot find a folder for its profile.")
+            .with_action("Pass --home DIR or set TESSERA_HOME.")
+    })?;
+    Ok(dirs.data_dir().join("default"))
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
@@ -103,5 +104,16 @@ mod tests {
         assert_eq!(a.name(), "alice");
         assert!(a.dir().is_dir());
         std::fs::remove_dir_all(base).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_default_folder_on_linux_is_where_existing_profiles_live() {
+        let dir = default_dir().unwrap();
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".local/share"));
+        assert_eq!(dir, base.join("tessera").join("default"));
     }
 }

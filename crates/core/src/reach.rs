@@ -1,8 +1,8 @@
 //! Reaching hospitals: connecting to every hospital at once with a ticket each, presenting tickets (or continuing
 //! with refresh tokens), confirming ambiguous patients, reading and merging records.
 
-use crate::broker;
-use crate::connect::{fan_out, Phase, Progress, ProgressEvent};
+use crate::broker::{self, Browser};
+use crate::connect::{fan_out, ConnectionStatus, Phase, Progress, ProgressEvent};
 use crate::hospital::{self, Exchange, HospitalEndpoints};
 use crate::http::Party;
 use crate::identity::Identity;
@@ -11,25 +11,48 @@ use crate::store::HospitalRow;
 use crate::wallet::{connection_refresh_item, serves, ConnectReport, HeldTicket, HospitalOutcome, Wallet};
 use crate::{Error, ErrorCode, Result, Sensitive};
 
+/// What one connect covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectScope<'a> {
+    /// Only this person's tickets (their id at the issuer); every person when `None`.
+    pub person: Option<&'a str>,
+    /// Only this hospital (FHIR base URL); every hospital when `None`.
+    pub hospital: Option<&'a str>,
+    /// How to open a hospital's page when it asks the person to confirm the patient. `None`: such a hospital ends
+    /// as [`ConnectionStatus::NeedsConfirmation`] and the person confirms later, one hospital at a time.
+    pub interaction: Option<&'a Browser>,
+}
+
 impl Wallet {
     /// Connects to every hospital for `person` (or everyone), reads their records and merges them. Tickets due
-    /// for re-minting are re-minted first.
+    /// for re-minting are re-minted first. A hospital asking to confirm the patient opens the wallet's browser.
     pub async fn connect(&self, person: Option<&str>, progress: Progress) -> Result<ConnectReport> {
+        let scope = ConnectScope { person, hospital: None, interaction: self.interaction.as_ref() };
+        self.connect_scoped(scope, progress).await
+    }
+
+    /// Connects within `scope`. Each hospital's failure is reported through `progress` the moment it happens.
+    /// With a single hospital and a browser for interaction, the hospital's deadline leaves the person time to
+    /// confirm the patient in the browser.
+    pub async fn connect_scoped(&self, scope: ConnectScope<'_>, progress: Progress) -> Result<ConnectReport> {
         self.retry_pending_revocations().await?;
         self.remint_due_tickets().await?;
         let tickets: Vec<HeldTicket> = self
             .held_tickets()
             .await?
             .into_iter()
-            .filter(|t| person.is_none_or(|p| t.ticket.claims.patient_key == p))
+            .filter(|t| scope.person.is_none_or(|p| t.ticket.claims.patient_key == p))
             .collect();
-        if person.is_some() && tickets.is_empty() {
+        if scope.person.is_some() && tickets.is_empty() {
             return Err(Error::new(ErrorCode::InvalidInput)
                 .with_message("No ticket is about that person.")
                 .with_action("List people with `tessera people` and use one of their ids."));
         }
         let mut jobs = Vec::new();
         for (row, linked) in self.store.hospitals().await? {
+            if scope.hospital.is_some_and(|h| h != row.fhir_base_url) {
+                continue;
+            }
             for held in tickets.iter().filter(|t| serves(t, &row, &linked)) {
                 jobs.push((row.clone(), held.clone()));
             }
@@ -43,16 +66,40 @@ impl Wallet {
         }
         let identity = self.identity().await?;
         let identity = identity.as_ref();
-        let results = fan_out(jobs.clone(), &self.fan_out, |(row, held)| {
-            let progress = progress.clone();
-            let known_revoked = revoked.contains(&held.id);
-            async move {
-                if known_revoked {
-                    return Err(Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer"));
-                }
-                self.connect_one(identity, &row, &held, &progress).await
+        let mut policy = self.fan_out.clone();
+        if scope.interaction.is_some() && scope.hospital.is_some() {
+            policy.per_hospital += broker::SIGN_IN_TIMEOUT;
+        }
+        let failed = |index: usize, result: &Result<(u32, Vec<RecordItem>)>| {
+            if let (Err(error), Some((row, held))) = (result, jobs.get(index)) {
+                progress(ProgressEvent {
+                    person: held.ticket.claims.patient_key.clone(),
+                    ticket_id: held.id.clone(),
+                    fhir_base_url: row.fhir_base_url.clone(),
+                    name: row.name.clone(),
+                    phase: Phase::Failed,
+                    error: Some(error.view()),
+                    resources: 0,
+                });
             }
-        })
+        };
+        let results = fan_out(
+            jobs.clone(),
+            &policy,
+            |(row, held)| {
+                let progress = progress.clone();
+                let known_revoked = revoked.contains(&held.id);
+                async move {
+                    if known_revoked {
+                        return Err(
+                            Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer")
+                        );
+                    }
+                    self.connect_one(identity, &row, &held, &progress, scope.interaction).await
+                }
+            },
+            failed,
+        )
         .await;
         let mut outcomes = Vec::new();
         let mut items = Vec::new();
@@ -60,23 +107,11 @@ impl Wallet {
             let (status, error, count) = match result {
                 Ok((count, found)) => {
                     items.extend(found);
-                    ("connected", None, count)
+                    (ConnectionStatus::Connected, None, count)
                 }
                 Err(error) => {
-                    let status = match error.code() {
-                        ErrorCode::HospitalUnsupported => "unsupported",
-                        ErrorCode::HospitalPatientNotFound => "no_records",
-                        _ => "failed",
-                    };
-                    progress(ProgressEvent {
-                        fhir_base_url: row.fhir_base_url.clone(),
-                        name: row.name.clone(),
-                        phase: Phase::Failed,
-                        error: Some(error.view()),
-                        resources: 0,
-                    });
                     self.log("redemption", Some(&row.fhir_base_url), Some(&held.id), error.code().as_str(), None).await;
-                    (status, Some(error.view()), 0)
+                    (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0)
                 }
             };
             let _ = self
@@ -84,16 +119,18 @@ impl Wallet {
                 .save_connection(
                     &row.fhir_base_url,
                     &held.id,
-                    status,
+                    status.as_str(),
                     error.as_ref().map(|e| e.code.as_str()),
                     None,
                     self.clock.unix_now(),
                 )
                 .await;
             outcomes.push(HospitalOutcome {
+                person: held.ticket.claims.patient_key.clone(),
+                ticket_id: held.id,
                 fhir_base_url: row.fhir_base_url,
                 name: row.name,
-                status: status.into(),
+                status,
                 error,
                 resources: count,
             });
@@ -107,9 +144,12 @@ impl Wallet {
         row: &HospitalRow,
         held: &HeldTicket,
         progress: &Progress,
+        interaction: Option<&Browser>,
     ) -> Result<(u32, Vec<RecordItem>)> {
         let emit = |phase: Phase, resources: u32| {
             progress(ProgressEvent {
+                person: held.ticket.claims.patient_key.clone(),
+                ticket_id: held.id.clone(),
                 fhir_base_url: row.fhir_base_url.clone(),
                 name: row.name.clone(),
                 phase,
@@ -130,7 +170,7 @@ impl Wallet {
         }
         let mut client_id = match self.store.registration(&row.fhir_base_url).await? {
             Some(id) => id,
-            None => self.register_at(identity, &endpoints, progress, row).await?,
+            None => self.register_at(identity, &endpoints, progress, row, held).await?,
         };
         emit(Phase::Exchanging, 0);
         let grant = if continuing {
@@ -150,7 +190,7 @@ impl Wallet {
             Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
                 self.store.forget_registration(&row.fhir_base_url).await?;
                 self.store.cache_configuration(&row.fhir_base_url, None).await?;
-                client_id = self.register_at(identity, &endpoints, progress, row).await?;
+                client_id = self.register_at(identity, &endpoints, progress, row, held).await?;
                 hospital::token_request(&self.http, &endpoints, &identity.as_client(&client_id, clock, random), &grant)
                     .await?
             }
@@ -159,7 +199,7 @@ impl Wallet {
         let redemption = match exchange {
             Exchange::Token(redemption) => redemption,
             Exchange::Interaction(launch) => {
-                self.confirm_patient(identity, &endpoints, &client_id, held, launch).await?
+                self.confirm_patient(identity, &endpoints, &client_id, held, launch, interaction).await?
             }
         };
         self.log(
@@ -212,8 +252,9 @@ impl Wallet {
         client_id: &str,
         held: &HeldTicket,
         launch: Sensitive<String>,
+        interaction: Option<&Browser>,
     ) -> Result<hospital::Redemption> {
-        let (Some(browser), Some(authorize)) = (&self.interaction, &endpoints.authorize) else {
+        let (Some(browser), Some(authorize)) = (interaction, &endpoints.authorize) else {
             return Err(Error::new(ErrorCode::HospitalInteractionRequired));
         };
         let origin =
@@ -259,8 +300,11 @@ impl Wallet {
         endpoints: &HospitalEndpoints,
         progress: &Progress,
         row: &HospitalRow,
+        held: &HeldTicket,
     ) -> Result<String> {
         progress(ProgressEvent {
+            person: held.ticket.claims.patient_key.clone(),
+            ticket_id: held.id.clone(),
             fhir_base_url: row.fhir_base_url.clone(),
             name: row.name.clone(),
             phase: Phase::Registering,

@@ -92,8 +92,10 @@ pub struct Source {
 }
 
 /// One record as a person sees it, with every hospital that reported it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct RecordItem {
+    /// Stable within a merged record: the same fact from several hospitals has one id.
+    pub id: String,
     /// See [`Category`].
     pub category: Category,
     /// "Type 2 diabetes mellitus".
@@ -102,10 +104,19 @@ pub struct RecordItem {
     pub detail: Option<String>,
     /// `system|code` of the main coding, if any.
     pub code: Option<String>,
+    /// The numeric value of a measurement (a lab result or vital sign), for trends.
+    pub value: Option<f64>,
+    /// The unit of `value`, "mg/dL".
+    pub unit: Option<String>,
     /// `YYYY-MM-DD` used for sorting.
     pub date: Option<String>,
     /// Who said it.
     pub sources: Vec<Source>,
+    /// The FHIR resources this item was read from, one per source: kept in Rust memory for an export the person
+    /// asks for, never serialized to a front end.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub resources: Vec<Value>,
 }
 
 /// A hospital's name and base, attached to what it returns.
@@ -201,6 +212,9 @@ pub fn normalise(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
     let kind = resource.get("resourceType")?.as_str()?;
     let category = RESOURCE_TYPES.iter().find(|(t, _)| *t == kind)?.1;
     let text = |path: &str| resource.pointer(path).and_then(Value::as_str).map(String::from);
+    let measurement = (kind == "Observation").then(|| resource.get("valueQuantity")).flatten().and_then(|q| {
+        Some((q.get("value")?.as_f64().filter(|v| v.is_finite())?, q.get("unit")?.as_str().map(String::from)))
+    });
     let (concept, date, detail) = match kind {
         "Condition" => {
             ("/code", text("/onsetDateTime").or(text("/recordedDate")), text("/clinicalStatus/coding/0/code"))
@@ -214,9 +228,8 @@ pub fn normalise(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
             ("/code", text("/recordedDate"), text("/criticality").map(|c| format!("{c} criticality")))
         }
         "Observation" => {
-            let value = resource.get("valueQuantity").and_then(|q| {
-                Some(format!("{} {}", q.get("value")?, q.get("unit").and_then(Value::as_str).unwrap_or("")))
-            });
+            let value =
+                measurement.as_ref().map(|(number, unit)| format!("{number} {}", unit.as_deref().unwrap_or_default()));
             ("/code", text("/effectiveDateTime"), value.map(|v| v.trim().to_string()))
         }
         "Immunization" => ("/vaccineCode", text("/occurrenceDateTime"), text("/status")),
@@ -229,10 +242,14 @@ pub fn normalise(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
     let concept = resource.pointer(concept);
     let date = date.map(|d| d.chars().take(10).collect::<String>());
     Some(RecordItem {
+        id: String::new(),
         category,
         title: concept_text(concept).unwrap_or_else(|| kind.to_string()),
         detail,
         code: concept_code(concept),
+        value: measurement.as_ref().map(|(number, _)| *number),
+        unit: measurement.and_then(|(_, unit)| unit),
+        resources: vec![resource.clone()],
         sources: vec![Source {
             hospital: from.name.clone(),
             fhir_base_url: from.fhir_base_url.clone(),
@@ -258,16 +275,19 @@ fn merge_key(item: &RecordItem) -> String {
     }
 }
 
-/// Merges normalised items from many hospitals: duplicates become one item listing all their sources. Sorted by
-/// category, then newest first.
+/// Merges normalised items from many hospitals: duplicates become one item listing all their sources (and keeping
+/// each source's resource). Sorted by category, then newest first. Merging a merged record with more items is the
+/// same as merging everything at once, so a retried hospital's items can be added to what is already shown.
 pub fn merge(items: impl IntoIterator<Item = RecordItem>) -> Vec<RecordItem> {
     let mut merged: BTreeMap<String, RecordItem> = BTreeMap::new();
-    for item in items {
-        match merged.get_mut(&merge_key(&item)) {
+    for mut item in items {
+        let key = merge_key(&item);
+        match merged.get_mut(&key) {
             Some(existing) => {
-                for source in item.sources {
+                for (source, resource) in item.sources.into_iter().zip(item.resources) {
                     if !existing.sources.iter().any(|s| s.fhir_base_url == source.fhir_base_url) {
                         existing.sources.push(source);
+                        existing.resources.push(resource);
                     }
                 }
                 if item.date > existing.date {
@@ -275,13 +295,39 @@ pub fn merge(items: impl IntoIterator<Item = RecordItem>) -> Vec<RecordItem> {
                 }
             }
             None => {
-                merged.insert(merge_key(&item), item);
+                item.id = crate::wallet::short_hash(&[&key]);
+                merged.insert(key, item);
             }
         }
     }
     let mut out: Vec<RecordItem> = merged.into_values().collect();
     out.sort_by(|a, b| a.category.cmp(&b.category).then(b.date.cmp(&a.date)).then(a.title.cmp(&b.title)));
     out
+}
+
+/// A FHIR `collection` Bundle of the resources behind `items` (every source's own resource), for an export the
+/// person asked for. `timestamp` is the RFC 3339 time of the export.
+pub fn export_bundle<'a>(items: impl IntoIterator<Item = &'a RecordItem>, timestamp: &str) -> Value {
+    let entries: Vec<Value> = items
+        .into_iter()
+        .flat_map(|item| item.sources.iter().zip(&item.resources))
+        .map(|(source, resource)| {
+            let kind = resource.get("resourceType").and_then(Value::as_str).unwrap_or_default();
+            let id = resource.get("id").and_then(Value::as_str);
+            let mut entry = serde_json::json!({ "resource": resource });
+            if let Some(id) = id {
+                entry["fullUrl"] = Value::String(format!("{}/{kind}/{id}", source.fhir_base_url));
+            }
+            entry
+        })
+        .collect();
+    serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": timestamp,
+        "total": entries.len(),
+        "entry": entries,
+    })
 }
 
 #[cfg(test)]
@@ -308,6 +354,26 @@ mod tests {
         assert_eq!(merged[0].sources.len(), 2);
         assert_eq!(merged[0].date.as_deref(), Some("2021-05-05"));
         assert_eq!(merged[1].detail.as_deref(), Some("7.2 %"));
+        assert_eq!((merged[1].value, merged[1].unit.as_deref()), (Some(7.2), Some("%")));
+        assert_ne!(merged[0].id, merged[1].id);
+
+        // The export holds each source's own resource, with the hospital's address in its fullUrl.
+        let bundle = export_bundle(&merged[..1], "2026-11-23T00:00:00Z");
+        assert_eq!(bundle["type"], "collection");
+        let urls: Vec<&str> =
+            bundle["entry"].as_array().unwrap().iter().map(|e| e["fullUrl"].as_str().unwrap()).collect();
+        assert_eq!(urls, ["http://a/fhir/Condition/1", "http://b/fhir/Condition/x9"]);
+    }
+
+    #[test]
+    fn merging_again_with_a_retried_hospital_adds_its_sources() {
+        let condition = |id: &str| json!({"resourceType": "Condition", "id": id, "code": {"coding": [{"system": "s", "code": "c", "display": "Asthma"}]}});
+        let first = merge([normalise(&condition("1"), &hospital("a")).unwrap()]);
+        let again = merge(first.clone().into_iter().chain([normalise(&condition("2"), &hospital("b")).unwrap()]));
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].id, first[0].id);
+        assert_eq!(again[0].sources.len(), 2);
+        assert_eq!(again[0].resources.len(), 2);
     }
 
     #[test]

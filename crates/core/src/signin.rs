@@ -161,8 +161,7 @@ impl Wallet {
         let claims = &held.ticket.claims;
         let now = self.clock.unix_now();
         if claims.continuation.is_none() {
-            let issued = claims.iat.unwrap_or(claims.exp);
-            return Ok(now >= issued + (claims.exp - issued) * 4 / 5);
+            return Ok(now >= remint_at(claims.iat, claims.exp));
         }
         if held.ticket.check_times(now).is_ok() {
             return Ok(false);
@@ -200,7 +199,7 @@ impl Wallet {
 
     /// Keeps a broker's access token in memory until shortly before it expires.
     fn remember_broker_access(&self, issuer: &str, sign_in: &SignIn) {
-        let expires_at = self.clock.unix_now() + sign_in.expires_in;
+        let expires_at = expires_at(self.clock.unix_now(), sign_in.expires_in);
         let mut tokens = self.broker_access.lock().unwrap_or_else(|p| p.into_inner());
         tokens.insert(issuer.to_string(), (sign_in.access_token.clone(), expires_at));
     }
@@ -241,5 +240,43 @@ impl Wallet {
         let tickets = self.keep(&broker.url, sign_in).await?;
         self.log("refresh", None, None, "ok", Some(format!("tickets re-minted by {}", host_of(&broker.url)))).await;
         Ok(Some((access, tickets)))
+    }
+}
+
+/// When a ticket issued at `iat` (its `exp` when absent) and ending at `exp` is re-minted: at 80 % of its life.
+/// Both come from the network: any values, even absurd ones, give an answer without overflow.
+fn remint_at(iat: Option<i64>, exp: i64) -> i64 {
+    let issued = iat.unwrap_or(exp).min(exp);
+    let life = exp.saturating_sub(issued);
+    issued.saturating_add(life - life / 5)
+}
+
+/// The longest a broker access token is kept in memory, whatever `expires_in` says.
+const MAX_BROKER_ACCESS_SECS: i64 = 24 * 3600;
+
+/// When an access token that `expires_in` seconds from `now` expires, bounded to a day and never in the past of
+/// `now` for a negative value (it is then already expired).
+fn expires_at(now: i64, expires_in: i64) -> i64 {
+    now.saturating_add(expires_in.clamp(0, MAX_BROKER_ACCESS_SECS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_times_at_their_extremes_neither_overflow_nor_panic() {
+        assert_eq!(remint_at(Some(1_000), 2_000), 1_800);
+        assert_eq!(remint_at(None, 2_000), 2_000);
+        for (iat, exp) in
+            [(Some(i64::MIN), i64::MAX), (Some(i64::MAX), i64::MIN), (Some(0), i64::MAX), (None, i64::MIN)]
+        {
+            let at = remint_at(iat, exp);
+            assert!(at <= exp.max(iat.unwrap_or(exp)), "{iat:?} {exp}: {at}");
+        }
+        assert_eq!(expires_at(100, 3_600), 3_700);
+        assert_eq!(expires_at(100, i64::MAX), 100 + MAX_BROKER_ACCESS_SECS);
+        assert_eq!(expires_at(100, i64::MIN), 100);
+        assert_eq!(expires_at(i64::MAX, 3_600), i64::MAX);
     }
 }

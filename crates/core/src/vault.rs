@@ -5,8 +5,11 @@
 //! Values longer than the backend's item limit (Windows: 2,560 bytes) are split into numbered chunks and
 //! reassembled on read. Every keychain call runs on a blocking thread, never on the async runtime.
 //!
-//! Failures map to coded errors: no Secret Service (`vault.unavailable`), a locked keychain (`vault.locked`), an
-//! item that is gone (`vault.item_missing`). The vault never falls back to a plain file.
+//! The platform keychain is chosen at build time: the Secret Service on Linux and the BSDs, the macOS Keychain,
+//! the Windows Credential Manager (see `crates/core/Cargo.toml`). Failures map to coded errors: no Secret Service
+//! (`vault.unavailable`), a locked keychain (`vault.locked`), an item that is gone (`vault.item_missing`), and
+//! keyring's in-memory mock store (a build without a platform keychain) is refused as `vault.unavailable`. The
+//! vault never falls back to a plain file or to memory.
 
 use crate::{Error, ErrorCode, Result, Sensitive};
 use keyring::Entry;
@@ -88,7 +91,21 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 }
 
 fn entry(namespace: &str, id: &str) -> Result<Entry> {
-    Entry::new(namespace, id).map_err(map_error)
+    let entry = Entry::new(namespace, id).map_err(map_error)?;
+    refuse_memory_store(&entry)?;
+    Ok(entry)
+}
+
+/// keyring falls back to an in-memory mock store when no platform keychain was compiled in (or one was replaced
+/// with the mock): secrets would vanish when Tessera quits. Tessera refuses to run on it.
+fn refuse_memory_store(entry: &Entry) -> Result<()> {
+    if entry.get_credential().downcast_ref::<keyring::mock::MockCredential>().is_some() {
+        return Err(Error::new(ErrorCode::VaultUnavailable)
+            .with_message("This build of Tessera has no keychain for this system, so it cannot keep anything safely.")
+            .with_action("Use a Tessera build for your operating system; nothing was stored.")
+            .with_detail("keyring's in-memory mock credential store is selected"));
+    }
+    Ok(())
 }
 
 fn chunk_id(id: &str, index: usize) -> String {
@@ -209,6 +226,18 @@ mod tests {
         let pieces = split_at_char_boundaries(&value, 5);
         assert!(pieces.iter().all(|p| p.len() <= 5));
         assert_eq!(pieces.concat(), value);
+    }
+
+    // keyring's default store is process-wide: no other unit test in this crate touches the keychain (the real
+    // keychain tests are in tests/keychain.rs, their own process).
+    #[tokio::test]
+    async fn the_in_memory_mock_store_is_refused_not_used() {
+        keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+        let vault = Vault::new("tessera:mock-guard-test");
+        let refused = vault.put("ticket/x", "label", &Sensitive::new("secret".into())).await.unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::VaultUnavailable);
+        assert!(refused.message().contains("no keychain"), "{}", refused.message());
+        assert_eq!(vault.probe().await.unwrap_err().code(), ErrorCode::VaultUnavailable);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `reach` (connecting to hospitals, records) and `grants` (grants and revocation).
 
 use crate::broker::{self, Browser};
-use crate::connect::FanOut;
+use crate::connect::{ConnectionStatus, FanOut};
 use crate::describe::{describe, TicketDescription};
 use crate::hospital;
 use crate::http::{Http, HttpPolicy, Party};
@@ -19,7 +19,7 @@ use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result, Sensiti
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use ts_rs::TS;
 
@@ -61,8 +61,27 @@ pub struct TicketView {
     /// Unix expiry of new redemptions.
     #[ts(type = "number")]
     pub expires_at: i64,
-    /// `active` or `expired`.
-    pub status: String,
+    /// Whether it can be presented now.
+    pub status: TicketStatus,
+}
+
+/// Whether a ticket can be presented now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Within its validity period.
+    Active,
+    /// Past its expiry (a continuation may still keep its connections).
+    Expired,
+}
+
+impl std::fmt::Display for TicketStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TicketStatus::Active => "active",
+            TicketStatus::Expired => "expired",
+        })
+    }
 }
 
 /// A person whose records the wallet can open.
@@ -76,6 +95,16 @@ pub struct PersonView {
     pub birth_date: Option<String>,
     /// `self`, or the v3-RoleCode authority the user holds (e.g. `HPOWATT`).
     pub relationship: String,
+    /// "14 Sep 1946".
+    pub born: Option<String>,
+    /// The authority in words ("healthcare power of attorney"); `None` for the user's own records.
+    pub authority: Option<String>,
+    /// Hospitals in the directory that a ticket about this person can be shown at.
+    pub hospitals: u32,
+    /// Of those, how many are connected (records were read there).
+    pub connected: u32,
+    /// When the access ends, "12 Nov 2027"; `None`: until someone ends it.
+    pub access_ends: Option<String>,
 }
 
 /// A hospital in the directory.
@@ -89,17 +118,27 @@ pub struct HospitalView {
     pub source: String,
     /// How many held tickets point at it.
     pub tickets: u32,
+    /// How the last connection there went (the best across tickets); `None` before the first.
+    pub status: Option<ConnectionStatus>,
+    /// When Tessera last reached it, "12 Nov 2026".
+    pub last_contact: Option<String>,
+    /// The people whose tickets can be shown there.
+    pub people: Vec<String>,
 }
 
-/// One hospital's connection outcome (the `connect --json` contract).
+/// One hospital's connection outcome for one ticket (the `connect --json` contract).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct HospitalOutcome {
+    /// The person the ticket is about (their id at the issuer).
+    pub person: String,
+    /// The ticket presented.
+    pub ticket_id: String,
     /// FHIR base URL.
     pub fhir_base_url: String,
     /// Name.
     pub name: String,
-    /// `connected`, `failed`, `unsupported` or `no_records`.
-    pub status: String,
+    /// How it ended.
+    pub status: ConnectionStatus,
     /// The coded failure, if any.
     pub error: Option<ErrorView>,
     /// Resources read.
@@ -285,13 +324,17 @@ impl Wallet {
     }
 
     pub(crate) fn view(&self, held: &HeldTicket) -> TicketView {
-        let status = if held.ticket.check_times(self.clock.unix_now()).is_ok() { "active" } else { "expired" };
+        let status = if held.ticket.check_times(self.clock.unix_now()).is_ok() {
+            TicketStatus::Active
+        } else {
+            TicketStatus::Expired
+        };
         TicketView {
             id: held.id.clone(),
             person: held.ticket.claims.patient_key.clone(),
             description: describe(&held.ticket),
             expires_at: held.ticket.claims.exp,
-            status: status.into(),
+            status,
         }
     }
 
@@ -300,47 +343,131 @@ impl Wallet {
         Ok(self.held_tickets().await?.iter().map(|t| self.view(t)).collect())
     }
 
-    /// The people whose records can be opened, from the tickets.
+    /// The people whose records can be opened, from the tickets, with how many hospitals are connected for each
+    /// and when their access ends (the latest end among their tickets).
     pub async fn people(&self) -> Result<Vec<PersonView>> {
-        let mut people: Vec<PersonView> = Vec::new();
+        /// One person as their tickets are gathered.
+        struct Gathered {
+            person: PersonView,
+            ends: Vec<Option<i64>>,
+            hospitals: BTreeSet<String>,
+            connected: BTreeSet<String>,
+        }
+        let directory = self.store.hospitals().await?;
+        let connections = self.store.connections().await?;
+        let mut people: Vec<Gathered> = Vec::new();
         for held in self.held_tickets().await? {
             let c = &held.ticket.claims;
-            if people.iter().any(|p| p.id == c.patient_key) {
-                continue;
-            }
-            people.push(PersonView {
-                id: c.patient_key.clone(),
-                name: c.patient.full_name(),
-                birth_date: c.patient.birth_date.clone(),
-                relationship: c.authority.clone().unwrap_or_else(|| "self".into()),
-            });
+            let index = match people.iter().position(|g| g.person.id == c.patient_key) {
+                Some(index) => index,
+                None => {
+                    people.push(Gathered {
+                        person: PersonView {
+                            id: c.patient_key.clone(),
+                            name: c.patient.full_name(),
+                            birth_date: c.patient.birth_date.clone(),
+                            relationship: c.authority.clone().unwrap_or_else(|| "self".into()),
+                            born: c.patient.birth_date.as_deref().map(crate::describe::iso_date_words),
+                            authority: c.authority.as_deref().map(|a| crate::describe::authority_words(a).to_string()),
+                            hospitals: 0,
+                            connected: 0,
+                            access_ends: None,
+                        },
+                        ends: Vec::new(),
+                        hospitals: BTreeSet::new(),
+                        connected: BTreeSet::new(),
+                    });
+                    people.len() - 1
+                }
+            };
+            let gathered = &mut people[index];
+            gathered.ends.push(self.grant_end(&held).await?);
+            gathered.hospitals.extend(
+                directory
+                    .iter()
+                    .filter(|(row, linked)| serves(&held, row, linked))
+                    .map(|(row, _)| row.fhir_base_url.clone()),
+            );
+            gathered.connected.extend(
+                connections
+                    .iter()
+                    .filter(|k| k.ticket_id == held.id && k.status == ConnectionStatus::Connected.as_str())
+                    .map(|k| k.fhir_base_url.clone()),
+            );
         }
-        Ok(people)
+        Ok(people
+            .into_iter()
+            .map(|gathered| {
+                // Access lasts as long as the longest-lasting ticket; one without an end lasts until it is ended.
+                let end = gathered.ends.iter().try_fold(i64::MIN, |latest, end| end.map(|e| latest.max(e)));
+                PersonView {
+                    hospitals: gathered.hospitals.len() as u32,
+                    connected: gathered.connected.len() as u32,
+                    access_ends: end.map(crate::describe::date_words),
+                    ..gathered.person
+                }
+            })
+            .collect())
     }
 
-    /// The hospital directory.
+    /// The hospital directory, with each hospital's last connection and the people whose tickets it takes.
     pub async fn hospitals(&self) -> Result<Vec<HospitalView>> {
+        let held = self.held_tickets().await?;
+        let connections = self.store.connections().await?;
         Ok(self
             .store
             .hospitals()
             .await?
             .into_iter()
-            .map(|(row, tickets)| HospitalView {
-                fhir_base_url: row.fhir_base_url,
-                name: row.name,
-                source: row.source,
-                tickets: tickets.len() as u32,
+            .map(|(row, linked)| {
+                let mine: Vec<_> = connections.iter().filter(|k| k.fhir_base_url == row.fhir_base_url).collect();
+                let status = ["connected", "needs_confirmation", "no_records", "unsupported", "failed"]
+                    .into_iter()
+                    .find(|s| mine.iter().any(|k| k.status == *s))
+                    .map(|s| match s {
+                        "connected" => ConnectionStatus::Connected,
+                        "needs_confirmation" => ConnectionStatus::NeedsConfirmation,
+                        "no_records" => ConnectionStatus::NoRecords,
+                        "unsupported" => ConnectionStatus::Unsupported,
+                        _ => ConnectionStatus::Failed,
+                    });
+                let last = mine.iter().map(|k| k.last_used).max();
+                let mut people: Vec<String> = held
+                    .iter()
+                    .filter(|t| serves(t, &row, &linked))
+                    .map(|t| t.ticket.claims.patient.full_name())
+                    .collect();
+                people.dedup();
+                HospitalView {
+                    fhir_base_url: row.fhir_base_url,
+                    name: row.name,
+                    source: row.source,
+                    tickets: linked.len() as u32,
+                    status,
+                    last_contact: last.map(crate::describe::date_words),
+                    people,
+                }
             })
             .collect())
     }
 
-    /// Adds a hospital by its FHIR base URL (after checking it answers SMART discovery).
+    /// Adds a hospital by its FHIR base URL, after checking it answers SMART discovery; its name is read from its
+    /// SMART configuration or CapabilityStatement (never shown as host and port when it names itself).
     pub async fn add_hospital(&self, url: &str) -> Result<HospitalView> {
         let base = broker::normalise_base(url)?;
-        hospital::discover(&self.http, &base).await?;
-        let row = HospitalRow { fhir_base_url: base.clone(), name: host_of(&base), source: "manual".into() };
+        let (config, _) = hospital::fetch_configuration(&self.http, &base).await?;
+        let name = hospital::name_of(&self.http, &base, &config).await.unwrap_or_else(|| host_of(&base));
+        let row = HospitalRow { fhir_base_url: base.clone(), name, source: "manual".into() };
         self.store.save_hospital(&row, &[], self.clock.unix_now()).await?;
-        Ok(HospitalView { fhir_base_url: base, name: row.name, source: row.source, tickets: 0 })
+        Ok(self.hospitals().await?.into_iter().find(|h| h.fhir_base_url == base).unwrap_or(HospitalView {
+            fhir_base_url: base,
+            name: row.name,
+            source: row.source,
+            tickets: 0,
+            status: None,
+            last_contact: None,
+            people: Vec::new(),
+        }))
     }
 
     /// Removes a hospital from the directory (its registration and cached configuration are forgotten too).
@@ -376,13 +503,9 @@ impl Wallet {
         for brand in crate::brands::parse(&bundle)? {
             let row = HospitalRow { fhir_base_url: brand.fhir_base_url, name: brand.name, source: "brands".into() };
             self.store.save_hospital(&row, &[], self.clock.unix_now()).await?;
-            added.push(HospitalView {
-                fhir_base_url: row.fhir_base_url,
-                name: row.name,
-                source: row.source,
-                tickets: 0,
-            });
+            added.push(row.fhir_base_url);
         }
-        Ok(added)
+        let directory = self.hospitals().await?;
+        Ok(added.iter().filter_map(|url| directory.iter().find(|h| &h.fhir_base_url == url).cloned()).collect())
     }
 }

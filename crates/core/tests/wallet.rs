@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tessera_core::broker::Browser;
 use tessera_core::connect::{FanOut, Phase, ProgressEvent};
+use tessera_core::grants::{GrantKind, GrantStatus, StepState};
 use tessera_core::http::HttpPolicy;
 use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{Clock, ErrorCode, ManualClock, OsRandom, Profile, Random};
@@ -99,7 +100,7 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
         (11, ("failed", Some("records.wrong_patient"))),
         (12, ("failed", Some("records.too_large"))),
         (13, ("failed", Some("hospital.timeout"))),
-        (15, ("failed", Some("hospital.interaction_required"))),
+        (15, ("needs_confirmation", Some("hospital.interaction_required"))),
         (16, ("failed", Some("records.invalid"))),
     ]);
     let patient_id = &tb.world.people[1].id;
@@ -108,11 +109,11 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
         let position = tb.manifest.hospitals.iter().position(|h| h.fhir_base_url == outcome.fhir_base_url).unwrap();
         match expected.get(&position) {
             Some((status, code)) => {
-                assert_eq!(outcome.status, *status, "hospital {position} ({index}): {outcome:?}");
+                assert_eq!(outcome.status.as_str(), *status, "hospital {position} ({index}): {outcome:?}");
                 assert_eq!(outcome.error.as_ref().map(|e| e.code.as_str()), *code, "hospital {position}");
             }
             None => {
-                assert_eq!(outcome.status, "connected", "hospital {position}: {outcome:?}");
+                assert_eq!(outcome.status.as_str(), "connected", "hospital {position}: {outcome:?}");
                 // Compare with the testbed's own data: everything about the patient except withheld labels.
                 let hospital = &tb.hospitals[position];
                 let local = hospital.patients.iter().find(|p| &p.person_id == patient_id).unwrap();
@@ -166,13 +167,13 @@ async fn research_consent_keeps_working_past_exp_until_revoked() {
     assert!(description.details.iter().any(|d| d.starts_with("Connections stay active until")));
 
     let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
-    assert!(first.hospitals.iter().all(|h| h.status == "connected"), "{:?}", first.hospitals);
+    assert!(first.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", first.hospitals);
 
     // Two days later the ticket has expired; the hospitals' continuation refresh tokens keep the consent working.
     clock.advance(time::Duration::days(2));
-    assert!(wallet.tickets().await.unwrap().iter().all(|t| t.status == "expired"));
+    assert!(wallet.tickets().await.unwrap().iter().all(|t| t.status == tessera_core::wallet::TicketStatus::Expired));
     let later = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
-    assert!(later.hospitals.iter().all(|h| h.status == "connected"), "{:?}", later.hospitals);
+    assert!(later.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", later.hospitals);
     let refreshes =
         wallet.store().activity(None, None, None).await.unwrap().into_iter().filter(|a| a.kind == "refresh").count();
     assert_eq!(refreshes, first.hospitals.len());
@@ -232,14 +233,14 @@ async fn an_ambiguous_patient_is_confirmed_once_through_the_hospital_launch() {
     .unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
-    assert!(first.hospitals.iter().all(|h| h.status == "connected"), "{:?}", first.hospitals);
+    assert!(first.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", first.hospitals);
     let launches = || async {
         wallet.store().activity(None, None, None).await.unwrap().iter().filter(|a| a.kind == "interaction").count()
     };
     assert_eq!(launches().await, 1);
     // The same ticket now redeems silently at that hospital.
     let second = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
-    assert!(second.hospitals.iter().all(|h| h.status == "connected"));
+    assert!(second.hospitals.iter().all(|h| h.status.as_str() == "connected"));
     assert_eq!(launches().await, 1);
     tb.stop().await;
 }
@@ -258,7 +259,7 @@ async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
     // At 21 hours of 24 the ticket is re-minted with the rotated refresh token, then again the next day.
     clock.advance(time::Duration::hours(19));
     let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
-    assert!(report.hospitals.iter().all(|h| h.status == "connected"), "{:?}", report.hospitals);
+    assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", report.hospitals);
     let after = wallet.tickets().await.unwrap()[0].expires_at;
     assert!(after > before + 20 * 3600, "{before} → {after}");
     clock.advance(time::Duration::hours(22));
@@ -280,9 +281,9 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
     let reached: Vec<String> = report.hospitals.iter().map(|h| h.fhir_base_url.clone()).collect();
     assert!(reached.len() >= 2);
     let grants = wallet.grants().await.unwrap();
-    let ticket = grants.iter().find(|g| g.kind == "ticket").unwrap().clone();
+    let ticket = grants.iter().find(|g| g.kind == GrantKind::Ticket).unwrap().clone();
     assert_eq!(
-        grants.iter().filter(|g| g.kind == "connection").count(),
+        grants.iter().filter(|g| g.kind == GrantKind::Connection).count(),
         reached.len(),
         "the consent lists every hospital it reached"
     );
@@ -291,18 +292,18 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
     let down: Vec<_> = reached.iter().take(2).map(|url| tb.hospital(url).unwrap().clone()).collect();
     down.iter().for_each(|h| h.offline.store(true, Ordering::SeqCst));
     let preview = wallet.revoke_preview(&ticket.id).await.unwrap();
-    assert!(preview.iter().all(|s| s.state == "planned"));
+    assert!(preview.iter().all(|s| s.state == StepState::Planned));
     let reported = Mutex::new(Vec::new());
     let steps =
         wallet.revoke_with_progress(&ticket.id, &|step| reported.lock().unwrap().push(step.clone())).await.unwrap();
     assert_eq!(*reported.lock().unwrap(), steps, "every step is reported as it happens");
     assert_eq!(
-        steps.iter().filter(|s| s.state == "pending").count(),
+        steps.iter().filter(|s| s.state == StepState::Pending).count(),
         3,
         "two hospitals and the ticket deletion wait: {steps:?}"
     );
     let pending = wallet.grants().await.unwrap().into_iter().find(|g| g.id == ticket.id).unwrap();
-    assert_eq!(pending.status, "revocation_pending");
+    assert_eq!(pending.status, GrantStatus::RevocationPending);
     assert!(pending.summary.contains("revocation pending at 2 hospitals"), "{}", pending.summary);
     for h in reached.iter().skip(2) {
         assert_eq!(tb.hospital(h).unwrap().live_refresh_tokens(), 0, "reachable hospitals revoked the refresh token");
@@ -316,8 +317,8 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
         assert_eq!(h.live_refresh_tokens(), 0);
     }
     let steps = wallet.revoke(&ticket.id).await.unwrap();
-    assert!(steps.iter().all(|s| s.state == "done"), "{steps:?}");
-    assert!(wallet.grants().await.unwrap().iter().all(|g| g.kind == "about_me"), "nothing held any more");
+    assert!(steps.iter().all(|s| s.state == StepState::Done), "{steps:?}");
+    assert!(wallet.grants().await.unwrap().iter().all(|g| g.kind == GrantKind::AboutMe), "nothing held any more");
     assert!(wallet.tickets().await.unwrap().is_empty());
     for kind in ["ticket", "connection_refresh", "broker_refresh"] {
         assert!(
@@ -344,7 +345,7 @@ async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use(
     assert!(wallet.lock_if_idle().await);
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Locked);
     let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
-    assert!(report.hospitals.iter().all(|h| h.status == "connected"));
+    assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"));
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Ready);
     tb.stop().await;
 }
@@ -416,15 +417,15 @@ async fn a_hospital_added_years_later_is_reached_with_the_same_consent() {
     let later = wallet.hospitals().await.unwrap().last().unwrap().fhir_base_url.clone();
     wallet.remove_hospital(&later).await.unwrap();
     let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
-    assert!(first.hospitals.iter().all(|h| h.status == "connected" && h.fhir_base_url != later));
+    assert!(first.hospitals.iter().all(|h| h.status.as_str() == "connected" && h.fhir_base_url != later));
 
     // Two years on the ticket itself has long expired; the consent (five years, continuation) has not.
     clock.advance(time::Duration::days(2 * 365));
     wallet.add_hospital(&later).await.unwrap();
     let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
     let new_one = report.hospitals.iter().find(|h| h.fhir_base_url == later).unwrap();
-    assert_eq!(new_one.status, "connected", "{new_one:?}");
-    assert!(report.hospitals.iter().all(|h| h.status == "connected"), "{:?}", report.hospitals);
+    assert_eq!(new_one.status.as_str(), "connected", "{new_one:?}");
+    assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", report.hospitals);
     assert_eq!(report.hospitals.len(), first.hospitals.len() + 1);
     tb.stop().await;
 }
@@ -436,19 +437,19 @@ async fn expiry_warnings_fire_at_30_and_7_days_and_at_the_end() {
     let tb = network(&clock, Config { sites: 2, seed: 3, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("expiry"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
-    let ticket = || async { wallet.grants().await.unwrap().into_iter().find(|g| g.kind == "ticket").unwrap() };
+    let ticket = || async { wallet.grants().await.unwrap().into_iter().find(|g| g.kind == GrantKind::Ticket).unwrap() };
     // The caregiver's authority runs for a year: no warning now, even though each ticket lives 30 days.
     let fresh = ticket().await;
-    assert_eq!((fresh.status.as_str(), fresh.warning.clone()), ("active", None));
+    assert_eq!((fresh.status, fresh.warning.clone()), (GrantStatus::Active, None));
     clock.advance(time::Duration::days(340));
     let month = ticket().await;
-    assert_eq!(month.status, "expiring");
+    assert_eq!(month.status, GrantStatus::Expiring);
     assert!(month.warning.as_deref().unwrap().starts_with("Ends within 30 days"), "{month:?}");
     clock.advance(time::Duration::days(21));
     assert!(ticket().await.warning.as_deref().unwrap().starts_with("Ends within a week"));
     clock.advance(time::Duration::days(7));
     let ended = ticket().await;
-    assert_eq!(ended.status, "expired");
+    assert_eq!(ended.status, GrantStatus::Expired);
     assert!(ended.warning.as_deref().unwrap().starts_with("Ended on"));
     tb.stop().await;
 }

@@ -168,6 +168,23 @@ pub fn generate(seed: u64, sites: usize) -> World {
     World { people, hospitals }
 }
 
+/// Gives the first families the names of the people in the stories Tessera is built for: Harold Washington and his
+/// daughter Margaret (his healthcare power of attorney), Aisha Patel and her mother Priya, Patricia Okafor in a
+/// research study. Everything else (birth dates, sites, records) stays as the seed made it.
+pub fn name_the_story(world: &mut World) {
+    let names = [
+        ("Margaret", "Washington-Clarke"),
+        ("Harold", "Washington"),
+        ("Priya", "Patel"),
+        ("Aisha", "Patel"),
+        ("Patricia", "Okafor"),
+    ];
+    for (person, (given, family)) in world.people.iter_mut().zip(names) {
+        person.given = given.to_string();
+        person.family = family.to_string();
+    }
+}
+
 /// A coded fact that may be reported by several hospitals.
 struct Fact {
     system: &'static str,

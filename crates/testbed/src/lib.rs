@@ -7,6 +7,7 @@
 
 pub mod broker;
 pub mod data;
+pub mod demo;
 pub mod faults;
 pub mod fhir;
 pub mod fixtures;
@@ -59,6 +60,8 @@ pub struct Config {
     pub now: Now,
     /// Serve this directory of per-site FHIR bundles instead of generated data (see [`fixtures`]).
     pub data_dir: Option<std::path::PathBuf>,
+    /// Name the generated people after the stories (see [`data::name_the_story`]).
+    pub story_names: bool,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             ticket_lifetime_secs: 30 * 86_400,
             now: system_now(),
             data_dir: None,
+            story_names: false,
         }
     }
 }
@@ -147,6 +151,10 @@ impl Testbed {
             }
             None => (data::generate(config.seed, config.sites), None),
         };
+        let mut world = world;
+        if config.story_names {
+            data::name_the_story(&mut world);
+        }
         let world = Arc::new(world);
         let (shutdown, watcher) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -176,7 +184,11 @@ impl Testbed {
             ticket_lifetime: config.ticket_lifetime_secs,
             now: config.now.clone(),
         })?);
-        tasks.push(serve(broker_listener, broker.clone().router(), watcher.clone()));
+        let revivals = Arc::new(Revivals { down: std::sync::Mutex::default(), shutdown: watcher.clone() });
+        let control = axum::Router::new()
+            .route("/testbed/hospitals/{index}/up", axum::routing::post(bring_up))
+            .with_state(revivals.clone());
+        tasks.push(serve(broker_listener, broker.clone().router().merge(control), watcher.clone()));
 
         let mut hospitals = Vec::new();
         for (index, (listener, base, faults)) in listeners.into_iter().enumerate() {
@@ -196,7 +208,10 @@ impl Testbed {
                 now: config.now.clone(),
             }));
             if faults.contains(&Fault::Down) {
-                drop(listener); // nothing listens: connection refused
+                // Nothing listens (connection refused) until the control route brings it up on the same address.
+                let address = listener.local_addr()?;
+                drop(listener);
+                revivals.down.lock().unwrap_or_else(|p| p.into_inner()).insert(index, (address, hospital.clone()));
             } else {
                 tasks.push(serve(listener, hospital.clone().router(), watcher.clone()));
             }
@@ -238,6 +253,30 @@ impl Drop for Testbed {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+/// Hospitals started `down`, which the control route can bring up on their own address.
+struct Revivals {
+    down: std::sync::Mutex<HashMap<usize, (SocketAddr, Arc<Hospital>)>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// `POST /testbed/hospitals/{index}/up` on the broker's origin: a hospital that was started `down` starts listening
+/// (the demo's "the hospital is back"; tests drive it). 404 when that hospital is not down.
+async fn bring_up(
+    State(revivals): State<Arc<Revivals>>,
+    axum::extract::Path(index): axum::extract::Path<usize>,
+) -> Response {
+    let Some((address, hospital)) = revivals.down.lock().unwrap_or_else(|p| p.into_inner()).remove(&index) else {
+        return (StatusCode::NOT_FOUND, "that hospital is not down").into_response();
+    };
+    match TcpListener::bind(address).await {
+        Ok(listener) => {
+            serve(listener, hospital.router(), revivals.shutdown.clone());
+            (StatusCode::OK, "up").into_response()
+        }
+        Err(error) => (StatusCode::CONFLICT, format!("its address is taken: {error}")).into_response(),
     }
 }
 

@@ -1,62 +1,178 @@
-import type { HospitalOutcome, Phase, ProgressEvent } from "./backend";
+// The live hospital lines on a person's page: one line per ticket shown at a hospital (a mother and her child at
+// one hospital are two lines), moved along by `connect-progress` events and replaced by the outcomes once the call
+// returns.
+import type { ConnectionStatus, ErrorView, HospitalOutcome, Phase, ProgressEvent } from "./backend";
+import { strings } from "./strings";
 
-/** One hospital's line on the connect screen. */
+/** One hospital's line for one ticket. */
 export interface HospitalLine {
+  /** Unique per ticket and hospital; the key of the `{#each}`. */
+  key: string;
+  ticketId: string;
   fhirBaseUrl: string;
   name: string;
   phase: Phase;
-  text: string;
+  /** How it ended, once known; null while it is still under way. */
+  status: ConnectionStatus | null;
   resources: number;
-  error: { code: string; message: string; action: string } | null;
+  error: ErrorView | null;
+}
+
+/** The key of a line: the ticket and the hospital together. */
+export function lineKey(ticketId: string, fhirBaseUrl: string): string {
+  return `${ticketId}\n${fhirBaseUrl}`;
+}
+
+/** The status a failure with `code` leaves a connection in (mirrors `ConnectionStatus::of_failure` in Rust). */
+export function statusOfFailure(code: string): ConnectionStatus {
+  switch (code) {
+    case "hospital.unsupported":
+      return "unsupported";
+    case "hospital.patient_not_found":
+      return "no_records";
+    case "hospital.interaction_required":
+      return "needs_confirmation";
+    default:
+      return "failed";
+  }
 }
 
 /** Plain words for where a hospital is. */
 export function phaseText(phase: Phase, resources: number): string {
   switch (phase) {
     case "discovering":
-      return "Looking it up…";
+      return strings.lines.discovering;
     case "registering":
-      return "Introducing Tessera…";
+      return strings.lines.registering;
     case "exchanging":
-      return "Showing the permission…";
+      return strings.lines.exchanging;
     case "reading":
-      return resources > 0 ? `Reading records (${resources})…` : "Reading records…";
+      return strings.lines.reading(resources);
     case "done":
-      return `Done — ${resources} ${resources === 1 ? "record" : "records"}`;
+      return strings.lines.done(resources);
     case "failed":
-      return "Could not connect";
+      return strings.lines.failed;
   }
 }
 
-/** Applies one progress event to the lines, keeping the order in which hospitals first appeared. */
-export function applyProgress(lines: HospitalLine[], event: ProgressEvent): HospitalLine[] {
-  const line: HospitalLine = {
+/** The line's words: its outcome once known, else where it is. `first` is the person's first name. */
+export function lineText(line: HospitalLine, first: string): string {
+  switch (line.status) {
+    case "connected":
+      return strings.lines.done(line.resources);
+    case "failed":
+      return line.error?.message ?? strings.lines.failed;
+    case "unsupported":
+      return strings.lines.unsupported;
+    case "no_records":
+      return strings.lines.noRecords(first);
+    case "needs_confirmation":
+      return strings.lines.needsConfirmation;
+    case null:
+      return phaseText(line.phase, line.resources);
+  }
+}
+
+function lineOf(event: ProgressEvent): HospitalLine {
+  const status: ConnectionStatus | null =
+    event.phase === "done"
+      ? "connected"
+      : event.phase === "failed"
+        ? statusOfFailure(event.error?.code ?? "")
+        : null;
+  return {
+    key: lineKey(event.ticket_id, event.fhir_base_url),
+    ticketId: event.ticket_id,
     fhirBaseUrl: event.fhir_base_url,
     name: event.name,
     phase: event.phase,
-    text: phaseText(event.phase, event.resources),
+    status,
     resources: event.resources,
     error: event.error,
   };
-  const index = lines.findIndex((l) => l.fhirBaseUrl === event.fhir_base_url);
+}
+
+/**
+ * Applies one progress event for `person` to the lines, keeping the order in which lines first appeared. Events
+ * about someone else are ignored, and a finished line stays finished when a late event arrives (restart it first,
+ * see `restartLines`). Returns the same array when nothing changed.
+ */
+export function applyProgress(lines: HospitalLine[], event: ProgressEvent, person: string): HospitalLine[] {
+  if (event.person !== person) return lines;
+  const line = lineOf(event);
+  const index = lines.findIndex((l) => l.key === line.key);
   if (index === -1) return [...lines, line];
-  // A finished hospital stays finished even if a late event arrives.
-  if (lines[index].phase === "done" || lines[index].phase === "failed") return lines;
+  if (lines[index].status !== null) return lines;
   return lines.map((l, i) => (i === index ? line : l));
 }
 
-/** The final lines from the outcomes (authoritative once the call returns). */
-export function fromOutcomes(outcomes: HospitalOutcome[]): HospitalLine[] {
-  return outcomes.map((o) => {
-    const phase: Phase = o.status === "connected" ? "done" : "failed";
-    const text =
-      o.status === "connected"
-        ? phaseText("done", o.resources)
-        : o.status === "unsupported"
-          ? "Does not accept permission tickets"
-          : o.status === "no_records"
-            ? "No records for this person here"
-            : "Could not connect";
-    return { fhirBaseUrl: o.fhir_base_url, name: o.name, phase, text, resources: o.resources, error: o.error };
+/** The final lines from the outcomes (authoritative once the call returns), for `person` when given. */
+export function fromOutcomes(outcomes: HospitalOutcome[], person?: string): HospitalLine[] {
+  return outcomes
+    .filter((o) => person === undefined || o.person === person)
+    .map((o) => ({
+      key: lineKey(o.ticket_id, o.fhir_base_url),
+      ticketId: o.ticket_id,
+      fhirBaseUrl: o.fhir_base_url,
+      name: o.name,
+      phase: o.status === "connected" ? "done" : "failed",
+      status: o.status,
+      resources: o.resources,
+      error: o.error,
+    }));
+}
+
+/** The lines with those matching `which` set going again (no outcome yet), so new events move them. */
+export function restartLines(lines: HospitalLine[], which: (line: HospitalLine) => boolean = () => true): HospitalLine[] {
+  return lines.map((l) =>
+    which(l) ? { ...l, phase: "discovering" as Phase, status: null, error: null, resources: 0 } : l,
+  );
+}
+
+/** Puts a line back the way it was (e.g. when retrying it could not even start). */
+export function replaceLine(lines: HospitalLine[], line: HospitalLine): HospitalLine[] {
+  return lines.map((l) => (l.key === line.key ? line : l));
+}
+
+/** Whether every line has its outcome. */
+export function allFinished(lines: HospitalLine[]): boolean {
+  return lines.every((l) => l.status !== null);
+}
+
+/**
+ * How many hospitals were read, of how many: a hospital counts once however many tickets were shown there, and
+ * is read when any of its lines connected or found no records.
+ */
+export function readCount(lines: HospitalLine[]): { read: number; total: number } {
+  const hospitals = new Map<string, boolean>();
+  for (const line of lines) {
+    const read = line.status === "connected" || line.status === "no_records";
+    hospitals.set(line.fhirBaseUrl, (hospitals.get(line.fhirBaseUrl) ?? false) || read);
+  }
+  let read = 0;
+  for (const ok of hospitals.values()) if (ok) read += 1;
+  return { read, total: hospitals.size };
+}
+
+/**
+ * The lines once a call returned its outcomes, except at hospitals still being worked on by another call
+ * (`busy`, FHIR base URLs): those keep their live lines, so a Retry that finishes first does not undo a
+ * confirmation still under way.
+ */
+export function settleLines(
+  current: HospitalLine[],
+  outcomes: HospitalOutcome[],
+  person: string,
+  busy: string[] = [],
+): HospitalLine[] {
+  return fromOutcomes(outcomes, person).map((line) => {
+    if (!busy.includes(line.fhirBaseUrl)) return line;
+    return current.find((l) => l.key === line.key) ?? line;
   });
+}
+
+/** Whether a line has settled for good (read, or nothing to read there): once the reading is over such lines fold
+ * away behind a disclosure, so what needs the person (failures, confirmations) and the record come first. */
+export function isSettled(line: HospitalLine): boolean {
+  return line.status === "connected" || line.status === "no_records" || line.status === "unsupported";
 }

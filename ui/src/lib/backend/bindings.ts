@@ -52,7 +52,17 @@ summary: string, };
 
 export type Phase = "discovering" | "registering" | "exchanging" | "reading" | "done" | "failed";
 
+export type ConnectionStatus = "connected" | "failed" | "unsupported" | "no_records" | "needs_confirmation";
+
 export type ProgressEvent = { 
+/**
+ * The person the ticket is about (their id at the issuer).
+ */
+person: string, 
+/**
+ * The ticket presented (two tickets at one hospital are two lines).
+ */
+ticket_id: string, 
 /**
  * The hospital's FHIR base URL.
  */
@@ -76,6 +86,14 @@ resources: number, };
 
 export type HospitalOutcome = { 
 /**
+ * The person the ticket is about (their id at the issuer).
+ */
+person: string, 
+/**
+ * The ticket presented.
+ */
+ticket_id: string, 
+/**
  * FHIR base URL.
  */
 fhir_base_url: string, 
@@ -84,9 +102,9 @@ fhir_base_url: string,
  */
 name: string, 
 /**
- * `connected`, `failed`, `unsupported` or `no_records`.
+ * How it ended.
  */
-status: string, 
+status: ConnectionStatus, 
 /**
  * The coded failure, if any.
  */
@@ -96,19 +114,227 @@ error: ErrorView | null,
  */
 resources: number, };
 
+export type HospitalView = { 
+/**
+ * FHIR base URL.
+ */
+fhir_base_url: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * `hint`, `brands` or `manual`.
+ */
+source: string, 
+/**
+ * How many held tickets point at it.
+ */
+tickets: number, 
+/**
+ * How the last connection there went (the best across tickets); `None` before the first.
+ */
+status: ConnectionStatus | null, 
+/**
+ * When Tessera last reached it, "12 Nov 2026".
+ */
+last_contact: string | null, 
+/**
+ * The people whose tickets can be shown there.
+ */
+people: Array<string>, };
+
+export type PersonView = { 
+/**
+ * Their id at the issuer (use with `--person`).
+ */
+id: string, 
+/**
+ * Full name.
+ */
+name: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+birth_date: string | null, 
+/**
+ * `self`, or the v3-RoleCode authority the user holds (e.g. `HPOWATT`).
+ */
+relationship: string, 
+/**
+ * "14 Sep 1946".
+ */
+born: string | null, 
+/**
+ * The authority in words ("healthcare power of attorney"); `None` for the user's own records.
+ */
+authority: string | null, 
+/**
+ * Hospitals in the directory that a ticket about this person can be shown at.
+ */
+hospitals: number, 
+/**
+ * Of those, how many are connected (records were read there).
+ */
+connected: number, 
+/**
+ * When the access ends, "12 Nov 2027"; `None`: until someone ends it.
+ */
+access_ends: string | null, };
+
+export type TicketStatus = "active" | "expired";
+
+export type TicketDescription = { 
+/**
+ * "Your own records" or "Margaret Washington may access Harold Washington's records as healthcare power of attorney".
+ */
+headline: string, 
+/**
+ * "Harold Washington, born 12 Mar 1944".
+ */
+patient: string, 
+/**
+ * Who issued it (the issuer's host).
+ */
+issuer: string, 
+/**
+ * One line per scope: "Lab results — view".
+ */
+access: Array<string>, 
+/**
+ * Every other line of the description, in the spec's order.
+ */
+details: Array<string>, };
+
+export type TicketView = { 
+/**
+ * Stable id.
+ */
+id: string, 
+/**
+ * The person it is about (their id at the issuer).
+ */
+person: string, 
+/**
+ * Plain-words description.
+ */
+description: TicketDescription, 
+/**
+ * Unix expiry of new redemptions.
+ */
+expires_at: number, 
+/**
+ * Whether it can be presented now.
+ */
+status: TicketStatus, };
+
+export type LoginSummary = { 
+/**
+ * The broker.
+ */
+broker: string, 
+/**
+ * Tickets received, described.
+ */
+tickets: Array<TicketView>, 
+/**
+ * Hospitals suggested by the broker.
+ */
+hospitals: number, };
+
+export type Category = "problem" | "medication" | "allergy" | "result" | "immunization" | "visit" | "document" | "procedure";
+
+export type Source = { 
+/**
+ * Hospital name.
+ */
+hospital: string, 
+/**
+ * Hospital FHIR base URL.
+ */
+fhir_base_url: string, 
+/**
+ * The date that hospital gives, "12 Nov 2025".
+ */
+date: string | null, };
+
+export type RecordItem = { 
+/**
+ * Stable within a merged record: the same fact from several hospitals has one id.
+ */
+id: string, 
+/**
+ * See [`Category`].
+ */
+category: Category, 
+/**
+ * "Type 2 diabetes mellitus".
+ */
+title: string, 
+/**
+ * "7.2 %", "active", "Office visit"…
+ */
+detail: string | null, 
+/**
+ * `system|code` of the main coding, if any.
+ */
+code: string | null, 
+/**
+ * The numeric value of a measurement (a lab result or vital sign), for trends.
+ */
+value: number | null, 
+/**
+ * The unit of `value`, "mg/dL".
+ */
+unit: string | null, 
+/**
+ * `YYYY-MM-DD` used for sorting.
+ */
+date: string | null, 
+/**
+ * Who said it.
+ */
+sources: Array<Source>, };
+
+export type RecordView = { 
+/**
+ * Who.
+ */
+person: PersonView, 
+/**
+ * Unix time of the read, for "updated 2 minutes ago".
+ */
+read_at: number, 
+/**
+ * Each hospital's outcome.
+ */
+hospitals: Array<HospitalOutcome>, 
+/**
+ * The merged record, normalised (never raw FHIR).
+ */
+items: Array<RecordItem>, 
+/**
+ * What may be missing, one plain sentence each.
+ */
+missing: Array<string>, };
+
+export type GrantKind = "ticket" | "connection" | "about_me";
+
+export type GrantStatus = "active" | "expiring" | "expired" | "revoked" | "revocation_pending";
+
 export type GrantView = { 
 /**
  * Stable id, for `tessera revoke ID`.
  */
 id: string, 
 /**
- * `ticket`, `connection` or `about_me`.
+ * What kind of grant.
  */
-kind: string, 
+kind: GrantKind, 
 /**
- * `active`, `expiring`, `expired`, `revoked` or `revocation_pending`.
+ * Where it stands.
  */
-status: string, 
+status: GrantStatus, 
 /**
  * Whose records.
  */
@@ -134,27 +360,126 @@ summary: string,
  */
 warning: string | null, };
 
+export type StepState = "planned" | "done" | "pending";
+
 export type RevocationStep = { 
 /**
  * What the step does, in words.
  */
 what: string, 
 /**
- * `done`, `pending` (will be retried) or `planned` (preview).
+ * Where the step stands.
  */
-state: string, 
+state: StepState, 
 /**
  * The coded failure of a pending step.
  */
 error: ErrorView | null, };
 
+export type SignInArgs = { 
+/**
+ * The broker's base URL, as typed or picked.
+ */
+broker: string, };
+
+export type OpenRecordArgs = { 
+/**
+ * The person's id (from `people`).
+ */
+person: string, 
+/**
+ * Read every hospital again.
+ */
+refresh: boolean, };
+
+export type HospitalForPersonArgs = { 
+/**
+ * The person's id.
+ */
+person: string, 
+/**
+ * The hospital's FHIR base URL.
+ */
+hospital: string, };
+
+export type ExportArgs = { 
+/**
+ * The person's id.
+ */
+person: string, 
+/**
+ * The ids of the items on screen, in their order.
+ */
+items: Array<string>, };
+
+export type AddHospitalArgs = { 
+/**
+ * The hospital's FHIR base URL.
+ */
+address: string, };
+
+export type ImportBrandsArgs = { 
+/**
+ * An https URL of a SMART User-access Brands bundle; `null` opens a file picker.
+ */
+url: string | null, };
+
+export type RemoveHospitalArgs = { 
+/**
+ * The hospital's FHIR base URL.
+ */
+hospital: string, };
+
+export type GrantArgs = { 
+/**
+ * The grant's id (from `list_grants`).
+ */
+id: string, };
+
+export type DemoNetwork = { 
+/**
+ * The demo trust broker's address, to sign in with.
+ */
+broker: string, 
+/**
+ * How many hospitals it runs.
+ */
+hospitals: number, };
+
+export type ExportResult = { 
+/**
+ * Whether a file was written (`false` when the person closed the save dialog).
+ */
+saved: boolean, 
+/**
+ * The file's name (not its folder).
+ */
+file_name: string | null, 
+/**
+ * FHIR resources written.
+ */
+resources: number, };
+
 /** Every IPC command: its arguments and its result. Failures reject with an ErrorView. */
 export interface Commands {
   wallet_status: { args: Record<string, never>; result: WalletStatus };
-  connect_hospitals: { args: Record<string, never>; result: Array<HospitalOutcome> };
+  known_brokers: { args: Record<string, never>; result: Array<string> };
+  sign_in: { args: { args: SignInArgs }; result: LoginSummary };
+  cancel_sign_in: { args: Record<string, never>; result: null };
+  start_demo_network: { args: Record<string, never>; result: DemoNetwork };
+  people: { args: Record<string, never>; result: Array<PersonView> };
+  tickets: { args: Record<string, never>; result: Array<TicketView> };
+  open_record: { args: { args: OpenRecordArgs }; result: RecordView };
+  retry_hospital: { args: { args: HospitalForPersonArgs }; result: RecordView };
+  confirm_patient: { args: { args: HospitalForPersonArgs }; result: RecordView };
+  export_record: { args: { args: ExportArgs }; result: ExportResult };
+  hospitals: { args: Record<string, never>; result: Array<HospitalView> };
+  add_hospital: { args: { args: AddHospitalArgs }; result: HospitalView };
+  import_brands: { args: { args: ImportBrandsArgs }; result: Array<HospitalView> };
+  remove_hospital: { args: { args: RemoveHospitalArgs }; result: null };
   list_grants: { args: Record<string, never>; result: Array<GrantView> };
-  preview_revocation: { args: { id: string }; result: Array<RevocationStep> };
-  revoke_grant: { args: { id: string }; result: Array<RevocationStep> };
+  preview_revocation: { args: { args: GrantArgs }; result: Array<RevocationStep> };
+  revoke_grant: { args: { args: GrantArgs }; result: Array<RevocationStep> };
 }
 
 /** Every event the backend emits, with its payload. */

@@ -2,7 +2,21 @@
 // @tauri-apps/* directly, so the IPC contract (bindings.ts, generated from Rust) is enforced in one place.
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { Commands, ErrorView, Events, HospitalOutcome, WalletStatus } from "./bindings";
+import type {
+  Commands,
+  DemoNetwork,
+  ErrorView,
+  Events,
+  ExportResult,
+  GrantView,
+  HospitalView,
+  LoginSummary,
+  PersonView,
+  RecordView,
+  RevocationStep,
+  TicketView,
+  WalletStatus,
+} from "./bindings";
 
 export type * from "./bindings";
 
@@ -54,9 +68,89 @@ export function walletStatus(invoker?: Invoker): Promise<WalletStatus> {
   return call("wallet_status", {}, invoker);
 }
 
-/** Connects to every hospital; progress arrives through `onEvent("connect-progress", …)`. */
-export function connectHospitals(invoker?: Invoker): Promise<HospitalOutcome[]> {
-  return call("connect_hospitals", {}, invoker);
+/** The addresses of the trust brokers signed in with before. */
+export function knownBrokers(invoker?: Invoker): Promise<string[]> {
+  return call("known_brokers", {}, invoker);
+}
+
+/** Signs in with a trust broker through the browser; rejects with `signin.cancelled` after `cancelSignIn`. */
+export function signIn(broker: string, invoker?: Invoker): Promise<LoginSummary> {
+  return call("sign_in", { args: { broker } }, invoker);
+}
+
+/** Cancels the sign-in under way (its pending `signIn` then rejects with `signin.cancelled`). */
+export function cancelSignIn(invoker?: Invoker): Promise<null> {
+  return call("cancel_sign_in", {}, invoker);
+}
+
+/** Starts the demo network inside the app (once) and gives its broker's address. */
+export function startDemoNetwork(invoker?: Invoker): Promise<DemoNetwork> {
+  return call("start_demo_network", {}, invoker);
+}
+
+/** Every person whose records the tickets open. */
+export function listPeople(invoker?: Invoker): Promise<PersonView[]> {
+  return call("people", {}, invoker);
+}
+
+/** Every ticket, described in plain words. */
+export function listTickets(invoker?: Invoker): Promise<TicketView[]> {
+  return call("tickets", {}, invoker);
+}
+
+/** A person's merged record; progress arrives through `onEvent("connect-progress", …)`. */
+export function openRecord(person: string, refresh: boolean, invoker?: Invoker): Promise<RecordView> {
+  return call("open_record", { args: { person, refresh } }, invoker);
+}
+
+/** Tries one hospital again for a person; resolves to the whole record. */
+export function retryHospital(person: string, hospital: string, invoker?: Invoker): Promise<RecordView> {
+  return call("retry_hospital", { args: { person, hospital } }, invoker);
+}
+
+/** Opens the hospital's page in the browser to confirm who the patient is, then reads it. */
+export function confirmPatient(person: string, hospital: string, invoker?: Invoker): Promise<RecordView> {
+  return call("confirm_patient", { args: { person, hospital } }, invoker);
+}
+
+/** Saves the shown items (ids, in order) through a save dialog. */
+export function exportRecord(person: string, items: string[], invoker?: Invoker): Promise<ExportResult> {
+  return call("export_record", { args: { person, items } }, invoker);
+}
+
+/** The hospital directory. */
+export function listHospitals(invoker?: Invoker): Promise<HospitalView[]> {
+  return call("hospitals", {}, invoker);
+}
+
+/** Adds a hospital by its FHIR address. */
+export function addHospital(address: string, invoker?: Invoker): Promise<HospitalView> {
+  return call("add_hospital", { args: { address } }, invoker);
+}
+
+/** Imports a hospital list from a web address, or from a file picked in a dialog when `url` is null. */
+export function importBrands(url: string | null, invoker?: Invoker): Promise<HospitalView[]> {
+  return call("import_brands", { args: { url } }, invoker);
+}
+
+/** Removes a hospital from the directory. */
+export function removeHospital(hospital: string, invoker?: Invoker): Promise<null> {
+  return call("remove_hospital", { args: { hospital } }, invoker);
+}
+
+/** Every grant (for the grants screen of a later issue). */
+export function listGrants(invoker?: Invoker): Promise<GrantView[]> {
+  return call("list_grants", {}, invoker);
+}
+
+/** The steps revoking a grant would take, without doing anything. */
+export function previewRevocation(id: string, invoker?: Invoker): Promise<RevocationStep[]> {
+  return call("preview_revocation", { args: { id } }, invoker);
+}
+
+/** Revokes a grant everywhere; steps arrive through `onEvent("revocation-progress", …)`. */
+export function revokeGrant(id: string, invoker?: Invoker): Promise<RevocationStep[]> {
+  return call("revoke_grant", { args: { id } }, invoker);
 }
 
 /** Subscribes to a backend event with its typed payload; resolves to the unsubscribe function. */

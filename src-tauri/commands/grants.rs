@@ -1,0 +1,37 @@
+//! Grants: every grant with its status, the preview of a revocation, and the revocation with live steps.
+
+use super::{wallet, REVOCATION_PROGRESS};
+use crate::ipc::GrantArgs;
+use crate::AppState;
+use tauri::Emitter;
+use tessera_core::grants::{GrantView, RevocationStep};
+use tessera_core::ErrorView;
+
+/// Every grant: tickets held, connections, grants about me (statuses checked against the issuers' lists).
+#[tauri::command]
+pub async fn list_grants(state: tauri::State<'_, AppState>) -> Result<Vec<GrantView>, ErrorView> {
+    wallet(&state).await?.grants().await.map_err(|e| e.view())
+}
+
+/// The steps revoking a grant would take, without doing anything (the confirmation screen).
+#[tauri::command]
+pub async fn preview_revocation(
+    state: tauri::State<'_, AppState>,
+    args: GrantArgs,
+) -> Result<Vec<RevocationStep>, ErrorView> {
+    wallet(&state).await?.revoke_preview(&args.id).await.map_err(|e| e.view())
+}
+
+/// Revokes a grant everywhere, emitting [`REVOCATION_PROGRESS`] for each step, and returns every step.
+#[tauri::command]
+pub async fn revoke_grant<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: tauri::State<'_, AppState>,
+    args: GrantArgs,
+) -> Result<Vec<RevocationStep>, ErrorView> {
+    let wallet = wallet(&state).await?;
+    let report = move |step: &RevocationStep| {
+        let _ = app.emit(REVOCATION_PROGRESS, step);
+    };
+    wallet.revoke_with_progress(&args.id, &report).await.map_err(|e| e.view())
+}

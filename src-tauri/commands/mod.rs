@@ -1,0 +1,51 @@
+//! IPC commands, one module per capability. Each command is a thin adapter over tessera-core and returns a view
+//! model or an [`ErrorView`](tessera_core::ErrorView); none of them returns a secret, and records cross only as the
+//! normalised items a screen draws. Every command is listed in [`crate::bindings::commands`], from which the UI's
+//! TypeScript types are generated.
+
+pub mod grants;
+pub mod hospitals;
+pub mod people;
+pub mod record;
+pub mod signin;
+
+use crate::AppState;
+use tessera_core::wallet::Wallet;
+use tessera_core::ErrorView;
+
+/// The event that carries each hospital's progress while a record is read.
+pub const CONNECT_PROGRESS: &str = "connect-progress";
+/// The event that carries each step of `revoke_grant` as it completes.
+pub const REVOCATION_PROGRESS: &str = "revocation-progress";
+
+/// Every command, for the app's invoke handler (and the mock runtime in tests).
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        signin::wallet_status,
+        signin::known_brokers,
+        signin::sign_in,
+        signin::cancel_sign_in,
+        signin::start_demo_network,
+        people::people,
+        people::tickets,
+        record::open_record,
+        record::retry_hospital,
+        record::confirm_patient,
+        record::export_record,
+        hospitals::hospitals,
+        hospitals::add_hospital,
+        hospitals::import_brands,
+        hospitals::remove_hospital,
+        grants::list_grants,
+        grants::preview_revocation,
+        grants::revoke_grant,
+    ]
+}
+
+/// The opened wallet, or the coded reason it could not be opened.
+pub(crate) async fn wallet(state: &AppState) -> Result<&Wallet, ErrorView> {
+    state.wallet().await.map_err(|e| e.view())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,18 @@
+//! The people the user may act for, and the tickets that say so.
+
+use super::wallet;
+use crate::AppState;
+use tessera_core::wallet::{PersonView, TicketView};
+use tessera_core::ErrorView;
+
+/// Every person whose records the tickets open.
+#[tauri::command]
+pub async fn people(state: tauri::State<'_, AppState>) -> Result<Vec<PersonView>, ErrorView> {
+    wallet(&state).await?.people().await.map_err(|e| e.view())
+}
+
+/// Every ticket, described in plain words.
+#[tauri::command]
+pub async fn tickets(state: tauri::State<'_, AppState>) -> Result<Vec<TicketView>, ErrorView> {
+    wallet(&state).await?.tickets().await.map_err(|e| e.view())
+}

@@ -1,0 +1,135 @@
+//! A person's record: read from every hospital with live progress (or from memory when recent), a hospital
+//! retried or confirmed on its own, and the shown items exported as a FHIR Bundle through a save dialog.
+
+use super::{wallet, CONNECT_PROGRESS};
+use crate::ipc::{ExportArgs, ExportResult, HospitalForPersonArgs, OpenRecordArgs};
+use crate::AppState;
+use std::sync::Arc;
+use tauri::Emitter;
+use tessera_core::connect::Progress;
+use tessera_core::reach::ConnectScope;
+use tessera_core::shelf::RecordView;
+use tessera_core::{Error, ErrorCode, ErrorView};
+
+/// Progress events forwarded to the window as [`CONNECT_PROGRESS`].
+fn progress_to_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Progress {
+    let app = app.clone();
+    Arc::new(move |event| {
+        let _ = app.emit(CONNECT_PROGRESS, event);
+    })
+}
+
+/// The person's record: from memory when read less than [`crate::RECORD_MAX_AGE_SECS`] ago (unless `refresh`),
+/// else read from every hospital at once, each hospital's progress emitted as it moves. A hospital that needs the
+/// patient confirmed ends as `needs_confirmation`; it never holds up the others.
+#[tauri::command]
+pub async fn open_record<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: tauri::State<'_, AppState>,
+    args: OpenRecordArgs,
+) -> Result<RecordView, ErrorView> {
+    let wallet = wallet(&state).await?;
+    if wallet.is_locked() {
+        state.shelf.clear();
+    }
+    let now = state.clock.unix_now();
+    let record = match state.shelf.fresh(&args.person, now).filter(|_| !args.refresh) {
+        Some(record) => record,
+        None => {
+            let scope = ConnectScope { person: Some(&args.person), hospital: None, interaction: None };
+            let report = wallet.connect_scoped(scope, progress_to_window(&app)).await.map_err(|e| e.view())?;
+            state.shelf.put(&args.person, report, now)
+        }
+    };
+    wallet.record_view(&args.person, record).await.map_err(|e| e.view())
+}
+
+/// Tries one hospital again for the person and adds what it returns to the record.
+#[tauri::command]
+pub async fn retry_hospital<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: tauri::State<'_, AppState>,
+    args: HospitalForPersonArgs,
+) -> Result<RecordView, ErrorView> {
+    reach_one(&app, &state, &args, false).await
+}
+
+/// Opens the hospital's page in the browser so the person confirms who the patient is (one hospital, one tab),
+/// then reads its records into the record. Outside the per-hospital deadline: the person takes their time.
+#[tauri::command]
+pub async fn confirm_patient<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: tauri::State<'_, AppState>,
+    args: HospitalForPersonArgs,
+) -> Result<RecordView, ErrorView> {
+    reach_one(&app, &state, &args, true).await
+}
+
+async fn reach_one<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    state: &AppState,
+    args: &HospitalForPersonArgs,
+    confirm: bool,
+) -> Result<RecordView, ErrorView> {
+    let wallet = wallet(state).await?;
+    let browser = state.browser();
+    let scope = ConnectScope {
+        person: Some(&args.person),
+        hospital: Some(&args.hospital),
+        interaction: confirm.then_some(&browser),
+    };
+    let report = wallet.connect_scoped(scope, progress_to_window(app)).await.map_err(|e| e.view())?;
+    let record = state.shelf.update(&args.person, report, state.clock.unix_now());
+    wallet.record_view(&args.person, record).await.map_err(|e| e.view())
+}
+
+/// Saves the shown items (by id, in order) as a FHIR `collection` Bundle of the hospitals' own resources, to a
+/// file the person picks in a save dialog. `TESSERA_EXPORT_DIR`, when set, replaces the dialog with that folder
+/// (the end-to-end tests cannot click a native dialog).
+#[tauri::command]
+pub async fn export_record<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: tauri::State<'_, AppState>,
+    args: ExportArgs,
+) -> Result<ExportResult, ErrorView> {
+    let record = state.shelf.get(&args.person).ok_or_else(|| {
+        Error::new(ErrorCode::ExportFailed)
+            .with_message("There is no record on screen to save.")
+            .with_action("Open the person's record first.")
+            .view()
+    })?;
+    let shown: Vec<_> = args.items.iter().filter_map(|id| record.items.iter().find(|item| &item.id == id)).collect();
+    let now = state.clock.unix_now();
+    let timestamp = time::OffsetDateTime::from_unix_timestamp(now)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default();
+    let bundle = tessera_core::records::export_bundle(shown.iter().copied(), &timestamp);
+    let resources = bundle["entry"].as_array().map_or(0, Vec::len) as u32;
+    let file_name = format!("health-record-{}.json", timestamp.get(..10).unwrap_or("export"));
+    let Some(path) = save_path(&app, &file_name).await else {
+        return Ok(ExportResult { saved: false, file_name: None, resources: 0 });
+    };
+    let text = serde_json::to_string_pretty(&bundle).unwrap_or_default();
+    std::fs::write(&path, text).map_err(|e| Error::new(ErrorCode::ExportFailed).with_detail(e.to_string()).view())?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    Ok(ExportResult { saved: true, file_name, resources })
+}
+
+/// Where to save: the folder in `TESSERA_EXPORT_DIR`, else the path the person picks (`None` if they cancel).
+async fn save_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>, file_name: &str) -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("TESSERA_EXPORT_DIR") {
+        return Some(std::path::PathBuf::from(dir).join(file_name));
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let (chosen, answer) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Save the record as a FHIR file")
+        .set_file_name(file_name)
+        .add_filter("FHIR Bundle (JSON)", &["json"])
+        .save_file(move |path| {
+            let _ = chosen.send(path);
+        });
+    answer.await.ok().flatten().and_then(|path| path.into_path().ok())
+}

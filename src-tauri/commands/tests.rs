@@ -1,0 +1,196 @@
+//! Every command over IPC on Tauri's mock runtime (no window, no display), against the test network on loopback.
+//! The tests that need the keychain are `#[ignore]`d and run by `scripts/test.sh` inside a private gnome-keyring.
+
+use crate::AppState;
+use serde_json::{json, Value};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime};
+use tauri::Manager;
+use tessera_core::broker::Browser;
+use tessera_testbed::{demo, Testbed};
+
+struct Ipc {
+    window: tauri::WebviewWindow<MockRuntime>,
+    _app: tauri::App<MockRuntime>,
+}
+
+impl Ipc {
+    fn start(profile_dir: &std::path::Path, browser: Browser) -> Self {
+        let profile = tessera_core::Profile::open(Some(profile_dir)).unwrap();
+        let app = mock_builder()
+            .plugin(tauri_plugin_dialog::init())
+            .manage(AppState::new(profile))
+            .invoke_handler(super::handler())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let _ = app.state::<AppState>().browser.set(browser);
+        let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        Self { window, _app: app }
+    }
+
+    fn call(&self, command: &str, args: Option<Value>) -> Result<Value, Value> {
+        call(&self.window, command, args)
+    }
+
+    fn ok(&self, command: &str, args: Option<Value>) -> Value {
+        self.call(command, args).unwrap_or_else(|e| panic!("{command} failed: {e}"))
+    }
+}
+
+/// Calls `command` with `args` (the command's `args` object, or nothing) as the window would.
+fn call(window: &tauri::WebviewWindow<MockRuntime>, command: &str, args: Option<Value>) -> Result<Value, Value> {
+    let body = args.map(|a| json!({ "args": a })).unwrap_or_else(|| json!({}));
+    {
+        get_ipc_response(
+            window,
+            tauri::webview::InvokeRequest {
+                cmd: command.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: tauri::test::INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|response| response.deserialize::<Value>().unwrap())
+    }
+}
+
+fn scratch(label: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("tessera-ipc-{label}-{}", std::process::id()))
+}
+
+#[test]
+fn wallet_status_answers_over_ipc_with_the_profile_name() {
+    let dir = scratch("status");
+    let ipc = Ipc::start(&dir, Browser::Fetch);
+    let status = ipc.ok("wallet_status", None);
+    assert_eq!(status["profile"], dir.file_name().unwrap().to_str().unwrap());
+    assert_eq!(status["state"], "empty");
+    let failure = ipc.call("open_record", Some(json!({ "person": "nobody", "refresh": false }))).unwrap_err();
+    assert!(failure["code"].is_string() && failure["message"].is_string() && failure["action"].is_string());
+    drop(ipc);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+#[ignore = "needs a Secret Service; run by scripts/test.sh inside a private gnome-keyring"]
+fn every_command_answers_over_ipc_against_the_demo_network() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let network = runtime.block_on(Testbed::start(demo::config(true))).unwrap();
+    let broker = network.manifest.broker.clone();
+    let dir = scratch("commands");
+    let exports = dir.join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    std::env::set_var("TESSERA_EXPORT_DIR", &exports);
+    let ipc = Ipc::start(&dir.join("profile"), Browser::Fetch);
+
+    assert_eq!(ipc.ok("known_brokers", None), json!([]));
+    let login = ipc.ok("sign_in", Some(json!({ "broker": broker })));
+    assert_eq!(login["tickets"].as_array().unwrap().len(), 1, "{login}");
+    assert_eq!(ipc.ok("known_brokers", None), json!([broker]));
+    assert_eq!(ipc.ok("cancel_sign_in", None), Value::Null, "nothing to cancel is not an error");
+
+    let people = ipc.ok("people", None);
+    assert_eq!(people[0]["name"], "Harold Washington");
+    assert_eq!(people[0]["authority"], "healthcare power of attorney");
+    assert_eq!((people[0]["hospitals"].as_u64(), people[0]["connected"].as_u64()), (Some(6), Some(0)));
+    let harold = people[0]["id"].as_str().unwrap().to_string();
+    let tickets = ipc.ok("tickets", None);
+    assert_eq!(tickets[0]["status"], "active");
+
+    let record = ipc.ok("open_record", Some(json!({ "person": harold, "refresh": false })));
+    let status_of = |record: &Value, index: usize| {
+        let url = &network.manifest.hospitals[index].fhir_base_url;
+        record["hospitals"].as_array().unwrap().iter().find(|h| &h["fhir_base_url"] == url).unwrap()["status"].clone()
+    };
+    assert_eq!(status_of(&record, demo::DOWN), "failed");
+    assert_eq!(status_of(&record, demo::CONFIRM), "needs_confirmation", "never opened in bulk");
+    assert_eq!(status_of(&record, 0), "connected");
+    assert!(record["missing"].to_string().contains("Not read yet from"), "{}", record["missing"]);
+    let first_read = record["read_at"].clone();
+    assert!(record["items"][0].get("resources").is_none(), "raw FHIR never crosses IPC");
+
+    // Within the record's age, opening again reads nothing new; Refresh reads again.
+    let again = ipc.ok("open_record", Some(json!({ "person": harold, "refresh": false })));
+    assert_eq!(again["read_at"], first_read);
+    assert_eq!(again["items"], record["items"]);
+
+    let confirm = &network.manifest.hospitals[demo::CONFIRM].fhir_base_url;
+    let confirmed = ipc.ok("confirm_patient", Some(json!({ "person": harold, "hospital": confirm })));
+    assert_eq!(status_of(&confirmed, demo::CONFIRM), "connected");
+    let down = &network.manifest.hospitals[demo::DOWN].fhir_base_url;
+    let still_down = ipc.ok("retry_hospital", Some(json!({ "person": harold, "hospital": down })));
+    assert_eq!(status_of(&still_down, demo::DOWN), "failed");
+    let up =
+        runtime.block_on(reqwest::Client::new().post(format!("{broker}/testbed/hospitals/{}/up", demo::DOWN)).send());
+    assert_eq!(up.unwrap().status(), 200);
+    let retried = ipc.ok("retry_hospital", Some(json!({ "person": harold, "hospital": down })));
+    assert!(
+        retried["hospitals"].as_array().unwrap().iter().all(|h| h["status"] == "connected"),
+        "{}",
+        retried["hospitals"]
+    );
+    assert!(retried["items"].as_array().unwrap().len() >= record["items"].as_array().unwrap().len());
+    assert_eq!(ipc.ok("people", None)[0]["connected"], 6);
+
+    let shown: Vec<Value> = retried["items"].as_array().unwrap().iter().take(3).map(|i| i["id"].clone()).collect();
+    let sources: usize =
+        retried["items"].as_array().unwrap().iter().take(3).map(|i| i["sources"].as_array().unwrap().len()).sum();
+    let export = ipc.ok("export_record", Some(json!({ "person": harold, "items": shown })));
+    assert_eq!((export["saved"].as_bool(), export["resources"].as_u64()), (Some(true), Some(sources as u64)));
+    let file = exports.join(export["file_name"].as_str().unwrap());
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(bundle["entry"].as_array().unwrap().len(), sources);
+
+    let refreshed = ipc.ok("open_record", Some(json!({ "person": harold, "refresh": true })));
+    assert!(refreshed["hospitals"].as_array().unwrap().iter().all(|h| h["status"] == "connected"));
+
+    let directory = ipc.ok("hospitals", None);
+    assert_eq!(directory.as_array().unwrap().len(), demo::SITES);
+    assert!(directory
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["status"] == "connected" && h["people"] == json!(["Harold Washington"])));
+    ipc.ok("remove_hospital", Some(json!({ "hospital": network.manifest.hospitals[0].fhir_base_url })));
+    let added = ipc.ok("add_hospital", Some(json!({ "address": network.manifest.hospitals[0].fhir_base_url })));
+    assert_eq!(added["name"], network.manifest.hospitals[0].name.as_str(), "named by the hospital, not host:port");
+    let imported = ipc.ok("import_brands", Some(json!({ "url": format!("{broker}/brands.json") })));
+    assert_eq!(imported.as_array().unwrap().len(), demo::SITES);
+    let refused = ipc.call("add_hospital", Some(json!({ "address": "not an address" }))).unwrap_err();
+    assert_eq!(refused["code"], "input.invalid");
+
+    let grants = ipc.ok("list_grants", None);
+    let ticket = grants.as_array().unwrap().iter().find(|g| g["kind"] == "ticket").unwrap()["id"].clone();
+    let preview = ipc.ok("preview_revocation", Some(json!({ "id": ticket })));
+    assert!(preview.as_array().unwrap().iter().all(|s| s["state"] == "planned"));
+    let steps = ipc.ok("revoke_grant", Some(json!({ "id": ticket })));
+    assert!(steps.as_array().unwrap().iter().all(|s| s["state"] == "done"), "{steps}");
+
+    drop(ipc);
+    runtime.block_on(network.stop());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+#[ignore = "needs a Secret Service; run by scripts/test.sh inside a private gnome-keyring"]
+fn a_sign_in_waiting_for_the_browser_can_be_cancelled_and_the_demo_network_starts_in_the_app() {
+    let dir = scratch("cancel");
+    // The in-app demo network asks a person to consent; a browser that only loads the page never answers.
+    let ipc = Ipc::start(&dir, Browser::Fetch);
+    let demo = ipc.ok("start_demo_network", None);
+    assert_eq!(demo["hospitals"], demo::SITES as u64);
+    assert_eq!(ipc.ok("start_demo_network", None), demo, "started once");
+    let waiting = {
+        let window = ipc.window.clone();
+        let broker = demo["broker"].clone();
+        std::thread::spawn(move || call(&window, "sign_in", Some(json!({ "broker": broker }))))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    ipc.ok("cancel_sign_in", None);
+    let cancelled = waiting.join().unwrap().unwrap_err();
+    assert_eq!(cancelled["code"], "signin.cancelled");
+    assert_eq!(ipc.ok("wallet_status", None)["state"], "empty", "nothing was kept");
+    let _ = std::fs::remove_dir_all(dir);
+}

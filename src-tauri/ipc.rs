@@ -1,0 +1,88 @@
+//! The IPC contract's own types: the arguments of every command and the small results that exist only for the
+//! window. Everything else a command returns is a tessera-core view model. All of them generate TypeScript
+//! (`bindings.rs`), so the window and Rust cannot drift apart unseen.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// `sign_in`: the trust broker's address.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SignInArgs {
+    /// The broker's base URL, as typed or picked.
+    pub broker: String,
+}
+
+/// `open_record`: whose record, and whether to read it again even when the one in memory is recent.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct OpenRecordArgs {
+    /// The person's id (from `people`).
+    pub person: String,
+    /// Read every hospital again.
+    pub refresh: bool,
+}
+
+/// `retry_hospital` and `confirm_patient`: one hospital for one person.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct HospitalForPersonArgs {
+    /// The person's id.
+    pub person: String,
+    /// The hospital's FHIR base URL.
+    pub hospital: String,
+}
+
+/// `export_record`: the items shown, to be saved as a FHIR Bundle.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportArgs {
+    /// The person's id.
+    pub person: String,
+    /// The ids of the items on screen, in their order.
+    pub items: Vec<String>,
+}
+
+/// `add_hospital`: its address.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AddHospitalArgs {
+    /// The hospital's FHIR base URL.
+    pub address: String,
+}
+
+/// `import_brands`: a bundle's web address, or `null` to pick a file.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportBrandsArgs {
+    /// An https URL of a SMART User-access Brands bundle; `null` opens a file picker.
+    pub url: Option<String>,
+}
+
+/// `remove_hospital`: which one.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RemoveHospitalArgs {
+    /// The hospital's FHIR base URL.
+    pub hospital: String,
+}
+
+/// `preview_revocation` and `revoke_grant`: which grant.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct GrantArgs {
+    /// The grant's id (from `list_grants`).
+    pub id: String,
+}
+
+/// What `start_demo_network` started.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DemoNetwork {
+    /// The demo trust broker's address, to sign in with.
+    pub broker: String,
+    /// How many hospitals it runs.
+    pub hospitals: u32,
+}
+
+/// What `export_record` did.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportResult {
+    /// Whether a file was written (`false` when the person closed the save dialog).
+    pub saved: bool,
+    /// The file's name (not its folder).
+    pub file_name: Option<String>,
+    /// FHIR resources written.
+    pub resources: u32,
+}
