@@ -21,7 +21,8 @@ pub type UrlOpener = std::sync::Arc<dyn Fn(&str) -> std::result::Result<(), Stri
 /// How the authorization URL is opened.
 #[derive(Clone)]
 pub enum Browser {
-    /// The desktop's default browser (`xdg-open`).
+    /// The desktop's default browser (the `open` crate: `xdg-open` and its kin on Linux, `open` on macOS, the shell on
+    /// Windows).
     System,
     /// A command run with the URL as its last argument (`--browser CMD`).
     Command(String),
@@ -60,11 +61,8 @@ impl Browser {
                 client.get(url).send().await.map_err(|e| failed(e.without_url().to_string()))?;
                 Ok(())
             }
-            Browser::System | Browser::Command(_) => {
-                let command = match self {
-                    Browser::Command(cmd) => cmd.clone(),
-                    _ => "xdg-open".to_string(),
-                };
+            Browser::System => open::that_detached(url).map_err(|e| failed(e.to_string())),
+            Browser::Command(command) => {
                 let mut parts = command.split_whitespace();
                 let program = parts.next().ok_or_else(|| failed("empty browser command".into()))?;
                 tokio::process::Command::new(program)
