@@ -6,10 +6,12 @@
 //! rewrites it.
 
 use crate::ipc::*;
+use tessera_core::activity::{ActivityFilter, ActivityKind, ActivityView};
 use tessera_core::connect::{ConnectionStatus, Phase, ProgressEvent};
 use tessera_core::describe::TicketDescription;
-use tessera_core::grants::{GrantKind, GrantStatus, GrantView, RevocationStep, StepState};
+use tessera_core::grants::{GrantDetail, GrantKind, GrantStatus, GrantUse, GrantView, RevocationStep, StepState};
 use tessera_core::records::{Category, RecordItem, Source};
+use tessera_core::settings::Settings;
 use tessera_core::shelf::RecordView;
 use tessera_core::status::{WalletState, WalletStatus};
 use tessera_core::wallet::{HospitalOutcome, HospitalView, LoginSummary, PersonView, TicketStatus, TicketView};
@@ -57,8 +59,18 @@ pub fn commands() -> Vec<CommandSpec> {
         with_args::<ImportBrandsArgs, Vec<HospitalView>>("import_brands"),
         with_args::<RemoveHospitalArgs, ()>("remove_hospital"),
         without_args::<Vec<GrantView>>("list_grants"),
+        with_args::<GrantArgs, GrantDetail>("grant_detail"),
         with_args::<GrantArgs, Vec<RevocationStep>>("preview_revocation"),
         with_args::<GrantArgs, Vec<RevocationStep>>("revoke_grant"),
+        without_args::<u32>("retry_revocations"),
+        with_args::<ActivityArgs, Vec<ActivityView>>("activity"),
+        with_args::<ExportActivityArgs, ExportResult>("export_activity"),
+        without_args::<()>("lock"),
+        without_args::<()>("unlock"),
+        without_args::<Settings>("settings"),
+        with_args::<SettingsArgs, Settings>("save_settings"),
+        with_args::<BrokerArgs, ()>("sign_out"),
+        without_args::<AboutView>("about"),
     ]
 }
 
@@ -67,6 +79,7 @@ pub fn events() -> Vec<(&'static str, String)> {
     vec![
         (crate::commands::CONNECT_PROGRESS, ProgressEvent::name()),
         (crate::commands::REVOCATION_PROGRESS, RevocationStep::name()),
+        (crate::commands::WALLET_LOCKED, <()>::name()),
     ]
 }
 
@@ -95,6 +108,12 @@ fn declarations() -> Vec<String> {
         GrantView::decl(),
         StepState::decl(),
         RevocationStep::decl(),
+        GrantUse::decl(),
+        GrantDetail::decl(),
+        ActivityKind::decl(),
+        ActivityFilter::decl(),
+        ActivityView::decl(),
+        Settings::decl(),
         SignInArgs::decl(),
         OpenRecordArgs::decl(),
         HospitalForPersonArgs::decl(),
@@ -103,8 +122,14 @@ fn declarations() -> Vec<String> {
         ImportBrandsArgs::decl(),
         RemoveHospitalArgs::decl(),
         GrantArgs::decl(),
+        ActivityArgs::decl(),
+        ExportFormat::decl(),
+        ExportActivityArgs::decl(),
+        SettingsArgs::decl(),
+        BrokerArgs::decl(),
         DemoNetwork::decl(),
         ExportResult::decl(),
+        AboutView::decl(),
     ]
 }
 

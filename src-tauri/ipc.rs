@@ -86,3 +86,56 @@ pub struct ExportResult {
     /// FHIR resources written.
     pub resources: u32,
 }
+
+/// `activity` and `export_activity`: which entries.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ActivityArgs {
+    /// The filters (all optional).
+    pub filter: tessera_core::activity::ActivityFilter,
+}
+
+/// The format of an activity export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// Comma-separated values, one row per entry.
+    Csv,
+    /// A JSON document.
+    Json,
+}
+
+/// `export_activity`: which entries, in which format.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportActivityArgs {
+    /// The filters (all optional).
+    pub filter: tessera_core::activity::ActivityFilter,
+    /// CSV or JSON.
+    pub format: ExportFormat,
+}
+
+/// `save_settings`: the settings to keep.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SettingsArgs {
+    /// The new settings.
+    pub settings: tessera_core::settings::Settings,
+}
+
+/// `sign_out`: which broker.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct BrokerArgs {
+    /// The broker's address (from `known_brokers`).
+    pub broker: String,
+}
+
+/// What the About section shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AboutView {
+    /// Tessera's version.
+    pub version: String,
+    /// The profile folder (the database and settings live there).
+    pub profile_folder: String,
+    /// Where the secrets live.
+    pub keychain: String,
+    /// Tessera's licence and those of the parts it is built from.
+    pub licences: Vec<String>,
+}

@@ -60,7 +60,7 @@ impl AppState {
                     http: Default::default(),
                     fan_out: Default::default(),
                     interaction: None,
-                    idle_lock: Some(std::time::Duration::from_secs(15 * 60)),
+                    idle_lock: tessera_core::settings::Settings::load(self.profile.dir()).idle_lock(),
                 };
                 Wallet::open(self.profile.clone(), options)
             })
@@ -72,6 +72,14 @@ impl AppState {
     pub fn browser(&self) -> Browser {
         self.browser.get().cloned().unwrap_or(Browser::System)
     }
+}
+
+/// Locks now: the wallet forgets its secrets and the records read this session are dropped.
+pub async fn lock_now(state: &AppState) {
+    if let Some(wallet) = state.wallet.get() {
+        wallet.lock().await;
+    }
+    state.shelf.clear();
 }
 
 /// The browser the app uses: `TESSERA_BROWSER` when set, else the opener plugin (the desktop's default browser).

@@ -3,10 +3,13 @@
 //! normalised items a screen draws. Every command is listed in [`crate::bindings::commands`], from which the UI's
 //! TypeScript types are generated.
 
+pub mod activity;
 pub mod grants;
 pub mod hospitals;
+pub mod lock;
 pub mod people;
 pub mod record;
+pub mod settings;
 pub mod signin;
 
 use crate::AppState;
@@ -15,6 +18,8 @@ use tessera_core::ErrorView;
 
 /// The event that carries each hospital's progress while a record is read.
 pub const CONNECT_PROGRESS: &str = "connect-progress";
+/// The event that says the wallet locked itself (idle): the window shows the lock screen.
+pub const WALLET_LOCKED: &str = "wallet-locked";
 /// The event that carries each step of `revoke_grant` as it completes.
 pub const REVOCATION_PROGRESS: &str = "revocation-progress";
 
@@ -37,8 +42,18 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         hospitals::import_brands,
         hospitals::remove_hospital,
         grants::list_grants,
+        grants::grant_detail,
         grants::preview_revocation,
         grants::revoke_grant,
+        grants::retry_revocations,
+        activity::activity,
+        activity::export_activity,
+        lock::lock,
+        lock::unlock,
+        settings::settings,
+        settings::save_settings,
+        settings::sign_out,
+        settings::about,
     ]
 }
 

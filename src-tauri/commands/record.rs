@@ -107,7 +107,7 @@ pub async fn export_record<R: tauri::Runtime>(
     let bundle = tessera_core::records::export_bundle(shown.iter().copied(), &timestamp);
     let resources = bundle["entry"].as_array().map_or(0, Vec::len) as u32;
     let file_name = format!("health-record-{}.json", timestamp.get(..10).unwrap_or("export"));
-    let Some(path) = save_path(&app, &file_name).await else {
+    let Some(path) = save_path(&app, &file_name, "Save the record as a FHIR file", "json").await else {
         return Ok(ExportResult { saved: false, file_name: None, resources: 0 });
     };
     let text = serde_json::to_string_pretty(&bundle).unwrap_or_default();
@@ -116,8 +116,14 @@ pub async fn export_record<R: tauri::Runtime>(
     Ok(ExportResult { saved: true, file_name, resources })
 }
 
-/// Where to save: the folder in `TESSERA_EXPORT_DIR`, else the path the person picks (`None` if they cancel).
-async fn save_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>, file_name: &str) -> Option<std::path::PathBuf> {
+/// Where to save: the folder in `TESSERA_EXPORT_DIR`, else the path the person picks in a save dialog titled
+/// `title` (`None` if they cancel).
+pub(crate) async fn save_path<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    file_name: &str,
+    title: &str,
+    extension: &str,
+) -> Option<std::path::PathBuf> {
     if let Some(dir) = std::env::var_os("TESSERA_EXPORT_DIR") {
         return Some(std::path::PathBuf::from(dir).join(file_name));
     }
@@ -125,9 +131,9 @@ async fn save_path<R: tauri::Runtime>(app: &tauri::AppHandle<R>, file_name: &str
     let (chosen, answer) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
-        .set_title("Save the record as a FHIR file")
+        .set_title(title)
         .set_file_name(file_name)
-        .add_filter("FHIR Bundle (JSON)", &["json"])
+        .add_filter(extension.to_uppercase(), &[extension])
         .save_file(move |path| {
             let _ = chosen.send(path);
         });

@@ -161,12 +161,54 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     let refused = ipc.call("add_hospital", Some(json!({ "address": "not an address" }))).unwrap_err();
     assert_eq!(refused["code"], "input.invalid");
 
+    // Activity: filtered, hospital names, exported.
+    let reads = ipc.ok("activity", Some(json!({ "filter": { "kind": "records_read", "person": harold } })));
+    let reads = reads.as_array().unwrap();
+    assert!(reads.len() >= demo::SITES && reads.iter().all(|e| e["kind"] == "records_read"), "{reads:?}");
+    assert!(reads.iter().all(|e| !e["hospital"].as_str().unwrap().contains("127.0.0.1")), "names, not addresses");
+    let exported = ipc.ok("export_activity", Some(json!({ "filter": {}, "format": "csv" })));
+    let csv = std::fs::read_to_string(exports.join(exported["file_name"].as_str().unwrap())).unwrap();
+    assert!(csv.starts_with("time,kind,what,hospital,grant,outcome,detail\n") && !csv.contains("Harold"), "{csv}");
+
+    // Settings and About.
+    assert_eq!(ipc.ok("settings", None)["lock_after_minutes"], 15);
+    let saved = ipc.ok(
+        "save_settings",
+        Some(json!({ "settings": { "lock_after_minutes": 5, "lock_on_sleep": false, "notifications": true } })),
+    );
+    assert_eq!((saved["lock_after_minutes"].as_u64(), ipc.ok("settings", None)), (Some(5), saved.clone()));
+    assert_eq!(ipc.ok("about", None)["version"], env!("CARGO_PKG_VERSION"));
+
+    // Lock: the wallet says so and the record is dropped; unlock reads the keychain again.
+    ipc.ok("lock", None);
+    assert_eq!(ipc.ok("wallet_status", None)["state"], "locked");
+    let dropped = ipc.call("export_record", Some(json!({ "person": harold, "items": [] }))).unwrap_err();
+    assert_eq!(dropped["code"], "export.failed", "no record in memory after locking");
+    ipc.ok("unlock", None);
+    assert_eq!(ipc.ok("wallet_status", None)["state"], "ready");
+
     let grants = ipc.ok("list_grants", None);
     let ticket = grants.as_array().unwrap().iter().find(|g| g["kind"] == "ticket").unwrap()["id"].clone();
+    let detail = ipc.ok("grant_detail", Some(json!({ "id": ticket })));
+    assert_eq!(detail["end_action"], "End your access");
+    assert_eq!(detail["used"].as_array().unwrap().len(), demo::SITES, "{detail}");
+    assert!(detail["description"]["headline"].as_str().unwrap().contains("Harold Washington"));
     let preview = ipc.ok("preview_revocation", Some(json!({ "id": ticket })));
     assert!(preview.as_array().unwrap().iter().all(|s| s["state"] == "planned"));
+    assert!(preview.to_string().contains("every hospital refuses it"), "{preview}");
     let steps = ipc.ok("revoke_grant", Some(json!({ "id": ticket })));
     assert!(steps.as_array().unwrap().iter().all(|s| s["state"] == "done"), "{steps}");
+    assert_eq!(ipc.ok("retry_revocations", None), 0);
+    // The proof: the broker's status list marks Margaret's grant revoked, which every hospital checks.
+    let margaret = &network.manifest.people[0].id;
+    let hers: Vec<_> =
+        network.broker.grants().into_iter().filter(|g| g.requester_id.as_deref() == Some(margaret.as_str())).collect();
+    assert!(!hers.is_empty() && hers.iter().all(|g| g.revoked && network.broker.is_revoked_index(g.status_index)));
+
+    // Signing in again brings a new grant; signing out revokes the broker's refresh token and forgets the broker.
+    ipc.ok("sign_in", Some(json!({ "broker": broker })));
+    ipc.ok("sign_out", Some(json!({ "broker": broker })));
+    assert_eq!(ipc.ok("known_brokers", None), json!([]));
 
     drop(ipc);
     runtime.block_on(network.stop());

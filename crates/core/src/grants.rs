@@ -108,6 +108,34 @@ pub struct RevocationStep {
     pub error: Option<crate::ErrorView>,
 }
 
+/// Where a grant was used: one hospital.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct GrantUse {
+    /// The hospital's name.
+    pub hospital: String,
+    /// How it stands there, in words ("Connected", "Could not connect", "Revocation pending"…).
+    pub state: String,
+    /// When it was last used there, "12 Nov 2026".
+    pub last_used: String,
+}
+
+/// One grant in full, for its detail page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct GrantDetail {
+    /// The grant as listed.
+    pub grant: GrantView,
+    /// The ticket behind it in plain words (tickets and connections).
+    pub description: Option<crate::describe::TicketDescription>,
+    /// Where and when it was used.
+    pub used: Vec<GrantUse>,
+    /// When it ends and what happens then.
+    pub ends: String,
+    /// What it does not share.
+    pub not_shared: Vec<String>,
+    /// The destructive action, named for what it does ("End Margaret Washington-Clarke's access").
+    pub end_action: String,
+}
+
 /// The expiry warning for something ending at `exp`, seen at `now`.
 pub fn expiry_warning(exp: i64, now: i64) -> Option<String> {
     let left = exp - now;
@@ -135,6 +163,20 @@ fn time_status(exp: i64, now: i64) -> GrantStatus {
 /// The Unix time at which `YYYY-MM-DD` ends (UTC).
 fn date_to_unix(date: &str) -> Option<i64> {
     Some(crate::describe::parse_day(date.get(..10)?)?.next_day()?.midnight().assume_utc().unix_timestamp())
+}
+
+/// A connection's stored status in words.
+fn connection_words(status: &str) -> &'static str {
+    match status {
+        "connected" => "Connected",
+        "failed" => "Could not connect",
+        "unsupported" => "Does not accept permission tickets",
+        "no_records" => "No records there",
+        "needs_confirmation" => "Waiting for you to confirm the patient",
+        "revocation_pending" => "Ending — waiting for the hospital to answer",
+        "revoked" => "Ended",
+        _ => "Closed",
+    }
 }
 
 /// The id of a connection grant.
@@ -243,6 +285,94 @@ impl Wallet {
         Ok(out)
     }
 
+    /// One grant in full: the grant, the ticket in words, where and when it was used, when it ends and what happens
+    /// then, what it does not share, and what ending it is called.
+    pub async fn grant_detail(&self, id: &str) -> Result<GrantDetail> {
+        let grants = self.grants().await?;
+        let grant = grants.iter().find(|g| g.id == id).cloned().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
+        let connections = self.store.connections().await?;
+        let ticket_id = match grant.kind {
+            GrantKind::Ticket => Some(grant.id.clone()),
+            GrantKind::Connection => connections.iter().find(|k| connection_id(k) == id).map(|k| k.ticket_id.clone()),
+            GrantKind::AboutMe => None,
+        };
+        let held = self.held_tickets().await?;
+        let ticket = ticket_id.as_ref().and_then(|tid| held.iter().find(|t| &t.id == tid));
+        let names: std::collections::HashMap<String, String> =
+            self.store.hospitals().await?.into_iter().map(|(row, _)| (row.fhir_base_url, row.name)).collect();
+        let used = connections
+            .iter()
+            .filter(|k| Some(&k.ticket_id) == ticket_id.as_ref())
+            .filter(|k| grant.kind != GrantKind::Connection || connection_id(k) == id)
+            .map(|k| GrantUse {
+                hospital: names.get(&k.fhir_base_url).cloned().unwrap_or_else(|| host_of(&k.fhir_base_url)),
+                state: connection_words(&k.status).to_string(),
+                last_used: date_words(k.last_used),
+            })
+            .collect();
+        let description = ticket.map(|t| describe(&t.ticket));
+        let not_shared = description
+            .iter()
+            .flat_map(|d| d.details.iter())
+            .filter(|line| line.starts_with("Not shared") || line.starts_with("Mostly records dated"))
+            .cloned()
+            .chain(ticket.map(|t| crate::shelf::missing_notes(&[t], &[])).unwrap_or_default())
+            .collect();
+        let until = match ticket {
+            Some(t) => self.grant_end(t).await?,
+            None => grant.expiry,
+        };
+        let ends = match (grant.status, until) {
+            (GrantStatus::Revoked, _) => "It has been ended; hospitals refuse it.".to_string(),
+            (_, None) => "It lasts until someone ends it.".to_string(),
+            (GrantStatus::Expired, Some(end)) => format!("It ended on {}.", date_words(end)),
+            (_, Some(end)) => format!(
+                "It ends on {}. After that, hospitals refuse it; continuing takes one new sign-in with the trust broker.",
+                date_words(end)
+            ),
+        };
+        let end_action = match grant.kind {
+            GrantKind::Connection => format!("End the connection to {}", grant.hospital.clone().unwrap_or_default()),
+            GrantKind::AboutMe => match grant.summary.split_once(" may access") {
+                Some((who, _)) => format!("End {who}'s access"),
+                None => "End this permission".to_string(),
+            },
+            GrantKind::Ticket => match ticket.and_then(|t| t.ticket.claims.requester.as_ref()) {
+                Some(_) => "End your access".to_string(),
+                None => "End this permission".to_string(),
+            },
+        };
+        Ok(GrantDetail { grant, description, used, ends, not_shared, end_action })
+    }
+
+    /// Signs out of a broker: its refresh token is revoked there (RFC 7009) and removed from the keychain, and the
+    /// broker is forgotten. Tickets already held stay until they end, but are no longer renewed.
+    pub async fn sign_out(&self, broker_url: &str) -> Result<()> {
+        let broker =
+            self.store.brokers().await?.into_iter().find(|b| b.url == broker_url.trim_end_matches('/')).ok_or_else(
+                || Error::new(ErrorCode::InvalidInput).with_message("You are not signed in with that broker."),
+            )?;
+        self.revoke_broker_refresh(&broker).await?;
+        self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).remove(&broker.url);
+        self.store.forget_broker(&broker.url).await?;
+        self.log("sign_out", None, None, "ok", Some(host_of(&broker.url))).await;
+        Ok(())
+    }
+
+    /// The broker's id of the grant behind a held ticket (matched by its status-list entry), from the broker's
+    /// grant management; `None` when the broker offers none or does not list it.
+    async fn broker_grant_of(&self, broker: &BrokerRow, held: &HeldTicket) -> Option<String> {
+        let (url, index) = held.ticket.claims.revocation.as_ref()?;
+        let endpoint = broker.management_endpoint.as_deref()?;
+        let access = self.broker_access_token(broker).await.ok()??;
+        let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await.ok()?;
+        let listed = answer.json.get("held")?.as_array()?.iter().find(|g| {
+            g.pointer("/revocation/url").and_then(Value::as_str) == Some(url.as_str())
+                && g.pointer("/revocation/index").and_then(Value::as_u64) == Some(*index)
+        })?;
+        listed.get("id")?.as_str().map(String::from)
+    }
+
     /// The broker's grant list about the signed-in person (testbed grant management; brokers without it give none).
     async fn grants_about_me(&self, broker: &BrokerRow) -> Result<Vec<GrantView>> {
         let Some(endpoint) = &broker.management_endpoint else { return Ok(vec![]) };
@@ -330,6 +460,39 @@ impl Wallet {
                 held_tickets.iter().filter(|t| t.id != id && t.ticket.claims.iss == held.ticket.claims.iss).count();
             let broker =
                 self.store.brokers().await?.into_iter().find(|b| b.url == held.ticket.claims.iss.trim_end_matches('/'));
+            // At the broker first (while its tokens still work): the grant is revoked in its status list, so every
+            // hospital refuses the ticket from now on, wherever a copy of it may be.
+            let at_broker = match &broker {
+                Some(broker) => self.broker_grant_of(broker, held).await.map(|grant| (broker.clone(), grant)),
+                None => None,
+            };
+            if let Some((broker, grant)) = &at_broker {
+                let host = host_of(&broker.url);
+                let ask = self
+                    .step(
+                        format!("Ask {host} to revoke this permission, so every hospital refuses it"),
+                        act,
+                        self.revoke_at_broker(broker, grant),
+                        report,
+                    )
+                    .await;
+                let asked = ask.state == StepState::Done;
+                steps.push(ask);
+                let (url, index) = held.ticket.claims.revocation.clone().unwrap_or_default();
+                let what = format!("Confirm that {host}'s status list shows it revoked");
+                let confirm = async {
+                    if is_revoked(&self.http, &broker.url, &url, index).await? {
+                        Ok(())
+                    } else {
+                        Err(Error::new(ErrorCode::RevocationPending).with_detail("status bit not set yet"))
+                    }
+                };
+                steps.push(if !act || asked {
+                    self.step(what, act, confirm, report).await
+                } else {
+                    RevocationStep { what, state: StepState::Pending, error: None }
+                });
+            }
             if let (0, Some(broker)) = (others_from_same_broker, broker) {
                 steps.push(
                     self.step(

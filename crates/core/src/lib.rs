@@ -29,6 +29,7 @@ pub mod reach;
 pub mod records;
 pub mod revocation;
 pub mod sensitive;
+pub mod settings;
 pub mod shelf;
 pub mod signin;
 pub mod status;

@@ -181,6 +181,12 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets a broker (after signing out; its secrets are removed by the caller through `delete_secret`).
+    pub async fn forget_broker(&self, url: &str) -> Result<()> {
+        sqlx::query("DELETE FROM brokers WHERE url = ?").bind(url).execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
     /// Every broker signed in with.
     pub async fn brokers(&self) -> Result<Vec<BrokerRow>> {
         let rows = sqlx::query(

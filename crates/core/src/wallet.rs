@@ -176,12 +176,18 @@ pub struct Wallet {
     pub(crate) fan_out: FanOut,
     pub(crate) interaction: Option<Browser>,
     identity: tokio::sync::Mutex<Option<Arc<Identity>>>,
-    idle_lock: Option<i64>,
+    /// Seconds without use before locking; 0: never.
+    idle_lock: std::sync::atomic::AtomicI64,
     last_use: Mutex<i64>,
     locked: std::sync::atomic::AtomicBool,
     pub(crate) jwks: Mutex<HashMap<String, Value>>,
     /// Brokers' access tokens (for grant management) and when they expire, memory only.
     pub(crate) broker_access: Mutex<HashMap<String, (Sensitive<String>, i64)>>,
+}
+
+/// An idle period in whole seconds, at least one; 0 for never.
+fn idle_secs(idle: Option<std::time::Duration>) -> i64 {
+    idle.map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1))
 }
 
 pub(crate) fn short_hash(parts: &[&str]) -> String {
@@ -231,7 +237,7 @@ impl Wallet {
             fan_out: options.fan_out,
             interaction: options.interaction,
             identity: tokio::sync::Mutex::new(None),
-            idle_lock: options.idle_lock.map(|d| d.as_secs() as i64),
+            idle_lock: std::sync::atomic::AtomicI64::new(idle_secs(options.idle_lock)),
             last_use: Mutex::new(i64::MIN),
             locked: std::sync::atomic::AtomicBool::new(false),
             jwks: Mutex::default(),
@@ -279,7 +285,10 @@ impl Wallet {
 
     /// Locks when the idle period has passed since the last use. Returns whether it locked.
     pub async fn lock_if_idle(&self) -> bool {
-        let Some(idle) = self.idle_lock else { return false };
+        let idle = self.idle_lock.load(std::sync::atomic::Ordering::SeqCst);
+        if idle == 0 {
+            return false;
+        }
         let last = *self.last_use.lock().unwrap_or_else(|p| p.into_inner());
         let holding = self.identity.lock().await.is_some();
         if holding && last != i64::MIN && self.clock.unix_now() - last >= idle {
@@ -287,6 +296,17 @@ impl Wallet {
             return true;
         }
         false
+    }
+
+    /// Changes how long the wallet may stay idle before it locks (`None`: never).
+    pub fn set_idle_lock(&self, idle: Option<std::time::Duration>) {
+        self.idle_lock.store(idle_secs(idle), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Unlocks: reads the install's key from the keychain again (a locked keychain is `vault.locked`). Tickets and
+    /// records are read again when a screen needs them.
+    pub async fn unlock(&self) -> Result<()> {
+        self.identity().await.map(|_| ())
     }
 
     /// Whether the secrets are locked away (after [`Wallet::lock`] or the idle period).

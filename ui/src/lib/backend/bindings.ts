@@ -376,6 +376,126 @@ state: StepState,
  */
 error: ErrorView | null, };
 
+export type GrantUse = { 
+/**
+ * The hospital's name.
+ */
+hospital: string, 
+/**
+ * How it stands there, in words ("Connected", "Could not connect", "Revocation pending"…).
+ */
+state: string, 
+/**
+ * When it was last used there, "12 Nov 2026".
+ */
+last_used: string, };
+
+export type GrantDetail = { 
+/**
+ * The grant as listed.
+ */
+grant: GrantView, 
+/**
+ * The ticket behind it in plain words (tickets and connections).
+ */
+description: TicketDescription | null, 
+/**
+ * Where and when it was used.
+ */
+used: Array<GrantUse>, 
+/**
+ * When it ends and what happens then.
+ */
+ends: string, 
+/**
+ * What it does not share.
+ */
+not_shared: Array<string>, 
+/**
+ * The destructive action, named for what it does ("End Margaret Washington-Clarke's access").
+ */
+end_action: string, };
+
+export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "other";
+
+export type ActivityFilter = { 
+/**
+ * Only entries under this person's grants (their id at the issuer).
+ */
+person: string | null, 
+/**
+ * Only this hospital (FHIR base URL).
+ */
+hospital: string | null, 
+/**
+ * Only this grant (ticket id).
+ */
+grant: string | null, 
+/**
+ * Only this kind.
+ */
+kind: ActivityKind | null, 
+/**
+ * From this time on.
+ */
+since: number | null, 
+/**
+ * Before this time.
+ */
+until: number | null, };
+
+export type ActivityView = { 
+/**
+ * Unix time.
+ */
+at: number, 
+/**
+ * "12 Nov 2026".
+ */
+day: string, 
+/**
+ * What happened.
+ */
+kind: ActivityKind, 
+/**
+ * What happened, in words.
+ */
+what: string, 
+/**
+ * The hospital's name (its address when it is no longer in the directory).
+ */
+hospital: string | null, 
+/**
+ * The grant (ticket id).
+ */
+grant: string | null, 
+/**
+ * Whether it went well.
+ */
+ok: boolean, 
+/**
+ * `ok` or the error code.
+ */
+outcome: string, 
+/**
+ * Non-identifying detail: resource types and counts, a broker's host, a reason.
+ */
+detail: string | null, };
+
+export type Settings = { 
+/**
+ * Minutes without use before Tessera locks itself; 0: never.
+ */
+lock_after_minutes: number, 
+/**
+ * Lock when the computer goes to sleep or the screen locks.
+ */
+lock_on_sleep: boolean, 
+/**
+ * Desktop notifications for grants ending in 30 and 7 days and for revocations still pending.
+ */
+notifications: boolean, };
+
 export type SignInArgs = { 
 /**
  * The broker's base URL, as typed or picked.
@@ -436,6 +556,36 @@ export type GrantArgs = {
  */
 id: string, };
 
+export type ActivityArgs = { 
+/**
+ * The filters (all optional).
+ */
+filter: ActivityFilter, };
+
+export type ExportFormat = "csv" | "json";
+
+export type ExportActivityArgs = { 
+/**
+ * The filters (all optional).
+ */
+filter: ActivityFilter, 
+/**
+ * CSV or JSON.
+ */
+format: ExportFormat, };
+
+export type SettingsArgs = { 
+/**
+ * The new settings.
+ */
+settings: Settings, };
+
+export type BrokerArgs = { 
+/**
+ * The broker's address (from `known_brokers`).
+ */
+broker: string, };
+
 export type DemoNetwork = { 
 /**
  * The demo trust broker's address, to sign in with.
@@ -460,6 +610,24 @@ file_name: string | null,
  */
 resources: number, };
 
+export type AboutView = { 
+/**
+ * Tessera's version.
+ */
+version: string, 
+/**
+ * The profile folder (the database and settings live there).
+ */
+profile_folder: string, 
+/**
+ * Where the secrets live.
+ */
+keychain: string, 
+/**
+ * Tessera's licence and those of the parts it is built from.
+ */
+licences: Array<string>, };
+
 /** Every IPC command: its arguments and its result. Failures reject with an ErrorView. */
 export interface Commands {
   wallet_status: { args: Record<string, never>; result: WalletStatus };
@@ -478,12 +646,23 @@ export interface Commands {
   import_brands: { args: { args: ImportBrandsArgs }; result: Array<HospitalView> };
   remove_hospital: { args: { args: RemoveHospitalArgs }; result: null };
   list_grants: { args: Record<string, never>; result: Array<GrantView> };
+  grant_detail: { args: { args: GrantArgs }; result: GrantDetail };
   preview_revocation: { args: { args: GrantArgs }; result: Array<RevocationStep> };
   revoke_grant: { args: { args: GrantArgs }; result: Array<RevocationStep> };
+  retry_revocations: { args: Record<string, never>; result: number };
+  activity: { args: { args: ActivityArgs }; result: Array<ActivityView> };
+  export_activity: { args: { args: ExportActivityArgs }; result: ExportResult };
+  lock: { args: Record<string, never>; result: null };
+  unlock: { args: Record<string, never>; result: null };
+  settings: { args: Record<string, never>; result: Settings };
+  save_settings: { args: { args: SettingsArgs }; result: Settings };
+  sign_out: { args: { args: BrokerArgs }; result: null };
+  about: { args: Record<string, never>; result: AboutView };
 }
 
 /** Every event the backend emits, with its payload. */
 export interface Events {
   "connect-progress": ProgressEvent;
   "revocation-progress": RevocationStep;
+  "wallet-locked": null;
 }
