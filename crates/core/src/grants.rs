@@ -196,7 +196,7 @@ impl Wallet {
     /// known end; otherwise its own `exp`.
     pub(crate) async fn grant_end(&self, held: &HeldTicket) -> Result<Option<i64>> {
         let c = &held.ticket.claims;
-        let renewable = self.vault.contains(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
+        let renewable = self.store.has_secret(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
         Ok(match (c.continuation, c.authority_until.as_deref().and_then(date_to_unix)) {
             (Some(Some(refresh_until)), _) => Some(refresh_until.max(c.exp)),
             (Some(None), _) => None,
@@ -595,7 +595,7 @@ impl Wallet {
         if let (Some(item), Some((client_id, Some(endpoint)))) =
             (&connection.refresh_item, self.store.registration_details(&connection.fhir_base_url).await?)
         {
-            match self.vault.get(item).await {
+            match self.store.get_secret(&self.vault, item).await {
                 Ok(token) => {
                     let auth = identity.as_client(&client_id, self.clock.as_ref(), self.random.as_ref());
                     revoke_token(&self.http, Party::Hospital, &endpoint, &token, "refresh_token", &auth).await?;
@@ -618,7 +618,9 @@ impl Wallet {
 
     async fn revoke_broker_refresh(&self, broker: &BrokerRow) -> Result<()> {
         let item = crate::wallet::broker_refresh_item(&broker.url);
-        if let (Ok(token), Some(endpoint)) = (self.vault.get(&item).await, &broker.revocation_endpoint) {
+        if let (Ok(token), Some(endpoint)) =
+            (self.store.get_secret(&self.vault, &item).await, &broker.revocation_endpoint)
+        {
             let identity = self.identity().await?;
             let identity = identity.as_ref();
             let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());

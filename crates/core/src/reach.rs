@@ -174,7 +174,11 @@ impl Wallet {
         };
         emit(Phase::Exchanging, 0);
         let grant = if continuing {
-            let refresh = self.vault.get(&refresh_item).await.map_err(|_| Error::new(ErrorCode::TicketExpired))?;
+            let refresh = self
+                .store
+                .get_secret(&self.vault, &refresh_item)
+                .await
+                .map_err(|_| Error::new(ErrorCode::TicketExpired))?;
             vec![
                 ("grant_type".to_string(), "refresh_token".to_string()),
                 ("refresh_token".to_string(), refresh.into_exposed()),

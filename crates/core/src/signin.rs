@@ -3,7 +3,7 @@
 
 use crate::broker::{self, Browser, SignIn};
 use crate::http::Party;
-use crate::store::{BrokerRow, HospitalRow};
+use crate::store::{BrokerRow, HospitalRow, TicketRow};
 use crate::ticket::Ticket;
 use crate::wallet::{
     broker_refresh_item, connection_refresh_item, host_of, serves, short_hash, HeldTicket, LoginSummary, Wallet,
@@ -101,12 +101,16 @@ impl Wallet {
                     &c.requester.as_ref().map(|r| r.full_name()).unwrap_or_default()
                 ])
             );
-            let item = format!("ticket/{id}");
             let label = format!("Tessera — ticket for {} from {broker_host}", c.patient.full_name());
-            self.store
-                .put_secret(&self.vault, &item, "ticket", &label, &Sensitive::new(ticket.raw().expose().clone()), now)
-                .await?;
-            self.store.save_ticket(&id, issuer, &item, &short_hash(&[&c.iss, &c.patient_key]), c.exp, now).await?;
+            let row = TicketRow {
+                id: id.clone(),
+                broker_url: issuer.to_string(),
+                vault_item: format!("ticket/{id}"),
+                person_ref: short_hash(&[&c.iss, &c.patient_key]),
+                expires_at: c.exp,
+                received_at: now,
+            };
+            self.store.put_ticket(&self.vault, &row, &label, &Sensitive::new(ticket.raw().expose().clone())).await?;
             self.log("ticket_received", None, Some(&id), "ok", None).await;
             held.push(HeldTicket { id, ticket });
         }
@@ -167,7 +171,7 @@ impl Wallet {
             return Ok(false);
         }
         for (row, _) in links.iter().filter(|(row, linked)| serves(held, row, linked)) {
-            if !self.vault.contains(&connection_refresh_item(&row.fhir_base_url, &held.id)).await? {
+            if !self.store.has_secret(&connection_refresh_item(&row.fhir_base_url, &held.id)).await? {
                 return Ok(true);
             }
         }
@@ -222,7 +226,7 @@ impl Wallet {
         &self,
         broker: &BrokerRow,
     ) -> Result<Option<(Sensitive<String>, Vec<HeldTicket>)>> {
-        let refresh = match self.vault.get(&broker_refresh_item(&broker.url)).await {
+        let refresh = match self.store.get_secret(&self.vault, &broker_refresh_item(&broker.url)).await {
             Ok(refresh) => refresh,
             Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(None),
             Err(e) => return Err(e),

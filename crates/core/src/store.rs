@@ -54,6 +54,23 @@ pub struct ConnectionRow {
     pub last_used: i64,
 }
 
+/// A ticket's row in the index (no secret, no name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    /// Stable id.
+    pub id: String,
+    /// The issuing broker.
+    pub broker_url: String,
+    /// The secret's id (`ticket/{id}`).
+    pub vault_item: String,
+    /// A one-way hash of the issuer and the patient's identifier there.
+    pub person_ref: String,
+    /// Unix expiry.
+    pub expires_at: i64,
+    /// Unix time received.
+    pub received_at: i64,
+}
+
 /// One entry of the activity log. Never record contents, tokens or names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ActivityEntry {
@@ -110,7 +127,9 @@ impl Store {
         Ok(Self { pool })
     }
 
-    /// Writes a secret: intent first, then the keychain, then commit.
+    /// Writes (or rotates) the secret `id`: the new value goes to a keychain item of a new generation, the switch to
+    /// it is one SQLite commit, then the old item is deleted. A crash before the commit leaves the old value (or, for
+    /// a new secret, nothing); after it, the new one. [`Store::recover`] removes whatever is left over.
     pub async fn put_secret(
         &self,
         vault: &Vault,
@@ -120,45 +139,177 @@ impl Store {
         secret: &Sensitive<String>,
         now: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO vault_items (id, kind, state, updated_at) VALUES (?, ?, 'pending', ?) ON CONFLICT(id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at")
-            .bind(id).bind(kind).bind(now)
-            .execute(&self.pool).await.map_err(db_error)?;
-        vault.put(id, label, secret).await?;
-        sqlx::query("UPDATE vault_items SET state = 'committed' WHERE id = ?")
+        self.put_secret_with(vault, id, kind, label, secret, now, None).await
+    }
+
+    /// [`Store::put_secret`] for a ticket: its row in `tickets` commits in the same transaction as the switch to
+    /// its keychain item, so there is never a ticket row without its secret, nor a secret without its row.
+    pub async fn put_ticket(
+        &self,
+        vault: &Vault,
+        ticket: &TicketRow,
+        label: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<()> {
+        let item = ticket.vault_item.clone();
+        self.put_secret_with(vault, &item, "ticket", label, secret, ticket.received_at, Some(ticket)).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn put_secret_with(
+        &self,
+        vault: &Vault,
+        id: &str,
+        kind: &str,
+        label: &str,
+        secret: &Sensitive<String>,
+        now: i64,
+        ticket: Option<&TicketRow>,
+    ) -> Result<()> {
+        // 1. Intent: the next generation's item is recorded before the keychain is touched.
+        let row = sqlx::query("SELECT generation FROM vault_items WHERE id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
+        let generation: i64 = row.map(|r| r.get::<i64, _>("generation")).unwrap_or(0).saturating_add(1);
+        let next = format!("{id}~{generation}");
+        sqlx::query("INSERT INTO vault_items (id, kind, state, updated_at, next_item, generation) VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT(id) DO UPDATE SET next_item = excluded.next_item, generation = excluded.generation, updated_at = excluded.updated_at")
+            .bind(id).bind(kind).bind(now).bind(&next).bind(generation)
+            .execute(&self.pool).await.map_err(db_error)?;
+        // 2. The new value, in its own item.
+        vault.put(&next, label, secret).await?;
+        // 3. The switch (and the ticket's row) in one commit.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("UPDATE vault_items SET stale_item = item, item = next_item, next_item = NULL, state = 'committed' WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if let Some(t) = ticket {
+            sqlx::query("INSERT OR REPLACE INTO tickets (id, broker_url, vault_item, person_ref, expires_at, received_at) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(&t.id).bind(&t.broker_url).bind(&t.vault_item).bind(&t.person_ref).bind(t.expires_at).bind(t.received_at)
+                .execute(&mut *tx).await.map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        // 4. The old value goes.
+        self.drop_stale(vault, id).await
+    }
+
+    /// Deletes the item a secret was switched away from, then forgets it.
+    async fn drop_stale(&self, vault: &Vault, id: &str) -> Result<()> {
+        let stale: Option<String> = sqlx::query("SELECT stale_item FROM vault_items WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .and_then(|r| r.get("stale_item"));
+        if let Some(stale) = stale {
+            vault.delete(&stale).await?;
+            sqlx::query("UPDATE vault_items SET stale_item = NULL WHERE id = ?")
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+        }
         Ok(())
     }
 
-    /// Deletes a secret: marked first, removed from the keychain, then forgotten.
+    /// The keychain item that holds the committed value of secret `id`, if any.
+    async fn committed_item(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query("SELECT item FROM vault_items WHERE id = ? AND state = 'committed'")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .and_then(|r| r.get("item")))
+    }
+
+    /// Reads the committed value of secret `id`; `vault.item_missing` when there is none.
+    pub async fn get_secret(&self, vault: &Vault, id: &str) -> Result<Sensitive<String>> {
+        match self.committed_item(id).await? {
+            Some(item) => vault.get(&item).await,
+            None => Err(Error::new(ErrorCode::VaultItemMissing).with_detail("no committed value")),
+        }
+    }
+
+    /// Every keychain item the index knows for secret `id` (committed, being written, being dropped), for audits.
+    pub async fn keychain_items(&self, id: &str) -> Result<Vec<String>> {
+        let row = sqlx::query("SELECT item, next_item, stale_item FROM vault_items WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row
+            .map(|r| ["item", "next_item", "stale_item"].iter().filter_map(|c| r.get(*c)).collect())
+            .unwrap_or_default())
+    }
+
+    /// Whether secret `id` has a committed value (the index is asked, not the keychain).
+    pub async fn has_secret(&self, id: &str) -> Result<bool> {
+        Ok(self.committed_item(id).await?.is_some())
+    }
+
+    /// Deletes a secret: marked first, every item of it removed from the keychain, then forgotten.
     pub async fn delete_secret(&self, vault: &Vault, id: &str) -> Result<()> {
         sqlx::query("UPDATE vault_items SET state = 'deleting' WHERE id = ?")
             .bind(id)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
-        vault.delete(id).await?;
+        let row = sqlx::query("SELECT item, next_item, stale_item FROM vault_items WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let mut items = vec![id.to_string()];
+        if let Some(row) = row {
+            for column in ["item", "next_item", "stale_item"] {
+                items.extend(row.get::<Option<String>, _>(column));
+            }
+        }
+        items.dedup();
+        for item in items {
+            vault.delete(&item).await?;
+        }
         sqlx::query("DELETE FROM vault_items WHERE id = ?").bind(id).execute(&self.pool).await.map_err(db_error)?;
         Ok(())
     }
 
-    /// Finishes what a crash interrupted: pending writes are rolled back (their keychain items removed), pending
-    /// deletions are completed. Returns how many items were cleaned up.
+    /// Finishes what a crash interrupted. A write that did not reach its commit is rolled back (its new item
+    /// removed; a secret that never had a value is forgotten with its ticket row); an item switched away from is
+    /// deleted; a pending deletion is completed. Committed values are never touched. Returns how many secrets were
+    /// cleaned up.
     pub async fn recover(&self, vault: &Vault) -> Result<usize> {
-        let rows = sqlx::query("SELECT id FROM vault_items WHERE state IN ('pending', 'deleting')")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let rows = sqlx::query(
+            "SELECT id, state, item, next_item, stale_item FROM vault_items WHERE state IN ('pending', 'deleting') OR next_item IS NOT NULL OR stale_item IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
         for row in &rows {
             let id: String = row.get("id");
-            self.delete_secret(vault, &id).await?;
-            sqlx::query("DELETE FROM tickets WHERE vault_item = ?")
-                .bind(&id)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+            let state: String = row.get("state");
+            let item: Option<String> = row.get("item");
+            if state == "deleting" || (state == "pending" && item.is_none()) {
+                // Never committed (or being deleted): nothing of it stays, nor a ticket row pointing at it.
+                self.delete_secret(vault, &id).await?;
+                sqlx::query("DELETE FROM tickets WHERE vault_item = ?")
+                    .bind(&id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                continue;
+            }
+            if let Some(next) = row.get::<Option<String>, _>("next_item") {
+                vault.delete(&next).await?;
+                sqlx::query("UPDATE vault_items SET next_item = NULL WHERE id = ?")
+                    .bind(&id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+            }
+            self.drop_stale(vault, &id).await?;
         }
         Ok(rows.len())
     }
@@ -205,22 +356,6 @@ impl Store {
                 management_endpoint: r.get("management_endpoint"),
             })
             .collect())
-    }
-
-    /// Records a ticket (its secret already committed under `vault_item`).
-    pub async fn save_ticket(
-        &self,
-        id: &str,
-        broker_url: &str,
-        vault_item: &str,
-        person_ref: &str,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query("INSERT OR REPLACE INTO tickets (id, broker_url, vault_item, person_ref, expires_at, received_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(id).bind(broker_url).bind(vault_item).bind(person_ref).bind(expires_at).bind(now)
-            .execute(&self.pool).await.map_err(db_error)?;
-        Ok(())
     }
 
     /// Every ticket: `(id, vault item)`.

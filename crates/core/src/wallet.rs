@@ -338,7 +338,7 @@ impl Wallet {
     /// Every ticket held, read from the keychain.
     pub async fn held_tickets(&self) -> Result<Vec<HeldTicket>> {
         let rows = self.store.tickets().await?;
-        let reads = rows.iter().map(|(_, item)| self.vault.get(item));
+        let reads = rows.iter().map(|(_, item)| self.store.get_secret(&self.vault, item));
         let raws = futures_util::future::join_all(reads).await;
         rows.into_iter().zip(raws).map(|((id, _), raw)| Ok(HeldTicket { id, ticket: Ticket::parse(raw?)? })).collect()
     }

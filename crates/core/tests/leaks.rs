@@ -75,13 +75,13 @@ async fn no_secret_or_name_reaches_disk_or_logs() {
     // What must never leak: every keychain secret, the key's private part, the people's names and birth dates.
     let mut needles: Vec<(String, String)> = Vec::new();
     for (id, item) in wallet.store().tickets().await.unwrap() {
-        let raw = vault.get(&item).await.unwrap().into_exposed();
+        let raw = wallet.store().get_secret(&vault, &item).await.unwrap().into_exposed();
         needles.push((format!("ticket {id}"), raw.clone()));
         needles.push((format!("ticket {id} signature"), raw.rsplit('.').next().unwrap().to_string()));
     }
     for kind in ["broker_refresh", "connection_refresh"] {
         for item in wallet.store().committed_items(kind).await.unwrap() {
-            needles.push((item.clone(), vault.get(&item).await.unwrap().into_exposed()));
+            needles.push((item.clone(), wallet.store().get_secret(&vault, &item).await.unwrap().into_exposed()));
         }
     }
     let key: serde_json::Value = serde_json::from_str(vault.get("identity/key").await.unwrap().expose()).unwrap();
