@@ -93,6 +93,8 @@ pub struct BrokerEndpoints {
     pub revoke: Option<String>,
     /// Grant-management endpoint.
     pub management: Option<String>,
+    /// Whether it promises RFC 9207 `iss` on every authorization response (then one is required).
+    pub iss_required: bool,
 }
 
 /// What a successful sign-in returns (secrets wrapped).
@@ -118,8 +120,17 @@ pub fn normalise_base(url: &str) -> Result<String> {
     let mut parsed = url::Url::parse(url.trim()).map_err(|e| {
         Error::new(ErrorCode::InvalidInput).with_message("That is not a web address.").with_detail(e.to_string())
     })?;
-    if !matches!(parsed.scheme(), "https" | "http") {
-        return Err(Error::new(ErrorCode::InvalidInput).with_message("Only https addresses are accepted."));
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    // Tickets carry the patient's name and birth date: nothing travels in clear text except on this computer.
+    if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+        return Err(Error::new(ErrorCode::InvalidInput)
+            .with_message("Only secure (https) addresses are accepted.")
+            .with_action("Check the address; it should start with https://."));
     }
     parsed.set_query(None);
     parsed.set_fragment(None);
@@ -171,6 +182,7 @@ pub async fn discover(http: &Http, broker_url: &str) -> Result<BrokerEndpoints> 
         register: endpoint("registration_endpoint")?,
         revoke: endpoint("revocation_endpoint").ok(),
         management: endpoint("management_endpoint").ok(),
+        iss_required: config.get("authorization_response_iss_parameter_supported") == Some(&Value::Bool(true)),
         issuer: base,
     })
 }
@@ -219,12 +231,45 @@ fn authorization_url(
     Ok((request.url().0, verifier))
 }
 
+/// Who answered an authorization request, and how sure Tessera can be (mix-up defence).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorizationServer<'a> {
+    /// Its issuer identifier.
+    pub issuer: &'a str,
+    /// It advertises RFC 9207 (`authorization_response_iss_parameter_supported`): the response must carry `iss`.
+    /// Without it, the server is identified by the redirect itself: every request gets its own one-time loopback
+    /// port and a fresh `state`, so an answer can only reach the request it belongs to.
+    pub iss_required: bool,
+}
+
+/// Checks the parameters of the redirect that came back: `state` must be this request's, `iss` (when present, and
+/// always when the server promises it) must be the server's, an `error` is a refusal. Returns the code.
+fn check_redirect(params: &[(String, String)], state: &str, server: AuthorizationServer<'_>) -> Result<String> {
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if param("state") != Some(state) {
+        return Err(Error::new(ErrorCode::SigninStateMismatch));
+    }
+    match param("iss") {
+        Some(iss) if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') => {
+            return Err(Error::new(ErrorCode::SigninIssuerMismatch));
+        }
+        None if server.iss_required => {
+            return Err(Error::new(ErrorCode::SigninIssuerMismatch).with_detail("RFC 9207 iss missing"));
+        }
+        _ => {}
+    }
+    if let Some(error) = param("error") {
+        return Err(Error::new(ErrorCode::BrokerDenied).with_detail(error.chars().take(64).collect::<String>()));
+    }
+    param("code").filter(|c| !c.is_empty()).map(String::from).ok_or_else(|| invalid("redirect without code"))
+}
+
 /// One authorization-code round trip through the system browser and a loopback listener. Returns the form of the
 /// `authorization_code` token request (code, redirect URI, PKCE verifier) — secrets, to be sent once and dropped.
 #[allow(clippy::too_many_arguments)]
 pub async fn authorize(
     authorize_url: &str,
-    issuer: &str,
+    server: AuthorizationServer<'_>,
     client_id: &str,
     scope: &str,
     aud: &str,
@@ -251,20 +296,10 @@ pub async fn authorize(
         .await
         .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?
         .map_err(|_| Error::new(ErrorCode::SigninTimeout))??;
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    if param("state") != Some(state.as_str()) {
-        return Err(Error::new(ErrorCode::SigninStateMismatch));
-    }
-    if param("iss").is_some_and(|iss| iss.trim_end_matches('/') != issuer.trim_end_matches('/')) {
-        return Err(Error::new(ErrorCode::SigninIssuerMismatch));
-    }
-    if let Some(error) = param("error") {
-        return Err(Error::new(ErrorCode::BrokerDenied).with_detail(error.to_string()));
-    }
-    let code = param("code").filter(|c| !c.is_empty()).ok_or_else(|| invalid("redirect without code"))?;
+    let code = check_redirect(&params, &state, server)?;
     Ok(vec![
         ("grant_type".into(), "authorization_code".into()),
-        ("code".into(), code.to_string()),
+        ("code".into(), code),
         ("redirect_uri".into(), redirect_uri),
         ("code_verifier".into(), verifier.into_secret()),
     ])
@@ -369,9 +404,42 @@ mod tests {
     }
 
     #[test]
+    fn the_redirect_must_carry_this_requests_state_and_the_servers_iss() {
+        let server = AuthorizationServer { issuer: "https://b.example", iss_required: true };
+        let lenient = AuthorizationServer { iss_required: false, ..server };
+        let with = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let good = with(&[("code", "c1"), ("state", "s1"), ("iss", "https://b.example/")]);
+        assert_eq!(check_redirect(&good, "s1", server).unwrap(), "c1");
+        let code = |p: &[(String, String)], server| check_redirect(p, "s1", server).unwrap_err().code();
+        assert_eq!(
+            code(&with(&[("code", "c1"), ("state", "s2"), ("iss", "https://b.example")]), server),
+            ErrorCode::SigninStateMismatch
+        );
+        assert_eq!(code(&with(&[("code", "c1")]), server), ErrorCode::SigninStateMismatch);
+        assert_eq!(
+            code(&with(&[("code", "c1"), ("state", "s1"), ("iss", "https://evil.example")]), server),
+            ErrorCode::SigninIssuerMismatch
+        );
+        // RFC 9207 promised: a missing iss is a mix-up risk, refused. Not promised: state and the port suffice.
+        assert_eq!(code(&with(&[("code", "c1"), ("state", "s1")]), server), ErrorCode::SigninIssuerMismatch);
+        assert_eq!(check_redirect(&with(&[("code", "c1"), ("state", "s1")]), "s1", lenient).unwrap(), "c1");
+        assert_eq!(code(&with(&[("error", "access_denied"), ("state", "s1")]), lenient), ErrorCode::BrokerDenied);
+        assert_eq!(code(&with(&[("state", "s1"), ("code", "")]), lenient), ErrorCode::BrokerInvalid);
+    }
+
+    #[test]
     fn bases_are_normalised_and_origins_compared() {
         assert_eq!(normalise_base("http://127.0.0.1:8080/?x=1#y").unwrap(), "http://127.0.0.1:8080");
         assert!(normalise_base("ftp://example.org").is_err());
+        assert_eq!(normalise_base("https://broker.example.org/").unwrap(), "https://broker.example.org");
+        for clear in ["http://broker.example.org", "http://10.0.0.5:8080", "http://127.0.0.1.example.org"] {
+            assert_eq!(normalise_base(clear).unwrap_err().code(), ErrorCode::InvalidInput, "{clear}");
+        }
+        for local in ["http://127.0.0.1:9", "http://127.3.4.5", "http://[::1]:8080", "http://localhost:3000"] {
+            assert!(normalise_base(local).is_ok(), "{local}");
+        }
         assert!(same_origin("http://127.0.0.1:8080", "http://127.0.0.1:8080/token"));
         assert!(!same_origin("http://127.0.0.1:8080", "http://127.0.0.1:9090/token"));
     }

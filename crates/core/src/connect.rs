@@ -3,6 +3,7 @@
 
 use crate::{Error, ErrorCode, ErrorView};
 use futures_util::stream::{self, StreamExt};
+use futures_util::FutureExt;
 use serde::Serialize;
 use std::future::Future;
 use std::sync::Arc;
@@ -125,11 +126,14 @@ where
     let finished = &finished;
     let mut results: Vec<(usize, Result<T, Error>)> = stream::iter(items.into_iter().enumerate())
         .map(|(index, item)| {
-            let job = work(item);
+            // A panic inside one job (a bug meeting hostile input) ends that job only, as `internal`.
+            let job = std::panic::AssertUnwindSafe(work(item)).catch_unwind();
             async move {
-                let outcome = tokio::time::timeout(deadline, job).await.unwrap_or_else(|_| {
-                    Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed"))
-                });
+                let outcome = match tokio::time::timeout(deadline, job).await {
+                    Ok(Ok(outcome)) => outcome,
+                    Ok(Err(_)) => Err(Error::new(ErrorCode::Internal).with_detail("a hospital's job panicked")),
+                    Err(_) => Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed")),
+                };
                 finished(index, &outcome);
                 (index, outcome)
             }
@@ -166,5 +170,23 @@ mod tests {
         assert_eq!(results[0].as_ref().unwrap(), &0);
         assert_eq!(results[1].as_ref().unwrap_err().code(), ErrorCode::HospitalTimeout);
         assert_eq!(results[3].as_ref().unwrap(), &30);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_item_fails_alone_as_internal() {
+        let policy = FanOut { concurrency: 4, per_hospital: Duration::from_secs(5) };
+        let results = fan_out(
+            vec![1u64, 0, 2],
+            &policy,
+            |n| async move {
+                let _ = 10u64.checked_div(n).expect("a hospital sent zero");
+                Ok::<u64, Error>(n)
+            },
+            |_, _| {},
+        )
+        .await;
+        assert_eq!(results[0].as_ref().unwrap(), &1);
+        assert_eq!(results[1].as_ref().unwrap_err().code(), ErrorCode::Internal);
+        assert_eq!(results[2].as_ref().unwrap(), &2);
     }
 }

@@ -265,9 +265,11 @@ impl Wallet {
             url::Url::parse(&endpoints.fhir_base_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
         let scope = held.ticket.claims.scopes.join(" ");
         let extra = [("launch", launch.expose().as_str())];
+        // The hospital's launch is identified by its own one-time redirect port and state (see AuthorizationServer).
+        let server = broker::AuthorizationServer { issuer: &origin, iss_required: false };
         let grant = broker::authorize(
             authorize,
-            &origin,
+            server,
             client_id,
             &scope,
             &endpoints.fhir_base_url,
@@ -293,7 +295,10 @@ impl Wallet {
         let (config, max_age) = hospital::fetch_configuration(&self.http, fhir_base_url).await?;
         let endpoints = hospital::endpoints(fhir_base_url, &config)?;
         if let Some(seconds) = max_age.filter(|s| *s > 0) {
-            self.store.cache_configuration(fhir_base_url, Some((&config, now + seconds))).await?;
+            // max-age comes from the hospital: capped at a day, never overflowing.
+            self.store
+                .cache_configuration(fhir_base_url, Some((&config, now.saturating_add(seconds.min(86_400)))))
+                .await?;
         }
         Ok(endpoints)
     }

@@ -165,15 +165,7 @@ pub async fn search_all(
             if resource.get("resourceType").and_then(Value::as_str) != Some(resource_type) {
                 return Err(invalid(ErrorCode::RecordsInvalid, "entry of an unexpected type"));
             }
-            let subject = resource
-                .pointer("/subject/reference")
-                .or_else(|| resource.pointer("/patient/reference"))
-                .and_then(Value::as_str);
-            if subject
-                .is_some_and(|s| s.trim_start_matches(&format!("{fhir_base_url}/")) != format!("Patient/{patient}"))
-            {
-                return Err(Error::new(ErrorCode::RecordsWrongPatient));
-            }
+            entry_is_about(resource, fhir_base_url, patient)?;
             out.push(resource.clone());
         }
         let next = bundle
@@ -191,6 +183,20 @@ pub async fn search_all(
         }
     }
     Err(invalid(ErrorCode::RecordsInvalid, "too many pages"))
+}
+
+/// Every entry must name its patient (`subject` or `patient`) and it must be the token's: an entry about someone
+/// else is `records.wrong_patient`, one that names no one is `records.invalid` — neither is ever shown.
+fn entry_is_about(resource: &Value, fhir_base_url: &str, patient: &str) -> Result<()> {
+    let subject = resource
+        .pointer("/subject/reference")
+        .or_else(|| resource.pointer("/patient/reference"))
+        .and_then(Value::as_str);
+    match subject {
+        None => Err(invalid(ErrorCode::RecordsInvalid, "an entry names no patient")),
+        Some(s) if s.trim_start_matches(&format!("{fhir_base_url}/")) == format!("Patient/{patient}") => Ok(()),
+        Some(_) => Err(Error::new(ErrorCode::RecordsWrongPatient)),
+    }
 }
 
 fn concept_text(concept: Option<&Value>) -> Option<String> {
@@ -374,6 +380,21 @@ mod tests {
         assert_eq!(again[0].id, first[0].id);
         assert_eq!(again[0].sources.len(), 2);
         assert_eq!(again[0].resources.len(), 2);
+    }
+
+    #[test]
+    fn every_entry_must_name_the_tokens_patient() {
+        let base = "http://h/fhir";
+        let about = |resource: Value| entry_is_about(&resource, base, "p1").map_err(|e| e.code());
+        assert_eq!(about(json!({"subject": {"reference": "Patient/p1"}})), Ok(()));
+        assert_eq!(about(json!({"patient": {"reference": "http://h/fhir/Patient/p1"}})), Ok(()));
+        assert_eq!(about(json!({"subject": {"reference": "Patient/p2"}})), Err(ErrorCode::RecordsWrongPatient));
+        assert_eq!(
+            about(json!({"subject": {"reference": "http://other/fhir/Patient/p1"}})),
+            Err(ErrorCode::RecordsWrongPatient)
+        );
+        assert_eq!(about(json!({"code": {"text": "Asthma"}})), Err(ErrorCode::RecordsInvalid));
+        assert_eq!(about(json!({"subject": {"display": "Harold"}})), Err(ErrorCode::RecordsInvalid));
     }
 
     #[test]

@@ -27,9 +27,10 @@ impl Wallet {
         let endpoints = broker::discover(&self.http, broker_url).await?;
         let client_id = broker::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
         let extra: Vec<(&str, &str)> = login_hint.map(|hint| vec![("login_hint", hint)]).unwrap_or_default();
+        let server = broker::AuthorizationServer { issuer: &endpoints.issuer, iss_required: endpoints.iss_required };
         let grant = broker::authorize(
             &endpoints.authorize,
-            &endpoints.issuer,
+            server,
             &client_id,
             broker::LOGIN_SCOPE,
             &endpoints.issuer,
