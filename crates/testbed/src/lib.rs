@@ -131,6 +131,7 @@ pub struct Testbed {
     pub hospitals: Vec<Arc<Hospital>>,
     /// The world the data came from.
     pub world: Arc<data::World>,
+    switchboard: Arc<Switchboard>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -184,10 +185,12 @@ impl Testbed {
             ticket_lifetime: config.ticket_lifetime_secs,
             now: config.now.clone(),
         })?);
-        let revivals = Arc::new(Revivals { down: std::sync::Mutex::default(), shutdown: watcher.clone() });
+        let switchboard = Arc::new(Switchboard { switches: std::sync::Mutex::default(), shutdown: watcher.clone() });
         let control = axum::Router::new()
             .route("/testbed/hospitals/{index}/up", axum::routing::post(bring_up))
-            .with_state(revivals.clone());
+            .route("/testbed/hospitals/{index}/down", axum::routing::post(take_down))
+            .route("/testbed/hospitals/{index}/revocations", axum::routing::get(revocations))
+            .with_state(switchboard.clone());
         tasks.push(serve(broker_listener, broker.clone().router().merge(control), watcher.clone()));
 
         let mut hospitals = Vec::new();
@@ -207,14 +210,15 @@ impl Testbed {
                 records,
                 now: config.now.clone(),
             }));
-            if faults.contains(&Fault::Down) {
+            let address = listener.local_addr()?;
+            let server = if faults.contains(&Fault::Down) {
                 // Nothing listens (connection refused) until the control route brings it up on the same address.
-                let address = listener.local_addr()?;
                 drop(listener);
-                revivals.down.lock().unwrap_or_else(|p| p.into_inner()).insert(index, (address, hospital.clone()));
+                None
             } else {
-                tasks.push(serve(listener, hospital.clone().router(), watcher.clone()));
-            }
+                Some(serve(listener, hospital.clone().router(), watcher.clone()))
+            };
+            switchboard.lock().push(Switch { address, hospital: hospital.clone(), server });
             hospitals.push(hospital);
         }
 
@@ -230,15 +234,24 @@ impl Testbed {
             })
             .collect();
         let manifest = Manifest { broker: broker_base, hospitals: directory, people };
-        Ok(Self { manifest, broker, hospitals, world, shutdown, tasks })
+        Ok(Self { manifest, broker, hospitals, world, switchboard, shutdown, tasks })
     }
 
     /// Stops every server and waits for them to finish.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
-        for task in self.tasks.drain(..) {
+        let hospitals: Vec<JoinHandle<()>> =
+            self.switchboard.lock().iter_mut().filter_map(|s| s.server.take()).collect();
+        for task in self.tasks.drain(..).chain(hospitals) {
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
         }
+    }
+
+    /// Takes hospital `index` down (connections refused; open connections answer 503) or brings it back up on its
+    /// own address. Returns false when it already was in that state. The same as `POST /testbed/hospitals/{index}/
+    /// down|up` on the broker's origin.
+    pub async fn set_down(&self, index: usize, down: bool) -> anyhow::Result<bool> {
+        self.switchboard.set_down(index, down).await
     }
 
     /// The hospital whose FHIR base URL is `fhir_base_url`.
@@ -253,30 +266,94 @@ impl Drop for Testbed {
         for task in &self.tasks {
             task.abort();
         }
+        for switch in self.switchboard.lock().iter() {
+            if let Some(server) = &switch.server {
+                server.abort();
+            }
+        }
     }
 }
 
-/// Hospitals started `down`, which the control route can bring up on their own address.
-struct Revivals {
-    down: std::sync::Mutex<HashMap<usize, (SocketAddr, Arc<Hospital>)>>,
+/// One hospital's server: its address and, while it is up, the task serving it.
+struct Switch {
+    address: SocketAddr,
+    hospital: Arc<Hospital>,
+    server: Option<JoinHandle<()>>,
+}
+
+/// Every hospital's server, which the control routes (and [`Testbed::set_down`]) take down and bring back up.
+struct Switchboard {
+    switches: std::sync::Mutex<Vec<Switch>>,
     shutdown: watch::Receiver<bool>,
 }
 
-/// `POST /testbed/hospitals/{index}/up` on the broker's origin: a hospital that was started `down` starts listening
-/// (the demo's "the hospital is back"; tests drive it). 404 when that hospital is not down.
+impl Switchboard {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Switch>> {
+        self.switches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn set_down(&self, index: usize, down: bool) -> anyhow::Result<bool> {
+        let (address, hospital, running) = {
+            let switches = self.lock();
+            let switch = switches.get(index).ok_or_else(|| anyhow::anyhow!("no hospital {index}"))?;
+            (switch.address, switch.hospital.clone(), switch.server.is_some())
+        };
+        if down == !running {
+            return Ok(false);
+        }
+        let offline = std::sync::atomic::Ordering::SeqCst;
+        if down {
+            // The listener goes (new connections are refused); connections already open answer 503.
+            hospital.offline.store(true, offline);
+            if let Some(server) = self.lock()[index].server.take() {
+                server.abort();
+            }
+        } else {
+            let listener = TcpListener::bind(address).await?;
+            hospital.offline.store(false, offline);
+            let server = serve(listener, hospital.router(), self.shutdown.clone());
+            self.lock()[index].server = Some(server);
+        }
+        Ok(true)
+    }
+}
+
+/// `POST /testbed/hospitals/{index}/up` on the broker's origin: a hospital that is down starts listening again on
+/// its own address (the demo's "the hospital is back"). 404 when it is not down.
 async fn bring_up(
-    State(revivals): State<Arc<Revivals>>,
+    State(switchboard): State<Arc<Switchboard>>,
     axum::extract::Path(index): axum::extract::Path<usize>,
 ) -> Response {
-    let Some((address, hospital)) = revivals.down.lock().unwrap_or_else(|p| p.into_inner()).remove(&index) else {
-        return (StatusCode::NOT_FOUND, "that hospital is not down").into_response();
-    };
-    match TcpListener::bind(address).await {
-        Ok(listener) => {
-            serve(listener, hospital.router(), revivals.shutdown.clone());
-            (StatusCode::OK, "up").into_response()
+    switch(&switchboard, index, false).await
+}
+
+/// `POST /testbed/hospitals/{index}/down`: the hospital stops answering. 404 when it is already down.
+async fn take_down(
+    State(switchboard): State<Arc<Switchboard>>,
+    axum::extract::Path(index): axum::extract::Path<usize>,
+) -> Response {
+    switch(&switchboard, index, true).await
+}
+
+/// `GET /testbed/hospitals/{index}/revocations`: the kinds of the tokens revoked there through RFC 7009, in order
+/// (`["refresh_token", …]`) — inspection for tests; never a token.
+async fn revocations(
+    State(switchboard): State<Arc<Switchboard>>,
+    axum::extract::Path(index): axum::extract::Path<usize>,
+) -> Response {
+    match switchboard.lock().get(index) {
+        Some(switch) => axum::Json(switch.hospital.revoked_tokens()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn switch(switchboard: &Switchboard, index: usize, down: bool) -> Response {
+    match switchboard.set_down(index, down).await {
+        Ok(true) => (StatusCode::OK, if down { "down" } else { "up" }).into_response(),
+        Ok(false) => {
+            (StatusCode::NOT_FOUND, if down { "it is already down" } else { "it is not down" }).into_response()
         }
-        Err(error) => (StatusCode::CONFLICT, format!("its address is taken: {error}")).into_response(),
+        Err(error) => (StatusCode::CONFLICT, error.to_string()).into_response(),
     }
 }
 

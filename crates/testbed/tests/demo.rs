@@ -26,5 +26,26 @@ async fn the_demo_names_the_story_and_a_down_hospital_comes_back_on_its_own_addr
     assert_eq!(http.post(&up).send().await.unwrap().status(), 404, "only a down hospital can be brought up");
     let healthy = format!("{}/testbed/hospitals/0/up", tb.manifest.broker);
     assert_eq!(http.post(&healthy).send().await.unwrap().status(), 404);
+
+    // Any hospital can go down at run time and come back.
+    let first = format!("{}/.well-known/smart-configuration", tb.manifest.hospitals[0].fhir_base_url);
+    assert_eq!(
+        http.post(format!("{}/testbed/hospitals/0/down", tb.manifest.broker)).send().await.unwrap().status(),
+        200
+    );
+    let fresh = reqwest::Client::new();
+    assert!(fresh.get(&first).send().await.unwrap_err().is_connect(), "new connections are refused");
+    assert!(tb.set_down(0, false).await.unwrap());
+    assert!(!tb.set_down(0, false).await.unwrap(), "already up");
+    assert_eq!(fresh.get(&first).send().await.unwrap().status(), 200);
+    let revoked: Vec<String> = fresh
+        .get(format!("{}/testbed/hospitals/0/revocations", tb.manifest.broker))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(revoked.is_empty(), "nothing revoked yet: {revoked:?}");
     tb.stop().await;
 }
