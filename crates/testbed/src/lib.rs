@@ -298,7 +298,7 @@ impl Switchboard {
             let switch = switches.get(index).ok_or_else(|| anyhow::anyhow!("no hospital {index}"))?;
             (switch.address, switch.hospital.clone(), switch.server.is_some())
         };
-        if down == !running {
+        if down != running {
             return Ok(false);
         }
         let offline = std::sync::atomic::Ordering::SeqCst;
