@@ -55,6 +55,8 @@ pub struct Answer {
     pub is_json: bool,
     /// `Cache-Control: max-age` in seconds, when given (and not `no-store`/`no-cache`).
     pub max_age: Option<i64>,
+    /// Whether the answer carried `Retry-After`.
+    pub retry_after: bool,
 }
 
 impl std::fmt::Debug for Answer {
@@ -115,8 +117,21 @@ impl Http {
         .await
     }
 
-    /// POST a form to `url`. `build_form` is called once per attempt (client assertions must be fresh).
+    /// POST a token request (a code exchange, a refresh with rotation, an RFC 8693 exchange): not idempotent, so it
+    /// is retried only when it certainly did not reach the server — the connection failed, or the server answered
+    /// 429/503 with `Retry-After` (it did not act). A reused code can make a server revoke what it issued; a lost
+    /// rotation reply would orphan a token. `build_form` is called once per attempt (client assertions are fresh).
     pub async fn post_form(
+        &self,
+        party: Party,
+        url: &str,
+        build_form: impl Fn() -> Result<Vec<(String, String)>>,
+    ) -> Result<Answer> {
+        self.send_with(party, Retry::OnlyIfUnprocessed, || Ok(self.client.post(url).form(&build_form()?))).await
+    }
+
+    /// POST a form whose repetition is harmless (RFC 7009 revocation), retried like a GET.
+    pub async fn post_form_idempotent(
         &self,
         party: Party,
         url: &str,
@@ -136,13 +151,26 @@ impl Http {
     }
 
     async fn send(&self, party: Party, build: impl Fn() -> Result<reqwest::RequestBuilder>) -> Result<Answer> {
+        self.send_with(party, Retry::Transient, build).await
+    }
+
+    async fn send_with(
+        &self,
+        party: Party,
+        retry: Retry,
+        build: impl Fn() -> Result<reqwest::RequestBuilder>,
+    ) -> Result<Answer> {
         let attempts = self.policy.attempts.max(1);
         for attempt in 0..attempts {
             let error = match self.once(party, build()?).await {
                 Ok(answer) if !transient_status(answer.status) => return Ok(answer),
+                Ok(answer) if retry == Retry::OnlyIfUnprocessed && !(answer.status == 503 && answer.retry_after) => {
+                    return Err(status_error(party, &answer));
+                }
                 Ok(answer) => status_error(party, &answer),
-                Err((error, true)) => error,
-                Err((error, false)) => return Err(error),
+                Err(Failure { error, retry: Some(Sent::Unsent) }) => error,
+                Err(Failure { error, retry: Some(Sent::Maybe) }) if retry == Retry::Transient => error,
+                Err(Failure { error, .. }) => return Err(error),
             };
             if attempt + 1 == attempts {
                 return Err(error);
@@ -169,14 +197,14 @@ impl Http {
         Ok(())
     }
 
-    /// One attempt. Errors come with "worth retrying".
-    async fn once(&self, party: Party, request: reqwest::RequestBuilder) -> std::result::Result<Answer, (Error, bool)> {
+    /// One attempt. A failure says whether it is worth retrying, and whether the request may have been processed.
+    async fn once(&self, party: Party, request: reqwest::RequestBuilder) -> std::result::Result<Answer, Failure> {
         let mut response = request.send().await.map_err(|e| transport_error(party, e))?;
         let status = response.status().as_u16();
         let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
         let cache = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).and_then(max_age);
         if response.content_length().is_some_and(|len| len as usize > self.policy.max_body) {
-            return Err((Error::new(ErrorCode::RecordsTooLarge), false));
+            return Err(Failure { error: Error::new(ErrorCode::RecordsTooLarge), retry: None });
         }
         let mut body = Vec::new();
         loop {
@@ -184,7 +212,7 @@ impl Http {
                 Ok(Some(chunk)) => {
                     body.extend_from_slice(&chunk);
                     if body.len() > self.policy.max_body {
-                        return Err((Error::new(ErrorCode::RecordsTooLarge), false));
+                        return Err(Failure { error: Error::new(ErrorCode::RecordsTooLarge), retry: None });
                     }
                 }
                 Ok(None) => break,
@@ -194,11 +222,18 @@ impl Http {
         if status == 429 {
             let seconds = retry_after.and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(1);
             let busy = code_for(party, ErrorCode::HospitalBusy).with_detail(format!("retry-after:{seconds}"));
-            return Err((busy, true));
+            // 429: the server did not act on it.
+            return Err(Failure { error: busy, retry: Some(Sent::Unsent) });
         }
         let parsed = serde_json::from_slice::<Value>(&body);
         let is_json = parsed.is_ok();
-        Ok(Answer { status, json: parsed.unwrap_or(Value::Null), is_json, max_age: cache })
+        Ok(Answer {
+            status,
+            json: parsed.unwrap_or(Value::Null),
+            is_json,
+            max_age: cache,
+            retry_after: retry_after.is_some(),
+        })
     }
 }
 
@@ -217,14 +252,88 @@ fn code_for(party: Party, hospital_code: ErrorCode) -> Error {
     }
 }
 
-fn transport_error(party: Party, error: reqwest::Error) -> (Error, bool) {
+/// Which failures a request may be retried after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Timeouts, connection errors, 5xx, 429: the request is safe to repeat.
+    Transient,
+    /// Only when the server certainly did not act: no connection, 429, 503 with `Retry-After`.
+    OnlyIfUnprocessed,
+}
+
+/// Whether a failed request may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    /// It never left (no connection) or the server said it did not act (429).
+    Unsent,
+    /// It may have been processed (a timeout, a connection lost mid-answer).
+    Maybe,
+}
+
+/// A failed attempt: the error, and whether retrying is worth it (`None`: never).
+struct Failure {
+    error: Error,
+    retry: Option<Sent>,
+}
+
+fn transport_error(party: Party, error: reqwest::Error) -> Failure {
     let code = if error.is_timeout() { ErrorCode::HospitalTimeout } else { ErrorCode::HospitalUnreachable };
+    let sent = if error.is_connect() { Sent::Unsent } else { Sent::Maybe };
     // reqwest's Display includes the URL, never headers or bodies.
-    (code_for(party, code).with_detail(error.without_url().to_string()), true)
+    Failure { error: code_for(party, code).with_detail(error.without_url().to_string()), retry: Some(sent) }
 }
 
 #[cfg(test)]
 mod tests {
+    /// A loopback server that counts requests and answers each with `status` (and `Retry-After: 0` if asked).
+    async fn counting_server(status: u16, retry_after: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let seen = count.clone();
+        let app = axum::Router::new().fallback(move || {
+            let seen = seen.clone();
+            async move {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut response = axum::http::Response::new(axum::body::Body::from("{}"));
+                *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+                if retry_after {
+                    response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("0"));
+                }
+                response
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (url, count)
+    }
+
+    fn client() -> super::Http {
+        let policy = super::HttpPolicy { backoff: std::time::Duration::from_millis(1), ..Default::default() };
+        super::Http::new(policy, std::sync::Arc::new(crate::SeededRandom::new(1))).unwrap()
+    }
+
+    #[tokio::test]
+    async fn token_requests_are_not_repeated_once_they_may_have_been_processed() {
+        let http = client();
+        let attempts = http.policy().attempts;
+        let form = || Ok(vec![("grant_type".to_string(), "refresh_token".to_string())]);
+        let (url, count) = counting_server(500, false).await;
+        assert!(http.post_form(super::Party::Hospital, &url, form).await.is_err());
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1, "a 500 may mean it was processed");
+        assert!(http.get(super::Party::Hospital, &url, None).await.is_err());
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1 + attempts, "a GET is retried");
+        let (busy, busy_count) = counting_server(503, true).await;
+        assert!(http.post_form(super::Party::Hospital, &busy, form).await.is_err());
+        assert_eq!(busy_count.load(std::sync::atomic::Ordering::SeqCst), attempts, "503 + Retry-After: not processed");
+        // Nothing listens: the request never left, so it is tried again.
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}/token", listener.local_addr().unwrap())
+        };
+        let error = http.post_form(super::Party::Hospital, &closed, form).await.unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::HospitalUnreachable);
+    }
+
     #[test]
     fn an_answer_prints_without_its_body() {
         let answer = super::Answer {
@@ -232,6 +341,7 @@ mod tests {
             json: serde_json::json!({ "access_token": "tok-secret-123" }),
             is_json: true,
             max_age: None,
+            retry_after: false,
         };
         let printed = format!("{answer:?}");
         assert!(!printed.contains("tok-secret-123") && printed.contains("200"), "{printed}");

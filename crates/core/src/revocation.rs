@@ -21,7 +21,7 @@ pub async fn revoke_token(
     auth: &ClientAuth<'_>,
 ) -> Result<()> {
     let fields = [("token".to_string(), token.expose().clone()), ("token_type_hint".to_string(), hint.to_string())];
-    let answer = http.post_form(party, endpoint, || auth.form(endpoint, &fields)).await?;
+    let answer = http.post_form_idempotent(party, endpoint, || auth.form(endpoint, &fields)).await?;
     match answer.status {
         200 => Ok(()),
         status => {
