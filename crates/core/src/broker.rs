@@ -7,7 +7,6 @@ use crate::identity::{ClientAuth, Identity};
 use crate::{Error, ErrorCode, Random, Result, Sensitive};
 use serde_json::{json, Value};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// The scopes Tessera asks the broker for: tickets, identity, re-minting, and every record type.
@@ -287,10 +286,10 @@ pub async fn authorize(
     params.extend_from_slice(extra);
     let (url, verifier) = authorization_url(authorize_url, client_id, &redirect_uri, scope, &state, &params, random)?;
     // Dropping this sign-in (the person cancelled) stops the listener too.
-    let mut wait =
-        AbortOnDrop(tokio::spawn(
-            async move { tokio::time::timeout(SIGN_IN_TIMEOUT, accept_redirect(listener)).await },
-        ));
+    let expected = state.clone();
+    let mut wait = AbortOnDrop(tokio::spawn(async move {
+        tokio::time::timeout(SIGN_IN_TIMEOUT, accept_redirect(listener, expected)).await
+    }));
     browser.open(url.as_str()).await?;
     let params = (&mut wait.0)
         .await
@@ -314,31 +313,58 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-/// Accepts connections until one is a `GET /callback?...`, answers it with a page saying the tab can be closed,
-/// and returns its query parameters. Anything else gets a 404 and the listener keeps waiting.
-async fn accept_redirect(listener: TcpListener) -> Result<Vec<(String, String)>> {
-    loop {
-        let (mut stream, _) =
-            listener.accept().await.map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
-        let mut buffer = vec![0u8; 8192];
-        let read =
-            tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await.unwrap_or(Ok(0)).unwrap_or(0);
-        let request = String::from_utf8_lossy(&buffer[..read]);
-        let target = request
-            .lines()
-            .next()
-            .and_then(|line| line.strip_prefix("GET "))
-            .and_then(|rest| rest.split(' ').next())
-            .unwrap_or("");
-        if let Some(query) = target.strip_prefix("/callback?") {
-            let page = "<!doctype html><html><head><meta charset=utf-8><title>Tessera</title></head><body style=\"font-family:sans-serif;text-align:center;margin-top:20vh\"><h1>You can close this tab</h1><p>Tessera received the answer and is back in charge.</p></body></html>";
-            let response = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}", page.len());
-            let _ = stream.write_all(response.as_bytes()).await;
-            return Ok(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect());
+/// The longest redirect query accepted (a real one is a few hundred bytes).
+const MAX_REDIRECT_QUERY: usize = 4096;
+
+/// Serves the loopback redirect on a real HTTP server: many connections at once (an idle or slow one delays
+/// nobody), only `GET /callback`. A request whose `state` is not this sign-in's — a local process or a web page
+/// probing loopback ports — gets a neutral page and the sign-in keeps waiting; the first one with the right
+/// `state` is answered "you can close this tab", its query parameters returned, and the server closes.
+async fn accept_redirect(listener: TcpListener, state: String) -> Result<Vec<(String, String)>> {
+    type Answer = std::sync::Mutex<Option<tokio::sync::oneshot::Sender<Vec<(String, String)>>>>;
+    let (answered, answer) = tokio::sync::oneshot::channel();
+    let slot: std::sync::Arc<Answer> = std::sync::Arc::new(std::sync::Mutex::new(Some(answered)));
+    let callback = {
+        let slot = slot.clone();
+        move |axum::extract::RawQuery(query): axum::extract::RawQuery| {
+            let slot = slot.clone();
+            let state = state.clone();
+            async move {
+                let query = query.unwrap_or_default();
+                let params: Vec<(String, String)> =
+                    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+                let ours = query.len() <= MAX_REDIRECT_QUERY
+                    && params.iter().filter(|(k, _)| k == "state").count() == 1
+                    && params.iter().any(|(k, v)| k == "state" && v == &state);
+                if !ours {
+                    return (axum::http::StatusCode::BAD_REQUEST, axum::response::Html(NOT_OURS_PAGE));
+                }
+                if let Some(answered) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                    let _ = answered.send(params);
+                }
+                (axum::http::StatusCode::OK, axum::response::Html(CLOSE_TAB_PAGE))
+            }
         }
-        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
-    }
+    };
+    let app = axum::Router::new().route("/callback", axum::routing::get(callback));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let _server = AbortOnDrop(server);
+    let params = answer.await.map_err(|_| Error::new(ErrorCode::Internal).with_detail("redirect listener stopped"))?;
+    // Give the browser its page before closing.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _ = stop.send(());
+    Ok(params)
 }
+
+const CLOSE_TAB_PAGE: &str = "<!doctype html><html lang=en><head><meta charset=utf-8><title>Tessera</title></head><body style=\"font-family:sans-serif;text-align:center;margin-top:20vh\"><h1>You can close this tab</h1><p>Tessera received the answer and is back in charge.</p></body></html>";
+const NOT_OURS_PAGE: &str = "<!doctype html><html lang=en><head><meta charset=utf-8><title>Tessera</title></head><body style=\"font-family:sans-serif;text-align:center;margin-top:20vh\"><h1>Nothing to do here</h1><p>This address is not waiting for this page.</p></body></html>";
 
 /// Exchanges the code (or a refresh token) at the broker's token endpoint and reads the ticket answer.
 pub async fn token_request(
@@ -401,6 +427,57 @@ mod tests {
         assert_eq!(query["code_challenge_method"], "S256");
         assert_eq!(query["code_challenge"], tessera_jose::b64url(&Sha256::digest(verifier.secret().as_bytes())));
         assert_eq!(verifier.secret().len(), 43);
+    }
+
+    /// The browser a hostile computer would give: before the real redirect arrives, an idle connection sits open and
+    /// other local processes probe the listener (wrong or no or two `state`s, a huge query, other methods and paths).
+    #[tokio::test]
+    async fn probes_of_the_redirect_listener_are_ignored_and_the_real_answer_gets_through() {
+        let (report, probes) = tokio::sync::mpsc::unbounded_channel::<(String, u16)>();
+        let browser = Browser::Open(std::sync::Arc::new(move |url: &str| {
+            let query: std::collections::HashMap<String, String> =
+                url::Url::parse(url).unwrap().query_pairs().into_owned().collect();
+            let (redirect, state, report) = (query["redirect_uri"].clone(), query["state"].clone(), report.clone());
+            tokio::spawn(async move {
+                let host = url::Url::parse(&redirect).unwrap();
+                let idle = tokio::net::TcpStream::connect((host.host_str().unwrap(), host.port().unwrap())).await;
+                let http = reqwest::Client::new();
+                let huge = "a".repeat(MAX_REDIRECT_QUERY);
+                for probe in [
+                    format!("{redirect}?state=wrong&code=x"),
+                    format!("{redirect}?code=x"),
+                    format!("{redirect}?state={state}&state=other&code=y"),
+                    format!("{redirect}?state={state}&code={huge}"),
+                    redirect.replace("/callback", "/other"),
+                ] {
+                    let status = http.get(&probe).send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+                    let _ = report.send((probe.chars().take(60).collect(), status));
+                }
+                let posted = http.post(format!("{redirect}?state={state}&code=z")).send().await.unwrap();
+                let _ = report.send(("POST".into(), posted.status().as_u16()));
+                let answer =
+                    http.get(format!("{redirect}?state={state}&code=good&iss=http://127.0.0.1:9")).send().await;
+                let page = answer.unwrap().text().await.unwrap();
+                let _ = report.send((page, 200));
+                drop(idle);
+            });
+            Ok(())
+        }));
+        let server = AuthorizationServer { issuer: "http://127.0.0.1:9", iss_required: true };
+        let random = crate::SeededRandom::new(7);
+        let form = authorize("http://127.0.0.1:9/authorize", server, "c1", "openid", "aud", &[], &browser, &random)
+            .await
+            .unwrap();
+        assert!(form.contains(&("code".to_string(), "good".to_string())), "the real answer got through");
+        drop(browser);
+        let mut probes = probes;
+        let mut seen = Vec::new();
+        while let Some(probe) = probes.recv().await {
+            seen.push(probe);
+        }
+        let statuses: Vec<u16> = seen.iter().map(|(_, status)| *status).collect();
+        assert_eq!(statuses, [400, 400, 400, 400, 404, 405, 200], "{seen:?}");
+        assert!(seen.last().unwrap().0.contains("You can close this tab"));
     }
 
     #[test]

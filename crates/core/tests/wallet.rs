@@ -192,30 +192,38 @@ async fn research_consent_keeps_working_past_exp_until_revoked() {
 
 #[tokio::test]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
-async fn a_wrong_state_or_issuer_on_the_redirect_is_refused() {
+async fn a_wrong_issuer_on_the_redirect_is_refused_and_a_forged_state_is_ignored() {
     let clock = now();
     let tb = network(&clock, Config { sites: 1, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("hostile"), options(&clock)).await.unwrap();
     // A "browser" that rewrites the redirect: it fetches the authorization URL without following redirects and
-    // calls the loopback callback with a forged state.
+    // calls the loopback callback with a forged issuer.
     let script = std::env::temp_dir().join(format!("tessera-forge-{}.sh", std::process::id()));
-    std::fs::write(
-        &script,
-        "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{redirect_url}' \"$1\")\ncurl -s -o /dev/null \"$(echo \"$loc\" | sed 's/state=[^&]*/state=forged/')\"\n",
-    )
-    .unwrap();
-    let browser = Browser::Command(format!("sh {}", script.display()));
-    let error = wallet.login(&tb.manifest.broker, &browser, None).await.unwrap_err();
-    assert_eq!(error.code(), ErrorCode::SigninStateMismatch);
     std::fs::write(
         &script,
         "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{redirect_url}' \"$1\")\ncurl -s -o /dev/null \"$(echo \"$loc\" | sed 's/iss=[^&]*/iss=http%3A%2F%2Fevil.example/')\"\n",
     )
     .unwrap();
+    let browser = Browser::Command(format!("sh {}", script.display()));
     let error = wallet.login(&tb.manifest.broker, &browser, None).await.unwrap_err();
     assert_eq!(error.code(), ErrorCode::SigninIssuerMismatch);
-    let _ = std::fs::remove_file(script);
     assert_eq!(wallet.status().await.unwrap().tickets, 0, "nothing was kept");
+    // A forged state (another process probing the port) is answered with a neutral page and ignored: the real
+    // redirect that follows still completes the sign-in.
+    let forged = std::env::temp_dir().join(format!("tessera-forged-status-{}", std::process::id()));
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nloc=$(curl -s -o /dev/null -w '%{{redirect_url}}' \"$1\")\ncurl -s -o /dev/null -w '%{{http_code}}' \"$(echo \"$loc\" | sed 's/state=[^&]*/state=forged/')\" > {}\ncurl -s -o /dev/null \"$loc\"\n",
+            forged.display()
+        ),
+    )
+    .unwrap();
+    wallet.login(&tb.manifest.broker, &browser, None).await.unwrap();
+    assert_eq!(std::fs::read_to_string(&forged).unwrap(), "400", "the forged redirect got the neutral page");
+    assert_eq!(wallet.status().await.unwrap().tickets, 1);
+    let _ = std::fs::remove_file(script);
+    let _ = std::fs::remove_file(forged);
     tb.stop().await;
 }
 
