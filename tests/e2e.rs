@@ -9,6 +9,7 @@ mod support;
 use fantoccini::elements::Element;
 use fantoccini::Locator;
 use serde_json::Value;
+use support::audit::{assert_accessible, captured_ipc, ipc_leaks, start_ipc_capture};
 use support::driver::AppSession;
 use support::pages::{submit_page, RecordingBrowser};
 use tessera_testbed::{data, demo};
@@ -78,12 +79,14 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     let client = &session.client;
     let world = demo_world();
     let harold = &world.people[1];
+    start_ipc_capture(&session).await;
 
     // First run: the welcome, two paths, no navigation yet.
     let welcome = session.text_of("[data-testid=welcome]").await;
     assert!(welcome.contains("Try the demo network"), "{welcome}");
     assert!(client.find(Locator::Css("[data-testid=broker-address]")).await.is_ok());
     assert!(client.find(Locator::Css("nav")).await.is_err(), "no navigation before the first sign-in");
+    assert_accessible(&session, "welcome").await;
     session.screenshot_for_docs("welcome").await;
 
     // The demo network starts inside the app; sign-in goes through the browser and its real consent page.
@@ -93,6 +96,7 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     let broker = url::Url::parse(&consent_url).unwrap().origin().ascii_serialization();
     assert!(waiting.contains(broker.trim_start_matches("http://")), "the waiting screen names the broker: {waiting}");
     assert!(client.find(Locator::Css("[data-testid=cancel-sign-in]")).await.is_ok());
+    assert_accessible(&session, "sign-in waiting").await;
     session.screenshot_for_docs("signin-waiting").await;
     let landing = submit_page(&consent_url, &[("person", &world.people[0].id)], &[("decision", "approve")]).await;
     assert!(landing.contains("close this tab"), "{landing}");
@@ -103,6 +107,7 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     assert!(card.contains("healthcare power of attorney"), "{card}");
     let born = tessera_core::describe::iso_date_words(&harold.birth_date);
     assert!(card.contains(&born), "the card gives his birth date in words ({born}): {card}");
+    assert_accessible(&session, "people").await;
     session.screenshot_for_docs("people").await;
 
     // His record: every hospital at once, each with its own live line.
@@ -127,6 +132,7 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     }
     let retry_css = format!("[data-testid=hospital-line][data-hospital=\"{}\"] [data-testid=retry]", down.0);
     assert!(client.find(Locator::Css(&retry_css)).await.is_ok(), "a failed hospital offers Retry");
+    assert_accessible(&session, "person (connecting)").await;
     session.screenshot_for_docs("connect").await;
 
     // Confirming the patient is a step the person takes in the browser, one hospital at a time.
@@ -183,6 +189,7 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     for index in [0, 1, demo::DOWN, demo::CONFIRM] {
         assert!(sources.contains(&hospitals[index]), "{} is a source of {problem}: {sources:?}", hospitals[index]);
     }
+    assert_accessible(&session, "record").await;
     session.screenshot_for_docs("record").await;
 
     // Export what is shown: a FHIR Bundle holding exactly the shown item's resources, one per source.
@@ -213,8 +220,229 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
         assert!(directory.contains(name.as_str()), "{name} in {directory}");
     }
     assert!(!directory.contains("127.0.0.1"), "no addresses where a name exists: {directory}");
+    assert_accessible(&session, "hospitals").await;
     session.screenshot_for_docs("hospitals").await;
+    session.click("[data-testid=nav-tickets]").await;
+    let tickets = session.text_of("[data-testid=ticket]").await;
+    assert!(tickets.contains("healthcare power of attorney"), "{tickets}");
+    assert_accessible(&session, "tickets").await;
 
+    let leaks = ipc_leaks(&captured_ipc(&session).await);
+    assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
+    session.stop().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// The first run through the demo network, signed in as `person` on the broker's real consent page. Returns the
+/// broker's origin.
+async fn sign_in_on_the_demo(session: &AppSession, browser: &RecordingBrowser, person: &str) -> String {
+    session.click("[data-testid=try-demo]").await;
+    session.text_of("[data-testid=signin-waiting]").await;
+    let consent_url = browser.nth_url(1).await;
+    let landing = submit_page(&consent_url, &[("person", person)], &[("decision", "approve")]).await;
+    assert!(landing.contains("close this tab"), "{landing}");
+    session.text_of("[data-testid=person-card]").await;
+    url::Url::parse(&consent_url).unwrap().origin().ascii_serialization()
+}
+
+/// Opens the first person and waits until every hospital line has its outcome.
+async fn open_first_person(session: &AppSession) -> Vec<(String, String, String, String)> {
+    session.click("[data-testid=person-card]").await;
+    session
+        .wait_until(60, "a final status on every hospital line", || async {
+            let now = lines(session).await;
+            !now.is_empty() && now.iter().all(|l| !l.2.is_empty())
+        })
+        .await;
+    lines(session).await
+}
+
+fn control(broker: &str, index: usize, action: &str) -> String {
+    format!("{broker}/testbed/hospitals/{index}/{action}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service, tauri-driver and WebKitWebDriver; run by scripts/test.sh"]
+async fn e2e_a_consent_is_ended_while_a_hospital_is_down_and_finishes_when_it_is_back() {
+    let scratch = std::env::temp_dir().join(format!("tessera-e2e-revoke-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let browser = RecordingBrowser::new(&scratch);
+    let session = AppSession::start("revoke", &[("TESSERA_BROWSER", browser.script.as_path())]).await;
+    start_ipc_capture(&session).await;
+    let world = demo_world();
+    let patricia = &world.people[4];
+    assert!(patricia.study.is_some(), "the demo's research participant");
+    let http = reqwest::Client::new();
+
+    let broker = sign_in_on_the_demo(&session, &browser, &patricia.id).await;
+    let _ = http.post(control(&broker, demo::DOWN, "up")).send().await.unwrap();
+    let reached = open_first_person(&session).await;
+    // A hospital her consent reached (a continuation: the hospital keeps a refresh token for it) goes down.
+    let victim = patricia.sites.iter().copied().find(|i| *i != demo::CONFIRM).expect("she was seen somewhere");
+    let victim_name = &world.hospitals[victim].name;
+    assert!(reached.iter().any(|l| l.3.contains(victim_name.as_str()) && l.2 == "connected"), "{reached:?}");
+    assert_eq!(http.post(control(&broker, victim, "down")).send().await.unwrap().status(), 200);
+
+    // Grants → the consent → its detail in words.
+    session.click("[data-testid=nav-grants]").await;
+    session.text_of("[data-testid=grant-row]").await;
+    assert_accessible(&session, "grants").await;
+    session.screenshot_for_docs("grants").await;
+    session.click("[data-testid=grant-row][data-kind=ticket]").await;
+    session.text_when("[data-testid=grant-detail]", "where it was used", |t| t.contains(victim_name.as_str())).await;
+    assert_accessible(&session, "grant detail").await;
+    session.screenshot_for_docs("grant-detail").await;
+
+    // End it: the preview first, then each step live; the hospital that is down stays pending.
+    session.click("[data-testid=end-grant]").await;
+    session
+        .text_when("[data-testid=revoke-preview]", "the step at that hospital", |t| t.contains(victim_name.as_str()))
+        .await;
+    assert_accessible(&session, "revocation preview").await;
+    session.click("[data-testid=confirm-revoke]").await;
+    session
+        .wait_until(60, "the revocation to stop with a pending step and a Retry", || async {
+            session.client.find(Locator::Css("[data-testid=retry-revoke]")).await.is_ok()
+        })
+        .await;
+    let steps = session.client.find_all(Locator::Css("[data-testid=revoke-step]")).await.unwrap();
+    let mut pending = Vec::new();
+    for step in &steps {
+        if step.attr("data-state").await.ok().flatten().as_deref() == Some("pending") {
+            pending.push(step.text().await.unwrap());
+        }
+    }
+    assert!(
+        pending.iter().any(|p| p.contains(victim_name.as_str())),
+        "pending at the hospital that is down: {pending:?}"
+    );
+    session.screenshot_for_docs("revoke").await;
+
+    // The hospital comes back; Retry finishes; the hospital has revoked the consent's refresh token.
+    assert_eq!(http.post(control(&broker, victim, "up")).send().await.unwrap().status(), 200);
+    session.click("[data-testid=retry-revoke]").await;
+    session.text_when("[data-testid=revoke-receipt]", "the receipt", |t| t.contains("Done")).await;
+    let revoked: Vec<String> =
+        http.get(control(&broker, victim, "revocations")).send().await.unwrap().json().await.unwrap();
+    assert!(revoked.contains(&"refresh_token".to_string()), "the hospital revoked what it held: {revoked:?}");
+
+    // Activity shows each step, with hospital names.
+    session.click("[data-testid=nav-activity]").await;
+    session.text_of("[data-testid=activity-row]").await;
+    session
+        .text_when("[data-testid=activity]", "each revocation step", |t| {
+            t.contains("Ended access") && t.contains(victim_name.as_str())
+        })
+        .await;
+    assert_accessible(&session, "activity").await;
+    session.screenshot_for_docs("activity").await;
+
+    let leaks = ipc_leaks(&captured_ipc(&session).await);
+    assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
+    session.stop().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service, tauri-driver and WebKitWebDriver; run by scripts/test.sh"]
+async fn e2e_the_patient_ends_a_caregivers_access_and_her_next_connect_is_refused() {
+    let scratch = std::env::temp_dir().join(format!("tessera-e2e-about-me-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let browser = RecordingBrowser::new(&scratch);
+    let session = AppSession::start("about-me", &[("TESSERA_BROWSER", browser.script.as_path())]).await;
+    start_ipc_capture(&session).await;
+    let world = demo_world();
+    let (margaret, harold) = (&world.people[0], &world.people[1]);
+
+    // Margaret signs in; then, on the same computer, Harold signs in for himself.
+    sign_in_on_the_demo(&session, &browser, &margaret.id).await;
+    session.click("[data-testid=nav-settings]").await;
+    session.click("[data-testid=sign-in-again]").await;
+    let consent_url = browser.nth_url(2).await;
+    submit_page(&consent_url, &[("person", &harold.id)], &[("decision", "approve")]).await;
+    session.text_of("[data-testid=person-card]").await;
+
+    // Who can see my records: Margaret's power of attorney.
+    session.click("[data-testid=nav-about-me]").await;
+    let name = margaret.name();
+    session
+        .text_when("[data-testid=about-me-grant]", "Margaret's power of attorney", |t| {
+            t.contains(&name) && t.contains("healthcare power of attorney")
+        })
+        .await;
+    assert_accessible(&session, "who can see my records").await;
+    session.screenshot_for_docs("about-me").await;
+    session.click("[data-testid=end-about-me]").await;
+    session.text_of("[data-testid=revoke-preview]").await;
+    session.click("[data-testid=confirm-revoke]").await;
+    session
+        .text_when("[data-testid=revoke-receipt]", "the proof, in words", |t| t.contains("hospitals refuse it"))
+        .await;
+
+    // Margaret's ticket is now refused everywhere, in words; Harold's own still works.
+    session.click("[data-testid=nav-people]").await;
+    session.click("[data-testid=person-card]").await;
+    session.click("[data-testid=refresh]").await;
+    session
+        .wait_until(60, "every line of both tickets to end", || async {
+            let now = lines(&session).await;
+            now.len() == 2 * demo::SITES && now.iter().all(|l| !l.2.is_empty())
+        })
+        .await;
+    let now = lines(&session).await;
+    let refused = now.iter().filter(|l| l.3.contains("has been revoked")).count();
+    assert_eq!(refused, demo::SITES, "Margaret's ticket is refused at every hospital: {now:?}");
+    assert!(now.iter().any(|l| l.2 == "connected"), "Harold's own ticket still reads: {now:?}");
+
+    let leaks = ipc_leaks(&captured_ipc(&session).await);
+    assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
+    session.stop().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service, tauri-driver and WebKitWebDriver; run by scripts/test.sh"]
+async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() {
+    let scratch = std::env::temp_dir().join(format!("tessera-e2e-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let browser = RecordingBrowser::new(&scratch);
+    // A short idle period, injected for the test: four seconds.
+    let idle = std::path::Path::new("4");
+    let env = [("TESSERA_BROWSER", browser.script.as_path()), ("TESSERA_IDLE_LOCK_SECS", idle)];
+    let session = AppSession::start("lock", &env).await;
+    start_ipc_capture(&session).await;
+    let world = demo_world();
+    sign_in_on_the_demo(&session, &browser, &world.people[0].id).await;
+    open_first_person(&session).await;
+    let reads = |text: &str| text.matches("\"name\":\"open_record\"").count();
+    let before = reads(&captured_ipc(&session).await);
+
+    // Left alone, it locks: nothing but the name and Unlock.
+    session
+        .wait_until(30, "the lock screen", || async {
+            session.client.find(Locator::Css("[data-testid=locked]")).await.is_ok()
+        })
+        .await;
+    assert!(session.client.find(Locator::Css("nav")).await.is_err(), "nothing else shows while locked");
+    assert_accessible(&session, "locked").await;
+    session.screenshot_for_docs("locked").await;
+
+    // Unlock; opening Harold reads his record again (it was dropped from memory).
+    session.click("[data-testid=unlock]").await;
+    open_first_person(&session).await;
+    assert!(reads(&captured_ipc(&session).await) > before, "the record was read again after unlocking");
+
+    // Settings, and Ctrl+L locks on demand.
+    session.click("[data-testid=nav-settings]").await;
+    session.text_when("[data-testid=about-version]", "the version", |t| t.contains(env!("CARGO_PKG_VERSION"))).await;
+    assert_accessible(&session, "settings").await;
+    session.screenshot_for_docs("settings").await;
+    let body = session.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("\u{E009}l\u{E000}").await.unwrap();
+    session.text_of("[data-testid=locked]").await;
+
+    let leaks = ipc_leaks(&captured_ipc(&session).await);
+    assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
     session.stop().await;
     let _ = std::fs::remove_dir_all(&scratch);
 }

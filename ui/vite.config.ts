@@ -15,5 +15,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     environment: "node",
+    // The contrast test reads app.css as text.
+    css: { include: [/app\.css/] },
   },
 });

@@ -24,7 +24,8 @@ impl Drop for DriverProcess {
     }
 }
 
-fn workspace_root() -> PathBuf {
+/// The workspace root (this package's folder).
+pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -124,6 +125,21 @@ impl AppSession {
         std::fs::copy(&taken, &path).unwrap();
         assert!(path.metadata().unwrap().len() > 1000, "the screenshot {name} is empty");
         path
+    }
+
+    /// The text of the first element matching `css` once `ready` accepts it (screens show "Loading…" first).
+    pub async fn text_when(&self, css: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..150 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if ready(&last) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{css} never showed {what}; last: {last}");
     }
 
     /// Clicks the first element matching `css`, waiting for it to appear.

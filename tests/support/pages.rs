@@ -108,7 +108,11 @@ pub fn form_fields(html: &str, choose: &[(&str, &str)]) -> (String, Vec<(String,
 /// Opens `url` as the browser would, submits its form with `extra` fields (e.g. the button pressed) and radio
 /// choices `choose`, and follows the answer's redirect back to Tessera. Returns the page Tessera's listener served.
 pub async fn submit_page(url: &str, choose: &[(&str, &str)], extra: &[(&str, &str)]) -> String {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
     let page = http.get(url).send().await.expect("the page loads").text().await.unwrap();
     let (action, mut fields) = form_fields(&page, choose);
     fields.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));

@@ -1,8 +1,21 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   BackendError,
+  aboutTessera,
   addHospital,
   call,
+  capture,
+  exportActivity,
+  grantDetail,
+  listActivity,
+  loadSettings,
+  lockWallet,
+  onEvent,
+  retryRevocations,
+  saveSettings,
+  signOut,
+  unlockWallet,
+  type Listener,
   cancelSignIn,
   confirmPatient,
   exportRecord,
@@ -89,6 +102,17 @@ describe("backend", () => {
     await listGrants(record);
     await previewRevocation("g1", record);
     await revokeGrant("g1", record);
+    await grantDetail("g1", record);
+    await retryRevocations(record);
+    const filter = { person: "harold", hospital: null, grant: null, kind: "revoke" as const, since: 1_800_000_000, until: null };
+    await listActivity(filter, record);
+    await exportActivity(filter, "csv", record);
+    await lockWallet(record);
+    await unlockWallet(record);
+    await loadSettings(record);
+    await saveSettings({ lock_after_minutes: 5, lock_on_sleep: true, notifications: false }, record);
+    await signOut("https://broker.example.org", record);
+    await aboutTessera(record);
     expect(seen).toEqual([
       ["known_brokers", {}],
       ["sign_in", { args: { broker: "https://broker.example.org" } }],
@@ -108,6 +132,16 @@ describe("backend", () => {
       ["list_grants", {}],
       ["preview_revocation", { args: { id: "g1" } }],
       ["revoke_grant", { args: { id: "g1" } }],
+      ["grant_detail", { args: { id: "g1" } }],
+      ["retry_revocations", {}],
+      ["activity", { args: { filter } }],
+      ["export_activity", { args: { filter, format: "csv" } }],
+      ["lock", {}],
+      ["unlock", {}],
+      ["settings", {}],
+      ["save_settings", { args: { settings: { lock_after_minutes: 5, lock_on_sleep: true, notifications: false } } }],
+      ["sign_out", { args: { broker: "https://broker.example.org" } }],
+      ["about", {}],
     ]);
   });
 
@@ -116,5 +150,95 @@ describe("backend", () => {
       throw { code: "signin.cancelled", message: "The sign-in was cancelled.", action: "Start it again." };
     };
     await expect(signIn("https://broker.example.org", cancelled)).rejects.toMatchObject({ code: "signin.cancelled" });
+  });
+});
+
+describe("IPC capture hook", () => {
+  const g = globalThis as { __TESSERA_IPC_CAPTURE__?: unknown };
+
+  afterEach(() => {
+    delete g.__TESSERA_IPC_CAPTURE__;
+  });
+
+  /** A listener that hands the handler to the test, to deliver payloads by hand. */
+  function fakeListener(): { listener: Listener; deliver: (payload: unknown) => void; names: string[]; stopped: () => boolean } {
+    let handler: ((payload: unknown) => void) | null = null;
+    let stopped = false;
+    const names: string[] = [];
+    return {
+      names,
+      listener: async (name, h) => {
+        names.push(name);
+        handler = h;
+        return () => {
+          stopped = true;
+        };
+      },
+      deliver: (payload) => handler?.(payload),
+      stopped: () => stopped,
+    };
+  }
+
+  it("records every successful command result when a test created the array", async () => {
+    const captured: unknown[] = [];
+    g.__TESSERA_IPC_CAPTURE__ = captured;
+    await walletStatus(async () => status);
+    await listGrants(async () => []);
+    expect(captured).toEqual([
+      { kind: "response", name: "wallet_status", payload: status },
+      { kind: "response", name: "list_grants", payload: [] },
+    ]);
+  });
+
+  it("records no failure (an error is not a response)", async () => {
+    const captured: unknown[] = [];
+    g.__TESSERA_IPC_CAPTURE__ = captured;
+    const failing = async () => {
+      throw { code: "vault.locked", message: "Locked.", action: "Unlock it." };
+    };
+    await expect(unlockWallet(failing)).rejects.toBeInstanceOf(BackendError);
+    expect(captured).toEqual([]);
+  });
+
+  it("records each event payload before handing it on", async () => {
+    const captured: unknown[] = [];
+    g.__TESSERA_IPC_CAPTURE__ = captured;
+    const fake = fakeListener();
+    const seen: unknown[] = [];
+    const stop = await onEvent(
+      "revocation-progress",
+      (step) => {
+        seen.push(step);
+        // The capture already holds the payload when the handler runs.
+        expect(captured).toHaveLength(seen.length);
+      },
+      fake.listener,
+    );
+    const step = { what: "Ask broker.example to revoke this permission", state: "done", error: null };
+    fake.deliver(step);
+    fake.deliver(null);
+    expect(fake.names).toEqual(["revocation-progress"]);
+    expect(seen).toEqual([step, null]);
+    expect(captured).toEqual([
+      { kind: "event", name: "revocation-progress", payload: step },
+      { kind: "event", name: "revocation-progress", payload: null },
+    ]);
+    stop();
+    expect(fake.stopped()).toBe(true);
+  });
+
+  it("keeps nothing when no test created the array, or when it is not an array", async () => {
+    expect(g.__TESSERA_IPC_CAPTURE__).toBeUndefined();
+    await walletStatus(async () => status);
+    const fake = fakeListener();
+    const seen: unknown[] = [];
+    await onEvent("wallet-locked", (payload) => seen.push(payload), fake.listener);
+    fake.deliver(null);
+    expect(seen).toEqual([null]);
+    expect(g.__TESSERA_IPC_CAPTURE__).toBeUndefined();
+    g.__TESSERA_IPC_CAPTURE__ = { push: () => {
+      throw new Error("must not be called");
+    } };
+    expect(() => capture("response", "x", 1)).not.toThrow();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PersonView } from "../src/lib/backend";
-import { HISTORY_LIMIT, back, canGoBack, current, navItemOf, push, sameScreen, type Screen } from "../src/lib/history";
+import { HISTORY_LIMIT, back, canGoBack, current, navItemOf, push, sameScreen, screenOf, type Screen } from "../src/lib/history";
 
 const person = (id: string): PersonView => ({
   id,
@@ -56,5 +56,28 @@ describe("navigation history", () => {
     expect(navItemOf({ screen: "hospitals" })).toBe("hospitals");
     expect(navItemOf({ screen: "tickets" })).toBe("tickets");
     expect(navItemOf({ screen: "signin" })).toBeNull();
+  });
+
+  it("makes choosing a grant a step in the history, so Back closes its detail", () => {
+    let stack: Screen[] = [{ screen: "people" }];
+    stack = push(stack, screenOf("grants"));
+    stack = push(stack, { screen: "grants", selected: "g1" });
+    stack = push(stack, { screen: "grants", selected: "g1" });
+    stack = push(stack, { screen: "grants", selected: "g2" });
+    expect(stack).toHaveLength(4);
+    stack = back(stack);
+    expect(current(stack)).toEqual({ screen: "grants", selected: "g1" });
+    stack = back(stack);
+    expect(current(stack)).toEqual({ screen: "grants", selected: null });
+    expect(navItemOf({ screen: "grants", selected: "g1" })).toBe("grants");
+  });
+
+  it("opens each new screen from the rail", () => {
+    expect(screenOf("grants")).toEqual({ screen: "grants", selected: null });
+    for (const item of ["about-me", "activity", "settings", "people", "hospitals", "tickets"] as const) {
+      expect(screenOf(item)).toEqual({ screen: item });
+      expect(navItemOf(screenOf(item))).toBe(item);
+    }
+    expect(sameScreen({ screen: "activity" }, { screen: "activity" })).toBe(true);
   });
 });

@@ -10,6 +10,24 @@ describe("strings", () => {
     expect(strings.person.reading("Harold", 6)).toBe("Reading Harold's records from 6 hospitals…");
     expect(strings.lines.confirm("Harold", "Mercy Hospital")).toBe("Confirm who Harold is at Mercy Hospital");
     expect(strings.record.export).toBe("Save what is shown…");
+    expect(strings.activity.exported(42, "tessera-activity-2026-11-23.csv")).toBe(
+      "Saved 42 entries to tessera-activity-2026-11-23.csv",
+    );
+    expect(strings.lock.message).toBe("Locked — your records are put away");
+    expect(strings.nav.lock).toBe("Lock");
+    expect(strings.revoke.proof).toBe("The trust broker now lists this permission as revoked, so hospitals refuse it.");
+    expect(strings.revoke.pending).toContain("We keep trying; nothing else is needed from you");
+    expect(strings.aboutMe.empty).toBe("No one else has been given access to your records through your trust broker.");
+    expect(strings.grant.studyUsedHeading).toBe("Hospitals this consent reached");
+    expect(strings.settings.lockOnSleep).toBe("Lock when the computer sleeps or the screen locks");
+    expect(strings.settings.notify).toBe(
+      "Tell me when a permission ends within 30 and 7 days, and when a revocation is still waiting",
+    );
+    expect(strings.settings.signOutExplain).toBe(
+      "Tessera stops renewing the permissions it holds from this broker; the ones you have keep working until they end.",
+    );
+    expect(strings.nav.grantsBadge(1)).toBe("1 needs your attention");
+    expect(strings.nav.grantsBadge(3)).toBe("3 need your attention");
   });
 
   /** Text between tags with three or more words: a sentence that belongs in strings.ts. */

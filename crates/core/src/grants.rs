@@ -220,17 +220,20 @@ impl Wallet {
             let revoked = self.revoked_at_issuer(ticket).await == Some(true);
             let own: Vec<&ConnectionRow> = connections.iter().filter(|k| k.ticket_id == ticket.id).collect();
             if revoked {
-                for connection in own.iter().filter(|k| k.refresh_item.is_some()) {
+                // Connections still being revoked keep their refresh token until the hospital confirms (RFC 7009):
+                // forgetting it here would leave a live token at a hospital that was never told.
+                for connection in own.iter().filter(|k| k.refresh_item.is_some() && k.status != "revocation_pending") {
                     self.forget_connection(connection, "closed").await?;
                 }
             }
             let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
             let shown_until = self.grant_end(ticket).await?;
             let until = shown_until.unwrap_or(i64::MAX);
-            let status = if revoked {
-                GrantStatus::Revoked
-            } else if pending > 0 {
+            // Something still being revoked somewhere says so, even once the issuer lists the ticket as revoked.
+            let status = if pending > 0 {
                 GrantStatus::RevocationPending
+            } else if revoked {
+                GrantStatus::Revoked
             } else {
                 time_status(until, now)
             };
@@ -258,10 +261,10 @@ impl Wallet {
                 out.push(GrantView {
                     id: connection_id(connection),
                     kind: GrantKind::Connection,
-                    status: if revoked {
-                        GrantStatus::Revoked
-                    } else if connection.status == "revocation_pending" {
+                    status: if connection.status == "revocation_pending" {
                         GrantStatus::RevocationPending
+                    } else if revoked {
+                        GrantStatus::Revoked
                     } else {
                         time_status(until, now)
                     },
@@ -366,7 +369,10 @@ impl Wallet {
         let endpoint = broker.management_endpoint.as_deref()?;
         let access = self.broker_access_token(broker).await.ok()??;
         let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await.ok()?;
-        let listed = answer.json.get("held")?.as_array()?.iter().find(|g| {
+        // A ticket held for someone else is among the grants the signed-in person holds; one about themself (their
+        // own records, a research consent) among the grants about them.
+        let lists = ["held", "about_me"].into_iter().filter_map(|list| answer.json.get(list)?.as_array());
+        let listed = lists.flatten().find(|g| {
             g.pointer("/revocation/url").and_then(Value::as_str) == Some(url.as_str())
                 && g.pointer("/revocation/index").and_then(Value::as_u64) == Some(*index)
         })?;
@@ -577,7 +583,7 @@ impl Wallet {
         act: bool,
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> RevocationStep {
-        let name = host_of(&connection.fhir_base_url);
+        let name = self.hospital_name(&connection.fhir_base_url).await;
         let what = format!("End the connection to {name} (revoke its tokens there, forget them here)");
         let step = self.step(what, act, self.revoke_at_hospital(connection), report).await;
         if act && step.state == StepState::Pending {
@@ -587,6 +593,16 @@ impl Wallet {
                 .await;
         }
         step
+    }
+
+    /// A hospital's name from the directory (its host when it is no longer there).
+    async fn hospital_name(&self, fhir_base_url: &str) -> String {
+        let directory = self.store.hospitals().await.unwrap_or_default();
+        directory
+            .into_iter()
+            .find(|(row, _)| row.fhir_base_url == fhir_base_url)
+            .map(|(row, _)| row.name)
+            .unwrap_or_else(|| host_of(fhir_base_url))
     }
 
     async fn revoke_at_hospital(&self, connection: &ConnectionRow) -> Result<()> {

@@ -18,6 +18,11 @@ use std::collections::HashMap;
 /// The item size limit of the strictest backend (Windows Credential Manager), in bytes.
 pub const DEFAULT_CHUNK_LIMIT: usize = 2_560;
 
+/// Keychain writes go one at a time: the Secret Service (gnome-keyring) fails concurrent item creation with
+/// spurious "locked" and "not running" errors when many hospitals hand out refresh tokens at once. Reads stay
+/// parallel.
+static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Marks a value stored whole in one item.
 const WHOLE: &str = "tessera1:";
 /// Marks an item that only says how many chunk items hold the value.
@@ -57,6 +62,7 @@ impl Vault {
         let (namespace, id, label, limit) =
             (self.namespace.clone(), id.to_string(), label.to_string(), self.chunk_limit);
         let value = secret.clone();
+        let _one_writer = WRITES.lock().await;
         blocking(move || write_item(&namespace, &id, &label, value.expose(), limit)).await
     }
 
@@ -80,6 +86,7 @@ impl Vault {
     /// Deletes the item under `id` and its chunks. Deleting an item that does not exist is not an error.
     pub async fn delete(&self, id: &str) -> Result<()> {
         let (namespace, id) = (self.namespace.clone(), id.to_string());
+        let _one_writer = WRITES.lock().await;
         blocking(move || delete_item(&namespace, &id)).await
     }
 }

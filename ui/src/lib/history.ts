@@ -1,4 +1,5 @@
-// The screens of the main window and a small in-memory history, so Back (Alt+Left, "← People") works.
+// The screens of the main window and a small in-memory history, so Back (Alt+Left, "← People") works. Selecting a
+// grant is a step in the history too, so Back closes its detail.
 import type { PersonView } from "./backend";
 
 export type Screen =
@@ -6,10 +7,22 @@ export type Screen =
   | { screen: "person"; id: string; person: PersonView }
   | { screen: "hospitals" }
   | { screen: "tickets" }
+  | { screen: "grants"; selected: string | null }
+  | { screen: "about-me" }
+  | { screen: "activity" }
+  | { screen: "settings" }
   | { screen: "signin" };
 
+/** The screens the navigation rail opens. */
+export type NavTarget = "people" | "hospitals" | "tickets" | "grants" | "about-me" | "activity" | "settings";
+
 /** The navigation item a screen belongs to (a person's page belongs to People). */
-export type NavItem = "people" | "hospitals" | "tickets" | null;
+export type NavItem = NavTarget | null;
+
+/** The screen a navigation item opens (Grants with nothing selected). */
+export function screenOf(item: NavTarget): Screen {
+  return item === "grants" ? { screen: "grants", selected: null } : { screen: item };
+}
 
 export function navItemOf(screen: Screen): NavItem {
   switch (screen.screen) {
@@ -19,7 +32,11 @@ export function navItemOf(screen: Screen): NavItem {
     case "hospitals":
       return "hospitals";
     case "tickets":
-      return "tickets";
+    case "grants":
+    case "about-me":
+    case "activity":
+    case "settings":
+      return screen.screen;
     case "signin":
       return null;
   }
@@ -28,7 +45,9 @@ export function navItemOf(screen: Screen): NavItem {
 /** Whether two screens show the same thing. */
 export function sameScreen(a: Screen, b: Screen): boolean {
   if (a.screen !== b.screen) return false;
-  return a.screen === "person" && b.screen === "person" ? a.id === b.id : true;
+  if (a.screen === "person" && b.screen === "person") return a.id === b.id;
+  if (a.screen === "grants" && b.screen === "grants") return a.selected === b.selected;
+  return true;
 }
 
 /** A history never grows past this many screens; the oldest are forgotten. */

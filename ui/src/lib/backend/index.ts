@@ -3,17 +3,23 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  AboutView,
+  ActivityFilter,
+  ActivityView,
   Commands,
   DemoNetwork,
   ErrorView,
   Events,
+  ExportFormat,
   ExportResult,
+  GrantDetail,
   GrantView,
   HospitalView,
   LoginSummary,
   PersonView,
   RecordView,
   RevocationStep,
+  Settings,
   TicketView,
   WalletStatus,
 } from "./bindings";
@@ -38,6 +44,18 @@ export type Invoker = (command: string, args: Record<string, unknown>) => Promis
 
 const tauriInvoker: Invoker = (command, args) => invoke(command, args);
 
+/** What the end-to-end leak test sees: every command result and every event payload the window received. */
+export type Captured = { kind: "response" | "event"; name: string; payload: unknown };
+
+/**
+ * Records one IPC message when, and only when, a test created `globalThis.__TESSERA_IPC_CAPTURE__` as an array
+ * (the end-to-end test does, to prove no secret ever reaches the window). Nothing is kept otherwise.
+ */
+export function capture(kind: Captured["kind"], name: string, payload: unknown): void {
+  const sink = (globalThis as { __TESSERA_IPC_CAPTURE__?: unknown }).__TESSERA_IPC_CAPTURE__;
+  if (Array.isArray(sink)) sink.push({ kind, name, payload } satisfies Captured);
+}
+
 /** Turns whatever a failed call rejected with into a BackendError. */
 export function toBackendError(reason: unknown): BackendError {
   if (reason && typeof reason === "object" && "code" in reason && "message" in reason && "action" in reason) {
@@ -56,11 +74,14 @@ export async function call<K extends keyof Commands>(
   args: Commands[K]["args"],
   invoker: Invoker = tauriInvoker,
 ): Promise<Commands[K]["result"]> {
+  let result: Commands[K]["result"];
   try {
-    return (await invoker(command, args as Record<string, unknown>)) as Commands[K]["result"];
+    result = (await invoker(command, args as Record<string, unknown>)) as Commands[K]["result"];
   } catch (reason) {
     throw toBackendError(reason);
   }
+  capture("response", command, result);
+  return result;
 }
 
 /** The wallet's status for the first screen. */
@@ -138,9 +159,14 @@ export function removeHospital(hospital: string, invoker?: Invoker): Promise<nul
   return call("remove_hospital", { args: { hospital } }, invoker);
 }
 
-/** Every grant (for the grants screen of a later issue). */
+/** Every grant: tickets held, connections made with them, and grants about the signed-in person. */
 export function listGrants(invoker?: Invoker): Promise<GrantView[]> {
   return call("list_grants", {}, invoker);
+}
+
+/** One grant in full, for its detail page. */
+export function grantDetail(id: string, invoker?: Invoker): Promise<GrantDetail> {
+  return call("grant_detail", { args: { id } }, invoker);
 }
 
 /** The steps revoking a grant would take, without doing anything. */
@@ -148,12 +174,69 @@ export function previewRevocation(id: string, invoker?: Invoker): Promise<Revoca
   return call("preview_revocation", { args: { id } }, invoker);
 }
 
-/** Revokes a grant everywhere; steps arrive through `onEvent("revocation-progress", …)`. */
+/** Revokes a grant everywhere (or what is left of it); steps arrive through `onEvent("revocation-progress", …)`. */
 export function revokeGrant(id: string, invoker?: Invoker): Promise<RevocationStep[]> {
   return call("revoke_grant", { args: { id } }, invoker);
 }
 
+/** Tries every hospital revocation still pending again; resolves to how many are still pending. */
+export function retryRevocations(invoker?: Invoker): Promise<number> {
+  return call("retry_revocations", {}, invoker);
+}
+
+/** The activity log, newest first, filtered. */
+export function listActivity(filter: ActivityFilter, invoker?: Invoker): Promise<ActivityView[]> {
+  return call("activity", { args: { filter } }, invoker);
+}
+
+/** Saves the filtered activity log as CSV or JSON through a save dialog. */
+export function exportActivity(filter: ActivityFilter, format: ExportFormat, invoker?: Invoker): Promise<ExportResult> {
+  return call("export_activity", { args: { filter, format } }, invoker);
+}
+
+/** Locks the wallet now: secrets and records leave memory. */
+export function lockWallet(invoker?: Invoker): Promise<null> {
+  return call("lock", {}, invoker);
+}
+
+/** Unlocks the wallet (reads the keychain again; a locked keychain is `vault.locked`). */
+export function unlockWallet(invoker?: Invoker): Promise<null> {
+  return call("unlock", {}, invoker);
+}
+
+/** The settings of this profile. */
+export function loadSettings(invoker?: Invoker): Promise<Settings> {
+  return call("settings", {}, invoker);
+}
+
+/** Keeps new settings; resolves to them as kept. */
+export function saveSettings(settings: Settings, invoker?: Invoker): Promise<Settings> {
+  return call("save_settings", { args: { settings } }, invoker);
+}
+
+/** Signs out of a trust broker (its refresh token is revoked there). */
+export function signOut(broker: string, invoker?: Invoker): Promise<null> {
+  return call("sign_out", { args: { broker } }, invoker);
+}
+
+/** Version, where data lives, licences. */
+export function aboutTessera(invoker?: Invoker): Promise<AboutView> {
+  return call("about", {}, invoker);
+}
+
+/** The function that subscribes to one backend event; replaceable in unit tests. */
+export type Listener = (name: string, handler: (payload: unknown) => void) => Promise<() => void>;
+
+const tauriListener: Listener = (name, handler) => listen(name, (event) => handler(event.payload));
+
 /** Subscribes to a backend event with its typed payload; resolves to the unsubscribe function. */
-export function onEvent<K extends keyof Events>(name: K, handler: (payload: Events[K]) => void): Promise<() => void> {
-  return listen<Events[K]>(name, (event) => handler(event.payload));
+export function onEvent<K extends keyof Events>(
+  name: K,
+  handler: (payload: Events[K]) => void,
+  listener: Listener = tauriListener,
+): Promise<() => void> {
+  return listener(name, (payload) => {
+    capture("event", name, payload);
+    handler(payload as Events[K]);
+  });
 }
