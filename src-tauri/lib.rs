@@ -7,6 +7,7 @@ pub mod background;
 pub mod bindings;
 pub mod commands;
 pub mod ipc;
+pub mod sleep;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use tessera_core::broker::Browser;
@@ -117,6 +118,7 @@ pub fn run() -> i32 {
             use tauri::Manager;
             let _ = app.state::<AppState>().browser.set(app_browser(app.handle()));
             background::start(app.handle());
+            sleep::start(app.handle());
             Ok(())
         })
         .invoke_handler(commands::handler())

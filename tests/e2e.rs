@@ -62,6 +62,25 @@ async fn lines(session: &AppSession) -> Vec<(String, String, String, String)> {
     out
 }
 
+/// Waits until the hospital lines satisfy `done` and returns them as the wait saw them (read again, they may be
+/// moving into the folded list).
+async fn lines_when(
+    session: &AppSession,
+    what: &str,
+    done: impl Fn(&[(String, String, String, String)]) -> bool,
+) -> Vec<(String, String, String, String)> {
+    let seen = std::sync::Mutex::new(Vec::new());
+    session
+        .wait_until(60, what, || async {
+            let now = lines(session).await;
+            let ok = done(&now);
+            *seen.lock().unwrap() = now;
+            ok
+        })
+        .await;
+    seen.into_inner().unwrap()
+}
+
 async fn status_of(session: &AppSession, hospital: &str) -> String {
     lines(session).await.into_iter().find(|l| l.0 == hospital).map(|l| l.2).unwrap_or_default()
 }
@@ -113,13 +132,10 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     // His record: every hospital at once, each with its own live line.
     session.click("[data-testid=person-card]").await;
     let hospitals: Vec<String> = (0..demo::SITES).map(|i| world.hospitals[i].name.clone()).collect();
-    session
-        .wait_until(60, "a final status on every hospital line", || async {
-            let now = lines(&session).await;
-            now.len() == demo::SITES && now.iter().all(|l| !l.2.is_empty())
-        })
-        .await;
-    let now = lines(&session).await;
+    let now = lines_when(&session, "a final status on every hospital line", |now| {
+        now.len() == demo::SITES && now.iter().all(|l| !l.2.is_empty())
+    })
+    .await;
     let by_name = |name: &str| now.iter().find(|l| l.3.contains(name)).cloned().unwrap();
     let down = by_name(&hospitals[demo::DOWN]);
     assert_eq!((down.1.as_str(), down.2.as_str()), ("failed", "failed"), "{down:?}");
@@ -248,13 +264,10 @@ async fn sign_in_on_the_demo(session: &AppSession, browser: &RecordingBrowser, p
 /// Opens the first person and waits until every hospital line has its outcome.
 async fn open_first_person(session: &AppSession) -> Vec<(String, String, String, String)> {
     session.click("[data-testid=person-card]").await;
-    session
-        .wait_until(60, "a final status on every hospital line", || async {
-            let now = lines(session).await;
-            !now.is_empty() && now.iter().all(|l| !l.2.is_empty())
-        })
-        .await;
-    lines(session).await
+    lines_when(session, "a final status on every hospital line", |now| {
+        !now.is_empty() && now.iter().all(|l| !l.2.is_empty())
+    })
+    .await
 }
 
 fn control(broker: &str, index: usize, action: &str) -> String {
@@ -383,13 +396,10 @@ async fn e2e_the_patient_ends_a_caregivers_access_and_her_next_connect_is_refuse
     session.click("[data-testid=nav-people]").await;
     session.click("[data-testid=person-card]").await;
     session.click("[data-testid=refresh]").await;
-    session
-        .wait_until(60, "every line of both tickets to end", || async {
-            let now = lines(&session).await;
-            now.len() == 2 * demo::SITES && now.iter().all(|l| !l.2.is_empty())
-        })
-        .await;
-    let now = lines(&session).await;
+    let now = lines_when(&session, "every line of both tickets to end", |now| {
+        now.len() == 2 * demo::SITES && now.iter().all(|l| !l.2.is_empty())
+    })
+    .await;
     let refused = now.iter().filter(|l| l.3.contains("has been revoked")).count();
     assert_eq!(refused, demo::SITES, "Margaret's ticket is refused at every hospital: {now:?}");
     assert!(now.iter().any(|l| l.2 == "connected"), "Harold's own ticket still reads: {now:?}");
@@ -437,9 +447,28 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
     session.text_when("[data-testid=about-version]", "the version", |t| t.contains(env!("CARGO_PKG_VERSION"))).await;
     assert_accessible(&session, "settings").await;
     session.screenshot_for_docs("settings").await;
+    // Never lock when idle from now on: below, only Ctrl+L and the screen locking can lock it.
+    let timeout = session.client.find(Locator::Css("[data-testid=setting-lock-after]")).await.unwrap();
+    timeout.select_by_value("0").await.unwrap();
+    session.text_of("[data-testid=settings-saved]").await;
     let body = session.client.find(Locator::Css("body")).await.unwrap();
     body.send_keys("\u{E009}l\u{E000}").await.unwrap();
     session.text_of("[data-testid=locked]").await;
+
+    // The screen locks (the screensaver's D-Bus signal on the session bus): Tessera locks too.
+    session.click("[data-testid=unlock]").await;
+    session.text_of("[data-testid=person-card]").await;
+    let sent = std::process::Command::new("dbus-send")
+        .args(["--session", "--type=signal", "/org/freedesktop/ScreenSaver"])
+        .args(["org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true"])
+        .status()
+        .expect("dbus-send runs");
+    assert!(sent.success());
+    session
+        .wait_until(10, "the lock screen after the screen locked", || async {
+            session.client.find(Locator::Css("[data-testid=locked]")).await.is_ok()
+        })
+        .await;
 
     let leaks = ipc_leaks(&captured_ipc(&session).await);
     assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");

@@ -14,11 +14,15 @@ pub struct AppSession {
     profile_dir: PathBuf,
 }
 
-/// The tauri-driver child process, killed when dropped (also when a test panics half-way through starting).
+/// The tauri-driver child process and everything it started (WebKitWebDriver, the app), in a process group of
+/// their own, all killed when dropped — also when a test panics: a Tessera left running would make the next test's
+/// app hand over to it and exit (single instance).
 struct DriverProcess(Child);
 
 impl Drop for DriverProcess {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -62,6 +66,7 @@ impl AppSession {
         // Two rustls crypto back ends are linked into the test; pick one explicitly.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut command = Command::new("tauri-driver");
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         command
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("TESSERA_HOME", &profile_dir)
