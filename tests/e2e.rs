@@ -243,10 +243,15 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     assert!(tickets.contains("healthcare power of attorney"), "{tickets}");
     assert_accessible(&session, "tickets").await;
 
+    finish(session, &scratch).await;
+}
+
+/// Ends a run: nothing secret and no raw FHIR crossed IPC during it, the window closes, the scratch folder goes.
+async fn finish(session: AppSession, scratch: &std::path::Path) {
     let leaks = ipc_leaks(&captured_ipc(&session).await);
     assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
     session.stop().await;
-    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = std::fs::remove_dir_all(scratch);
 }
 
 /// The first run through the demo network, signed in as `person` on the broker's real consent page. Returns the
@@ -350,10 +355,7 @@ async fn e2e_a_consent_is_ended_while_a_hospital_is_down_and_finishes_when_it_is
     assert_accessible(&session, "activity").await;
     session.screenshot_for_docs("activity").await;
 
-    let leaks = ipc_leaks(&captured_ipc(&session).await);
-    assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
-    session.stop().await;
-    let _ = std::fs::remove_dir_all(&scratch);
+    finish(session, &scratch).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,10 +406,7 @@ async fn e2e_the_patient_ends_a_caregivers_access_and_her_next_connect_is_refuse
     assert_eq!(refused, demo::SITES, "Margaret's ticket is refused at every hospital: {now:?}");
     assert!(now.iter().any(|l| l.2 == "connected"), "Harold's own ticket still reads: {now:?}");
 
-    let leaks = ipc_leaks(&captured_ipc(&session).await);
-    assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
-    session.stop().await;
-    let _ = std::fs::remove_dir_all(&scratch);
+    finish(session, &scratch).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -470,8 +469,5 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
         })
         .await;
 
-    let leaks = ipc_leaks(&captured_ipc(&session).await);
-    assert!(leaks.is_empty(), "secrets or raw FHIR crossed IPC: {leaks:?}");
-    session.stop().await;
-    let _ = std::fs::remove_dir_all(&scratch);
+    finish(session, &scratch).await;
 }

@@ -122,8 +122,7 @@ impl Wallet {
         }
         entries.retain(|e| filter.until.is_none_or(|until| e.at < until));
         entries.retain(|e| filter.kind.is_none_or(|kind| ActivityKind::of(&e.kind) == kind));
-        let names: std::collections::HashMap<String, String> =
-            self.store.hospitals().await?.into_iter().map(|(row, _)| (row.fhir_base_url, row.name)).collect();
+        let names = self.store.hospital_names().await?;
         entries.reverse();
         Ok(entries.into_iter().map(|e| view(e, &names)).collect())
     }

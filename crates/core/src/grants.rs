@@ -212,8 +212,7 @@ impl Wallet {
         let now = self.clock.unix_now();
         let held = self.held_tickets().await?;
         let connections = self.store.connections().await?;
-        let names: std::collections::HashMap<String, String> =
-            self.store.hospitals().await?.into_iter().map(|(row, _)| (row.fhir_base_url, row.name)).collect();
+        let names = self.store.hospital_names().await?;
         let mut out = Vec::new();
         for ticket in &held {
             let c = &ticket.ticket.claims;
@@ -301,8 +300,7 @@ impl Wallet {
         };
         let held = self.held_tickets().await?;
         let ticket = ticket_id.as_ref().and_then(|tid| held.iter().find(|t| &t.id == tid));
-        let names: std::collections::HashMap<String, String> =
-            self.store.hospitals().await?.into_iter().map(|(row, _)| (row.fhir_base_url, row.name)).collect();
+        let names = self.store.hospital_names().await?;
         let used = connections
             .iter()
             .filter(|k| Some(&k.ticket_id) == ticket_id.as_ref())
@@ -597,12 +595,8 @@ impl Wallet {
 
     /// A hospital's name from the directory (its host when it is no longer there).
     async fn hospital_name(&self, fhir_base_url: &str) -> String {
-        let directory = self.store.hospitals().await.unwrap_or_default();
-        directory
-            .into_iter()
-            .find(|(row, _)| row.fhir_base_url == fhir_base_url)
-            .map(|(row, _)| row.name)
-            .unwrap_or_else(|| host_of(fhir_base_url))
+        let names = self.store.hospital_names().await.unwrap_or_default();
+        names.get(fhir_base_url).cloned().unwrap_or_else(|| host_of(fhir_base_url))
     }
 
     async fn revoke_at_hospital(&self, connection: &ConnectionRow) -> Result<()> {

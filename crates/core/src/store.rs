@@ -367,6 +367,11 @@ impl Store {
         Ok(rows.iter().map(|r| (r.get("id"), r.get("vault_item"))).collect())
     }
 
+    /// Every hospital's name by its FHIR base URL, for showing names where the log and the index keep addresses.
+    pub async fn hospital_names(&self) -> Result<std::collections::HashMap<String, String>> {
+        Ok(self.hospitals().await?.into_iter().map(|(row, _)| (row.fhir_base_url, row.name)).collect())
+    }
+
     /// Adds (or renames) a hospital and links it to tickets.
     pub async fn save_hospital(&self, hospital: &HospitalRow, ticket_ids: &[String], now: i64) -> Result<()> {
         sqlx::query("INSERT INTO hospitals (fhir_base_url, name, source, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(fhir_base_url) DO UPDATE SET name = excluded.name")
