@@ -113,6 +113,7 @@ pub fn run() -> i32 {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| focus_main_window(app)))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(AppState::new(profile))
         .setup(|app| {
             use tauri::Manager;

@@ -10,7 +10,8 @@ use fantoccini::elements::Element;
 use fantoccini::Locator;
 use serde_json::Value;
 use support::audit::{assert_accessible, captured_ipc, ipc_leaks, start_ipc_capture};
-use support::driver::AppSession;
+use support::driver::{AppSession, ARROW_RIGHT, ENTER};
+use support::notifications::NotificationService;
 use support::pages::{submit_page, RecordingBrowser};
 use tessera_testbed::{data, demo};
 
@@ -257,10 +258,19 @@ async fn finish(session: AppSession, scratch: &std::path::Path) {
 /// The first run through the demo network, signed in as `person` on the broker's real consent page. Returns the
 /// broker's origin.
 async fn sign_in_on_the_demo(session: &AppSession, browser: &RecordingBrowser, person: &str) -> String {
+    sign_in_on_the_demo_choosing(session, browser, &[("person", person)]).await
+}
+
+/// [`sign_in_on_the_demo`] with these choices on the consent page (`person`, `days`, …).
+async fn sign_in_on_the_demo_choosing(
+    session: &AppSession,
+    browser: &RecordingBrowser,
+    choices: &[(&str, &str)],
+) -> String {
     session.click("[data-testid=try-demo]").await;
     session.text_of("[data-testid=signin-waiting]").await;
     let consent_url = browser.nth_url(1).await;
-    let landing = submit_page(&consent_url, &[("person", person)], &[("decision", "approve")]).await;
+    let landing = submit_page(&consent_url, choices, &[("decision", "approve")]).await;
     assert!(landing.contains("close this tab"), "{landing}");
     session.text_of("[data-testid=person-card]").await;
     url::Url::parse(&consent_url).unwrap().origin().ascii_serialization()
@@ -415,13 +425,20 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
     let scratch = std::env::temp_dir().join(format!("tessera-e2e-lock-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
     let browser = RecordingBrowser::new(&scratch);
-    // A short idle period, injected for the test: four seconds.
-    let idle = std::path::Path::new("4");
-    let env = [("TESSERA_BROWSER", browser.script.as_path()), ("TESSERA_IDLE_LOCK_SECS", idle)];
+    // The desktop's notification service, to see the reminders the app sends.
+    let notifications = NotificationService::start();
+    // A short idle period and a frequent background check, injected for the test: four and two seconds.
+    let (idle, check) = (std::path::Path::new("4"), std::path::Path::new("2"));
+    let env = [
+        ("TESSERA_BROWSER", browser.script.as_path()),
+        ("TESSERA_IDLE_LOCK_SECS", idle),
+        ("TESSERA_STATUS_CHECK_SECS", check),
+    ];
     let session = AppSession::start("lock", &env).await;
     start_ipc_capture(&session).await;
     let world = demo_world();
-    sign_in_on_the_demo(&session, &browser, &world.people[0].id).await;
+    // Margaret gives herself a week: a reminder that the grant ends soon reaches the desktop, naming no one.
+    sign_in_on_the_demo_choosing(&session, &browser, &[("person", &world.people[0].id), ("days", "7")]).await;
     open_first_person(&session).await;
     let reads = |text: &str| text.matches("\"name\":\"open_record\"").count();
     let before = reads(&captured_ipc(&session).await);
@@ -433,6 +450,16 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
         })
         .await;
     assert!(session.client.find(Locator::Css("nav")).await.is_err(), "nothing else shows while locked");
+    session
+        .wait_until(20, "the reminder that the grant ends soon", || async {
+            notifications.received().iter().any(|n| n.summary.starts_with("A grant ends within"))
+        })
+        .await;
+    let reminders = notifications.received();
+    assert_eq!(reminders.len(), 1, "each reminder is sent once: {reminders:?}");
+    for person in &world.people[..2] {
+        assert!(!reminders[0].body.contains(&person.name()), "no names on the desktop: {reminders:?}");
+    }
     assert_accessible(&session, "locked").await;
     session.screenshot_for_docs("locked").await;
 
@@ -468,6 +495,62 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
             session.client.find(Locator::Css("[data-testid=locked]")).await.is_ok()
         })
         .await;
+
+    finish(session, &scratch).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service, tauri-driver and WebKitWebDriver; run by scripts/test.sh"]
+async fn e2e_the_main_flow_of_both_parts_works_with_the_keyboard_alone() {
+    let scratch = std::env::temp_dir().join(format!("tessera-e2e-keyboard-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let browser = RecordingBrowser::new(&scratch);
+    let session = AppSession::start("keyboard", &[("TESSERA_BROWSER", browser.script.as_path())]).await;
+    start_ipc_capture(&session).await;
+    let world = demo_world();
+
+    // Part 1: the welcome → the demo (the consent page is the browser's) → Harold's record, by Tab and Enter only.
+    session.text_of("[data-testid=welcome]").await;
+    session.keyboard_to("[data-testid=try-demo]", ENTER).await;
+    session.text_of("[data-testid=signin-waiting]").await;
+    let consent_url = browser.nth_url(1).await;
+    let landing = submit_page(&consent_url, &[("person", &world.people[0].id)], &[("decision", "approve")]).await;
+    assert!(landing.contains("close this tab"), "{landing}");
+    session.keyboard_to("[data-testid=person-card]", ENTER).await;
+    lines_when(&session, "a final status on every hospital line", |now| {
+        !now.is_empty() && now.iter().all(|l| !l.2.is_empty())
+    })
+    .await;
+    // The record's tabs are one stop on Tab; the arrow keys move between them (the WAI-ARIA tabs pattern).
+    session.keyboard_to("[role=tab][aria-selected=true]", ARROW_RIGHT).await;
+    for _ in 0..8 {
+        if session.client.find(Locator::Css("[data-testid=tab-problem][aria-selected=true]")).await.is_ok() {
+            break;
+        }
+        session.client.active_element().await.unwrap().send_keys(ARROW_RIGHT).await.unwrap();
+    }
+    session.text_when("[data-testid=record-item]", "a problem from the record", |t| !t.is_empty()).await;
+
+    // Part 2: Grants → the ticket → end it → the receipt; Activity; lock with Ctrl+L and unlock.
+    session.keyboard_to("[data-testid=nav-grants]", ENTER).await;
+    session.keyboard_to("[data-testid=grant-row][data-kind=ticket]", ENTER).await;
+    session.text_of("[data-testid=grant-detail]").await;
+    session.keyboard_to("[data-testid=end-grant]", ENTER).await;
+    session.text_of("[data-testid=revoke-preview]").await;
+    session.keyboard_to("[data-testid=confirm-revoke]", ENTER).await;
+    session
+        .wait_until(60, "the revocation's end", || async {
+            session.client.find(Locator::Css("[data-testid=revoke-receipt]")).await.is_ok()
+                || session.client.find(Locator::Css("[data-testid=retry-revoke]")).await.is_ok()
+        })
+        .await;
+    session.keyboard_to("[data-testid=nav-activity]", ENTER).await;
+    session.text_when("[data-testid=activity]", "the revocation in the log", |t| t.contains("Ended access")).await;
+    session.client.active_element().await.unwrap().send_keys("\u{E009}l\u{E000}").await.unwrap();
+    session.text_of("[data-testid=locked]").await;
+    session.keyboard_to("[data-testid=unlock]", ENTER).await;
+    session.keyboard_to("[data-testid=nav-people]", ENTER).await;
+    session.text_of("[data-testid=people]").await;
 
     finish(session, &scratch).await;
 }

@@ -49,6 +49,13 @@ fn require(tool: &str, fix: &str) {
     assert!(found, "{tool} was not found on PATH: {fix}");
 }
 
+/// The WebDriver key code of Tab.
+pub const TAB: &str = "\u{E004}";
+/// The WebDriver key code of Enter.
+pub const ENTER: &str = "\u{E007}";
+/// The WebDriver key code of the right arrow.
+pub const ARROW_RIGHT: &str = "\u{E014}";
+
 impl AppSession {
     /// Starts the app with a new, empty profile whose folder name is unique to this run, and extra environment
     /// variables for the app (e.g. `TESSERA_BROWSER`).
@@ -157,6 +164,35 @@ impl AppSession {
             .await
             .unwrap_or_else(|e| panic!("no element {css} to click: {e}"));
         element.click().await.unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+    }
+
+    /// Moves the focus with Tab alone until it is on the first element matching `css` (at most 80 presses; the
+    /// element may still be appearing), checks the focus can be seen (an outline or a ring), then presses `key`
+    /// (e.g. [`ENTER`]). Panics when Tab never reaches it: the control cannot be used without a mouse.
+    pub async fn keyboard_to(&self, css: &str, key: &str) {
+        let focused_here = "const e = document.activeElement; if (!e || !e.matches(arguments[0])) return null; \
+            const s = getComputedStyle(e); \
+            return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';";
+        for _ in 0..80 {
+            match self.client.execute(focused_here, vec![serde_json::json!(css)]).await.unwrap() {
+                serde_json::Value::Bool(visible) => {
+                    assert!(visible, "{css} has the focus but shows no focus indicator");
+                    // The page may redraw the element between finding and pressing: then look again.
+                    if let Ok(element) = self.client.active_element().await {
+                        if element.send_keys(key).await.is_ok() {
+                            return;
+                        }
+                    }
+                }
+                _ => {
+                    if let Ok(element) = self.client.active_element().await {
+                        let _ = element.send_keys(TAB).await;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("Tab never reached {css}: it cannot be used with the keyboard alone");
     }
 
     /// Waits up to `seconds` for `check` to hold, polling; panics with `what` otherwise.

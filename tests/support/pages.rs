@@ -61,7 +61,7 @@ fn html_unescape(text: &str) -> String {
 }
 
 /// The fields a browser would submit for the first form on `html`: hidden inputs, checked radios and checkboxes,
-/// selected options; `choose` overrides radio groups (name → value) the way a person clicks another option.
+/// selected options; `choose` overrides radio groups and selects (name → value) the way a person picks another option.
 pub fn form_fields(html: &str, choose: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
     let form = &html[html.find("<form").expect("the page has a form")..];
     let action = attributes(&form[..form.find('>').unwrap()])
@@ -78,9 +78,15 @@ pub fn form_fields(html: &str, choose: &[(&str, &str)]) -> (String, Vec<(String,
         let has = |name: &str| attrs.iter().any(|(n, _)| n == name);
         if tag.starts_with("<select") {
             select = get("name");
-        } else if tag.starts_with("<option") && has("selected") {
+        } else if tag.starts_with("<option") {
             if let (Some(name), Some(value)) = (select.clone(), get("value")) {
-                fields.push((name, value));
+                let picked = match choose.iter().find(|(n, _)| *n == name) {
+                    Some((_, wanted)) => value == *wanted,
+                    None => has("selected"),
+                };
+                if picked {
+                    fields.push((name, value));
+                }
             }
         } else if tag.starts_with("<input") {
             let (Some(name), value) = (get("name"), get("value").unwrap_or_default()) else { continue };
@@ -137,4 +143,9 @@ fn forms_are_filled_like_a_browser_would() {
     assert_eq!(action, "/authorize");
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     assert_eq!(pairs, [("request", "r1"), ("person", "p2"), ("type", "Condition"), ("days", "365")]);
+    let (_, fields) = form_fields(html, &[("days", "30")]);
+    assert!(
+        fields.contains(&("days".to_string(), "30".to_string()))
+            && fields.iter().filter(|f| f.0 == "days").count() == 1
+    );
 }

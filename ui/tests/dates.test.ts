@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dateWords, dayNumber, onOrAfter, unixDateWords, updatedAgo, yearOf } from "../src/lib/dates";
+import { dateWords, dayNumber, onOrAfter, sinceChoices, unixDateWords, updatedAgo, yearOf } from "../src/lib/dates";
 
 describe("dates in words", () => {
   it("formats full, partial and unknown dates", () => {
@@ -47,5 +47,23 @@ describe("dates in words", () => {
     expect(onOrAfter("2025", "2025-12-31")).toBe(true);
     expect(onOrAfter("2024", "2025-01-01")).toBe(false);
     expect(onOrAfter(null, "2000-01-01")).toBe(false);
+  });
+});
+
+describe("sinceChoices", () => {
+  it("offers any time and three look-backs, as the local days they start on", () => {
+    const choices = sinceChoices(new Date(2026, 10, 23, 22, 15));
+    expect(choices.map((c) => c.value)).toEqual(["", "2026-10-24", "2025-11-23", "2021-11-23"]);
+    expect(choices.map((c) => c.label)).toEqual([
+      "Any time",
+      "The last 30 days",
+      "The last 12 months",
+      "The last 5 years",
+    ]);
+  });
+
+  it("crosses month and year boundaries", () => {
+    expect(sinceChoices(new Date(2026, 0, 10))[1].value).toBe("2025-12-11");
+    expect(sinceChoices(new Date(2024, 1, 29))[2].value).toBe("2023-03-01");
   });
 });

@@ -28,6 +28,8 @@ pub enum ActivityKind {
     Interaction,
     /// A revocation step.
     Revoke,
+    /// A ticket's status checked at its issuer's public status list (in the background).
+    StatusCheck,
     /// Anything else.
     Other,
 }
@@ -43,6 +45,7 @@ impl ActivityKind {
             "records_read" => ActivityKind::RecordsRead,
             "interaction" => ActivityKind::Interaction,
             "revoke" => ActivityKind::Revoke,
+            "status_check" => ActivityKind::StatusCheck,
             _ => ActivityKind::Other,
         }
     }
@@ -57,6 +60,7 @@ impl ActivityKind {
             ActivityKind::RecordsRead => "Read records",
             ActivityKind::Interaction => "Confirmed the patient",
             ActivityKind::Revoke => "Ended access",
+            ActivityKind::StatusCheck => "Checked a permission's status",
             ActivityKind::Other => "Other",
         }
     }

@@ -48,6 +48,7 @@ error_codes! {
     DisplayMissing => "app.no_display", "No graphical display is available.", "Run the headless demo with `tessera demo`, or start Tessera from a desktop session.";
     VaultUnavailable => "vault.unavailable", "The system keychain (Secret Service) is not running.", "Start your desktop's keyring (e.g. gnome-keyring) and try again; nothing was lost.";
     VaultLocked => "vault.locked", "The system keychain is locked.", "Unlock your keychain and try again; nothing was lost.";
+    WalletLocked => "wallet.locked", "Tessera is locked.", "Unlock Tessera to continue.";
     VaultItemMissing => "vault.item_missing", "A secret Tessera stored in the keychain is gone.", "Sign in with your trust broker again to re-issue it.";
     StoreCorrupt => "store.corrupt", "Tessera's database file is damaged.", "Restore the profile folder from a backup or move it aside; Tessera did not overwrite it.";
     StoreTooNew => "store.too_new", "Tessera's database was written by a newer version of Tessera.", "Update Tessera; your data was left untouched.";

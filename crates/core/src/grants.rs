@@ -7,7 +7,7 @@
 use crate::describe::{date_words, describe};
 use crate::http::Party;
 use crate::revocation::{is_revoked, revoke_token};
-use crate::store::{BrokerRow, ConnectionRow};
+use crate::store::{BrokerRow, ConnectionRow, TicketFacts};
 use crate::wallet::{connection_refresh_item, host_of, short_hash, HeldTicket, Wallet};
 use crate::{Error, ErrorCode, Result};
 use serde::Serialize;
@@ -206,6 +206,25 @@ impl Wallet {
         })
     }
 
+    /// Records a ticket's public facts (issuer, status list, when its grant ends, revoked or not) so that the
+    /// background check can work without reading the ticket from the keychain.
+    pub(crate) async fn note_ticket_facts(
+        &self,
+        held: &HeldTicket,
+        grant_ends_at: Option<i64>,
+        revoked_at: Option<i64>,
+    ) -> Result<()> {
+        let c = &held.ticket.claims;
+        let facts = TicketFacts {
+            id: held.id.clone(),
+            issuer: c.iss.clone(),
+            status_list: c.revocation.clone(),
+            grant_ends_at,
+            revoked_at,
+        };
+        self.store.set_ticket_facts(&facts).await
+    }
+
     /// Every grant: tickets held, their connections, and (when signed in with a broker that offers grant management)
     /// the grants about the signed-in person. A ticket found revoked at its issuer has its connections closed.
     pub async fn grants(&self) -> Result<Vec<GrantView>> {
@@ -213,10 +232,12 @@ impl Wallet {
         let held = self.held_tickets().await?;
         let connections = self.store.connections().await?;
         let names = self.store.hospital_names().await?;
+        let seen_revoked: Vec<String> =
+            self.store.ticket_facts().await?.into_iter().filter(|t| t.revoked_at.is_some()).map(|t| t.id).collect();
         let mut out = Vec::new();
         for ticket in &held {
             let c = &ticket.ticket.claims;
-            let revoked = self.revoked_at_issuer(ticket).await == Some(true);
+            let revoked = seen_revoked.contains(&ticket.id) || self.revoked_at_issuer(ticket).await == Some(true);
             let own: Vec<&ConnectionRow> = connections.iter().filter(|k| k.ticket_id == ticket.id).collect();
             if revoked {
                 // Connections still being revoked keep their refresh token until the hospital confirms (RFC 7009):
@@ -227,6 +248,7 @@ impl Wallet {
             }
             let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
             let shown_until = self.grant_end(ticket).await?;
+            self.note_ticket_facts(ticket, shown_until, revoked.then_some(now)).await?;
             let until = shown_until.unwrap_or(i64::MAX);
             // Something still being revoked somewhere says so, even once the issuer lists the ticket as revoked.
             let status = if pending > 0 {

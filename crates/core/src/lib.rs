@@ -12,6 +12,7 @@
 //! - [`vault`]: secrets in the OS keychain.
 
 pub mod activity;
+pub mod background;
 pub mod brands;
 pub mod broker;
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod profile;
 pub mod random;
 pub mod reach;
 pub mod records;
+pub mod reminders;
 pub mod revocation;
 pub mod sensitive;
 pub mod settings;

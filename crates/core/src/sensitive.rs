@@ -9,21 +9,24 @@
 //! serde_json::to_string(&token).unwrap(); // does not compile: Sensitive is not Serialize
 //! ```
 //!
-//! Reading the value is always explicit: [`Sensitive::expose`].
+//! Reading the value is always explicit: [`Sensitive::expose`]. When a `Sensitive` is dropped (on lock, at the end of a
+//! request) its memory is overwritten with zeros first (the `zeroize` crate's [`Zeroizing`]), so a locked wallet's
+//! freed memory holds no ticket, token or key.
 
 use std::fmt;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The text every secret prints as.
 pub const REDACTED: &str = "<redacted>";
 
-/// A secret value. See the module documentation.
+/// A secret value, zeroed when dropped. See the module documentation.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Sensitive<T>(T);
+pub struct Sensitive<T: Zeroize>(Zeroizing<T>);
 
-impl<T> Sensitive<T> {
+impl<T: Zeroize> Sensitive<T> {
     /// Wraps a secret.
     pub fn new(value: T) -> Self {
-        Self(value)
+        Self(Zeroizing::new(value))
     }
 
     /// Gives read access to the secret. Every call site is a place where a secret leaves its wrapper:
@@ -31,31 +34,33 @@ impl<T> Sensitive<T> {
     pub fn expose(&self) -> &T {
         &self.0
     }
+}
 
-    /// Unwraps the secret, consuming the wrapper.
-    pub fn into_exposed(self) -> T {
-        self.0
+impl<T: Zeroize + Default> Sensitive<T> {
+    /// Unwraps the secret, consuming the wrapper (the value moves out; the wrapper zeroes what is left).
+    pub fn into_exposed(mut self) -> T {
+        std::mem::take(&mut *self.0)
     }
 
     /// Applies `f` to the secret and keeps the result wrapped.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Sensitive<U> {
-        Sensitive(f(self.0))
+    pub fn map<U: Zeroize>(self, f: impl FnOnce(T) -> U) -> Sensitive<U> {
+        Sensitive::new(f(self.into_exposed()))
     }
 }
 
-impl<T> From<T> for Sensitive<T> {
+impl<T: Zeroize> From<T> for Sensitive<T> {
     fn from(value: T) -> Self {
-        Self(value)
+        Self::new(value)
     }
 }
 
-impl<T> fmt::Debug for Sensitive<T> {
+impl<T: Zeroize> fmt::Debug for Sensitive<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
     }
 }
 
-impl<T> fmt::Display for Sensitive<T> {
+impl<T: Zeroize> fmt::Display for Sensitive<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
     }

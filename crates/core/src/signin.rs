@@ -113,7 +113,10 @@ impl Wallet {
             };
             self.store.put_ticket(&self.vault, &row, &label, &Sensitive::new(ticket.raw().expose().clone())).await?;
             self.log("ticket_received", None, Some(&id), "ok", None).await;
-            held.push(HeldTicket { id, ticket });
+            let ticket = HeldTicket { id, ticket };
+            let ends = self.grant_end(&ticket).await?;
+            self.note_ticket_facts(&ticket, ends, None).await?;
+            held.push(ticket);
         }
         for hint in &sign_in.hints {
             let Some(url) =

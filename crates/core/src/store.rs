@@ -71,6 +71,21 @@ pub struct TicketRow {
     pub received_at: i64,
 }
 
+/// What may be known about a ticket without reading it from the keychain: all public facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketFacts {
+    /// The ticket's id.
+    pub id: String,
+    /// Its issuer (`iss`).
+    pub issuer: String,
+    /// Where its revocation status is published: the status list URL and the ticket's index in it.
+    pub status_list: Option<(String, u64)>,
+    /// When the grant behind it ends (`None`: until someone ends it).
+    pub grant_ends_at: Option<i64>,
+    /// When the issuer was first seen listing it as revoked.
+    pub revoked_at: Option<i64>,
+}
+
 /// One entry of the activity log. Never record contents, tokens or names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ActivityEntry {
@@ -365,6 +380,65 @@ impl Store {
             .await
             .map_err(db_error)?;
         Ok(rows.iter().map(|r| (r.get("id"), r.get("vault_item"))).collect())
+    }
+
+    /// Records a ticket's public facts (read from the ticket while unlocked) for the background check. Once seen
+    /// revoked, a ticket stays revoked while its status-list entry is the same; a ticket granted again under the
+    /// same id (a new entry) starts over.
+    pub async fn set_ticket_facts(&self, facts: &TicketFacts) -> Result<()> {
+        let (url, index) = facts.status_list.clone().unzip();
+        let index = index.map(|i| i64::try_from(i).unwrap_or(i64::MAX));
+        sqlx::query(
+            "UPDATE tickets SET revoked_at = CASE WHEN status_list_url IS ?1 AND status_list_index IS ?2 \
+             THEN COALESCE(revoked_at, ?3) ELSE ?3 END, issuer = ?4, status_list_url = ?1, status_list_index = ?2, \
+             grant_ends_at = ?5 WHERE id = ?6",
+        )
+        .bind(url)
+        .bind(index)
+        .bind(facts.revoked_at)
+        .bind(&facts.issuer)
+        .bind(facts.grant_ends_at)
+        .bind(&facts.id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Every ticket's public facts, for tickets that have been read at least once.
+    pub async fn ticket_facts(&self) -> Result<Vec<TicketFacts>> {
+        let rows = sqlx::query(
+            "SELECT id, issuer, status_list_url, status_list_index, grant_ends_at, revoked_at FROM tickets \
+             WHERE issuer IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let url: Option<String> = r.get("status_list_url");
+                let index: Option<i64> = r.get("status_list_index");
+                TicketFacts {
+                    id: r.get("id"),
+                    issuer: r.get("issuer"),
+                    status_list: url.zip(index.and_then(|i| u64::try_from(i).ok())),
+                    grant_ends_at: r.get("grant_ends_at"),
+                    revoked_at: r.get("revoked_at"),
+                }
+            })
+            .collect())
+    }
+
+    /// Records that a reminder was sent; `false` when it had been sent already.
+    pub async fn note_reminder(&self, key: &str, at: i64) -> Result<bool> {
+        let done = sqlx::query("INSERT OR IGNORE INTO reminders_sent (key, sent_at) VALUES (?, ?)")
+            .bind(key)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Every hospital's name by its FHIR base URL, for showing names where the log and the index keep addresses.
@@ -666,6 +740,38 @@ mod tests {
         store.log(&entry).await.unwrap();
         assert_eq!(store.activity(Some("h"), None, None).await.unwrap(), vec![entry]);
         assert!(store.activity(Some("other"), None, None).await.unwrap().is_empty());
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn ticket_facts_round_trip_and_a_revocation_sticks_to_its_status_entry() {
+        let dir = temp_dir("facts");
+        let store = Store::open(&dir).await.unwrap();
+        sqlx::query("INSERT INTO tickets (id, broker_url, vault_item, person_ref, expires_at, received_at) VALUES ('t1', 'b', 'ticket/t1', 'p', 9, 1)")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        assert!(store.ticket_facts().await.unwrap().is_empty(), "a ticket never read has no facts yet");
+        let mut facts = TicketFacts {
+            id: "t1".into(),
+            issuer: "https://broker.example".into(),
+            status_list: Some(("https://broker.example/status/1".into(), 7)),
+            grant_ends_at: Some(100),
+            revoked_at: None,
+        };
+        store.set_ticket_facts(&facts).await.unwrap();
+        assert_eq!(store.ticket_facts().await.unwrap(), vec![facts.clone()]);
+        facts.revoked_at = Some(50);
+        store.set_ticket_facts(&facts).await.unwrap();
+        facts.revoked_at = None;
+        store.set_ticket_facts(&facts).await.unwrap();
+        assert_eq!(store.ticket_facts().await.unwrap()[0].revoked_at, Some(50), "seen revoked stays revoked");
+        facts.status_list = Some(("https://broker.example/status/1".into(), 8));
+        store.set_ticket_facts(&facts).await.unwrap();
+        assert_eq!(store.ticket_facts().await.unwrap()[0].revoked_at, None, "granted again: a new entry starts over");
+        assert!(store.note_reminder("ends-30/t1/100", 60).await.unwrap());
+        assert!(!store.note_reminder("ends-30/t1/100", 61).await.unwrap(), "a reminder is sent once");
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
     }

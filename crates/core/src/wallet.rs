@@ -185,6 +185,16 @@ pub struct Wallet {
     pub(crate) broker_access: Mutex<HashMap<String, (Sensitive<String>, i64)>>,
 }
 
+tokio::task_local! {
+    /// Set while the schedule works (see [`Wallet::in_background`]).
+    static IN_BACKGROUND: ();
+}
+
+/// Whether the current task is the schedule's.
+fn in_background() -> bool {
+    IN_BACKGROUND.try_with(|()| ()).is_ok()
+}
+
 /// An idle period in whole seconds, at least one; 0 for never.
 fn idle_secs(idle: Option<std::time::Duration>) -> i64 {
     idle.map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1))
@@ -262,9 +272,16 @@ impl Wallet {
     }
 
     /// The install's identity, read from the keychain on first use after opening or unlocking.
+    /// Work done by the schedule (see [`Wallet::in_background`]) never unlocks the wallet and never counts as use.
     pub(crate) async fn identity(&self) -> Result<Arc<Identity>> {
         self.lock_if_idle().await;
-        *self.last_use.lock().unwrap_or_else(|p| p.into_inner()) = self.clock.unix_now();
+        if in_background() {
+            if self.is_locked() {
+                return Err(Error::new(ErrorCode::WalletLocked));
+            }
+        } else {
+            *self.last_use.lock().unwrap_or_else(|p| p.into_inner()) = self.clock.unix_now();
+        }
         let mut slot = self.identity.lock().await;
         if let Some(identity) = slot.as_ref() {
             return Ok(identity.clone());
@@ -307,6 +324,12 @@ impl Wallet {
     /// records are read again when a screen needs them.
     pub async fn unlock(&self) -> Result<()> {
         self.identity().await.map(|_| ())
+    }
+
+    /// Runs `work` as the schedule: nothing it does counts as use (it never keeps the wallet from locking), and
+    /// anything that needs the install's key fails with `wallet.locked` instead of unlocking the wallet.
+    pub async fn in_background<F: std::future::Future>(&self, work: F) -> F::Output {
+        IN_BACKGROUND.scope((), work).await
     }
 
     /// Whether the secrets are locked away (after [`Wallet::lock`] or the idle period).

@@ -461,3 +461,46 @@ async fn expiry_warnings_fire_at_30_and_7_days_and_at_the_end() {
     assert!(ended.warning.as_deref().unwrap().starts_with("Ended on"));
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn the_background_check_works_while_locked_never_unlocks_and_never_counts_as_use() {
+    let clock = now();
+    let tb = network(&clock, Config { sites: 2, seed: 3, ..Config::default() }).await;
+    let idle = WalletOptions { idle_lock: Some(Duration::from_secs(600)), ..options(&clock) };
+    let wallet = Wallet::open(temp_profile("background"), idle).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+
+    // Unlocked: the check does not count as use, so the wallet still locks on time.
+    clock.advance(time::Duration::minutes(5));
+    assert!(wallet.check_in_background(true).await.unwrap().is_empty(), "the authority runs for a year");
+    let quiet = wallet.in_background(wallet.connect(None, tessera_core::connect::no_progress())).await.unwrap();
+    assert!(quiet.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", quiet.hospitals);
+    clock.advance(time::Duration::minutes(6));
+    assert!(wallet.lock_if_idle().await, "background work kept the wallet awake");
+    let refused = wallet.in_background(wallet.connect(None, tessera_core::connect::no_progress())).await;
+    assert_eq!(refused.err().map(|e| e.code()), Some(ErrorCode::WalletLocked), "background work never unlocks");
+
+    // Locked: reminders come from the public facts kept at sign-in, each once, and the wallet stays locked.
+    clock.advance(time::Duration::days(340));
+    let month = wallet.check_in_background(true).await.unwrap();
+    assert_eq!(month.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["A grant ends within 30 days"]);
+    assert!(wallet.check_in_background(true).await.unwrap().is_empty(), "sent once");
+    assert!(wallet.check_in_background(false).await.unwrap().is_empty(), "notifications off");
+    clock.advance(time::Duration::days(21));
+    let week = wallet.check_in_background(true).await.unwrap();
+    assert_eq!(week.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["A grant ends within a week"]);
+    assert!(week.iter().all(|r| !r.body.contains(&tb.manifest.people[0].name)), "no names on a lock screen");
+    assert!(wallet.is_locked());
+
+    // The issuer revokes the grant while the wallet is locked: the status list says so, no secret needed.
+    let grant = tb.broker.grants()[0].id.clone();
+    assert!(tb.broker.revoke_grant(&grant));
+    wallet.check_in_background(true).await.unwrap();
+    assert!(wallet.is_locked(), "the background check never unlocks");
+    let seen = wallet.store().activity(None, None, None).await.unwrap();
+    assert!(seen.iter().any(|a| a.kind == "status_check" && a.outcome == "ticket.revoked"), "{seen:?}");
+    let ticket = wallet.grants().await.unwrap().into_iter().find(|g| g.kind == GrantKind::Ticket).unwrap();
+    assert_eq!(ticket.status, GrantStatus::Revoked);
+    tb.stop().await;
+}

@@ -693,7 +693,7 @@ fn consent_page(broker: &Broker, id: &str, pending: &PendingConsent) -> String {
 <fieldset><legend>Whose records? (only those you may act for are granted)</legend>{patients}</fieldset>
 <fieldset><legend>Which records?</legend>{types}
 <label><input type="checkbox" name="sensitive" value="yes"> Also share sensitive categories (mental health, substance use, HIV)</label></fieldset>
-<fieldset><legend>For how long?</legend><select name="days"><option value="30">30 days</option><option value="365" selected>1 year</option><option value="1825">5 years</option></select></fieldset>
+<fieldset><legend>For how long?</legend><select name="days"><option value="7">7 days</option><option value="30">30 days</option><option value="365" selected>1 year</option><option value="1825">5 years</option></select></fieldset>
 <button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="deny">Deny</button>
 </form>"#
         ),

@@ -13,6 +13,7 @@ export const ACTIVITY_KINDS: ActivityKind[] = [
   "records_read",
   "interaction",
   "revoke",
+  "status_check",
   "other",
 ];
 

@@ -68,3 +68,25 @@ export function onOrAfter(date: string | null | undefined, since: string): boole
   const latest = `${y}-${m ?? "12"}-${d ?? "31"}`;
   return latest >= since;
 }
+
+/** One choice of a "since" filter: the `YYYY-MM-DD` day it starts on ("" is any time) and its words. */
+export type SinceChoice = { value: string; label: string };
+
+/**
+ * The choices a "since" filter offers on the day `now` falls on (local time): any time, the last 30 days, the last
+ * 12 months, the last 5 years. A list of plain choices rather than a date picker: WebKitGTK's date field holds the
+ * Tab key, so keyboard users could not leave it.
+ */
+export function sinceChoices(now: Date): SinceChoice[] {
+  const day = (d: Date) =>
+    `${String(d.getFullYear()).padStart(4, "0")}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  const back = (days: number, years: number) =>
+    new Date(now.getFullYear() - years, now.getMonth(), now.getDate() - days);
+  const words = strings.sinceChoices;
+  return [
+    { value: "", label: words.any },
+    { value: day(back(30, 0)), label: words.month },
+    { value: day(back(0, 1)), label: words.year },
+    { value: day(back(0, 5)), label: words.fiveYears },
+  ];
+}

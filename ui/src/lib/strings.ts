@@ -51,9 +51,17 @@ export const strings = {
       "ticket.unknown_key": "Nothing from this sign-in was kept.",
       "vault.locked": "Your computer's keychain keeps Tessera's keys. Unlock it, then try again.",
       "vault.unavailable": "Your computer's keychain keeps Tessera's keys. It needs to be running.",
+      "wallet.locked": "Tessera locked itself to keep your family's records private. Unlock it to go on.",
       "input.invalid": "A trust broker's address looks like broker.example.org.",
       "grant.revocation_pending": "Tessera keeps trying by itself; nothing else is needed from you.",
     } as Record<string, string>,
+  },
+
+  sinceChoices: {
+    any: "Any time",
+    month: "The last 30 days",
+    year: "The last 12 months",
+    fiveYears: "The last 5 years",
   },
 
   welcome: {
@@ -390,6 +398,7 @@ export const strings = {
       records_read: "Read records",
       interaction: "Confirmed a patient",
       revoke: "Ended a permission",
+      status_check: "Checked a permission's status",
       other: "Other",
     },
     ok: "Done",

@@ -416,7 +416,7 @@ not_shared: Array<string>,
  */
 end_action: string, };
 
-export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "other";
+export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "status_check" | "other";
 
 export type ActivityFilter = { 
 /**
