@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything Tessera needs on a fresh Debian or Ubuntu machine that has Rust and Node.js:
-# system packages (apt, through sudo when not root), the UI's npm packages, and — for tests — tauri-driver.
+# system packages (apt, through sudo when not root), the UI's npm packages, and — for tests — tauri-driver and the npm
+# packages of the oidc-provider fixture.
 # Safe to run again: each step is skipped when already done.
 #   scripts/setup.sh          build and run requirements
-#   scripts/setup.sh test     also the test requirements (Xvfb, gnome-keyring, WebKitWebDriver, tauri-driver)
+#   scripts/setup.sh test     also the test requirements (Xvfb, gnome-keyring, WebKitWebDriver, tauri-driver, the
+#                             npm packages of the oidc-provider fixture in tests/fixtures/oidc-broker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +34,12 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   # `npm ci` refuses this lock file: the registry mirror here omits the other platforms' optional Tauri CLI
   # binaries from it. `npm install` follows the lock for everything it does list.
   npm --prefix ui install --no-audit --no-fund --loglevel=error
+fi
+
+fixture=tests/fixtures/oidc-broker
+if [ "${1:-}" = test ] && { [ ! -d $fixture/node_modules ] || [ $fixture/package-lock.json -nt $fixture/node_modules/.package-lock.json ]; }; then
+  echo "==> installing the oidc-provider test fixture's npm packages (interoperability test)"
+  npm ci --prefix $fixture --no-audit --no-fund --loglevel=error
 fi
 
 if [ "${1:-}" = test ] && ! command -v tauri-driver >/dev/null 2>&1; then

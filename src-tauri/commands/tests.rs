@@ -219,8 +219,8 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
 #[ignore = "needs a Secret Service; run by scripts/test.sh inside a private gnome-keyring"]
 fn a_sign_in_waiting_for_the_browser_can_be_cancelled_and_the_demo_network_starts_in_the_app() {
     let dir = scratch("cancel");
-    // The in-app demo network asks a person to consent; a browser that only loads the page never answers.
-    let ipc = Ipc::start(&dir, Browser::Fetch);
+    // The in-app demo network asks a person to consent; a "browser" that opens nothing leaves the sign-in waiting.
+    let ipc = Ipc::start(&dir, Browser::Command("true".into()));
     let demo = ipc.ok("start_demo_network", None);
     assert_eq!(demo["hospitals"], demo::SITES as u64);
     assert_eq!(ipc.ok("start_demo_network", None), demo, "started once");

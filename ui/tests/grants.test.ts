@@ -55,6 +55,7 @@ describe("grant status in words", () => {
     expect(statusWords(grants[5], NOW)).toBe("Ended");
     expect(statusWords(grants[4], NOW)).toBe("Revoked");
     expect(statusWords(grants[1], NOW)).toBe("Ending — waiting for a hospital");
+    expect(statusWords(grant("x", { status: "unchecked" }), NOW)).toBe("Not checked — its issuer did not answer");
   });
 
   it("rounds the days left up", () => {
@@ -68,6 +69,7 @@ describe("grant status in words", () => {
     expect(statusTone("revocation_pending")).toBe("warn");
     expect(statusTone("expired")).toBe("neutral");
     expect(statusTone("revoked")).toBe("neutral");
+    expect(statusTone("unchecked")).toBe("warn");
   });
 
   it("names the status filter's choices", () => {
@@ -78,6 +80,7 @@ describe("grant status in words", () => {
       "Ended",
       "Revoked",
       "Revocation pending",
+      "Not checked",
     ]);
   });
 
@@ -125,6 +128,7 @@ describe("grant rows and cards", () => {
   it("counts the grants needing attention for the badge", () => {
     expect(attentionCount(grants)).toBe(2);
     expect(attentionCount([grants[0]])).toBe(0);
+    expect(attentionCount([grant("x", { status: "unchecked" })])).toBe(1);
   });
 
   it("says whose records and where", () => {
@@ -149,7 +153,10 @@ describe("grant rows and cards", () => {
   it("recognises a research consent by its headline, or by the summary when there is no ticket", () => {
     const detail = (headline: string | null, summary = "x"): Pick<GrantDetail, "description" | "grant"> => ({
       grant: grant("r", { summary }),
-      description: headline === null ? null : { headline, patient: "", issuer: "", access: [], details: [] },
+      description:
+        headline === null
+          ? null
+          : { kind: "", headline, requester: null, purpose: [], patient: "", issuer: "", access: [], limits: [], not_shared: [], details: [] },
     });
     expect(isStudy(detail('Harold Washington\'s consent to the study "Heart Health 2030"'))).toBe(true);
     expect(isStudy(detail("Your own records"))).toBe(false);

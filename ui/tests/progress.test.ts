@@ -41,6 +41,7 @@ const outcome = (url: string, status: HospitalOutcome["status"], more: Partial<H
   status,
   error: null,
   resources: 0,
+  granted: [],
   ...more,
 });
 

@@ -1,6 +1,9 @@
 //! `tessera`: the wallet on the command line. Every command prints readable text, or with `--json` one JSON
-//! object for scripts. Failures print `{"error": {code, message, action}}` with `--json`, otherwise one line, and
-//! exit with status 1.
+//! object for scripts. Failures print `{"error": {code, message, action}}` with `--json`, otherwise one line.
+//!
+//! Exit status: 0 when everything asked for succeeded; 1 on an error, or when nothing succeeded (`connect` or
+//! `records` where no hospital could be read); 2 when some of it failed (some hospitals, or a revocation with steps
+//! still pending). Output into a closed pipe (`tessera activity | head`) ends quietly.
 
 mod demo;
 mod output;
@@ -24,6 +27,10 @@ struct Cli {
     /// Print one JSON object instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// A command to open web pages with (sign-in pages, hospitals asking to confirm the patient); the page's URL is
+    /// its last argument; quotes work as in a shell. Default: the system browser.
+    #[arg(long, global = true)]
+    browser: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,9 +44,6 @@ enum Command {
         /// The broker's base URL.
         #[arg(long)]
         broker: String,
-        /// A command to open the sign-in page with (the URL is its last argument); default: the system browser.
-        #[arg(long)]
-        browser: Option<String>,
         /// Passed to the broker as `login_hint` (who is signing in).
         #[arg(long)]
         login_hint: Option<String>,
@@ -119,7 +123,52 @@ enum HospitalsAction {
     },
 }
 
+/// How much of what was asked succeeded, for the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Everything: exit 0.
+    All,
+    /// Some of it failed: exit 2.
+    Some,
+    /// Nothing succeeded: exit 1.
+    Nothing,
+}
+
+impl Outcome {
+    /// The outcome of a connect: hospitals read (connected, or no records there) against the rest.
+    fn of_connect(report: &tessera_core::wallet::ConnectReport) -> Self {
+        use tessera_core::connect::ConnectionStatus;
+        let read = report
+            .hospitals
+            .iter()
+            .filter(|h| matches!(h.status, ConnectionStatus::Connected | ConnectionStatus::NoRecords));
+        match (read.count(), report.hospitals.len()) {
+            (_, 0) | (0, _) => Outcome::Nothing,
+            (read, all) if read == all => Outcome::All,
+            _ => Outcome::Some,
+        }
+    }
+
+    fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::All => ExitCode::SUCCESS,
+            Outcome::Nothing => ExitCode::FAILURE,
+            Outcome::Some => ExitCode::from(2),
+        }
+    }
+}
+
+/// Output into a closed pipe ends the process quietly (the default for command-line tools) instead of a panic.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts; no handler is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     tessera_core::logging::init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -130,7 +179,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(&cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => outcome.exit_code(),
         Err(error) => {
             if cli.json {
                 println!("{}", serde_json::json!({ "error": error.view() }));
@@ -165,39 +214,54 @@ fn day_start(day: &str) -> Result<i64, Error> {
     })
 }
 
-async fn run(cli: &Cli) -> Result<(), Error> {
+/// Fails with `wallet.empty` (and its "sign in first" step) when the profile holds no sign-in yet.
+async fn signed_in(wallet: &Wallet) -> Result<(), Error> {
+    match wallet.status().await?.state {
+        tessera_core::status::WalletState::Empty => Err(Error::new(ErrorCode::WalletEmpty)),
+        _ => Ok(()),
+    }
+}
+
+async fn run(cli: &Cli) -> Result<Outcome, Error> {
     let home = cli.home.as_deref();
     let out = output::Output { json: cli.json };
+    let browser = cli.browser.clone().map(Browser::Command).unwrap_or(Browser::System);
     match &cli.command {
-        Command::Demo => return demo::run(home, out).await,
-        Command::Status => return out.status(&open_wallet(home, Browser::System).await?.status().await?),
+        Command::Demo => return demo::run(home, out).await.map(|()| Outcome::All),
+        Command::Status => {
+            return out.status(&open_wallet(home, browser).await?.status().await?).map(|()| Outcome::All)
+        }
         _ => {}
     }
-    let wallet = open_wallet(home, Browser::System).await?;
+    let wallet = open_wallet(home, browser.clone()).await?;
+    if matches!(cli.command, Command::Connect { .. } | Command::Records { .. }) {
+        signed_in(&wallet).await?;
+    }
+    let done = |printed: Result<(), Error>| printed.map(|()| Outcome::All);
     match &cli.command {
-        Command::Login { broker, browser, login_hint } => {
-            let browser = browser.clone().map(Browser::Command).unwrap_or(Browser::System);
+        Command::Login { broker, login_hint } => {
             if !cli.json {
-                eprintln!("Opening the sign-in page of {broker} in your browser…");
+                eprintln!("Contacting {broker}; its sign-in page opens in your browser once it answers…");
             }
-            out.login(&wallet.login(broker, &browser, login_hint.as_deref()).await?)
+            done(out.login(&wallet.login(broker, &browser, login_hint.as_deref()).await?))
         }
-        Command::People => out.people(&wallet.people().await?),
-        Command::Tickets => out.tickets(&wallet.tickets().await?),
+        Command::People => done(out.people(&wallet.people().await?)),
+        Command::Tickets => done(out.tickets(&wallet.tickets().await?)),
         Command::Hospitals { action: Some(HospitalsAction::Add { url }) } => {
-            out.hospitals(&[wallet.add_hospital(url).await?])
+            done(out.hospitals(&[wallet.add_hospital(url).await?]))
         }
         Command::Hospitals { action: Some(HospitalsAction::ImportBrands { source }) } => {
-            out.hospitals(&wallet.import_brands(source).await?)
+            done(out.hospitals(&wallet.import_brands(source).await?))
         }
         Command::Hospitals { action: Some(HospitalsAction::Remove { url }) } => {
             wallet.remove_hospital(url).await?;
-            out.hospitals(&wallet.hospitals().await?)
+            done(out.hospitals(&wallet.hospitals().await?))
         }
-        Command::Hospitals { action: None } => out.hospitals(&wallet.hospitals().await?),
+        Command::Hospitals { action: None } => done(out.hospitals(&wallet.hospitals().await?)),
         Command::Connect { person } => {
             let report = wallet.connect(person.as_deref(), out.progress()).await?;
-            out.connect(&report)
+            out.connect(&report)?;
+            Ok(Outcome::of_connect(&report))
         }
         Command::Records { person, kind } => {
             let category = match kind {
@@ -209,7 +273,8 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                 None => None,
             };
             let report = wallet.connect(person.as_deref(), out.progress()).await?;
-            out.records(&report, category)
+            out.records(&report, category)?;
+            Ok(Outcome::of_connect(&report))
         }
         Command::Activity { person, hospital, grant, since, csv } => {
             let since = match since {
@@ -224,13 +289,9 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                 ..Default::default()
             };
             let entries = wallet.activity(&filter).await?;
-            if *csv {
-                out.activity_csv(&entries)
-            } else {
-                out.activity(&entries)
-            }
+            done(if *csv { out.activity_csv(&entries) } else { out.activity(&entries) })
         }
-        Command::Grants => out.grants(&wallet.grants().await?),
+        Command::Grants => done(out.grants(&wallet.grants().await?)),
         Command::Revoke { id, yes } => {
             if !yes {
                 let preview = wallet.revoke_preview(id).await?;
@@ -241,7 +302,9 @@ async fn run(cli: &Cli) -> Result<(), Error> {
                 }
             }
             let steps = wallet.revoke(id).await?;
-            out.revocation(id, &steps)
+            out.revocation(id, &steps)?;
+            let complete = steps.iter().all(|s| s.state == tessera_core::grants::StepState::Done);
+            Ok(if complete { Outcome::All } else { Outcome::Some })
         }
         Command::Demo | Command::Status => unreachable!("handled above"),
     }

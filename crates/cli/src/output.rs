@@ -11,6 +11,10 @@ use tessera_core::status::WalletStatus;
 use tessera_core::wallet::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
 use tessera_core::{Error, ErrorCode};
 
+/// What an empty profile says, with the command that fills it.
+const SIGN_IN_FIRST: &str =
+    "Sign in first: `tessera login --broker https://your-broker.example` (or try `tessera demo`).";
+
 /// How to print.
 #[derive(Clone, Copy)]
 pub struct Output {
@@ -68,10 +72,10 @@ impl Output {
             return print_json(summary);
         }
         println!(
-            "Signed in with {}: {} tickets, {} hospitals suggested.",
+            "Signed in with {}: {}, {} suggested.",
             summary.broker,
-            summary.tickets.len(),
-            summary.hospitals
+            tessera_core::status::plural(u32::try_from(summary.tickets.len()).unwrap_or(u32::MAX), "ticket", "tickets"),
+            tessera_core::status::plural(summary.hospitals, "hospital", "hospitals"),
         );
         summary.tickets.iter().for_each(Self::ticket_lines);
         Ok(())
@@ -83,7 +87,7 @@ impl Output {
             return print_json(&serde_json::json!({ "tickets": tickets }));
         }
         if tickets.is_empty() {
-            println!("No tickets yet: sign in with `tessera login --broker URL`.");
+            println!("No tickets yet. {SIGN_IN_FIRST}");
         }
         tickets.iter().for_each(Self::ticket_lines);
         Ok(())
@@ -93,6 +97,10 @@ impl Output {
     pub fn people(&self, people: &[PersonView]) -> Result<(), Error> {
         if self.json {
             return print_json(&serde_json::json!({ "people": people }));
+        }
+        if people.is_empty() {
+            println!("{SIGN_IN_FIRST}");
+            return Ok(());
         }
         println!("{:<10} {:<28} {:<12} RELATIONSHIP", "ID", "NAME", "BORN");
         for person in people {
@@ -162,6 +170,10 @@ impl Output {
     pub fn grants(&self, grants: &[GrantView]) -> Result<(), Error> {
         if self.json {
             return print_json(&serde_json::json!({ "grants": grants }));
+        }
+        if grants.is_empty() {
+            println!("No grants yet. {SIGN_IN_FIRST}");
+            return Ok(());
         }
         println!("{:<22} {:<11} {:<19} {:<22} {:<12} SUMMARY", "ID", "KIND", "STATUS", "PERSON", "ENDS");
         for g in grants {

@@ -74,7 +74,8 @@ async fn patient_revokes_the_caregivers_grant_and_every_hospital_refuses_it() {
     assert_eq!(revoked["complete"], true, "{revoked}");
 
     // The caregiver's next connect fails everywhere with the coded reason; her grants show it revoked.
-    let (_, connect) = tessera(&caregiver_home, &["connect"]);
+    let (ok, connect) = tessera(&caregiver_home, &["connect"]);
+    assert!(!ok, "no hospital could be read: the exit status says so");
     let hospitals = connect["hospitals"].as_array().unwrap();
     assert!(hospitals.iter().all(|h| h["status"] == "failed" && h["error"]["code"] == "ticket.revoked"), "{connect}");
     let (_, grants) = tessera(&caregiver_home, &["grants"]);

@@ -43,29 +43,47 @@ impl std::fmt::Debug for Browser {
 }
 
 impl Browser {
-    async fn open(&self, url: &str) -> Result<()> {
+    /// Opens `url`; a browser that cannot be started is `browser.unavailable` (naming the page's host).
+    pub(crate) async fn open(&self, url: &str) -> Result<()> {
+        let host = crate::wallet::host_of(url);
         let failed = |detail: String| {
-            Error::new(ErrorCode::BrokerUnreachable)
-                .with_message("Tessera could not open your web browser for the sign-in page.")
-                .with_action("Set a default web browser (or pass --browser CMD on the command line), then try again.")
+            Error::new(ErrorCode::BrowserUnavailable)
+                .with_message(format!("Tessera could not open a web browser to show the page of {host}."))
                 .with_detail(detail)
         };
         match self {
             Browser::Open(open) => open(url).map_err(failed),
             Browser::Fetch => {
+                // Like a browser, it keeps the cookies the pages set: an authorization server keeps its place in
+                // the sign-in (login, then consent) in cookies across its redirects.
                 let client = reqwest::Client::builder()
                     .timeout(Duration::from_secs(30))
+                    .cookie_store(true)
                     .build()
                     .map_err(|e| failed(e.to_string()))?;
-                client.get(url).send().await.map_err(|e| failed(e.without_url().to_string()))?;
+                let answer = client.get(url).send().await.map_err(|e| failed(e.without_url().to_string()))?;
+                // Nobody is there to finish a page: ending anywhere but back at Tessera's loopback redirect (an
+                // error page, a form) fails the sign-in now rather than after the whole sign-in timeout.
+                let end = answer.url();
+                let returned =
+                    end.scheme() == "http" && end.host_str() == Some("127.0.0.1") && end.path() == "/callback";
+                if !returned || !answer.status().is_success() {
+                    return Err(failed(format!(
+                        "the page ended at {} with HTTP {}",
+                        crate::wallet::host_of(end.as_str()),
+                        answer.status().as_u16()
+                    ))
+                    .with_message(format!("The sign-in page of {host} did not return to Tessera without a person.")));
+                }
                 Ok(())
             }
             Browser::System => open::that_detached(url).map_err(|e| failed(e.to_string())),
             Browser::Command(command) => {
-                let mut parts = command.split_whitespace();
-                let program = parts.next().ok_or_else(|| failed("empty browser command".into()))?;
+                let words =
+                    split_command(command).ok_or_else(|| failed("unbalanced quotes in the browser command".into()))?;
+                let (program, args) = words.split_first().ok_or_else(|| failed("empty browser command".into()))?;
                 tokio::process::Command::new(program)
-                    .args(parts)
+                    .args(args)
                     .arg(url)
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
@@ -75,6 +93,42 @@ impl Browser {
             }
         }
     }
+}
+
+/// Splits a command line into words the way a POSIX shell does for plain words, 'single' and "double" quotes and
+/// backslash escapes (no variables, no globbing). `None` when a quote is left open.
+pub fn split_command(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let current = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        other => current.push(other),
+                    }
+                }
+            }
+            '"' => {
+                let current = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => current.push(chars.next()?),
+                        other => current.push(other),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            c if c.is_whitespace() => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
 }
 
 /// The broker's discovered endpoints.
@@ -160,7 +214,11 @@ pub async fn discover(http: &Http, broker_url: &str) -> Result<BrokerEndpoints> 
         }
         Ok(url)
     };
-    let issuer = text("issuer").unwrap_or_else(|| base.clone());
+    let issuer = match config.get("issuer") {
+        None | Some(Value::Null) => base.clone(),
+        Some(Value::String(issuer)) => issuer.clone(),
+        Some(_) => return Err(invalid("issuer is not text")),
+    };
     if issuer.trim_end_matches('/') != base {
         return Err(invalid("issuer differs from the broker address"));
     }
@@ -186,22 +244,36 @@ pub async fn discover(http: &Http, broker_url: &str) -> Result<BrokerEndpoints> 
     })
 }
 
-/// RFC 7591 registration of the install's key, with the loopback redirect. Returns the client id.
-pub async fn register(http: &Http, endpoint: &str, identity: &Identity, party: Party) -> Result<String> {
-    let metadata = json!({
+/// The client metadata Tessera registers (RFC 7591) at `party`: a native app (RFC 8252: its loopback redirect
+/// may take any port) authenticating with the install's key, asking only for the grants it uses there — a broker
+/// is never asked for token exchange, which a server that does not offer it refuses to register.
+pub fn client_metadata(identity: &Identity, party: Party) -> Value {
+    let grant_types: &[&str] = match party {
+        Party::Broker => &["authorization_code", "refresh_token"],
+        Party::Hospital => &["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
+    };
+    json!({
         "client_name": "Tessera",
+        "application_type": "native",
         "redirect_uris": ["http://127.0.0.1/callback"],
-        "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
+        "grant_types": grant_types,
         "response_types": ["code"],
         "token_endpoint_auth_method": "private_key_jwt",
         "jwks": { "keys": [identity.public_jwk()] },
-    });
-    let answer = http.post_json(party, endpoint, &metadata).await?;
+    })
+}
+
+/// RFC 7591 registration of the install's key, with the loopback redirect. Returns the client id.
+pub async fn register(http: &Http, endpoint: &str, identity: &Identity, party: Party) -> Result<String> {
+    let answer = http.post_json(party, endpoint, &client_metadata(identity, party)).await?;
     let client_id =
         answer.json.get("client_id").and_then(Value::as_str).filter(|_| (200..300).contains(&answer.status));
     client_id.map(String::from).ok_or_else(|| {
         let code = if party == Party::Broker { ErrorCode::BrokerInvalid } else { ErrorCode::HospitalClientRejected };
-        Error::new(code).with_detail(format!("registration answered HTTP {}", answer.status))
+        // RFC 7591 §3.2.2: the error code says what was refused (`invalid_redirect_uri`, `invalid_client_metadata`).
+        let error: String = answer.json.get("error").and_then(Value::as_str).unwrap_or("").chars().take(64).collect();
+        Error::new(code)
+            .with_detail(format!("registration answered HTTP {} {error}", answer.status).trim_end().to_string())
     })
 }
 
@@ -241,12 +313,17 @@ pub struct AuthorizationServer<'a> {
     pub iss_required: bool,
 }
 
-/// Checks the parameters of the redirect that came back: `state` must be this request's, `iss` (when present, and
-/// always when the server promises it) must be the server's, an `error` is a refusal. Returns the code.
-fn check_redirect(params: &[(String, String)], state: &str, server: AuthorizationServer<'_>) -> Result<String> {
+/// Checks the parameters of the redirect that came back: `state` must be this request's (exactly once), `iss`
+/// (when present, and always when the server promises it) must be the server's, an `error` is a refusal, and none of
+/// `code`, `iss` and `error` may appear twice (RFC 6749 §3.1: which one counts could not be known). Returns the code.
+pub fn check_redirect(params: &[(String, String)], state: &str, server: AuthorizationServer<'_>) -> Result<String> {
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    if param("state") != Some(state) {
+    let count = |name: &str| params.iter().filter(|(k, _)| k == name).count();
+    if param("state") != Some(state) || count("state") != 1 {
         return Err(Error::new(ErrorCode::SigninStateMismatch));
+    }
+    if ["code", "iss", "error"].iter().any(|name| count(name) > 1) {
+        return Err(invalid("a redirect parameter appears twice"));
     }
     match param("iss") {
         Some(iss) if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') => {
@@ -314,7 +391,7 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// The longest redirect query accepted (a real one is a few hundred bytes).
-const MAX_REDIRECT_QUERY: usize = 4096;
+pub const MAX_REDIRECT_QUERY: usize = 4096;
 
 /// Serves the loopback redirect on a real HTTP server: many connections at once (an idle or slow one delays
 /// nobody), only `GET /callback`. A request whose `state` is not this sign-in's — a local process or a web page
@@ -330,15 +407,9 @@ async fn accept_redirect(listener: TcpListener, state: String) -> Result<Vec<(St
             let slot = slot.clone();
             let state = state.clone();
             async move {
-                let query = query.unwrap_or_default();
-                let params: Vec<(String, String)> =
-                    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-                let ours = query.len() <= MAX_REDIRECT_QUERY
-                    && params.iter().filter(|(k, _)| k == "state").count() == 1
-                    && params.iter().any(|(k, v)| k == "state" && v == &state);
-                if !ours {
+                let Ok(params) = redirect_params(&query.unwrap_or_default(), &state) else {
                     return (axum::http::StatusCode::BAD_REQUEST, axum::response::Html(NOT_OURS_PAGE));
-                }
+                };
                 if let Some(answered) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
                     let _ = answered.send(params);
                 }
@@ -363,6 +434,21 @@ async fn accept_redirect(listener: TcpListener, state: String) -> Result<Vec<(St
     Ok(params)
 }
 
+/// Reads a request to the loopback redirect listener: its query parameters when it is this sign-in's answer — at most
+/// [`MAX_REDIRECT_QUERY`] bytes with exactly one `state`, equal to `state` —, else `signin.state_mismatch`: the
+/// listener answers such a request with a neutral page and keeps waiting for the real one.
+pub fn redirect_params(query: &str, state: &str) -> Result<Vec<(String, String)>> {
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let mut states = params.iter().filter(|(k, _)| k == "state");
+    let ours =
+        query.len() <= MAX_REDIRECT_QUERY && states.next().is_some_and(|(_, v)| v == state) && states.next().is_none();
+    if ours {
+        Ok(params)
+    } else {
+        Err(Error::new(ErrorCode::SigninStateMismatch).with_detail("not this sign-in's redirect"))
+    }
+}
+
 const CLOSE_TAB_PAGE: &str = "<!doctype html><html lang=en><head><meta charset=utf-8><title>Tessera</title></head><body style=\"font-family:sans-serif;text-align:center;margin-top:20vh\"><h1>You can close this tab</h1><p>Tessera received the answer and is back in charge.</p></body></html>";
 const NOT_OURS_PAGE: &str = "<!doctype html><html lang=en><head><meta charset=utf-8><title>Tessera</title></head><body style=\"font-family:sans-serif;text-align:center;margin-top:20vh\"><h1>Nothing to do here</h1><p>This address is not waiting for this page.</p></body></html>";
 
@@ -383,6 +469,7 @@ pub async fn token_request(
     let access_token = body
         .get("access_token")
         .and_then(Value::as_str)
+        .filter(|token| !token.is_empty())
         .ok_or_else(|| invalid("token response without access_token"))?;
     let tickets = match body.get("smart_permission_ticket") {
         None | Some(Value::Null) => Vec::new(),
@@ -394,8 +481,12 @@ pub async fn token_request(
     };
     Ok(SignIn {
         access_token: Sensitive::new(access_token.to_string()),
-        expires_in: body.get("expires_in").and_then(Value::as_i64).unwrap_or(3600),
-        refresh_token: body.get("refresh_token").and_then(Value::as_str).map(|t| Sensitive::new(t.to_string())),
+        expires_in: crate::http::expires_in(&body, 3600).map_err(invalid)?,
+        refresh_token: match body.get("refresh_token") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(token)) if !token.is_empty() => Some(Sensitive::new(token.clone())),
+            Some(_) => return Err(invalid("refresh_token is not a token")),
+        },
         tickets,
         hints: body.get("smart_permission_ticket_endpoints").and_then(Value::as_array).cloned().unwrap_or_default(),
     })
@@ -405,6 +496,31 @@ pub async fn token_request(
 mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
+
+    #[test]
+    fn browser_commands_are_split_like_a_shell_would() {
+        let words = |t: &str| split_command(t).unwrap();
+        assert_eq!(words("firefox --new-window"), ["firefox", "--new-window"]);
+        assert_eq!(words("'/opt/My Browser/run' -p \"work profile\""), ["/opt/My Browser/run", "-p", "work profile"]);
+        assert_eq!(words(r"/opt/My\ Browser/run  a''b"), ["/opt/My Browser/run", "ab"]);
+        assert_eq!(words(r#""say \"hi\"""#), [r#"say "hi""#]);
+        assert!(words("   ").is_empty());
+        assert_eq!(split_command("'open"), None);
+        assert_eq!(split_command("\"open"), None);
+    }
+
+    #[test]
+    fn registration_asks_for_a_native_app_and_only_the_grants_used_there() {
+        let identity = Identity::from_key(tessera_jose::SigningKey::generate().unwrap());
+        let broker = client_metadata(&identity, Party::Broker);
+        assert_eq!(broker["application_type"], "native");
+        assert_eq!(broker["grant_types"], json!(["authorization_code", "refresh_token"]));
+        assert_eq!(broker["jwks"]["keys"][0], *identity.public_jwk());
+        let hospital = client_metadata(&identity, Party::Hospital);
+        let exchange = json!("urn:ietf:params:oauth:grant-type:token-exchange");
+        assert!(hospital["grant_types"].as_array().unwrap().contains(&exchange));
+        assert_eq!(hospital["application_type"], "native");
+    }
 
     #[test]
     fn the_authorization_url_carries_pkce_s256_state_aud_and_scopes() {
@@ -504,6 +620,11 @@ mod tests {
         assert_eq!(check_redirect(&with(&[("code", "c1"), ("state", "s1")]), "s1", lenient).unwrap(), "c1");
         assert_eq!(code(&with(&[("error", "access_denied"), ("state", "s1")]), lenient), ErrorCode::BrokerDenied);
         assert_eq!(code(&with(&[("state", "s1"), ("code", "")]), lenient), ErrorCode::BrokerInvalid);
+        assert_eq!(code(&with(&[("state", "s1"), ("code", "a"), ("code", "b")]), lenient), ErrorCode::BrokerInvalid);
+        assert_eq!(
+            code(&with(&[("state", "s1"), ("state", "s1"), ("code", "a")]), lenient),
+            ErrorCode::SigninStateMismatch
+        );
     }
 
     #[test]

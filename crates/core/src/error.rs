@@ -49,10 +49,12 @@ error_codes! {
     VaultUnavailable => "vault.unavailable", "The system keychain (Secret Service) is not running.", "Start your desktop's keyring (e.g. gnome-keyring) and try again; nothing was lost.";
     VaultLocked => "vault.locked", "The system keychain is locked.", "Unlock your keychain and try again; nothing was lost.";
     WalletLocked => "wallet.locked", "Tessera is locked.", "Unlock Tessera to continue.";
+    WalletEmpty => "wallet.empty", "Tessera holds no permissions yet.", "Sign in first: `tessera login --broker https://your-broker.example` (or try `tessera demo`).";
     VaultItemMissing => "vault.item_missing", "A secret Tessera stored in the keychain is gone.", "Sign in with your trust broker again to re-issue it.";
     StoreCorrupt => "store.corrupt", "Tessera's database file is damaged.", "Restore the profile folder from a backup or move it aside; Tessera did not overwrite it.";
     StoreTooNew => "store.too_new", "Tessera's database was written by a newer version of Tessera.", "Update Tessera; your data was left untouched.";
     DiskFull => "store.disk_full", "The disk is full.", "Free some disk space and try again; nothing was lost.";
+    BrowserUnavailable => "browser.unavailable", "Tessera could not open a web browser.", "Set a default web browser, or pass --browser CMD on the command line (login, connect and records take it), then try again.";
     BrokerUnreachable => "broker.unreachable", "The trust broker is not answering.", "Check your connection and try again.";
     BrokerInvalid => "broker.invalid", "The trust broker answered in a way Tessera cannot trust.", "Check the broker address; if it is right, contact the broker.";
     BrokerDenied => "broker.denied", "The trust broker did not approve the request.", "Sign in again and approve the access you need.";

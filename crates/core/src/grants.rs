@@ -67,6 +67,21 @@ pub enum GrantStatus {
     Revoked,
     /// Revoked here; some hospital has not confirmed yet (retried).
     RevocationPending,
+    /// Its issuer's status list could not be read, so whether it was ended is not known (never shown as active).
+    Unchecked,
+}
+
+/// What a ticket's issuer says about it in its status list.
+#[derive(Debug)]
+pub(crate) enum IssuerSays {
+    /// The ticket names no status list: it cannot be revoked there.
+    NoList,
+    /// Listed, not revoked.
+    Valid,
+    /// Listed as revoked.
+    Revoked,
+    /// The list could not be read or trusted.
+    Unknown(Error),
 }
 
 /// Where a revocation step stands.
@@ -93,7 +108,7 @@ macro_rules! words {
 words!(GrantKind { Ticket => "ticket", Connection => "connection", AboutMe => "about_me" });
 words!(GrantStatus {
     Active => "active", Expiring => "expiring", Expired => "expired", Revoked => "revoked",
-    RevocationPending => "revocation_pending",
+    RevocationPending => "revocation_pending", Unchecked => "unchecked",
 });
 words!(StepState { Planned => "planned", Done => "done", Pending => "pending" });
 
@@ -117,6 +132,8 @@ pub struct GrantUse {
     pub state: String,
     /// When it was last used there, "12 Nov 2026".
     pub last_used: String,
+    /// What the hospital last granted there, in words (the token's scope, one line each); empty before any grant.
+    pub granted: Vec<String>,
 }
 
 /// One grant in full, for its detail page.
@@ -160,6 +177,16 @@ fn time_status(exp: i64, now: i64) -> GrantStatus {
     }
 }
 
+/// A grant's status by time, unless its issuer could not be asked: then it is not known to be in force (an ended
+/// grant stays ended).
+fn checked_status(by_time: GrantStatus, unchecked: bool) -> GrantStatus {
+    if unchecked && by_time != GrantStatus::Expired {
+        GrantStatus::Unchecked
+    } else {
+        by_time
+    }
+}
+
 /// The Unix time at which `YYYY-MM-DD` ends (UTC).
 fn date_to_unix(date: &str) -> Option<i64> {
     Some(crate::describe::parse_day(date.get(..10)?)?.next_day()?.midnight().assume_utc().unix_timestamp())
@@ -187,8 +214,21 @@ fn connection_id(connection: &ConnectionRow) -> String {
 impl Wallet {
     /// Whether a held ticket has been revoked at its issuer (its status-list bit is set). `None` when unknown.
     pub(crate) async fn revoked_at_issuer(&self, held: &HeldTicket) -> Option<bool> {
-        let (url, index) = held.ticket.claims.revocation.as_ref()?;
-        is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await.ok()
+        match self.issuer_says(held).await {
+            IssuerSays::Revoked => Some(true),
+            IssuerSays::Valid => Some(false),
+            IssuerSays::NoList | IssuerSays::Unknown(_) => None,
+        }
+    }
+
+    /// What a held ticket's issuer says about it, read from its status list now.
+    pub(crate) async fn issuer_says(&self, held: &HeldTicket) -> IssuerSays {
+        let Some((url, index)) = held.ticket.claims.revocation.as_ref() else { return IssuerSays::NoList };
+        match is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await {
+            Ok(true) => IssuerSays::Revoked,
+            Ok(false) => IssuerSays::Valid,
+            Err(error) => IssuerSays::Unknown(error),
+        }
     }
 
     /// When the grant behind a ticket ends (Unix time; `None`: until it is revoked): the continuation's end
@@ -237,7 +277,18 @@ impl Wallet {
         let mut out = Vec::new();
         for ticket in &held {
             let c = &ticket.ticket.claims;
-            let revoked = seen_revoked.contains(&ticket.id) || self.revoked_at_issuer(ticket).await == Some(true);
+            let says =
+                if seen_revoked.contains(&ticket.id) { IssuerSays::Revoked } else { self.issuer_says(ticket).await };
+            let revoked = matches!(says, IssuerSays::Revoked);
+            let unchecked = match &says {
+                IssuerSays::Unknown(error) => Some(format!(
+                    "Tessera could not check with {} whether this grant has been ended ({}). It shows as not checked \
+                     until the issuer answers.",
+                    host_of(&c.iss),
+                    error.message().trim_end_matches('.')
+                )),
+                _ => None,
+            };
             let own: Vec<&ConnectionRow> = connections.iter().filter(|k| k.ticket_id == ticket.id).collect();
             if revoked {
                 // Connections still being revoked keep their refresh token until the hospital confirms (RFC 7009):
@@ -256,7 +307,7 @@ impl Wallet {
             } else if revoked {
                 GrantStatus::Revoked
             } else {
-                time_status(until, now)
+                checked_status(time_status(until, now), unchecked.is_some())
             };
             let description = describe(&ticket.ticket);
             out.push(GrantView {
@@ -275,7 +326,7 @@ impl Wallet {
                 warning: if revoked {
                     Some("Revoked at the issuer: its connections were closed".into())
                 } else {
-                    shown_until.and_then(|u| expiry_warning(u, now))
+                    unchecked.clone().or_else(|| shown_until.and_then(|u| expiry_warning(u, now)))
                 },
             });
             for connection in own.iter().filter(|k| matches!(k.status.as_str(), "connected" | "revocation_pending")) {
@@ -287,7 +338,7 @@ impl Wallet {
                     } else if revoked {
                         GrantStatus::Revoked
                     } else {
-                        time_status(until, now)
+                        checked_status(time_status(until, now), unchecked.is_some())
                     },
                     person: c.patient.full_name(),
                     issuer: host_of(&c.iss),
@@ -323,6 +374,7 @@ impl Wallet {
         let held = self.held_tickets().await?;
         let ticket = ticket_id.as_ref().and_then(|tid| held.iter().find(|t| &t.id == tid));
         let names = self.store.hospital_names().await?;
+        let granted = self.store.granted_scopes().await?;
         let used = connections
             .iter()
             .filter(|k| Some(&k.ticket_id) == ticket_id.as_ref())
@@ -331,13 +383,16 @@ impl Wallet {
                 hospital: names.get(&k.fhir_base_url).cloned().unwrap_or_else(|| host_of(&k.fhir_base_url)),
                 state: connection_words(&k.status).to_string(),
                 last_used: date_words(k.last_used),
+                granted: granted
+                    .get(&(k.fhir_base_url.clone(), k.ticket_id.clone()))
+                    .map(|scope| crate::describe::granted_words(scope))
+                    .unwrap_or_default(),
             })
             .collect();
         let description = ticket.map(|t| describe(&t.ticket));
         let not_shared = description
             .iter()
-            .flat_map(|d| d.details.iter())
-            .filter(|line| line.starts_with("Not shared") || line.starts_with("Mostly records dated"))
+            .flat_map(|d| d.not_shared.iter().chain(&d.limits))
             .cloned()
             .chain(ticket.map(|t| crate::shelf::missing_notes(&[t], &[])).unwrap_or_default())
             .collect();
@@ -412,7 +467,10 @@ impl Wallet {
                 let id = g.get("id")?.as_str()?;
                 let requester = g.pointer("/requester/name").and_then(Value::as_str);
                 let study = g.get("study").and_then(Value::as_str);
-                let relationship = g.get("relationship").and_then(Value::as_str).map(crate::describe::authority_words);
+                let relationship = g
+                    .get("relationship")
+                    .and_then(Value::as_str)
+                    .map(|code| crate::describe::relationship_words(code, "your"));
                 let summary = match (requester, study, relationship) {
                     (Some(name), _, Some(authority)) => format!("{name} may access your records as {authority}"),
                     (_, Some(study), _) => format!("Your consent to the study \"{study}\""),

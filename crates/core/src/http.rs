@@ -204,7 +204,7 @@ impl Http {
         let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
         let cache = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).and_then(max_age);
         if response.content_length().is_some_and(|len| len as usize > self.policy.max_body) {
-            return Err(Failure { error: Error::new(ErrorCode::RecordsTooLarge), retry: None });
+            return Err(Failure { error: too_large(party, self.policy.max_body), retry: None });
         }
         let mut body = Vec::new();
         loop {
@@ -212,7 +212,7 @@ impl Http {
                 Ok(Some(chunk)) => {
                     body.extend_from_slice(&chunk);
                     if body.len() > self.policy.max_body {
-                        return Err(Failure { error: Error::new(ErrorCode::RecordsTooLarge), retry: None });
+                        return Err(Failure { error: too_large(party, self.policy.max_body), retry: None });
                     }
                 }
                 Ok(None) => break,
@@ -234,6 +234,32 @@ impl Http {
             max_age: cache,
             retry_after: retry_after.is_some(),
         })
+    }
+}
+
+/// A body over the size cap: `records.too_large` from a hospital; from the broker, whose answers are small, an
+/// answer Tessera cannot trust (`broker.invalid`).
+fn too_large(party: Party, max_body: usize) -> Error {
+    let code = match party {
+        Party::Hospital => ErrorCode::RecordsTooLarge,
+        Party::Broker => ErrorCode::BrokerInvalid,
+    };
+    Error::new(code).with_detail(format!("answer larger than {max_body} bytes"))
+}
+
+/// The longest access-token lifetime (`expires_in`) accepted from a token endpoint: a year.
+pub const MAX_EXPIRES_IN: i64 = 366 * 24 * 3600;
+
+/// Reads a token response's `expires_in` (RFC 6749 §5.1): absent (or `null`) is `default`; otherwise it must be a
+/// whole number of seconds from 0 to [`MAX_EXPIRES_IN`]. Anything else — a string, a fraction, a negative or
+/// overflowing number — is refused with a reason, which the caller turns into its party's coded error.
+pub fn expires_in(body: &Value, default: i64) -> std::result::Result<i64, String> {
+    match body.get("expires_in") {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => value
+            .as_i64()
+            .filter(|seconds| (0..=MAX_EXPIRES_IN).contains(seconds))
+            .ok_or_else(|| format!("expires_in is not a number of seconds from 0 to {MAX_EXPIRES_IN}")),
     }
 }
 
@@ -345,6 +371,17 @@ mod tests {
         };
         let printed = format!("{answer:?}");
         assert!(!printed.contains("tok-secret-123") && printed.contains("200"), "{printed}");
+    }
+
+    #[test]
+    fn expires_in_is_a_bounded_whole_number_of_seconds() {
+        use serde_json::json;
+        assert_eq!(super::expires_in(&json!({}), 3600), Ok(3600));
+        assert_eq!(super::expires_in(&json!({"expires_in": null}), 3600), Ok(3600));
+        assert_eq!(super::expires_in(&json!({"expires_in": 300}), 3600), Ok(300));
+        for bad in [json!("300"), json!(-1), json!(1.5), json!(1e300), json!(u64::MAX), json!(i64::MAX), json!(true)] {
+            assert!(super::expires_in(&json!({ "expires_in": bad }), 3600).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,9 @@ use crate::store::HospitalRow;
 use crate::wallet::{connection_refresh_item, serves, ConnectReport, HeldTicket, HospitalOutcome, Wallet};
 use crate::{Error, ErrorCode, Result, Sensitive};
 
+/// What one hospital gave: resources read, the items, and the scope it granted (space-separated).
+type HospitalRead = (u32, Vec<RecordItem>, String);
+
 /// What one connect covers.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConnectScope<'a> {
@@ -70,7 +73,7 @@ impl Wallet {
         if scope.interaction.is_some() && scope.hospital.is_some() {
             policy.per_hospital += broker::SIGN_IN_TIMEOUT;
         }
-        let failed = |index: usize, result: &Result<(u32, Vec<RecordItem>)>| {
+        let failed = |index: usize, result: &Result<HospitalRead>| {
             if let (Err(error), Some((row, held))) = (result, jobs.get(index)) {
                 progress(ProgressEvent {
                     person: held.ticket.claims.patient_key.clone(),
@@ -104,14 +107,14 @@ impl Wallet {
         let mut outcomes = Vec::new();
         let mut items = Vec::new();
         for ((row, held), result) in jobs.into_iter().zip(results) {
-            let (status, error, count) = match result {
-                Ok((count, found)) => {
+            let (status, error, count, granted) = match result {
+                Ok((count, found, granted)) => {
                     items.extend(found);
-                    (ConnectionStatus::Connected, None, count)
+                    (ConnectionStatus::Connected, None, count, Some(granted))
                 }
                 Err(error) => {
                     self.log("redemption", Some(&row.fhir_base_url), Some(&held.id), error.code().as_str(), None).await;
-                    (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0)
+                    (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0, None)
                 }
             };
             let _ = self
@@ -125,6 +128,9 @@ impl Wallet {
                     self.clock.unix_now(),
                 )
                 .await;
+            if let Some(granted) = &granted {
+                let _ = self.store.save_granted_scope(&row.fhir_base_url, &held.id, granted).await;
+            }
             outcomes.push(HospitalOutcome {
                 person: held.ticket.claims.patient_key.clone(),
                 ticket_id: held.id,
@@ -133,6 +139,7 @@ impl Wallet {
                 status,
                 error,
                 resources: count,
+                granted: granted.as_deref().map(crate::describe::granted_words).unwrap_or_default(),
             });
         }
         Ok(ConnectReport { hospitals: outcomes, records: records::merge(items) })
@@ -145,7 +152,7 @@ impl Wallet {
         held: &HeldTicket,
         progress: &Progress,
         interaction: Option<&Browser>,
-    ) -> Result<(u32, Vec<RecordItem>)> {
+    ) -> Result<HospitalRead> {
         let emit = |phase: Phase, resources: u32| {
             progress(ProgressEvent {
                 person: held.ticket.claims.patient_key.clone(),
@@ -187,20 +194,24 @@ impl Wallet {
             hospital::exchange_form(&held.ticket)
         };
         let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
-        let first =
-            hospital::token_request(&self.http, &endpoints, &identity.as_client(&client_id, clock, random), &grant)
-                .await;
+        let first = hospital::token_request_with_fallback(
+            &self.http,
+            &endpoints,
+            &identity.as_client(&client_id, clock, random),
+            &grant,
+        )
+        .await;
         let exchange = match first {
             Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
                 self.store.forget_registration(&row.fhir_base_url).await?;
                 self.store.cache_configuration(&row.fhir_base_url, None).await?;
                 client_id = self.register_at(identity, &endpoints, progress, row, held).await?;
-                hospital::token_request(&self.http, &endpoints, &identity.as_client(&client_id, clock, random), &grant)
-                    .await?
+                let auth = identity.as_client(&client_id, clock, random);
+                hospital::token_request_with_fallback(&self.http, &endpoints, &auth, &grant).await?
             }
             other => other?,
         };
-        let redemption = match exchange {
+        let mut redemption = match exchange {
             Exchange::Token(redemption) => redemption,
             Exchange::Interaction(launch) => {
                 self.confirm_patient(identity, &endpoints, &client_id, held, launch, interaction).await?
@@ -222,7 +233,11 @@ impl Wallet {
                 .await?;
         }
         emit(Phase::Reading, 0);
-        let granted: Vec<&str> = redemption.scope.split(' ').collect();
+        if redemption.scope.trim().is_empty() {
+            // Neither the answer nor the request named a scope: the hospital granted what the ticket allows.
+            redemption.scope = held.ticket.claims.scopes.join(" ");
+        }
+        let granted: Vec<&str> = redemption.scope.split_whitespace().collect();
         let allowed = |resource: &str| {
             granted.iter().any(|s| s.starts_with(&format!("patient/{resource}.")) || s.starts_with("patient/*."))
         };
@@ -244,7 +259,7 @@ impl Wallet {
         }
         self.log("records_read", Some(&row.fhir_base_url), Some(&held.id), "ok", Some(counts.join(", "))).await;
         emit(Phase::Done, count);
-        Ok((count, items))
+        Ok((count, items, redemption.scope.clone()))
     }
 
     /// Proposal 001: the hospital could not match the patient uniquely. An EHR-style launch in the browser lets the

@@ -152,50 +152,89 @@ pub async fn search_all(
         if answer.status == 403 || answer.status == 401 {
             return Ok(out); // not covered by the grant here: nothing to read, not an error
         }
-        let bundle = answer.json;
-        if answer.status != 200 || bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
-            return Err(invalid(
-                ErrorCode::RecordsInvalid,
-                format!("{resource_type} search: HTTP {} without a Bundle", answer.status),
-            ));
-        }
-        for entry in bundle.get("entry").and_then(Value::as_array).into_iter().flatten() {
-            let resource =
-                entry.get("resource").ok_or_else(|| invalid(ErrorCode::RecordsInvalid, "entry without resource"))?;
-            if resource.get("resourceType").and_then(Value::as_str) != Some(resource_type) {
-                return Err(invalid(ErrorCode::RecordsInvalid, "entry of an unexpected type"));
-            }
-            entry_is_about(resource, fhir_base_url, patient)?;
-            out.push(resource.clone());
-        }
-        let next = bundle
-            .get("link")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|l| l.get("relation").and_then(Value::as_str) == Some("next"))
-            .and_then(|l| l.get("url"))
-            .and_then(Value::as_str);
+        let (resources, next) = read_page(&answer.json, answer.status, fhir_base_url, patient, resource_type)?;
+        out.extend(resources);
         match next {
             None => return Ok(out),
-            Some(next) if same_origin(fhir_base_url, next) => url = next.to_string(),
-            Some(_) => return Err(invalid(ErrorCode::RecordsInvalid, "next link to another origin")),
+            Some(next) => url = next,
         }
     }
     Err(invalid(ErrorCode::RecordsInvalid, "too many pages"))
 }
 
-/// Every entry must name its patient (`subject` or `patient`) and it must be the token's: an entry about someone
-/// else is `records.wrong_patient`, one that names no one is `records.invalid` — neither is ever shown.
-fn entry_is_about(resource: &Value, fhir_base_url: &str, patient: &str) -> Result<()> {
-    let subject = resource
-        .pointer("/subject/reference")
-        .or_else(|| resource.pointer("/patient/reference"))
+/// Checks one page of a `resource_type` search for `patient` that answered HTTP `status`: it must be a Bundle whose
+/// `entry` (when present) is a list of entries, each carrying a `resource_type` resource about the token's patient
+/// (see [`search_all`]). Returns the resources and the page's `next` link, which must stay on the hospital's origin.
+/// Any other page is `records.invalid`; an entry about someone else refuses the whole page as
+/// `records.wrong_patient`.
+pub fn read_page(
+    bundle: &Value,
+    status: u16,
+    fhir_base_url: &str,
+    patient: &str,
+    resource_type: &str,
+) -> Result<(Vec<Value>, Option<String>)> {
+    if status != 200 || bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return Err(invalid(
+            ErrorCode::RecordsInvalid,
+            format!("{resource_type} search: HTTP {status} without a Bundle"),
+        ));
+    }
+    let entries = match bundle.get("entry") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(entries)) => &entries[..],
+        Some(_) => return Err(invalid(ErrorCode::RecordsInvalid, "Bundle.entry is not a list")),
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let resource =
+            entry.get("resource").ok_or_else(|| invalid(ErrorCode::RecordsInvalid, "entry without resource"))?;
+        if resource.get("resourceType").and_then(Value::as_str) != Some(resource_type) {
+            return Err(invalid(ErrorCode::RecordsInvalid, "entry of an unexpected type"));
+        }
+        entry_is_about(resource, fhir_base_url, patient)?;
+        out.push(resource.clone());
+    }
+    let next = bundle
+        .get("link")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|l| l.get("relation").and_then(Value::as_str) == Some("next"))
+        .and_then(|l| l.get("url"))
         .and_then(Value::as_str);
-    match subject {
-        None => Err(invalid(ErrorCode::RecordsInvalid, "an entry names no patient")),
-        Some(s) if s.trim_start_matches(&format!("{fhir_base_url}/")) == format!("Patient/{patient}") => Ok(()),
-        Some(_) => Err(Error::new(ErrorCode::RecordsWrongPatient)),
+    match next {
+        None => Ok((out, None)),
+        Some(next) if same_origin(fhir_base_url, next) => Ok((out, Some(next.to_string()))),
+        Some(_) => Err(invalid(ErrorCode::RecordsInvalid, "next link to another origin")),
+    }
+}
+
+/// Every entry must name its patient (`subject` or `patient`) and it must be the token's: an entry about someone
+/// else is `records.wrong_patient`, one that names no one is `records.invalid` — neither is ever shown. An entry
+/// that names its patient twice (`subject` and `patient`) must name the token's patient both times.
+fn entry_is_about(resource: &Value, fhir_base_url: &str, patient: &str) -> Result<()> {
+    let ours = format!("Patient/{patient}");
+    let mut named = false;
+    for pointer in ["/subject/reference", "/patient/reference"] {
+        match resource.pointer(pointer) {
+            None => {}
+            Some(Value::String(reference)) => {
+                // Relative, or absolute on this hospital's base (stripped once: a doubled base is not this patient).
+                let local =
+                    reference.strip_prefix(fhir_base_url).and_then(|r| r.strip_prefix('/')).unwrap_or(reference);
+                if local != ours {
+                    return Err(Error::new(ErrorCode::RecordsWrongPatient));
+                }
+                named = true;
+            }
+            Some(_) => return Err(invalid(ErrorCode::RecordsInvalid, "a patient reference that is not text")),
+        }
+    }
+    if named {
+        Ok(())
+    } else {
+        Err(invalid(ErrorCode::RecordsInvalid, "an entry names no patient"))
     }
 }
 
@@ -211,6 +250,28 @@ fn concept_text(concept: Option<&Value>) -> Option<String> {
 fn concept_code(concept: Option<&Value>) -> Option<String> {
     let coding = concept?.pointer("/coding/0")?;
     Some(format!("{}|{}", coding.get("system")?.as_str()?, coding.get("code")?.as_str()?))
+}
+
+/// A FHIR date or dateTime reduced to its `YYYY`, `YYYY-MM` or `YYYY-MM-DD` part; `None` when it is not one (text
+/// from a hospital is not trusted to be a date: an item with a bad date is shown without one).
+fn fhir_date(text: &str) -> Option<String> {
+    let (date, time) = text.split_once('T').map_or((text, None), |(date, time)| (date, Some(time)));
+    let number = |part: &str, len: usize| {
+        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit())).then(|| part.parse::<u16>().ok()).flatten()
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let year = number(parts.first()?, 4)?;
+    let valid = match parts[..] {
+        [_] => time.is_none(),
+        [_, month] => time.is_none() && number(month, 2).is_some_and(|m| (1..=12).contains(&m)),
+        [_, month, day] => {
+            let month = number(month, 2).and_then(|m| ::time::Month::try_from(m as u8).ok());
+            let day = number(day, 2);
+            month.zip(day).is_some_and(|(m, d)| ::time::Date::from_calendar_date(year.into(), m, d as u8).is_ok())
+        }
+        _ => false,
+    };
+    valid.then(|| date.to_string())
 }
 
 /// Normalises one FHIR resource; `None` for resources a person would not look at.
@@ -246,7 +307,7 @@ pub fn normalise(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
         _ => return None,
     };
     let concept = resource.pointer(concept);
-    let date = date.map(|d| d.chars().take(10).collect::<String>());
+    let date = date.as_deref().and_then(fhir_date);
     Some(RecordItem {
         id: String::new(),
         category,
@@ -395,6 +456,33 @@ mod tests {
         );
         assert_eq!(about(json!({"code": {"text": "Asthma"}})), Err(ErrorCode::RecordsInvalid));
         assert_eq!(about(json!({"subject": {"display": "Harold"}})), Err(ErrorCode::RecordsInvalid));
+        assert_eq!(about(json!({"subject": {"reference": 7}})), Err(ErrorCode::RecordsInvalid));
+        assert_eq!(
+            about(json!({"subject": {"reference": "Patient/p1"}, "patient": {"reference": "Patient/p2"}})),
+            Err(ErrorCode::RecordsWrongPatient)
+        );
+        assert_eq!(
+            about(json!({"subject": {"reference": "http://h/fhir/http://h/fhir/Patient/p1"}})),
+            Err(ErrorCode::RecordsWrongPatient)
+        );
+    }
+
+    #[test]
+    fn only_dates_count_as_dates() {
+        for (text, date) in [
+            ("2024-01-05T10:00:00Z", Some("2024-01-05")),
+            ("2024-01", Some("2024-01")),
+            ("2024", Some("2024")),
+            ("2024-02-30", None),
+            ("2024-13", None),
+            ("24-01-05", None),
+            ("2024-01-05garbage", None),
+            ("DROP TABLE", None),
+            ("２０２４-01-05", None),
+            ("", None),
+        ] {
+            assert_eq!(fhir_date(text).as_deref(), date, "{text}");
+        }
     }
 
     #[test]

@@ -148,6 +148,21 @@ pub fn missing_notes(tickets: &[&HeldTicket], hospitals: &[HospitalOutcome]) -> 
             notes.push("Sensitive records (such as mental health or substance use) are not shared.".to_string());
         }
     }
+    // What a hospital granted may be narrower than what the ticket allows: say what it left out.
+    for outcome in hospitals.iter().filter(|o| o.status == ConnectionStatus::Connected && !o.granted.is_empty()) {
+        let Some(held) = tickets.iter().find(|t| t.id == outcome.ticket_id) else { continue };
+        let left_out: Vec<String> = crate::describe::granted_words(&held.ticket.claims.scopes.join(" "))
+            .into_iter()
+            .filter(|words| !outcome.granted.contains(words))
+            .collect();
+        if !left_out.is_empty() {
+            notes.push(format!(
+                "{} granted less than the permission allows; not granted: {}.",
+                outcome.name,
+                left_out.join("; ")
+            ));
+        }
+    }
     let unread: Vec<&str> = hospitals
         .iter()
         .filter(|o| matches!(o.status, ConnectionStatus::Failed | ConnectionStatus::NeedsConfirmation))
@@ -174,6 +189,7 @@ mod tests {
             status,
             error: None,
             resources: 0,
+            granted: vec![],
         }
     }
 

@@ -26,7 +26,10 @@ impl Wallet {
         let identity = identity.as_ref();
         let endpoints = broker::discover(&self.http, broker_url).await?;
         let client_id = broker::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
-        let extra: Vec<(&str, &str)> = login_hint.map(|hint| vec![("login_hint", hint)]).unwrap_or_default();
+        // OpenID Connect Core §11: an OpenID Provider honours `offline_access` (the refresh token that re-mints
+        // tickets) only when the request prompts for consent.
+        let mut extra = vec![("prompt", "consent")];
+        extra.extend(login_hint.map(|hint| ("login_hint", hint)));
         let server = broker::AuthorizationServer { issuer: &endpoints.issuer, iss_required: endpoints.iss_required };
         let grant = broker::authorize(
             &endpoints.authorize,
@@ -246,7 +249,15 @@ impl Wallet {
         self.remember_broker_access(&broker.url, &sign_in);
         let access = sign_in.access_token.clone();
         let tickets = self.keep(&broker.url, sign_in).await?;
-        self.log("refresh", None, None, "ok", Some(format!("tickets re-minted by {}", host_of(&broker.url)))).await;
+        let detail = match tickets.len() {
+            0 => format!("{} renewed the sign-in but sent no ticket", host_of(&broker.url)),
+            n => format!(
+                "{} re-minted by {}",
+                crate::status::plural(u32::try_from(n).unwrap_or(u32::MAX), "ticket", "tickets"),
+                host_of(&broker.url)
+            ),
+        };
+        self.log("refresh", None, None, "ok", Some(detail)).await;
         Ok(Some((access, tickets)))
     }
 }

@@ -602,6 +602,29 @@ impl Store {
         Ok(())
     }
 
+    /// Records the scope a hospital granted for a ticket (the token response's `scope`, space-separated).
+    pub async fn save_granted_scope(&self, fhir_base_url: &str, ticket_id: &str, scope: &str) -> Result<()> {
+        sqlx::query("UPDATE connections SET granted_scope = ? WHERE fhir_base_url = ? AND ticket_id = ?")
+            .bind(scope)
+            .bind(fhir_base_url)
+            .bind(ticket_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The scope each hospital last granted, by (FHIR base URL, ticket id).
+    pub async fn granted_scopes(&self) -> Result<std::collections::HashMap<(String, String), String>> {
+        let rows = sqlx::query(
+            "SELECT fhir_base_url, ticket_id, granted_scope FROM connections WHERE granted_scope IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows.iter().map(|r| ((r.get("fhir_base_url"), r.get("ticket_id")), r.get("granted_scope"))).collect())
+    }
+
     /// Forgets a ticket and its links (its keychain item is removed through [`Store::delete_secret`]).
     pub async fn delete_ticket(&self, id: &str) -> Result<()> {
         for sql in ["DELETE FROM tickets WHERE id = ?", "DELETE FROM hospital_tickets WHERE ticket_id = ?"] {

@@ -1,5 +1,7 @@
 //! Permission Tickets: parse (the newest kernel and the April-2026 kernel), verify (ES256 against the issuer's
-//! JWK Set by `kid`), check times with a clock-skew margin, and describe in plain words (digest §2.8).
+//! JWK Set by `kid`), check times with a clock-skew margin, and turn the ticket's grant into the SMART v2 scopes
+//! Tessera requests (exactly what the ticket grants, granular narrowing included). [`crate::describe`] puts the
+//! parsed claims in plain words (digest §2.8).
 //!
 //! The raw JWT is kept byte for byte in a [`Sensitive`] (it is presented unmodified at hospitals); the parsed
 //! claims are PHI and stay in memory.
@@ -13,6 +15,22 @@ use ts_rs::TS;
 pub const SELF_ACCESS: &str = "https://smarthealthit.org/permission-ticket-type/patient-self-access-v1";
 /// Patient-delegated access (UC2).
 pub const DELEGATED_ACCESS: &str = "https://smarthealthit.org/permission-ticket-type/patient-delegated-access-v1";
+/// Public health investigation (UC3).
+pub const PUBLIC_HEALTH: &str = "https://smarthealthit.org/permission-ticket-type/public-health-investigation-v1";
+/// Social care referral (UC4).
+pub const SOCIAL_CARE: &str = "https://smarthealthit.org/permission-ticket-type/social-care-referral-v1";
+/// Payer claims adjudication (UC5).
+pub const PAYER_CLAIMS: &str = "https://smarthealthit.org/permission-ticket-type/payer-claims-adjudication-v1";
+/// Research study access (UC6).
+pub const RESEARCH: &str = "https://smarthealthit.org/permission-ticket-type/research-study-access-v1";
+/// Provider consult (UC7).
+pub const PROVIDER_CONSULT: &str = "https://smarthealthit.org/permission-ticket-type/provider-consult-v1";
+/// Payer quality-gap queries.
+pub const PAYER_QUALITY_GAP: &str = "https://smarthealthit.org/permission-ticket-type/payer-quality-gap-v1";
+/// The HL7 v3 RoleCode system (requester relationships and authorities).
+pub const ROLE_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
+/// The HL7 v3 ActReason system (purposes of use).
+pub const ACT_REASON: &str = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
 /// Seconds of clock skew tolerated both ways (a ticket is treated as expired this much early).
 pub const CLOCK_SKEW: i64 = 60;
 /// The access members a wallet expects hospitals to enforce (anything else may fail at most hospitals).
@@ -26,6 +44,10 @@ const KNOWN_ACCESS: &[&str] = &[
     "sensitive_data",
     "fhir_resources",
 ];
+/// At most this many permissions are kept from one ticket (a ticket is network input); the rest are counted.
+const MAX_PERMISSIONS: usize = 256;
+/// The SMART v2 permission letters, in their required order.
+const LETTERS: &str = "cruds";
 
 /// Which shape of the ticket claims was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -33,7 +55,8 @@ const KNOWN_ACCESS: &[&str] = &[
 pub enum Kernel {
     /// `access.smart_scopes` (the newest schema).
     Current,
-    /// `access.permissions` (April 2026, the reference Data Holder's).
+    /// `access.permissions` (April 2026, the reference Data Holder's), or its short-lived June-2026 rename
+    /// `access.fhir_resources`.
     April2026,
 }
 
@@ -67,6 +90,245 @@ impl NamedPerson {
     }
 }
 
+/// A coded value as a ticket carries it (a FHIR Coding or CodeableConcept), reduced to what people read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Coded {
+    /// The code system.
+    pub system: Option<String>,
+    /// The code.
+    pub code: Option<String>,
+    /// The coding's own display text.
+    pub display: Option<String>,
+    /// The concept's free text.
+    pub text: Option<String>,
+}
+
+impl Coded {
+    /// Reads a Coding, a CodeableConcept (its first coding and its text) or a plain string (as text).
+    pub fn read(value: &Value) -> Option<Self> {
+        Self::read_preferring(value, "")
+    }
+
+    /// Like [`Coded::read`], but a CodeableConcept's coding from `system` is preferred to its first one.
+    pub fn read_preferring(value: &Value, system: &str) -> Option<Self> {
+        if let Some(text) = value.as_str() {
+            return clean(text).map(|text| Self { text: Some(text), ..Self::default() });
+        }
+        let codings = value.get("coding").and_then(Value::as_array);
+        let preferred =
+            codings.and_then(|list| list.iter().find(|c| c.get("system").and_then(Value::as_str) == Some(system)));
+        let coding = preferred.or_else(|| codings.and_then(|list| list.first())).unwrap_or(value);
+        let field = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).and_then(clean);
+        let coded = Self {
+            system: field(coding, "system"),
+            code: field(coding, "code"),
+            display: field(coding, "display"),
+            text: field(value, "text"),
+        };
+        (coded.code.is_some() || coded.display.is_some() || coded.text.is_some()).then_some(coded)
+    }
+
+    /// The concept in the issuer's own words: its text, else the coding's display, else the code.
+    pub fn words(&self) -> String {
+        self.text.clone().or_else(|| self.display.clone()).or_else(|| self.code.clone()).unwrap_or_default()
+    }
+}
+
+/// Trims a string from the network and caps it at 200 characters; `None` when empty.
+fn clean(text: &str) -> Option<String> {
+    let text: String = text.trim().chars().filter(|c| !c.is_control()).take(200).collect();
+    (!text.is_empty()).then_some(text)
+}
+
+/// What kind of party a requester is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequesterKind {
+    /// A person related to the patient (delegated access).
+    RelatedPerson,
+    /// A clinician.
+    Practitioner,
+    /// A clinician in a role (e.g. a consulting specialist).
+    PractitionerRole,
+    /// An organisation (a health department, a payer, a study team, a social care hub).
+    Organization,
+    /// Another FHIR resource type, as named.
+    Other(String),
+}
+
+/// Who asks for the records, as the issuer attests (digest §2.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// What kind of party.
+    pub kind: RequesterKind,
+    /// The name to show: a person's or an organisation's name (a plain string or a HumanName), or a
+    /// practitioner's display.
+    pub name: Option<String>,
+    /// A PractitionerRole's role (e.g. cardiologist).
+    pub role: Option<Coded>,
+    /// The organisation a PractitionerRole works for.
+    pub organization: Option<String>,
+    /// A RelatedPerson's relationship to the patient (v3-RoleCode).
+    pub relationship: Option<Coded>,
+}
+
+impl Requester {
+    fn read(value: &Value) -> Self {
+        let kind = match value.get("resourceType").and_then(Value::as_str).unwrap_or("") {
+            "RelatedPerson" => RequesterKind::RelatedPerson,
+            "Practitioner" => RequesterKind::Practitioner,
+            "PractitionerRole" => RequesterKind::PractitionerRole,
+            "Organization" => RequesterKind::Organization,
+            other => RequesterKind::Other(clean(other).unwrap_or_else(|| "unknown".into())),
+        };
+        let name = match value.get("name") {
+            Some(Value::String(name)) => clean(name),
+            Some(Value::Array(names)) => names.first().and_then(|n| match n {
+                Value::String(name) => clean(name),
+                human => human_name(human),
+            }),
+            Some(human @ Value::Object(_)) => human_name(human),
+            _ => None,
+        }
+        .or_else(|| value.pointer("/practitioner/display").and_then(Value::as_str).and_then(clean))
+        .or_else(|| value.get("display").and_then(Value::as_str).and_then(clean));
+        let first = |name: &str| value.get(name).and_then(|v| v.as_array().map_or(Some(v), |a| a.first()));
+        Self {
+            kind,
+            name,
+            role: first("code").and_then(Coded::read),
+            organization: value.pointer("/organization/display").and_then(Value::as_str).and_then(clean),
+            relationship: first("relationship").and_then(|r| Coded::read_preferring(r, ROLE_CODE)),
+        }
+    }
+}
+
+/// A HumanName in words: its text, else given names and family name.
+fn human_name(name: &Value) -> Option<String> {
+    if let Some(text) = name.get("text").and_then(Value::as_str).and_then(clean) {
+        return Some(text);
+    }
+    let given = name
+        .get("given")
+        .and_then(Value::as_array)
+        .map(|g| g.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let family = name.get("family").and_then(Value::as_str).unwrap_or_default();
+    clean(&format!("{given} {family}"))
+}
+
+/// One thing a ticket lets its holder do with one kind of record: a SMART v2 resource scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// `patient`, `user` or `system`.
+    pub context: String,
+    /// A FHIR resource type, or `*` for every type.
+    pub resource: String,
+    /// The permitted interactions as SMART v2 letters, a subsequence of `cruds`.
+    pub letters: String,
+    /// Granular narrowing, as query parameters (`category` = `system|code`, `code` = `system|code`, …); every
+    /// one of them applies.
+    pub narrowing: Vec<(String, String)>,
+}
+
+impl Permission {
+    /// Parses a SMART scope `context/Resource.letters[?query]` (SMART v1 `read`, `write` and `*` are read as
+    /// their v2 letters). `None` for anything else (`openid`, a malformed scope).
+    pub fn from_scope(scope: &str) -> Option<Self> {
+        let (main, query) = scope.split_once('?').map_or((scope, None), |(m, q)| (m, Some(q)));
+        let (context, rest) = main.split_once('/')?;
+        let (resource, permissions) = rest.rsplit_once('.')?;
+        let valid_resource =
+            resource == "*" || (!resource.is_empty() && resource.chars().all(|c| c.is_ascii_alphabetic()));
+        if !matches!(context, "patient" | "user" | "system") || !valid_resource {
+            return None;
+        }
+        let letters = match permissions {
+            "read" => "rs".to_string(),
+            "write" => "cud".to_string(),
+            "*" => LETTERS.to_string(),
+            v2 if !v2.is_empty() && v2.chars().all(|c| LETTERS.contains(c)) => {
+                LETTERS.chars().filter(|l| v2.contains(*l)).collect()
+            }
+            _ => return None,
+        };
+        let mut narrowing = Vec::new();
+        for pair in query.into_iter().flat_map(|q| q.split('&')) {
+            let (name, value) = pair.split_once('=')?;
+            if name.is_empty() || value.is_empty() {
+                return None;
+            }
+            narrowing.push((name.to_string(), value.to_string()));
+        }
+        Some(Self { context: context.into(), resource: resource.into(), letters, narrowing })
+    }
+
+    /// The SMART v2 scope string, e.g. `patient/Observation.rs?category=http://…|laboratory`.
+    pub fn scope(&self) -> String {
+        let base = format!("{}/{}.{}", self.context, self.resource, self.letters);
+        if self.narrowing.is_empty() {
+            return base;
+        }
+        let query: Vec<String> = self.narrowing.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        format!("{base}?{}", query.join("&"))
+    }
+
+    /// Whether this permission lets its holder view records (read or search).
+    pub fn views(&self) -> bool {
+        self.letters.contains('r') || self.letters.contains('s')
+    }
+
+    /// Whether this permission lets its holder create, update or delete records.
+    pub fn changes(&self) -> bool {
+        self.letters.contains('c') || self.letters.contains('u') || self.letters.contains('d')
+    }
+}
+
+/// A limit on which hospitals may answer at all (`data_holder_filter`, digest §2.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HolderFilter {
+    /// Only hospitals in this state and/or country.
+    Jurisdiction {
+        /// A state or region code, e.g. `TX`.
+        state: Option<String>,
+        /// A country code, e.g. `US`.
+        country: Option<String>,
+    },
+    /// Only these organisations (by name when given, else by identifier).
+    Organization(Vec<String>),
+    /// A filter entry Tessera cannot read, by its `kind`.
+    Unreadable(String),
+}
+
+/// Records released only when tied to these encounters or this claim (`claim_linkage`, payer claims).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimLinkage {
+    /// The encounters, as referenced (their id, else their identifier).
+    pub encounters: Vec<String>,
+    /// The claim, if named.
+    pub claim: Option<String>,
+}
+
+/// A fact about why the ticket exists, from its profile claims or (older kernel) its `context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextFact {
+    /// Which claim: `study`, `reason`, `consult_request`, `concern`, `referral`, `service`, `claim`,
+    /// `reportable_condition` or `measure`.
+    pub name: &'static str,
+    /// The fact in the issuer's own words.
+    pub words: String,
+}
+
+/// An embedded identity-evidence token, as far as it matters to people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// Whose identity: `patient` (subject) or `requester`.
+    pub about: &'static str,
+    /// The evidence issuer (`iss`), when the embedded token could be read.
+    pub issuer: Option<String>,
+    /// The assurance level (`acr`), when given.
+    pub acr: Option<String>,
+}
+
 /// The parsed claims of a ticket.
 #[derive(Debug, Clone)]
 pub struct Claims {
@@ -88,30 +350,56 @@ pub struct Claims {
     pub patient: NamedPerson,
     /// The patient's identifier at the issuer (first identifier's value), used to recognise the same person.
     pub patient_key: String,
-    /// The requester, for delegated access.
+    /// The requester's HumanName (empty names for an organisation); see `requested_by` for every kind.
     pub requester: Option<NamedPerson>,
-    /// The requester's v3-RoleCode authority.
+    /// The requester, whatever its kind (a person, a clinician in a role, an organisation).
+    pub requested_by: Option<Requester>,
+    /// The requester's v3-RoleCode relationship or authority code.
     pub authority: Option<String>,
     /// When the requester's authority is recorded to end.
     pub authority_until: Option<String>,
-    /// SMART scopes (mapped from `permissions` for the older kernel).
+    /// The SMART scopes Tessera requests: `smart_scopes` verbatim, or one granular scope per (resource type,
+    /// category, code) combination of the older kernel's `permissions`.
     pub scopes: Vec<String>,
+    /// The data permissions, parsed (one per scope that could be read).
+    pub permissions: Vec<Permission>,
+    /// Permissions Tessera could not read, in the ticket's words (shown, never requested).
+    pub unreadable_permissions: Vec<String>,
+    /// Operation permissions of the older kernel (`{kind: "operation", name, target}`), in words.
+    pub operations: Vec<String>,
     /// `data_period` start and end.
     pub data_period: Option<(Option<String>, Option<String>)>,
-    /// `data_holder_filter` in words.
-    pub holder_filters: Vec<String>,
-    /// Withheld sensitivity codes.
+    /// `data_holder_filter`: which hospitals may answer at all.
+    pub holder_filters: Vec<HolderFilter>,
+    /// `claim_linkage`: release limited to records tied to these encounters.
+    pub claim_linkage: Option<ClaimLinkage>,
+    /// Withheld sensitivity codes (`sensitivity_withhold.codes`), each with the ticket's display if any.
     pub withheld: Vec<String>,
+    /// The displays the ticket gives for withheld codes, by code.
+    pub withheld_displays: Vec<(String, String)>,
+    /// `sensitivity_withhold.unlisted`: every locally-classified sensitive record is withheld.
+    pub withhold_unlisted: bool,
+    /// The older kernel's `access.sensitive_data` (`include` or `exclude`), or the RI issuer's
+    /// `sensitivity_policy.unlisted_sensitive_data`, as written.
+    pub sensitive_data: Option<String>,
     /// `presenter_binding.jkt`, if bound to a key.
     pub jkt: Option<String>,
     /// `presenter_binding.entity_uri`, if bound to a framework client.
     pub bound_entity: Option<String>,
+    /// `presenter_binding.method` when it is neither `jkt` nor `trust_framework_client`.
+    pub unknown_binding: Option<String>,
     /// Status list URL and index.
     pub revocation: Option<(String, u64)>,
     /// `continuation`: `Some(None)` = until revoked.
     pub continuation: Option<Option<i64>>,
     /// Research study title, if any.
     pub study: Option<String>,
+    /// Why the ticket exists: study, consult reason, concern, referral, claim, reportable condition, measure.
+    pub context: Vec<ContextFact>,
+    /// The ticket's purpose of use (v3-ActReason codes), when it states one.
+    pub purpose: Vec<Coded>,
+    /// Identity evidence embedded in the ticket.
+    pub evidence: Vec<Evidence>,
     /// Access members hospitals may not know.
     pub unknown_access: Vec<String>,
     /// Which kernel.
@@ -138,6 +426,14 @@ fn malformed(why: &str) -> Error {
     Error::new(ErrorCode::TicketMalformed).with_detail(why.to_string())
 }
 
+/// The grant a ticket's `access` describes: the scopes to request and the permissions in words.
+struct Grant {
+    scopes: Vec<String>,
+    permissions: Vec<Permission>,
+    unreadable: Vec<String>,
+    operations: Vec<String>,
+}
+
 impl Ticket {
     /// Parses a ticket without checking its signature. Strict on the envelope, lenient elsewhere.
     pub fn parse(raw: Sensitive<String>) -> Result<Self> {
@@ -155,26 +451,37 @@ impl Ticket {
         let ticket_type = text("ticket_type").ok_or_else(|| malformed("ticket_type missing"))?;
         let patient_resource = c.pointer("/subject/patient").ok_or_else(|| malformed("subject.patient missing"))?;
         let access = c.get("access").and_then(Value::as_object).ok_or_else(|| malformed("access missing"))?;
-        let kernel = if access.contains_key("permissions") { Kernel::April2026 } else { Kernel::Current };
-        let scopes = match kernel {
-            Kernel::Current => access
-                .get("smart_scopes")
-                .and_then(Value::as_array)
-                .map(|s| s.iter().filter_map(Value::as_str).map(String::from).collect())
-                .unwrap_or_default(),
-            Kernel::April2026 => permissions_as_scopes(access.get("permissions")),
+        let kernel = if access.contains_key("permissions") || access.contains_key("fhir_resources") {
+            Kernel::April2026
+        } else {
+            Kernel::Current
+        };
+        let grant = match kernel {
+            Kernel::Current => scopes_grant(access.get("smart_scopes")),
+            Kernel::April2026 => permissions_grant(access.get("permissions").or_else(|| access.get("fhir_resources"))),
         };
         let period = access.get("data_period").map(|p| {
-            let date = |n: &str| p.get(n).and_then(Value::as_str).map(String::from);
+            let date = |n: &str| p.get(n).and_then(Value::as_str).and_then(clean);
             (date("start"), date("end"))
         });
-        let requester = c.get("requester");
+        let requester = c.get("requester").filter(|r| r.is_object());
         let binding = c.get("presenter_binding");
-        let study = c
-            .pointer("/study/title")
-            .or_else(|| c.pointer("/context/study/title"))
-            .and_then(Value::as_str)
-            .map(String::from);
+        let binding_method = binding.and_then(|b| b.get("method")).and_then(Value::as_str);
+        let context = context_facts(c);
+        let withhold = access.get("sensitivity_withhold");
+        let withheld_codings: Vec<Coded> = withhold
+            .and_then(|w| w.get("codes"))
+            .and_then(Value::as_array)
+            .map(|codes| codes.iter().filter_map(Coded::read).collect())
+            .unwrap_or_default();
+        let sensitive_data = access
+            .get("sensitive_data")
+            .or_else(|| c.pointer("/sensitivity_policy/unlisted_sensitive_data"))
+            .and_then(|v| match v {
+                Value::String(s) => clean(s),
+                Value::Bool(b) => Some(if *b { "include" } else { "exclude" }.to_string()),
+                _ => None,
+            });
         Ok(Self {
             kid: decoded.header.get("kid").and_then(Value::as_str).unwrap_or_default().to_string(),
             claims: Claims {
@@ -187,6 +494,7 @@ impl Ticket {
                     .unwrap_or_default()
                     .to_string(),
                 requester: requester.map(|r| NamedPerson::from(Some(r))),
+                requested_by: requester.map(Requester::read),
                 authority: requester
                     .and_then(|r| r.pointer("/relationship/0/coding/0/code"))
                     .and_then(Value::as_str)
@@ -194,35 +502,46 @@ impl Ticket {
                 authority_until: requester
                     .and_then(|r| r.pointer("/period/end"))
                     .and_then(Value::as_str)
-                    .map(String::from),
+                    .and_then(clean),
                 data_period: period,
                 holder_filters: holder_filters(access.get("data_holder_filter")),
-                withheld: access
-                    .get("sensitivity_withhold")
-                    .and_then(|w| w.get("codes"))
-                    .and_then(Value::as_array)
-                    .map(|codes| {
-                        codes.iter().filter_map(|c| c.get("code").and_then(Value::as_str).map(String::from)).collect()
-                    })
-                    .unwrap_or_default(),
+                claim_linkage: access.get("claim_linkage").map(claim_linkage),
+                withheld: withheld_codings.iter().filter_map(|c| c.code.clone()).collect(),
+                withheld_displays: withheld_codings
+                    .iter()
+                    .filter_map(|c| Some((c.code.clone()?, c.display.clone()?)))
+                    .collect(),
+                withhold_unlisted: withhold.and_then(|w| w.get("unlisted")).and_then(Value::as_bool) == Some(true),
+                sensitive_data,
                 jkt: binding
-                    .filter(|b| b.get("method").and_then(Value::as_str) == Some("jkt"))
+                    .filter(|_| binding_method == Some("jkt"))
                     .and_then(|b| b.get("jkt"))
                     .and_then(Value::as_str)
                     .map(String::from),
-                bound_entity: binding.and_then(|b| b.get("entity_uri")).and_then(Value::as_str).map(String::from),
+                bound_entity: binding.and_then(|b| b.get("entity_uri")).and_then(Value::as_str).and_then(clean),
+                unknown_binding: binding.and_then(|b| match binding_method {
+                    Some("jkt" | "trust_framework_client") => None,
+                    Some(other) => clean(other),
+                    None => b.is_object().then(|| "unnamed".to_string()),
+                }),
                 revocation: c
                     .get("revocation")
                     .and_then(|r| Some((r.get("url")?.as_str()?.to_string(), r.get("index")?.as_u64()?))),
                 continuation: c.get("continuation").map(|k| k.get("refresh_until").and_then(Value::as_i64)),
                 unknown_access: access.keys().filter(|k| !KNOWN_ACCESS.contains(&k.as_str())).cloned().collect(),
+                study: context.iter().find(|f| f.name == "study").map(|f| f.words.clone()),
+                purpose: purposes(c),
+                evidence: evidence(c),
+                context,
                 iss,
                 aud,
                 exp,
                 jti,
                 ticket_type,
-                scopes,
-                study,
+                scopes: grant.scopes,
+                permissions: grant.permissions,
+                unreadable_permissions: grant.unreadable,
+                operations: grant.operations,
                 kernel,
             },
             raw,
@@ -265,48 +584,334 @@ impl Ticket {
     }
 }
 
-fn permissions_as_scopes(permissions: Option<&Value>) -> Vec<String> {
-    permissions
-        .and_then(Value::as_array)
+/// The newest kernel: `smart_scopes` are requested verbatim (they are the ticket's ceiling) and parsed for words.
+fn scopes_grant(smart_scopes: Option<&Value>) -> Grant {
+    let mut grant = Grant { scopes: Vec::new(), permissions: Vec::new(), unreadable: Vec::new(), operations: vec![] };
+    for scope in smart_scopes.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        let scope = scope.trim();
+        if scope.is_empty() || grant.scopes.iter().any(|s| s == scope) {
+            continue;
+        }
+        if grant.scopes.len() >= MAX_PERMISSIONS {
+            grant.unreadable.push("more permissions than Tessera lists".into());
+            break;
+        }
+        grant.scopes.push(scope.to_string());
+        match Permission::from_scope(scope) {
+            Some(permission) => grant.permissions.push(permission),
+            None => grant.unreadable.push(clean(scope).unwrap_or_default()),
+        }
+    }
+    grant
+}
+
+/// The codings of one narrowing list (`category_any_of`, `code_any_of`, or a single `category`/`code`) as
+/// granular-scope values (`system|code`, or `code` alone without a system); `None` when one entry has no code
+/// (then the permission cannot be requested faithfully).
+fn narrowing_values(permission: &Value, names: &[&str]) -> Option<Vec<String>> {
+    let Some(list) = names.iter().find_map(|n| permission.get(*n)) else { return Some(vec![]) };
+    let entries: Vec<&Value> = match list {
+        Value::Array(entries) => entries.iter().collect(),
+        single => vec![single],
+    };
+    entries
         .into_iter()
-        .flatten()
-        .filter(|p| p.get("kind").and_then(Value::as_str) == Some("data"))
-        .filter_map(|p| {
-            let resource = p.get("resource_type")?.as_str()?;
-            let interactions: Vec<&str> = p.get("interactions")?.as_array()?.iter().filter_map(Value::as_str).collect();
-            let letters: String = [("read", 'r'), ("search", 's')]
-                .iter()
-                .filter(|(i, _)| interactions.contains(i))
-                .map(|(_, l)| *l)
-                .collect();
-            (!letters.is_empty()).then(|| format!("patient/{resource}.{letters}"))
+        .map(|entry| {
+            let coded = Coded::read(entry)?;
+            let code = coded.code.or_else(|| entry.as_str().and_then(clean))?;
+            if code.contains(['&', ' ', '?']) {
+                return None;
+            }
+            Some(match coded.system {
+                Some(system) if !system.contains(['&', ' ', '?', '|']) => format!("{system}|{code}"),
+                _ => code,
+            })
         })
         .collect()
 }
 
-fn holder_filters(filter: Option<&Value>) -> Vec<String> {
-    filter
-        .and_then(Value::as_array)
+/// The older kernel's `permissions` (or `fhir_resources`) as SMART v2 granular scopes: one scope per resource
+/// type × category × code, so that Tessera asks for exactly what the ticket grants (digest §2.10, §13).
+fn permissions_grant(permissions: Option<&Value>) -> Grant {
+    let mut grant = Grant { scopes: Vec::new(), permissions: Vec::new(), unreadable: Vec::new(), operations: vec![] };
+    for entry in permissions.and_then(Value::as_array).into_iter().flatten() {
+        let kind = entry.get("kind").and_then(Value::as_str).unwrap_or("data");
+        if kind == "operation" {
+            let name = entry.get("name").and_then(Value::as_str).and_then(clean).unwrap_or_else(|| "unnamed".into());
+            let target = entry.get("target").and_then(|t| {
+                t.as_str().and_then(clean).or_else(|| t.get("resource_type").and_then(Value::as_str).and_then(clean))
+            });
+            grant.operations.push(match target {
+                Some(target) => format!("{name} on {target}"),
+                None => name,
+            });
+            continue;
+        }
+        let resource = ["resource_type", "resourceType", "type"]
+            .iter()
+            .find_map(|n| entry.get(*n).and_then(Value::as_str))
+            .filter(|r| *r == "*" || (!r.is_empty() && r.chars().all(|c| c.is_ascii_alphabetic())));
+        let interactions: Vec<&str> = entry
+            .get("interactions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let letters: String = LETTERS
+            .chars()
+            .filter(|letter| {
+                interactions.iter().any(|i| match *letter {
+                    'c' => *i == "create",
+                    'r' => matches!(*i, "read" | "vread"),
+                    'u' => matches!(*i, "update" | "patch"),
+                    'd' => *i == "delete",
+                    _ => matches!(*i, "search" | "search-type"),
+                })
+            })
+            .collect();
+        let categories = narrowing_values(entry, &["category_any_of", "categoryAnyOf", "category"]);
+        let codes = narrowing_values(entry, &["code_any_of", "codeAnyOf", "code"]);
+        let (Some(resource), false, Some(categories), Some(codes)) = (resource, letters.is_empty(), categories, codes)
+        else {
+            let named = ["resource_type", "resourceType", "type"].iter().find_map(|n| entry.get(*n)?.as_str());
+            let what = format!("{} ({})", named.unwrap_or("unnamed records"), interactions.join(", "));
+            grant.unreadable.push(clean(&what).unwrap_or_else(|| "a permission".into()));
+            continue;
+        };
+        let categories: Vec<Option<String>> =
+            if categories.is_empty() { vec![None] } else { categories.into_iter().map(Some).collect() };
+        let codes: Vec<Option<String>> =
+            if codes.is_empty() { vec![None] } else { codes.into_iter().map(Some).collect() };
+        for category in &categories {
+            for code in &codes {
+                let mut narrowing = Vec::new();
+                if let Some(category) = category {
+                    narrowing.push(("category".to_string(), category.clone()));
+                }
+                if let Some(code) = code {
+                    narrowing.push(("code".to_string(), code.clone()));
+                }
+                let permission = Permission {
+                    context: "patient".into(),
+                    resource: resource.to_string(),
+                    letters: letters.clone(),
+                    narrowing,
+                };
+                let scope = permission.scope();
+                if grant.scopes.contains(&scope) {
+                    continue;
+                }
+                if grant.scopes.len() >= MAX_PERMISSIONS {
+                    // Stop at once: the rest are counted, never expanded (a ticket is network input).
+                    grant.unreadable.push("more permissions than Tessera lists".into());
+                    return grant;
+                }
+                grant.scopes.push(scope);
+                grant.permissions.push(permission);
+            }
+        }
+    }
+    grant
+}
+
+/// A reference or a resource in words: a title or name, else its identifier's value, else its `reference`.
+fn reference_words(value: &Value) -> Option<String> {
+    ["/title", "/name", "/display", "/identifier/0/value", "/identifier/value", "/reference", "/id"]
+        .iter()
+        .find_map(|p| value.pointer(p).and_then(Value::as_str).and_then(clean))
+}
+
+/// Reads one profile claim into words.
+type ReadFact = fn(&Value) -> Option<String>;
+
+/// The facts about why a ticket exists: profile claims at the top level (newest kernel) or in `context` (older).
+fn context_facts(claims: &Value) -> Vec<ContextFact> {
+    let mut facts = Vec::new();
+    let names: [(&'static str, ReadFact); 9] = [
+        ("study", reference_words),
+        ("reason", |v| Coded::read(v).map(|c| c.words())),
+        ("consult_request", reference_words),
+        ("concern", |v| Coded::read(v).map(|c| c.words())),
+        ("referral", reference_words),
+        ("service", |v| Coded::read(v).map(|c| c.words())),
+        ("claim", |v| {
+            let id = reference_words(v)?;
+            Some(match v.get("use").and_then(Value::as_str) {
+                Some("preauthorization") => format!("{id} (prior authorization)"),
+                Some("predetermination") => format!("{id} (predetermination)"),
+                _ => id,
+            })
+        }),
+        ("reportable_condition", |v| Coded::read(v).map(|c| c.words())),
+        ("measure", |v| {
+            let coded = Coded::read(v)?;
+            Some(match (&coded.text, &coded.code) {
+                (Some(text), Some(code)) if text != code => format!("{text} ({code})"),
+                _ => coded.words(),
+            })
+        }),
+    ];
+    for (name, read) in names {
+        let value = claims.get(name).or_else(|| claims.get("context").and_then(|c| c.get(name)));
+        if let Some(words) = value.and_then(read).filter(|w| !w.is_empty()) {
+            facts.push(ContextFact { name, words });
+        }
+    }
+    facts
+}
+
+/// The purposes of use a ticket states (`purpose` at the top level or in `context`).
+fn purposes(claims: &Value) -> Vec<Coded> {
+    let read = |v: &Value| Coded::read_preferring(v, ACT_REASON);
+    match claims.get("purpose").or_else(|| claims.pointer("/context/purpose")) {
+        Some(Value::Array(list)) => list.iter().filter_map(read).collect(),
+        Some(one) => read(one).into_iter().collect(),
+        None => vec![],
+    }
+}
+
+/// The embedded identity evidence (`subject_identity_evidence`, `requester_identity_evidence`; one object or a
+/// list), with the evidence issuer and assurance read from the embedded token without checking it.
+fn evidence(claims: &Value) -> Vec<Evidence> {
+    let mut found = Vec::new();
+    for (slot, about) in [("subject_identity_evidence", "patient"), ("requester_identity_evidence", "requester")] {
+        let entries: Vec<&Value> = match claims.get(slot) {
+            Some(Value::Array(list)) => list.iter().collect(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => continue,
+        };
+        for entry in entries {
+            let token =
+                entry.get("jwt").and_then(Value::as_str).and_then(|jwt| tessera_jose::decode_unverified(jwt).ok());
+            let field =
+                |name: &str| token.as_ref().and_then(|t| t.claims.get(name)).and_then(Value::as_str).and_then(clean);
+            found.push(Evidence { about, issuer: field("iss"), acr: field("acr") });
+        }
+    }
+    found
+}
+
+fn claim_linkage(value: &Value) -> ClaimLinkage {
+    let encounters = match value.get("encounter") {
+        Some(Value::Array(list)) => list.iter().filter_map(reference_words).collect(),
+        Some(one) => reference_words(one).into_iter().collect(),
+        None => vec![],
+    };
+    let short = |r: String| r.rsplit('/').next().map(String::from).filter(|s| !s.is_empty()).unwrap_or(r);
+    ClaimLinkage {
+        encounters: encounters.into_iter().map(short).collect(),
+        claim: value.get("claim").and_then(reference_words).map(short),
+    }
+}
+
+fn holder_filters(filter: Option<&Value>) -> Vec<HolderFilter> {
+    let entries: Vec<&Value> = match filter {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        Some(_) => return vec![HolderFilter::Unreadable("unknown".into())],
+        None => return vec![],
+    };
+    entries
         .into_iter()
-        .flatten()
-        .filter_map(|entry| match entry.get("kind").and_then(Value::as_str)? {
-            "jurisdiction" => {
-                let place = entry.pointer("/address/state").or_else(|| entry.pointer("/address/country"))?.as_str()?;
-                Some(format!("Only hospitals in {place}"))
+        .map(|entry| match entry.get("kind").and_then(Value::as_str) {
+            Some("jurisdiction") => {
+                let part =
+                    |name: &str| entry.get("address").and_then(|a| a.get(name)).and_then(Value::as_str).and_then(clean);
+                match (part("state"), part("country")) {
+                    (None, None) => HolderFilter::Unreadable("jurisdiction".into()),
+                    (state, country) => HolderFilter::Jurisdiction { state, country },
+                }
             }
-            "organization" => {
-                let names: Vec<&str> = entry
-                    .get("organization")?
-                    .as_array()?
-                    .iter()
-                    .filter_map(|o| o.get("display").and_then(Value::as_str))
+            Some("organization") => {
+                let organizations: Vec<&Value> = match entry.get("organization") {
+                    Some(Value::Array(list)) => list.iter().collect(),
+                    Some(one @ Value::Object(_)) => vec![one],
+                    _ => vec![],
+                };
+                let names: Vec<String> = organizations
+                    .into_iter()
+                    .filter_map(|o| {
+                        ["/display", "/name", "/identifier/value", "/identifier/0/value"]
+                            .iter()
+                            .find_map(|p| o.pointer(p).and_then(Value::as_str).and_then(clean))
+                    })
                     .collect();
-                Some(format!(
-                    "Only {}",
-                    if names.is_empty() { "listed organizations".to_string() } else { names.join(", ") }
-                ))
+                if names.is_empty() {
+                    HolderFilter::Unreadable("organization".into())
+                } else {
+                    HolderFilter::Organization(names)
+                }
             }
-            _ => None,
+            other => HolderFilter::Unreadable(other.and_then(clean).unwrap_or_else(|| "unknown".into())),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scopes_of(permissions: Value) -> Vec<String> {
+        permissions_grant(Some(&permissions)).scopes
+    }
+
+    #[test]
+    fn older_kernel_permissions_become_granular_scopes() {
+        const OBS: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+        let scopes = scopes_of(json!([
+            {"kind": "data", "resource_type": "Observation", "interactions": ["read", "search"],
+             "category_any_of": [{"system": OBS, "code": "laboratory"}, {"system": OBS, "code": "vital-signs"}]},
+            {"kind": "data", "resource_type": "Condition", "interactions": ["search"]},
+            {"kind": "data", "resource_type": "Observation", "interactions": ["read"],
+             "category_any_of": [{"code": "sdoh"}], "code_any_of": [{"system": "http://loinc.org", "code": "1-8"}]},
+            {"kind": "data", "resource_type": "*", "interactions": ["read", "search", "create"]},
+            {"kind": "data", "resource_type": "Encounter", "interactions": ["history"]},
+            {"kind": "operation", "name": "$everything"},
+        ]));
+        assert_eq!(
+            scopes,
+            vec![
+                format!("patient/Observation.rs?category={OBS}|laboratory"),
+                format!("patient/Observation.rs?category={OBS}|vital-signs"),
+                "patient/Condition.s".to_string(),
+                "patient/Observation.r?category=sdoh&code=http://loinc.org|1-8".to_string(),
+                "patient/*.crs".to_string(),
+            ]
+        );
+        let grant = permissions_grant(Some(&json!([
+            {"kind": "data", "resource_type": "Encounter", "interactions": ["history"]},
+            {"kind": "operation", "name": "$everything", "target": "Patient"},
+        ])));
+        assert!(grant.scopes.is_empty());
+        assert_eq!(grant.unreadable, vec!["Encounter (history)"]);
+        assert_eq!(grant.operations, vec!["$everything on Patient"]);
+    }
+
+    #[test]
+    fn scopes_parse_and_print_back() {
+        for scope in [
+            "patient/Observation.rs?category=http://x|laboratory",
+            "patient/*.cruds",
+            "user/Condition.r",
+            "patient/Observation.rs?category=a|b&code=c|d",
+        ] {
+            assert_eq!(Permission::from_scope(scope).unwrap().scope(), scope);
+        }
+        assert_eq!(Permission::from_scope("patient/Observation.read").unwrap().letters, "rs");
+        for bad in ["openid", "patient/Observation.xyz", "group/X.r", "patient/.rs", "patient/X.rs?bad"] {
+            assert!(Permission::from_scope(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn huge_permission_lists_are_capped_not_expanded() {
+        let categories: Vec<Value> = (0..100).map(|i| json!({"code": format!("c{i}")})).collect();
+        let codes: Vec<Value> = (0..100).map(|i| json!({"code": format!("k{i}")})).collect();
+        let grant = permissions_grant(Some(&json!([{"kind": "data", "resource_type": "Observation",
+            "interactions": ["read"], "category_any_of": categories, "code_any_of": codes}])));
+        assert_eq!(grant.scopes.len(), MAX_PERMISSIONS);
+        assert_eq!(grant.unreadable, vec!["more permissions than Tessera lists"]);
+    }
 }

@@ -143,6 +143,8 @@ pub struct HospitalOutcome {
     pub error: Option<ErrorView>,
     /// Resources read.
     pub resources: u32,
+    /// What the hospital granted this time, in words (one line per scope of its token); empty when it failed.
+    pub granted: Vec<String>,
 }
 
 /// What `connect` returns: every hospital's outcome and the merged record (PHI, memory only).
@@ -498,7 +500,10 @@ impl Wallet {
     /// SMART configuration or CapabilityStatement (never shown as host and port when it names itself).
     pub async fn add_hospital(&self, url: &str) -> Result<HospitalView> {
         let base = broker::normalise_base(url)?;
-        let (config, _) = hospital::fetch_configuration(&self.http, &base).await?;
+        let (config, _) = hospital::fetch_configuration(&self.http, &base).await.map_err(|error| {
+            let action = "Check the address and that the hospital is online, then add it again; nothing was added.";
+            error.with_action(action)
+        })?;
         let name = hospital::name_of(&self.http, &base, &config).await.unwrap_or_else(|| host_of(&base));
         let row = HospitalRow { fhir_base_url: base.clone(), name, source: "manual".into() };
         self.store.save_hospital(&row, &[], self.clock.unix_now()).await?;

@@ -40,7 +40,7 @@ fn current_format_tickets_verify_parse_and_are_expired() {
     assert_eq!(words.patient, "Maria Reyes, born 15 Jun 1948");
     assert!(words.details.contains(&"Authority recorded until 31 Dec 2026".to_string()));
     assert!(words.details.contains(&"Only this app on this device can use it".to_string()));
-    assert!(words.details.iter().any(|d| d.starts_with("Cannot be revoked before")));
+    assert!(words.details.iter().any(|d| d.starts_with("Carries no revocation status")));
     assert_eq!(words.access, vec!["Problems — view", "Immunizations — view", "Medications — view"]);
     let uc1 = Ticket::parse(Sensitive::new(read(&dir, "uc1-ticket.jwt"))).unwrap();
     assert_eq!(describe(&uc1).headline, "Your own records");

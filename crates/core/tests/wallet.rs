@@ -273,6 +273,18 @@ async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
     clock.advance(time::Duration::hours(22));
     assert_eq!(wallet.remint_due_tickets().await.unwrap(), 1);
     assert_eq!(wallet.tickets().await.unwrap().len(), 1, "the same grant keeps one ticket id");
+    let log = wallet.store().activity(None, None, None).await.unwrap();
+    assert!(log
+        .iter()
+        .any(|a| a.kind == "refresh" && a.detail.as_deref().is_some_and(|d| d.starts_with("1 ticket re-minted"))));
+
+    // The grant is revoked at the broker: the next renewal brings no ticket, and the log says exactly that.
+    assert!(tb.broker.revoke_grant(&tb.broker.grants()[0].id));
+    clock.advance(time::Duration::hours(22));
+    assert_eq!(wallet.remint_due_tickets().await.unwrap(), 0);
+    let log = wallet.store().activity(None, None, None).await.unwrap();
+    let last = log.iter().rev().find(|a| a.kind == "refresh").unwrap();
+    assert!(last.detail.as_deref().unwrap().ends_with("renewed the sign-in but sent no ticket"), "{last:?}");
     tb.stop().await;
 }
 
@@ -502,5 +514,27 @@ async fn the_background_check_works_while_locked_never_unlocks_and_never_counts_
     assert!(seen.iter().any(|a| a.kind == "status_check" && a.outcome == "ticket.revoked"), "{seen:?}");
     let ticket = wallet.grants().await.unwrap().into_iter().find(|g| g.kind == GrantKind::Ticket).unwrap();
     assert_eq!(ticket.status, GrantStatus::Revoked);
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_status_list_that_cannot_be_read_shows_the_grant_as_unchecked_never_active() {
+    let clock = now();
+    let tb = network(&clock, Config { sites: 2, seed: 3, ..Config::default() }).await;
+    let wallet = Wallet::open(temp_profile("unchecked"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let held = || async { wallet.grants().await.unwrap().into_iter().filter(|g| g.kind != GrantKind::AboutMe) };
+    assert!(held().await.all(|g| g.status == GrantStatus::Active));
+
+    tb.broker.set_hostility(Some(tessera_testbed::broker::Hostility::StatusListDown));
+    let unknown: Vec<_> = held().await.collect();
+    assert!(unknown.iter().all(|g| g.status == GrantStatus::Unchecked), "{unknown:?}");
+    let ticket = unknown.iter().find(|g| g.kind == GrantKind::Ticket).unwrap();
+    assert!(ticket.warning.as_deref().unwrap().starts_with("Tessera could not check with"), "{ticket:?}");
+
+    tb.broker.set_hostility(None);
+    assert!(held().await.all(|g| g.status == GrantStatus::Active), "checked again once the issuer answers");
     tb.stop().await;
 }

@@ -128,6 +128,16 @@ impl SigningKey {
         let payload = serde_json::to_vec(claims).map_err(|e| JoseError::Key(e.to_string()))?;
         josekit::jws::serialize_compact(&payload, &header, &signer).map_err(|e| JoseError::Key(e.to_string()))
     }
+
+    /// Signs `claims` as a compact ES256 JWS under a JOSE header of the caller's choosing (`alg` is set to ES256;
+    /// everything else, `kid` included, is taken as given). For tests that need a validly signed token with an
+    /// unusual header (another `kid`, `crit`, `jku`…); [`SigningKey::sign`] is the normal way to sign.
+    pub fn sign_with_header(&self, header: &Map<String, Value>, claims: &Value) -> Result<String, JoseError> {
+        let header = JwsHeader::from_map(header.clone()).map_err(|e| JoseError::Key(e.to_string()))?;
+        let signer = ES256.signer_from_jwk(&self.private).map_err(|e| JoseError::Key(e.to_string()))?;
+        let payload = serde_json::to_vec(claims).map_err(|e| JoseError::Key(e.to_string()))?;
+        josekit::jws::serialize_compact(&payload, &header, &signer).map_err(|e| JoseError::Key(e.to_string()))
+    }
 }
 
 /// A compact JWT split and decoded, signature not checked.
@@ -166,13 +176,17 @@ pub fn verify(jwt: &str, jwks: &Value) -> Result<Decoded, JoseError> {
         return Err(JoseError::UnsupportedAlgorithm(alg.to_string()));
     }
     let kid = decoded.header.get("kid").and_then(Value::as_str).unwrap_or("").to_string();
-    let key = jwks
+    let mut keys = jwks
         .get("keys")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .find(|key| !kid.is_empty() && key.get("kid").and_then(Value::as_str) == Some(kid.as_str()))
-        .ok_or_else(|| JoseError::UnknownKey(kid.clone()))?;
+        .filter(|key| !kid.is_empty() && key.get("kid").and_then(Value::as_str) == Some(kid.as_str()));
+    let key = keys.next().ok_or_else(|| JoseError::UnknownKey(kid.clone()))?;
+    // Two keys under one `kid` make the set ambiguous: which one the issuer meant cannot be known.
+    if keys.next().is_some() {
+        return Err(JoseError::Key(format!("more than one key has kid {kid:?}")));
+    }
     verify_with_key(jwt, key)?;
     Ok(decoded)
 }
@@ -180,6 +194,16 @@ pub fn verify(jwt: &str, jwks: &Value) -> Result<Decoded, JoseError> {
 /// Verifies an ES256 compact JWT against one public JWK.
 pub fn verify_with_key(jwt: &str, key: &Value) -> Result<(), JoseError> {
     let mut map = key.as_object().cloned().ok_or_else(|| JoseError::Key("not a JWK".into()))?;
+    // A key its owner limited to another use or algorithm (RFC 7517 §4.2–4.4) does not verify ES256 signatures.
+    if map.get("use").is_some_and(|u| u != "sig") {
+        return Err(JoseError::Key("the key is not for signatures".into()));
+    }
+    if map.get("alg").is_some_and(|a| a != "ES256") {
+        return Err(JoseError::Key("the key is for another algorithm".into()));
+    }
+    if map.get("key_ops").is_some_and(|ops| !ops.as_array().is_some_and(|ops| ops.iter().any(|op| op == "verify"))) {
+        return Err(JoseError::Key("the key's operations exclude verify".into()));
+    }
     // Verification needs the public parameters only; a stray `d` or `alg` must not change the outcome.
     map.retain(|name, _| matches!(name.as_str(), "kty" | "crv" | "x" | "y"));
     let jwk = Jwk::from_map(map).map_err(|e| JoseError::Key(e.to_string()))?;
@@ -216,6 +240,24 @@ mod tests {
         let jwt = other.sign(&json!({}), None).unwrap();
         assert!(matches!(verify(&jwt, &jwks), Err(JoseError::UnknownKey(_))));
         assert!(matches!(verify(&jwt, &json!({"keys": []})), Err(JoseError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn ambiguous_and_restricted_keys_are_refused() {
+        let key = SigningKey::generate().unwrap();
+        let jwt = key.sign(&json!({"sub": "x"}), None).unwrap();
+        let mut twin = key.public_jwk().clone();
+        assert!(verify(&jwt, &json!({ "keys": [key.public_jwk(), twin.clone()] })).is_err(), "duplicate kid");
+        for (name, value) in [("use", json!("enc")), ("alg", json!("RS256")), ("key_ops", json!(["encrypt"]))] {
+            twin = key.public_jwk().clone();
+            twin[name] = value;
+            assert!(matches!(verify(&jwt, &json!({ "keys": [twin] })), Err(JoseError::Key(_))), "{name}");
+        }
+        let mut header = Map::new();
+        header.insert("kid".into(), json!("chosen"));
+        let custom = key.sign_with_header(&header, &json!({"sub": "x"})).unwrap();
+        assert_eq!(decode_unverified(&custom).unwrap().header["kid"], "chosen");
+        assert!(verify_with_key(&custom, key.public_jwk()).is_ok());
     }
 
     #[test]

@@ -17,7 +17,7 @@
 
 use crate::data::{Person, Role, World};
 use crate::html::{escape, page};
-use crate::oauth::{no_store, pkce_matches, random_token, redirect_allowed, Clients, OAuthError};
+use crate::oauth::{no_store, pkce_matches, random_token, Clients, OAuthError};
 use crate::{HospitalDirectoryEntry, Now};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -66,6 +66,8 @@ pub enum Hostility {
     AlgNoneTickets,
     /// It signs tickets with a key it does not publish.
     UnpublishedKey,
+    /// Its revocation status list answers 503.
+    StatusListDown,
 }
 
 /// One grant the broker issued: who may access whose records, how, until when.
@@ -142,6 +144,8 @@ pub struct Broker {
     grants: Mutex<Vec<Grant>>,
     status: Mutex<StatusList>,
     hostility: Mutex<Option<Hostility>>,
+    consent_scopes: Mutex<Option<Vec<String>>>,
+    older_kernel: std::sync::atomic::AtomicBool,
 }
 
 /// How the broker is set up.
@@ -176,7 +180,7 @@ impl Broker {
             network: format!("{}/network", setup.base),
             setup,
             keys,
-            clients: Clients::default(),
+            clients: Clients::offering(&["authorization_code", "refresh_token"]),
             codes: Mutex::default(),
             consents: Mutex::default(),
             refresh_tokens: Mutex::default(),
@@ -184,6 +188,8 @@ impl Broker {
             grants: Mutex::default(),
             status: Mutex::new(StatusList::with_capacity(1024)),
             hostility: Mutex::default(),
+            consent_scopes: Mutex::default(),
+            older_kernel: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -207,6 +213,20 @@ impl Broker {
     /// Makes the broker misbehave (or, with `None`, behave again).
     pub fn set_hostility(&self, hostility: Option<Hostility>) {
         *self.hostility.lock().unwrap() = hostility;
+    }
+
+    /// Makes every later consent grant exactly these `smart_scopes` (e.g. a category-limited
+    /// `patient/Observation.rs?category=…|laboratory`), whatever the app asked for — as a person who chose only
+    /// some categories on a finer consent page would. `None` returns to granting what the app asked for.
+    pub fn set_consent_scopes(&self, scopes: Option<Vec<String>>) {
+        *self.consent_scopes.lock().unwrap() = scopes;
+    }
+
+    /// Mints later tickets in the April-2026 kernel (the reference Data Holder's): `access.permissions` with
+    /// `category_any_of`/`code_any_of` and `access.sensitive_data` instead of `smart_scopes` and
+    /// `sensitivity_withhold`.
+    pub fn set_older_kernel(&self, on: bool) {
+        self.older_kernel.store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn hostile(&self, which: Hostility) -> bool {
@@ -342,6 +362,12 @@ impl Broker {
                 "relationship": [{ "coding": [{ "system": ROLE_CODE, "code": code, "display": authority_label(code) }] }],
                 "period": { "end": date_of(grant.expires_at) },
             });
+        }
+        if self.older_kernel.load(std::sync::atomic::Ordering::SeqCst) {
+            let permissions: Vec<Value> =
+                grant.scopes.iter().filter_map(|s| crate::scopes::Scope::parse(s)).map(|s| s.as_permission()).collect();
+            let sensitive = if grant.withhold.is_empty() { "include" } else { "exclude" };
+            claims["access"] = json!({ "permissions": permissions, "sensitive_data": sensitive });
         }
         if let Some(until) = grant.refresh_until {
             claims["continuation"] = json!({ "refresh_until": until });
@@ -576,6 +602,13 @@ fn requested_resource_scopes(scope: &str) -> Vec<String> {
     }
 }
 
+/// The requested scope the broker goes on with. Like a certified OpenID Provider (OpenID Connect Core §11), it
+/// ignores `offline_access` — no refresh token — unless the request prompts for consent.
+fn granted_request_scope(scope: &str, prompt: &str) -> String {
+    let consent = prompt.split(' ').any(|p| p == "consent");
+    scope.split(' ').filter(|s| !s.is_empty() && (consent || *s != "offline_access")).collect::<Vec<_>>().join(" ")
+}
+
 async fn authorize(State(broker): State<Arc<Broker>>, Query(q): Query<HashMap<String, String>>) -> Response {
     let param = |name: &str| q.get(name).cloned().unwrap_or_default();
     let (client_id, redirect_uri, state) = (param("client_id"), param("redirect_uri"), param("state"));
@@ -586,7 +619,7 @@ async fn authorize(State(broker): State<Arc<Broker>>, Query(q): Query<HashMap<St
         )
             .into_response();
     };
-    if !redirect_allowed(&client.redirect_uris, &redirect_uri) {
+    if !client.allows_redirect(&redirect_uri) {
         return (
             StatusCode::BAD_REQUEST,
             Html(page(
@@ -611,7 +644,7 @@ async fn authorize(State(broker): State<Arc<Broker>>, Query(q): Query<HashMap<St
         redirect_uri,
         state,
         challenge: param("code_challenge"),
-        scope: param("scope"),
+        scope: granted_request_scope(&param("scope"), &param("prompt")),
         login_hint: q.get("login_hint").cloned().filter(|h| !h.is_empty()),
     };
     if broker.auto_approve {
@@ -735,7 +768,10 @@ async fn consent_submitted(State(broker): State<Arc<Broker>>, body: String) -> R
     approve(&broker, pending, consent, &client.jkt)
 }
 
-fn approve(broker: &Broker, pending: PendingConsent, consent: Consent, jkt: &str) -> Response {
+fn approve(broker: &Broker, pending: PendingConsent, mut consent: Consent, jkt: &str) -> Response {
+    if let Some(scopes) = broker.consent_scopes.lock().unwrap().clone() {
+        consent.scopes = scopes;
+    }
     let person = broker.person(&consent.person_id).cloned();
     let grantable = person.as_ref().map(|p| broker.grantable(p)).unwrap_or_default();
     let grant_ids: Vec<String> = if consent.scopes.is_empty() {
@@ -830,6 +866,9 @@ async fn revoke_token(State(broker): State<Arc<Broker>>, Form(form): Form<HashMa
 }
 
 async fn status_list(State(broker): State<Arc<Broker>>) -> Response {
+    if broker.hostile(Hostility::StatusListDown) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let body = json!({ "kid": broker.current_key().kid(), "bits": broker.status.lock().unwrap().encode() });
     ([(header::CACHE_CONTROL, "no-cache")], Json(body)).into_response()
 }
@@ -882,4 +921,18 @@ async fn revoke_grant_route(State(broker): State<Arc<Broker>>, Path(id): Path<St
         return (StatusCode::NOT_FOUND, Json(json!({ "error": "not_found" }))).into_response();
     }
     Json(json!({ "id": id, "status": "revoked" })).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offline_access_needs_a_consent_prompt() {
+        let scope = "permission_ticket openid offline_access patient/*.rs";
+        assert_eq!(granted_request_scope(scope, "consent"), scope);
+        assert_eq!(granted_request_scope(scope, "login consent"), scope);
+        assert_eq!(granted_request_scope(scope, ""), "permission_ticket openid patient/*.rs");
+        assert_eq!(granted_request_scope(scope, "login"), "permission_ticket openid patient/*.rs");
+    }
 }

@@ -21,6 +21,7 @@
 //! | `loop-next` | FHIR searches never end: `next` links loop |
 //! | `wrong-patient` | FHIR searches return another patient's records |
 //! | `bad-bundle` | FHIR searches answer a Bundle whose entries carry no resource |
+//! | `strict-scopes` | a requested scope wider than the ticket grants is refused (`400 invalid_scope`), as independent Data Holders do, instead of being narrowed |
 
 use std::collections::HashMap;
 
@@ -59,6 +60,8 @@ pub enum Fault {
     WrongPatient,
     /// Bundles whose entries carry no resource.
     BadBundle,
+    /// Refuses a token request asking for a scope wider than the ticket (`invalid_scope`) instead of narrowing it.
+    StrictScopes,
 }
 
 impl Fault {
@@ -85,6 +88,7 @@ impl Fault {
             "loop-next" => Fault::LoopNext,
             "wrong-patient" => Fault::WrongPatient,
             "bad-bundle" => Fault::BadBundle,
+            "strict-scopes" => Fault::StrictScopes,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }
@@ -108,6 +112,7 @@ impl Fault {
             Fault::LoopNext => "loop-next".into(),
             Fault::WrongPatient => "wrong-patient".into(),
             Fault::BadBundle => "bad-bundle".into(),
+            Fault::StrictScopes => "strict-scopes".into(),
         }
     }
 }

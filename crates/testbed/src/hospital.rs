@@ -16,7 +16,7 @@ use crate::broker::{UC1, UC2};
 use crate::data::HospitalInfo;
 use crate::faults::Fault;
 use crate::html::{escape, page};
-use crate::oauth::{no_store, pkce_matches, random_token, redirect_allowed, Clients, OAuthError};
+use crate::oauth::{no_store, pkce_matches, random_token, Clients, OAuthError};
 use crate::scopes::Scope;
 use crate::Now;
 use axum::extract::{Form, Query, State};
@@ -35,7 +35,9 @@ pub const TICKET_TOKEN_TYPE: &str = "https://smarthealthit.org/token-type/permis
 /// The RFC 8693 grant type.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// The access constraints this hospital recognises and enforces.
-const KNOWN_CONSTRAINTS: &[&str] = &["smart_scopes", "data_period", "data_holder_filter", "sensitivity_withhold"];
+/// `permissions` and `sensitive_data` are the April-2026 kernel's (the reference Data Holder's), accepted too.
+const KNOWN_CONSTRAINTS: &[&str] =
+    &["smart_scopes", "data_period", "data_holder_filter", "sensitivity_withhold", "permissions", "sensitive_data"];
 
 /// A patient as this hospital knows them.
 #[derive(Debug, Clone)]
@@ -323,27 +325,40 @@ impl Hospital {
             return Err(OAuthError::grant("Ticket lacks the claims its type requires"));
         }
         // (14) scopes: requested ∩ ticket
-        let ceiling: Vec<Scope> = access
-            .get("smart_scopes")
-            .and_then(Value::as_array)
-            .map(|s| s.iter().filter_map(|v| v.as_str().and_then(Scope::parse)).collect())
-            .unwrap_or_default();
+        let ceiling: Vec<Scope> = match access.get("permissions") {
+            Some(permissions) => crate::scopes::from_permissions(permissions)
+                .ok_or_else(|| OAuthError::grant("Unsupported access constraint: permissions"))?,
+            None => access
+                .get("smart_scopes")
+                .and_then(Value::as_array)
+                .map(|s| s.iter().filter_map(|v| v.as_str().and_then(Scope::parse)).collect())
+                .unwrap_or_default(),
+        };
         let requested: Vec<Scope> = match requested_scope {
             Some(scope) if !scope.trim().is_empty() => scope.split(' ').filter_map(Scope::parse).collect(),
             _ => ceiling.clone(),
         };
+        // A strict hospital (like the reference Data Holder) refuses the whole request when any requested scope is
+        // wider than the ticket, instead of narrowing it.
+        if self.has(Fault::StrictScopes) && requested.iter().any(|r| !ceiling.iter().any(|c| c.covers(r))) {
+            return Err(OAuthError::bad("invalid_scope", "Requested scope is not permitted by the ticket"));
+        }
         let granted: Vec<Scope> = requested.into_iter().filter(|r| ceiling.iter().any(|c| c.covers(r))).collect();
         if granted.is_empty() {
             return Err(OAuthError::bad("invalid_scope", "No authorized scopes"));
         }
         let period = access.get("data_period");
         let date = |name: &str| period.and_then(|p| p.get(name)).and_then(Value::as_str).map(String::from);
-        let withhold = access
+        let mut withhold: Vec<String> = access
             .get("sensitivity_withhold")
             .and_then(|w| w.get("codes"))
             .and_then(Value::as_array)
             .map(|codes| codes.iter().filter_map(|c| c.get("code").and_then(Value::as_str).map(String::from)).collect())
             .unwrap_or_default();
+        // The April-2026 kernel: sensitive data is withheld unless the ticket says `include` (default deny).
+        if access.contains_key("permissions") && access.get("sensitive_data") != Some(&json!("include")) {
+            withhold.extend(crate::broker::SENSITIVE_CODES.iter().map(|(code, _)| code.to_string()));
+        }
         let grant = AccessGrant {
             patient: String::new(),
             scopes: granted,
@@ -581,7 +596,7 @@ async fn authorize(State(h): State<Arc<Hospital>>, Query(q): Query<HashMap<Strin
         return (StatusCode::BAD_REQUEST, "unknown client").into_response();
     };
     let redirect_uri = param("redirect_uri");
-    if !redirect_allowed(&client.redirect_uris, &redirect_uri) {
+    if !client.allows_redirect(&redirect_uri) {
         return (StatusCode::BAD_REQUEST, "redirect_uri not registered").into_response();
     }
     let launch = h.launches.lock().unwrap().get(&param("launch")).cloned();

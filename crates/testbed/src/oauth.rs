@@ -74,6 +74,21 @@ pub struct Client {
     pub jkt: String,
     /// Registered redirect URIs.
     pub redirect_uris: Vec<String>,
+    /// Registered as a native app (`application_type: native`, RFC 8252), whose loopback redirects may use any
+    /// port; a web app's redirects must match exactly.
+    pub native: bool,
+}
+
+impl Client {
+    /// Whether `redirect` is one of this client's redirect URIs: exactly, or — for a native app's loopback
+    /// redirect (RFC 8252 §7.3) — on any port.
+    pub fn allows_redirect(&self, redirect: &str) -> bool {
+        if self.native {
+            redirect_allowed(&self.redirect_uris, redirect)
+        } else {
+            self.redirect_uris.iter().any(|allowed| allowed == redirect)
+        }
+    }
 }
 
 /// Registered clients and the assertion replay cache of one authorization server.
@@ -81,9 +96,16 @@ pub struct Client {
 pub struct Clients {
     clients: Mutex<HashMap<String, Client>>,
     seen_jtis: Mutex<HashMap<String, i64>>,
+    grant_types: Option<Vec<&'static str>>,
 }
 
 impl Clients {
+    /// An authorization server that registers clients only for these grant types (RFC 7591 `grant_types`), as a
+    /// server refuses grants it does not offer. `Clients::default()` takes any.
+    pub fn offering(grant_types: &[&'static str]) -> Self {
+        Self { grant_types: Some(grant_types.to_vec()), ..Self::default() }
+    }
+
     /// RFC 7591: registers a client from its metadata and answers the registration response.
     pub fn register(&self, metadata: &Value, issued_at: i64) -> Result<Value, OAuthError> {
         if metadata.get("token_endpoint_auth_method").and_then(Value::as_str) != Some("private_key_jwt") {
@@ -92,6 +114,23 @@ impl Clients {
                 "token_endpoint_auth_method must be private_key_jwt",
             ));
         }
+        if let Some(offered) = &self.grant_types {
+            let asked = metadata.get("grant_types").and_then(Value::as_array).cloned().unwrap_or_default();
+            if asked.iter().any(|g| !g.as_str().is_some_and(|g| offered.contains(&g))) {
+                return Err(OAuthError::bad(
+                    "invalid_client_metadata",
+                    format!("grant_types can only contain {}", offered.join(", ")),
+                ));
+            }
+        }
+        let native = match metadata.get("application_type") {
+            None => false,
+            Some(kind) if kind == "web" => false,
+            Some(kind) if kind == "native" => true,
+            Some(_) => {
+                return Err(OAuthError::bad("invalid_client_metadata", "application_type must be web or native"))
+            }
+        };
         let keys = metadata.pointer("/jwks/keys").and_then(Value::as_array).cloned().unwrap_or_default();
         let jwk = match keys.as_slice() {
             [key] if key.get("kty") == Some(&json!("EC")) && key.get("crv") == Some(&json!("P-256")) => key.clone(),
@@ -111,10 +150,11 @@ impl Clients {
         self.clients
             .lock()
             .unwrap()
-            .insert(client_id.clone(), Client { jwk, jkt: jkt.clone(), redirect_uris: redirect_uris.clone() });
+            .insert(client_id.clone(), Client { jwk, jkt: jkt.clone(), redirect_uris: redirect_uris.clone(), native });
         Ok(json!({
             "client_id": client_id,
             "client_id_issued_at": issued_at,
+            "application_type": if native { "native" } else { "web" },
             "token_endpoint_auth_method": "private_key_jwt",
             "redirect_uris": redirect_uris,
             "jwk_thumbprint": jkt,
@@ -222,6 +262,45 @@ mod tests {
         assert!(!redirect_allowed(&registered, "http://127.0.0.1:49152/other"));
         assert!(!redirect_allowed(&registered, "http://evil.example/callback"));
         assert!(!redirect_allowed(&["https://app.example/cb".into()], "https://app.example:444/cb"));
+    }
+
+    fn metadata(extra: Value) -> Value {
+        let key = tessera_jose::SigningKey::generate().unwrap();
+        let mut metadata = json!({
+            "token_endpoint_auth_method": "private_key_jwt",
+            "redirect_uris": ["http://127.0.0.1/callback"],
+            "jwks": { "keys": [key.public_jwk()] },
+        });
+        metadata.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        metadata
+    }
+
+    #[test]
+    fn only_a_native_app_redirects_to_any_loopback_port() {
+        let clients = Clients::default();
+        let register = |extra: Value| {
+            let id = clients.register(&metadata(extra), 0).unwrap()["client_id"].as_str().unwrap().to_string();
+            clients.get(&id).unwrap()
+        };
+        let native = register(json!({ "application_type": "native" }));
+        assert!(native.allows_redirect("http://127.0.0.1:49152/callback"));
+        assert!(!native.allows_redirect("http://127.0.0.1:49152/other"));
+        let web = register(json!({}));
+        assert!(!web.allows_redirect("http://127.0.0.1:49152/callback"));
+        assert!(web.allows_redirect("http://127.0.0.1/callback"));
+        assert!(clients.register(&metadata(json!({ "application_type": "desktop" })), 0).is_err());
+    }
+
+    #[test]
+    fn grants_a_server_does_not_offer_are_refused_at_registration() {
+        let clients = Clients::offering(&["authorization_code", "refresh_token"]);
+        assert!(clients
+            .register(&metadata(json!({ "grant_types": ["authorization_code", "refresh_token"] })), 0)
+            .is_ok());
+        let exchange =
+            json!({ "grant_types": ["authorization_code", "urn:ietf:params:oauth:grant-type:token-exchange"] });
+        assert_eq!(clients.register(&metadata(exchange.clone()), 0).unwrap_err().error, "invalid_client_metadata");
+        assert!(Clients::default().register(&metadata(exchange), 0).is_ok());
     }
 
     #[test]

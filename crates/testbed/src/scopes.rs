@@ -45,6 +45,80 @@ impl Scope {
     }
 }
 
+/// The April-2026 kernel's `access.permissions` (the reference Data Holder's) as the scope ceiling it stands for:
+/// `read` → `r`, `search` → `s`, one scope per entry of `category_any_of` × `code_any_of`. `None` when an entry
+/// cannot be read (the hospital then refuses the ticket).
+pub fn from_permissions(permissions: &serde_json::Value) -> Option<Vec<Scope>> {
+    let mut ceiling = Vec::new();
+    for permission in permissions.as_array()? {
+        match permission.get("kind")?.as_str()? {
+            "data" => {}
+            "operation" => continue,
+            _ => return None,
+        }
+        let resource = permission.get("resource_type")?.as_str()?;
+        let interactions: Vec<&str> =
+            permission.get("interactions")?.as_array()?.iter().filter_map(|i| i.as_str()).collect();
+        let mut letters = String::new();
+        if interactions.contains(&"read") {
+            letters.push('r');
+        }
+        if interactions.contains(&"search") {
+            letters.push('s');
+        }
+        let values = |name: &str| -> Option<Vec<Option<String>>> {
+            let Some(list) = permission.get(name) else { return Some(vec![None]) };
+            list.as_array()?
+                .iter()
+                .map(|c| {
+                    let code = c.get("code")?.as_str()?;
+                    Some(Some(match c.get("system").and_then(|s| s.as_str()) {
+                        Some(system) => format!("{system}|{code}"),
+                        None => code.to_string(),
+                    }))
+                })
+                .collect()
+        };
+        for category in values("category_any_of")? {
+            for code in values("code_any_of")? {
+                let query: Vec<String> =
+                    [category.as_ref().map(|c| format!("category={c}")), code.map(|c| format!("code={c}"))]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                let text = format!("patient/{resource}.{letters}");
+                let text = if query.is_empty() { text } else { format!("{text}?{}", query.join("&")) };
+                ceiling.push(Scope::parse(&text)?);
+            }
+        }
+    }
+    Some(ceiling)
+}
+
+impl Scope {
+    /// This scope as an April-2026 kernel permission (`{kind: "data", resource_type, interactions,
+    /// category_any_of?, code_any_of?}`), for issuing older-kernel tickets.
+    pub fn as_permission(&self) -> serde_json::Value {
+        let interactions: Vec<&str> = [('r', "read"), ('s', "search")]
+            .iter()
+            .filter(|(letter, _)| self.permissions.contains(*letter))
+            .map(|(_, name)| *name)
+            .collect();
+        let mut permission =
+            serde_json::json!({ "kind": "data", "resource_type": self.resource, "interactions": interactions });
+        for pair in self.query.iter().flat_map(|q| q.split('&')) {
+            let Some((name, value)) = pair.split_once('=') else { continue };
+            let (system, code) = value.split_once('|').map_or((None, value), |(s, c)| (Some(s), c));
+            let coding = match system {
+                Some(system) => serde_json::json!({ "system": system, "code": code }),
+                None => serde_json::json!({ "code": code }),
+            };
+            permission[format!("{name}_any_of")] = serde_json::json!([coding]);
+        }
+        permission
+    }
+}
+
 fn is_ordered_subsequence(text: &str, order: &str) -> bool {
     let mut rest = order.chars();
     text.chars().all(|c| rest.by_ref().any(|o| o == c))
@@ -53,6 +127,16 @@ fn is_ordered_subsequence(text: &str, order: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn older_kernel_permissions_round_trip_through_scopes() {
+        let labs = Scope::parse("patient/Observation.rs?category=http://x|laboratory").unwrap();
+        let conditions = Scope::parse("patient/Condition.rs").unwrap();
+        let permissions =
+            serde_json::json!([labs.as_permission(), conditions.as_permission(), {"kind": "operation", "name": "x"}]);
+        assert_eq!(from_permissions(&permissions).unwrap(), vec![labs, conditions]);
+        assert!(from_permissions(&serde_json::json!([{"kind": "data"}])).is_none());
+    }
 
     #[test]
     fn parses_and_intersects() {

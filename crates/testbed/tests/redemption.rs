@@ -291,3 +291,49 @@ async fn continuation_refresh_works_past_exp_until_the_ticket_is_revoked() {
     assert_eq!(refused["error_description"], "Ticket has been revoked");
     tb.stop().await;
 }
+
+/// A category-limited ticket (lab results only): a strict hospital refuses a wider requested scope with
+/// `invalid_scope` (as independent Data Holders do), a lenient one narrows it; both grant the exact scope, and
+/// grant the ticket's own scopes when none is asked for; the token then opens lab results and nothing else.
+#[tokio::test]
+async fn a_strict_hospital_refuses_a_scope_wider_than_the_ticket() {
+    const LABS: &str =
+        "patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
+    let exact = format!("{LABS} patient/Condition.rs");
+    for strict in [true, false] {
+        let faults = if strict {
+            HashMap::from([(0, vec![tessera_testbed::faults::Fault::StrictScopes])])
+        } else {
+            HashMap::new()
+        };
+        let tb = Testbed::start(Config { sites: 2, seed: 3, faults, ..Config::default() }).await.unwrap();
+        let http = reqwest::Client::new();
+        let fhir_base = tb.manifest.hospitals[0].fhir_base_url.clone();
+        let wallet = register(&http, &fhir_base, &SigningKey::generate().unwrap()).await;
+        let mut claims = valid_claims(&tb, wallet.key.kid());
+        claims["access"]["smart_scopes"] = json!([LABS, "patient/Condition.rs"]);
+        let ticket = tb.broker.current_key().sign(&claims, Some("JWT")).unwrap();
+
+        let wider = "patient/Observation.rs patient/Condition.rs";
+        let (status, body) = wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, "s1"), Some(wider)).await;
+        if strict {
+            assert_eq!((status, body["error"].as_str()), (400, Some("invalid_scope")), "{body}");
+        } else {
+            assert_eq!((status, body["scope"].as_str()), (200, Some("patient/Condition.rs")), "{body}");
+        }
+        let (status, body) = wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, "s2"), Some(&exact)).await;
+        assert_eq!((status, body["scope"].as_str()), (200, Some(exact.as_str())), "strict {strict}: {body}");
+        let (status, body) = wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, "s3"), None).await;
+        assert_eq!((status, body["scope"].as_str()), (200, Some(exact.as_str())), "strict {strict}: {body}");
+
+        let token = body["access_token"].as_str().unwrap();
+        let patient = body["patient"].as_str().unwrap();
+        let bundle = get_json(&http, &format!("{fhir_base}/Observation?patient={patient}&_count=200"), token).await;
+        let entries = bundle["entry"].as_array().unwrap();
+        assert!(!entries.is_empty(), "the patient has lab results");
+        for entry in entries {
+            let category = entry.pointer("/resource/category/0/coding/0/code").and_then(Value::as_str);
+            assert_eq!(category, Some("laboratory"), "only lab results are released");
+        }
+    }
+}

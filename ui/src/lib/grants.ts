@@ -6,7 +6,15 @@ import { strings } from "./strings";
 const DAY = 86_400;
 
 /** The status filter's choices, in the order shown ("" is All). */
-export const STATUS_FILTERS = ["", "active", "expiring", "expired", "revoked", "revocation_pending"] as const;
+export const STATUS_FILTERS = [
+  "",
+  "active",
+  "expiring",
+  "expired",
+  "revoked",
+  "revocation_pending",
+  "unchecked",
+] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
 
 export type GrantFilters = { status: StatusFilter; person: string; issuer: string; hospital: string };
@@ -38,6 +46,8 @@ export function statusWords(grant: Pick<GrantView, "status" | "expiry">, now: nu
       return strings.grants.status.revoked;
     case "revocation_pending":
       return strings.grants.status.pending;
+    case "unchecked":
+      return strings.grants.status.unchecked;
   }
 }
 
@@ -48,6 +58,7 @@ export function statusTone(status: GrantStatus): "good" | "warn" | "neutral" {
       return "good";
     case "expiring":
     case "revocation_pending":
+    case "unchecked":
       return "warn";
     case "expired":
     case "revoked":
@@ -67,7 +78,8 @@ export function kindWords(kind: GrantKind): string {
 
 /** How many grants need the person's eye: ending soon, or a revocation still waiting for a hospital. */
 export function attentionCount(grants: GrantView[]): number {
-  return grants.filter((g) => g.status === "expiring" || g.status === "revocation_pending").length;
+  return grants.filter((g) => g.status === "expiring" || g.status === "revocation_pending" || g.status === "unchecked")
+    .length;
 }
 
 /** The grants that match every filter set ("" is any). */

@@ -291,6 +291,7 @@ export const strings = {
         expired: "Ended",
         revoked: "Revoked",
         revocation_pending: "Revocation pending",
+        unchecked: "Not checked",
       },
     },
     status: {
@@ -300,6 +301,7 @@ export const strings = {
       expired: "Ended",
       revoked: "Revoked",
       pending: "Ending — waiting for a hospital",
+      unchecked: "Not checked — its issuer did not answer",
     },
     kinds: {
       ticket: "Permission ticket",
@@ -330,6 +332,7 @@ export const strings = {
     studyUsedHeading: "Hospitals this consent reached",
     notUsed: "Not used at any hospital yet.",
     lastUsed: (date: string) => `Last used ${date}`,
+    granted: (lines: string[]) => `The hospital granted: ${lines.join("; ")}`,
     endsHeading: "When it ends",
     notSharedHeading: "What it does not share",
   },

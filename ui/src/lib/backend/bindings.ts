@@ -112,7 +112,11 @@ error: ErrorView | null,
 /**
  * Resources read.
  */
-resources: number, };
+resources: number, 
+/**
+ * What the hospital granted this time, in words (one line per scope of its token); empty when it failed.
+ */
+granted: Array<string>, };
 
 export type HospitalView = { 
 /**
@@ -186,9 +190,21 @@ export type TicketStatus = "active" | "expired";
 
 export type TicketDescription = { 
 /**
+ * What kind of ticket: "Self access", "Delegated access", "Public health investigation", "Research study"…
+ */
+kind: string, 
+/**
  * "Your own records" or "Margaret Washington may access Harold Washington's records as healthcare power of attorney".
  */
 headline: string, 
+/**
+ * Who asks for the records, when the ticket names a requester ("Wisconsin Department of Health Services").
+ */
+requester: string | null, 
+/**
+ * Why the ticket exists, one line each ("Study: Diabetes Outcomes Registry", "Purpose: patient request").
+ */
+purpose: Array<string>, 
 /**
  * "Harold Washington, born 12 Mar 1944".
  */
@@ -198,11 +214,20 @@ patient: string,
  */
 issuer: string, 
 /**
- * One line per scope: "Lab results — view".
+ * One line per permission: "Lab results — view".
  */
 access: Array<string>, 
 /**
- * Every other line of the description, in the spec's order.
+ * Every limit on what is shared: the data period, which hospitals may answer, claim linkage.
+ */
+limits: Array<string>, 
+/**
+ * Every exclusion: "Not shared: Mental health, Substance use".
+ */
+not_shared: Array<string>, 
+/**
+ * Every line after the access lines, in the spec's order — the purpose, limit and exclusion lines above
+ * included — so that a front end showing `details` shows everything.
  */
 details: Array<string>, };
 
@@ -320,7 +345,7 @@ missing: Array<string>, };
 
 export type GrantKind = "ticket" | "connection" | "about_me";
 
-export type GrantStatus = "active" | "expiring" | "expired" | "revoked" | "revocation_pending";
+export type GrantStatus = "active" | "expiring" | "expired" | "revoked" | "revocation_pending" | "unchecked";
 
 export type GrantView = { 
 /**
@@ -388,7 +413,11 @@ state: string,
 /**
  * When it was last used there, "12 Nov 2026".
  */
-last_used: string, };
+last_used: string, 
+/**
+ * What the hospital last granted there, in words (the token's scope, one line each); empty before any grant.
+ */
+granted: Array<string>, };
 
 export type GrantDetail = { 
 /**
