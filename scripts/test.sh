@@ -21,8 +21,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 stage "cargo test"
 cargo test --workspace --quiet
 
-stage "ui unit tests (vitest)"
+stage "ui unit tests (vitest) and type check (svelte-check)"
 npm --prefix ui test --silent
+npm --prefix ui run --silent check
 
 # Every cargo call below uses --workspace, so features unify the same way and nothing is compiled twice.
 stage "keychain and wallet tests (gnome-keyring in a private D-Bus session, testbed on loopback)"

@@ -98,6 +98,7 @@ describe("connect progress", () => {
     expect(statusOfFailure("hospital.unsupported")).toBe("unsupported");
     expect(statusOfFailure("hospital.patient_not_found")).toBe("no_records");
     expect(statusOfFailure("hospital.interaction_required")).toBe("needs_confirmation");
+    expect(statusOfFailure("hospital.not_chosen")).toBe("not_shown");
     expect(statusOfFailure("hospital.timeout")).toBe("failed");
   });
 
@@ -108,6 +109,7 @@ describe("connect progress", () => {
       outcome("c", "no_records"),
       outcome("d", "needs_confirmation"),
       outcome("e", "failed", { error: down }),
+      outcome("f", "not_shown"),
     ]);
     expect(lines.map((l) => lineText(l, "Harold"))).toEqual([
       "Done — 1 record",
@@ -115,8 +117,9 @@ describe("connect progress", () => {
       "No records for Harold here",
       "Needs you to confirm who the patient is, once",
       "The hospital is not answering.",
+      "Not shown here: your trust broker did not name this hospital, and it does not say it is in the network",
     ]);
-    expect(lines.map((l) => l.phase)).toEqual(["done", "failed", "failed", "failed", "failed"]);
+    expect(lines.map((l) => l.phase)).toEqual(["done", "failed", "failed", "failed", "failed", "failed"]);
     expect(fromOutcomes([outcome("a", "connected"), outcome("b", "failed", { person: "priya" })], HAROLD)).toHaveLength(1);
   });
 

@@ -62,6 +62,11 @@ enum Command {
         /// Only this person's hospitals (an id from `tessera people`).
         #[arg(long)]
         person: Option<String>,
+        /// Only this hospital (FHIR base URL). With --person, this is choosing the hospital for that person: the
+        /// ticket is shown there even when the broker did not name it (the hospital learns the patient's name and
+        /// birth date).
+        #[arg(long)]
+        hospital: Option<String>,
     },
     /// Connect and show one merged record.
     Records {
@@ -258,8 +263,13 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
             done(out.hospitals(&wallet.hospitals().await?))
         }
         Command::Hospitals { action: None } => done(out.hospitals(&wallet.hospitals().await?)),
-        Command::Connect { person } => {
-            let report = wallet.connect(person.as_deref(), out.progress()).await?;
+        Command::Connect { person, hospital } => {
+            let scope = tessera_core::reach::ConnectScope {
+                person: person.as_deref(),
+                hospital: hospital.as_deref(),
+                interaction: Some(&browser),
+            };
+            let report = wallet.connect_scoped(scope, out.progress()).await?;
             out.connect(&report)?;
             Ok(Outcome::of_connect(&report))
         }

@@ -30,6 +30,8 @@ pub enum ActivityKind {
     Revoke,
     /// A ticket's status checked at its issuer's public status list (in the background).
     StatusCheck,
+    /// A ticket shown to a hospital: the patient's name and birth date went with it.
+    Disclosure,
     /// Anything else.
     Other,
 }
@@ -46,6 +48,7 @@ impl ActivityKind {
             "interaction" => ActivityKind::Interaction,
             "revoke" => ActivityKind::Revoke,
             "status_check" => ActivityKind::StatusCheck,
+            "disclosure" => ActivityKind::Disclosure,
             _ => ActivityKind::Other,
         }
     }
@@ -61,6 +64,7 @@ impl ActivityKind {
             ActivityKind::Interaction => "Confirmed the patient",
             ActivityKind::Revoke => "Ended access",
             ActivityKind::StatusCheck => "Checked a permission's status",
+            ActivityKind::Disclosure => "Showed the patient's name and birth date",
             ActivityKind::Other => "Other",
         }
     }

@@ -42,6 +42,8 @@ pub enum ConnectionStatus {
     NoRecords,
     /// It needs the person to confirm who the patient is, in the browser, before it can answer.
     NeedsConfirmation,
+    /// The ticket was not shown there: not named by the broker, not in the ticket's network, not chosen by the person.
+    NotShown,
 }
 
 impl ConnectionStatus {
@@ -51,6 +53,7 @@ impl ConnectionStatus {
             ErrorCode::HospitalUnsupported => ConnectionStatus::Unsupported,
             ErrorCode::HospitalPatientNotFound => ConnectionStatus::NoRecords,
             ErrorCode::HospitalInteractionRequired => ConnectionStatus::NeedsConfirmation,
+            ErrorCode::HospitalNotChosen => ConnectionStatus::NotShown,
             _ => ConnectionStatus::Failed,
         }
     }
@@ -63,6 +66,7 @@ impl ConnectionStatus {
             ConnectionStatus::Unsupported => "unsupported",
             ConnectionStatus::NoRecords => "no_records",
             ConnectionStatus::NeedsConfirmation => "needs_confirmation",
+            ConnectionStatus::NotShown => "not_shown",
         }
     }
 }

@@ -200,6 +200,7 @@ fn connection_words(status: &str) -> &'static str {
         "unsupported" => "Does not accept permission tickets",
         "no_records" => "No records there",
         "needs_confirmation" => "Waiting for you to confirm the patient",
+        "not_shown" => "Not shown there (not in the network; you can choose it)",
         "revocation_pending" => "Ending — waiting for the hospital to answer",
         "revoked" => "Ended",
         _ => "Closed",

@@ -28,7 +28,13 @@ pub struct HospitalEndpoints {
     pub authorize: Option<String>,
     /// Ticket types accepted.
     pub ticket_types: Vec<String>,
+    /// The trust frameworks it says it belongs to (`supported_trust_frameworks[].framework` in the SMART
+    /// Permission Tickets extension of its configuration).
+    pub trust_frameworks: Vec<String>,
 }
+
+/// The key of the SMART Permission Tickets extension in a hospital's SMART configuration.
+pub const TICKETS_EXTENSION: &str = "https://smarthealthit.org/smart-permission-tickets/smart-configuration";
 
 /// What a token request brings back.
 pub enum Exchange {
@@ -118,6 +124,12 @@ pub fn endpoints(fhir_base_url: &str, config: &Value) -> Result<HospitalEndpoint
         revoke: endpoint("revocation_endpoint")?,
         authorize: endpoint("authorization_endpoint")?,
         ticket_types: list("smart_permission_ticket_types_supported"),
+        trust_frameworks: config
+            .pointer(&format!("/extensions/{}", TICKETS_EXTENSION.replace('~', "~0").replace('/', "~1")))
+            .and_then(|e| e.get("supported_trust_frameworks"))
+            .and_then(Value::as_array)
+            .map(|all| all.iter().filter_map(|f| f.get("framework")?.as_str().map(String::from)).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -318,6 +330,7 @@ mod tests {
             revoke: None,
             authorize: None,
             ticket_types: vec![],
+            trust_frameworks: vec![],
         };
         (endpoints, seen)
     }

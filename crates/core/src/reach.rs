@@ -52,11 +52,19 @@ impl Wallet {
                 .with_action("List people with `tessera people` and use one of their ids."));
         }
         let mut jobs = Vec::new();
+        // Presenting a ticket tells the hospital the patient's name and birth date. A ticket whose audience is a
+        // trust framework goes, unasked, only where its broker named it; elsewhere only to a hospital that says it
+        // belongs to that framework, or that the person chose for this patient (one hospital, one person).
+        let chosen_here = scope.hospital.is_some() && scope.person.is_some();
+        let mut must_advertise: Vec<(String, String)> = Vec::new();
         for (row, linked) in self.store.hospitals().await? {
             if scope.hospital.is_some_and(|h| h != row.fhir_base_url) {
                 continue;
             }
             for held in tickets.iter().filter(|t| serves(t, &row, &linked)) {
+                if held.ticket.claims.aud_is_framework && !linked.contains(&held.id) && !chosen_here {
+                    must_advertise.push((row.fhir_base_url.clone(), held.id.clone()));
+                }
                 jobs.push((row.clone(), held.clone()));
             }
         }
@@ -92,11 +100,18 @@ impl Wallet {
             |(row, held)| {
                 let progress = progress.clone();
                 let known_revoked = revoked.contains(&held.id);
+                let unasked = must_advertise.contains(&(row.fhir_base_url.clone(), held.id.clone()));
                 async move {
                     if known_revoked {
                         return Err(
                             Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer")
                         );
+                    }
+                    if unasked {
+                        let frameworks = self.discover(&row.fhir_base_url).await?.trust_frameworks;
+                        if !frameworks.iter().any(|f| held.ticket.claims.aud.contains(f)) {
+                            return Err(Error::new(ErrorCode::HospitalNotChosen));
+                        }
                     }
                     self.connect_one(identity, &row, &held, &progress, scope.interaction).await
                 }
@@ -201,6 +216,11 @@ impl Wallet {
             &grant,
         )
         .await;
+        if !continuing && !matches!(&first, Err(e) if e.code() == ErrorCode::HospitalUnreachable) {
+            // The ticket reached the hospital: say so, without the name itself (the log names no one).
+            let detail = "the patient's name and birth date, in the permission ticket".to_string();
+            self.log("disclosure", Some(&row.fhir_base_url), Some(&held.id), "ok", Some(detail)).await;
+        }
         let exchange = match first {
             Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
                 self.store.forget_registration(&row.fhir_base_url).await?;

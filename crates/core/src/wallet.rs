@@ -466,12 +466,13 @@ impl Wallet {
             .into_iter()
             .map(|(row, linked)| {
                 let mine: Vec<_> = connections.iter().filter(|k| k.fhir_base_url == row.fhir_base_url).collect();
-                let status = ["connected", "needs_confirmation", "no_records", "unsupported", "failed"]
+                let status = ["connected", "needs_confirmation", "not_shown", "no_records", "unsupported", "failed"]
                     .into_iter()
                     .find(|s| mine.iter().any(|k| k.status == *s))
                     .map(|s| match s {
                         "connected" => ConnectionStatus::Connected,
                         "needs_confirmation" => ConnectionStatus::NeedsConfirmation,
+                        "not_shown" => ConnectionStatus::NotShown,
                         "no_records" => ConnectionStatus::NoRecords,
                         "unsupported" => ConnectionStatus::Unsupported,
                         _ => ConnectionStatus::Failed,

@@ -538,3 +538,50 @@ async fn a_status_list_that_cannot_be_read_shows_the_grant_as_unchecked_never_ac
     assert!(held().await.all(|g| g.status == GrantStatus::Active), "checked again once the issuer answers");
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_network_ticket_is_shown_only_where_the_broker_the_network_or_the_person_says() {
+    use tessera_core::reach::ConnectScope;
+    let clock = now();
+    // Every hospital but the first says nothing about belonging to the network's trust framework.
+    let faults: HashMap<usize, Vec<Fault>> = (1..4).map(|i| (i, vec![Fault::OutsideNetwork])).collect();
+    let tb = network(&clock, Config { sites: 4, seed: 9, faults, ..Config::default() }).await;
+    let wallet = Wallet::open(temp_profile("disclosure"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let person = wallet.people().await.unwrap()[0].id.clone();
+    // The broker named them all; the person now keeps them as hospitals added by hand (no broker hint any more).
+    let named: Vec<String> = wallet.hospitals().await.unwrap().into_iter().map(|h| h.fhir_base_url).collect();
+    for url in &named {
+        wallet.remove_hospital(url).await.unwrap();
+        wallet.add_hospital(url).await.unwrap();
+    }
+    let inside = &tb.manifest.hospitals[0].fhir_base_url;
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let disclosed = |url: String| {
+        let wallet = &wallet;
+        async move {
+            let log = wallet.store().activity(Some(&url), None, None).await.unwrap();
+            log.iter().any(|a| a.kind == "disclosure")
+        }
+    };
+    for outcome in &report.hospitals {
+        if &outcome.fhir_base_url == inside {
+            assert_eq!(outcome.status.as_str(), "connected", "it says it is in the network: {outcome:?}");
+            assert!(disclosed(outcome.fhir_base_url.clone()).await, "the disclosure is in the activity log");
+        } else {
+            assert_eq!(outcome.status.as_str(), "not_shown", "{outcome:?}");
+            assert_eq!(outcome.error.as_ref().unwrap().code, "hospital.not_chosen");
+            assert!(!disclosed(outcome.fhir_base_url.clone()).await, "nothing was shown there");
+        }
+    }
+    assert!(report.hospitals.iter().any(|h| h.status.as_str() == "not_shown"), "{:?}", report.hospitals);
+
+    // The person chooses one of them for this patient: the ticket is shown there, and the log says so.
+    let chosen = report.hospitals.iter().find(|h| h.status.as_str() == "not_shown").unwrap().fhir_base_url.clone();
+    let scope = ConnectScope { person: Some(&person), hospital: Some(&chosen), interaction: None };
+    let once = wallet.connect_scoped(scope, tessera_core::connect::no_progress()).await.unwrap();
+    assert_eq!(once.hospitals[0].status.as_str(), "connected", "{:?}", once.hospitals);
+    assert!(disclosed(chosen.clone()).await);
+    tb.stop().await;
+}

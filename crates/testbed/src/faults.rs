@@ -62,6 +62,8 @@ pub enum Fault {
     BadBundle,
     /// Refuses a token request asking for a scope wider than the ticket (`invalid_scope`) instead of narrowing it.
     StrictScopes,
+    /// Does not say it belongs to the network's trust framework (a hospital outside it).
+    OutsideNetwork,
 }
 
 impl Fault {
@@ -89,6 +91,7 @@ impl Fault {
             "wrong-patient" => Fault::WrongPatient,
             "bad-bundle" => Fault::BadBundle,
             "strict-scopes" => Fault::StrictScopes,
+            "outside-network" => Fault::OutsideNetwork,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }
@@ -113,6 +116,7 @@ impl Fault {
             Fault::WrongPatient => "wrong-patient".into(),
             Fault::BadBundle => "bad-bundle".into(),
             Fault::StrictScopes => "strict-scopes".into(),
+            Fault::OutsideNetwork => "outside-network".into(),
         }
     }
 }

@@ -569,6 +569,15 @@ async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Response {
     if tickets {
         config["smart_permission_ticket_types_supported"] = json!([UC1, UC2]);
     }
+    if tickets && !h.has(Fault::OutsideNetwork) {
+        config["extensions"] = json!({
+            "https://smarthealthit.org/smart-permission-tickets/smart-configuration": {
+                "permission_ticket_profile": "v2",
+                "supported_client_binding_types": ["jkt"],
+                "supported_trust_frameworks": [{ "framework": h.network, "framework_type": "well-known" }],
+            }
+        });
+    }
     ([(axum::http::header::CACHE_CONTROL, "max-age=3600")], Json(config)).into_response()
 }
 

@@ -14,6 +14,7 @@ export const ACTIVITY_KINDS: ActivityKind[] = [
   "interaction",
   "revoke",
   "status_check",
+  "disclosure",
   "other",
 ];
 

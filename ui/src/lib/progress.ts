@@ -32,6 +32,8 @@ export function statusOfFailure(code: string): ConnectionStatus {
       return "no_records";
     case "hospital.interaction_required":
       return "needs_confirmation";
+    case "hospital.not_chosen":
+      return "not_shown";
     default:
       return "failed";
   }
@@ -68,6 +70,8 @@ export function lineText(line: HospitalLine, first: string): string {
       return strings.lines.noRecords(first);
     case "needs_confirmation":
       return strings.lines.needsConfirmation;
+    case "not_shown":
+      return strings.lines.notShown;
     case null:
       return phaseText(line.phase, line.resources);
   }

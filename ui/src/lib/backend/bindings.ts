@@ -52,7 +52,7 @@ summary: string, };
 
 export type Phase = "discovering" | "registering" | "exchanging" | "reading" | "done" | "failed";
 
-export type ConnectionStatus = "connected" | "failed" | "unsupported" | "no_records" | "needs_confirmation";
+export type ConnectionStatus = "connected" | "failed" | "unsupported" | "no_records" | "needs_confirmation" | "not_shown";
 
 export type ProgressEvent = { 
 /**
@@ -445,7 +445,7 @@ not_shared: Array<string>,
  */
 end_action: string, };
 
-export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "status_check" | "other";
+export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "status_check" | "disclosure" | "other";
 
 export type ActivityFilter = { 
 /**
