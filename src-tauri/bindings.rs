@@ -14,7 +14,7 @@ use tessera_core::records::{Category, RecordItem, Source};
 use tessera_core::settings::Settings;
 use tessera_core::shelf::RecordView;
 use tessera_core::status::{WalletState, WalletStatus};
-use tessera_core::wallet::{HospitalOutcome, HospitalView, LoginSummary, PersonView, TicketStatus, TicketView};
+use tessera_core::wallet::{HospitalOutcome, HospitalView, LoginSummary, PersonView, TicketView};
 use tessera_core::ErrorView;
 use ts_rs::TS;
 
@@ -95,7 +95,6 @@ fn declarations() -> Vec<String> {
         HospitalOutcome::decl(),
         HospitalView::decl(),
         PersonView::decl(),
-        TicketStatus::decl(),
         TicketDescription::decl(),
         TicketView::decl(),
         LoginSummary::decl(),

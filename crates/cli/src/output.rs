@@ -61,6 +61,9 @@ impl Output {
     fn ticket_lines(ticket: &TicketView) {
         println!("{}  [{}]  {}", ticket.id, ticket.status, ticket.description.headline);
         println!("    {} — issued by {}", ticket.description.patient, ticket.description.issuer);
+        if let Some(warning) = &ticket.warning {
+            println!("    ! {warning}");
+        }
         for line in ticket.description.access.iter().chain(&ticket.description.details) {
             println!("    · {line}");
         }

@@ -10,6 +10,7 @@ use crate::revocation::{is_revoked, revoke_token};
 use crate::store::{BrokerRow, ConnectionRow, TicketFacts};
 use crate::wallet::{connection_refresh_item, host_of, short_hash, HeldTicket, Wallet};
 use crate::{Error, ErrorCode, Result};
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
@@ -69,6 +70,24 @@ pub enum GrantStatus {
     RevocationPending,
     /// Its issuer's status list could not be read, so whether it was ended is not known (never shown as active).
     Unchecked,
+}
+
+/// A boxed future that can cross threads (what the fan-outs over connections run).
+type SendFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// A held ticket's grant as every view shows it (see [`Wallet::ticket_state`]).
+#[derive(Debug, Clone)]
+pub(crate) struct TicketState {
+    /// The grant's status.
+    pub status: GrantStatus,
+    /// The status from the issuer and the end date alone (what its live connections share).
+    pub by_issuer_and_time: GrantStatus,
+    /// When the grant ends (`None`: until someone ends it).
+    pub ends: Option<i64>,
+    /// What needs saying: revoked, not checked, or ending soon.
+    pub warning: Option<String>,
+    /// Connections still waiting for a hospital to confirm a revocation.
+    pub pending: usize,
 }
 
 /// What a ticket's issuer says about it in its status list.
@@ -187,9 +206,10 @@ fn checked_status(by_time: GrantStatus, unchecked: bool) -> GrantStatus {
     }
 }
 
-/// The Unix time at which `YYYY-MM-DD` ends (UTC).
+/// The last second of the day `YYYY-MM-DD` (UTC): a grant that ends "on" a day is valid all of it, and shows
+/// that day (not the next) as its end.
 fn date_to_unix(date: &str) -> Option<i64> {
-    Some(crate::describe::parse_day(date.get(..10)?)?.next_day()?.midnight().assume_utc().unix_timestamp())
+    Some(crate::describe::parse_day(date.get(..10)?)?.next_day()?.midnight().assume_utc().unix_timestamp() - 1)
 }
 
 /// A connection's stored status in words.
@@ -213,15 +233,6 @@ fn connection_id(connection: &ConnectionRow) -> String {
 }
 
 impl Wallet {
-    /// Whether a held ticket has been revoked at its issuer (its status-list bit is set). `None` when unknown.
-    pub(crate) async fn revoked_at_issuer(&self, held: &HeldTicket) -> Option<bool> {
-        match self.issuer_says(held).await {
-            IssuerSays::Revoked => Some(true),
-            IssuerSays::Valid => Some(false),
-            IssuerSays::NoList | IssuerSays::Unknown(_) => None,
-        }
-    }
-
     /// What a held ticket's issuer says about it, read from its status list now.
     pub(crate) async fn issuer_says(&self, held: &HeldTicket) -> IssuerSays {
         let Some((url, index)) = held.ticket.claims.revocation.as_ref() else { return IssuerSays::NoList };
@@ -247,6 +258,52 @@ impl Wallet {
         })
     }
 
+    /// The one status of a held ticket's grant, used by every view (grants, tickets, the window, the CLI): asks the
+    /// issuer's status list (a ticket once seen revoked stays revoked), closes the connections of a revoked ticket,
+    /// and records the ticket's public facts for the background check. `own` are the ticket's connections.
+    pub(crate) async fn ticket_state(
+        &self,
+        held: &HeldTicket,
+        own: &[&ConnectionRow],
+        now: i64,
+    ) -> Result<TicketState> {
+        let seen_revoked = self.store.ticket_facts().await?.iter().any(|t| t.id == held.id && t.revoked_at.is_some());
+        let says = if seen_revoked { IssuerSays::Revoked } else { self.issuer_says(held).await };
+        let revoked = matches!(says, IssuerSays::Revoked);
+        if revoked {
+            // Connections still being revoked keep their refresh token until the hospital confirms (RFC 7009):
+            // forgetting it here would leave a live token at a hospital that was never told.
+            for connection in own.iter().filter(|k| k.refresh_item.is_some() && k.status != "revocation_pending") {
+                self.forget_connection(connection, "closed").await?;
+            }
+        }
+        let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
+        let ends = self.grant_end(held).await?;
+        self.note_ticket_facts(held, ends, revoked.then_some(now)).await?;
+        let unchecked = match &says {
+            IssuerSays::Unknown(error) => Some(format!(
+                "Tessera could not check with {} whether this grant has been ended ({}). It shows as not checked \
+                 until the issuer answers.",
+                host_of(&held.ticket.claims.iss),
+                error.message().trim_end_matches('.')
+            )),
+            _ => None,
+        };
+        let by_issuer_and_time = if revoked {
+            GrantStatus::Revoked
+        } else {
+            checked_status(time_status(ends.unwrap_or(i64::MAX), now), unchecked.is_some())
+        };
+        // Something still being revoked somewhere says so, even once the issuer lists the ticket as revoked.
+        let status = if pending > 0 { GrantStatus::RevocationPending } else { by_issuer_and_time };
+        let warning = if revoked {
+            Some("Revoked at the issuer: its connections were closed".into())
+        } else {
+            unchecked.or_else(|| ends.and_then(|u| expiry_warning(u, now)))
+        };
+        Ok(TicketState { status, by_issuer_and_time, ends, warning, pending })
+    }
+
     /// Records a ticket's public facts (issuer, status list, when its grant ends, revoked or not) so that the
     /// background check can work without reading the ticket from the keychain.
     pub(crate) async fn note_ticket_facts(
@@ -269,66 +326,40 @@ impl Wallet {
     /// Every grant: tickets held, their connections, and (when signed in with a broker that offers grant management)
     /// the grants about the signed-in person. A ticket found revoked at its issuer has its connections closed.
     pub async fn grants(&self) -> Result<Vec<GrantView>> {
+        if let Err(error) = self.remint_due_tickets().await {
+            tracing::warn!(code = %error.code(), "tickets not re-minted before listing grants");
+        }
         let now = self.clock.unix_now();
         let held = self.held_tickets().await?;
         let connections = self.store.connections().await?;
         let names = self.store.hospital_names().await?;
-        let seen_revoked: Vec<String> =
-            self.store.ticket_facts().await?.into_iter().filter(|t| t.revoked_at.is_some()).map(|t| t.id).collect();
         let mut out = Vec::new();
         for ticket in &held {
             let c = &ticket.ticket.claims;
-            let says =
-                if seen_revoked.contains(&ticket.id) { IssuerSays::Revoked } else { self.issuer_says(ticket).await };
-            let revoked = matches!(says, IssuerSays::Revoked);
-            let unchecked = match &says {
-                IssuerSays::Unknown(error) => Some(format!(
-                    "Tessera could not check with {} whether this grant has been ended ({}). It shows as not checked \
-                     until the issuer answers.",
-                    host_of(&c.iss),
-                    error.message().trim_end_matches('.')
-                )),
-                _ => None,
-            };
             let own: Vec<&ConnectionRow> = connections.iter().filter(|k| k.ticket_id == ticket.id).collect();
-            if revoked {
-                // Connections still being revoked keep their refresh token until the hospital confirms (RFC 7009):
-                // forgetting it here would leave a live token at a hospital that was never told.
-                for connection in own.iter().filter(|k| k.refresh_item.is_some() && k.status != "revocation_pending") {
-                    self.forget_connection(connection, "closed").await?;
-                }
-            }
-            let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
-            let shown_until = self.grant_end(ticket).await?;
-            self.note_ticket_facts(ticket, shown_until, revoked.then_some(now)).await?;
-            let until = shown_until.unwrap_or(i64::MAX);
-            // Something still being revoked somewhere says so, even once the issuer lists the ticket as revoked.
-            let status = if pending > 0 {
-                GrantStatus::RevocationPending
-            } else if revoked {
-                GrantStatus::Revoked
-            } else {
-                checked_status(time_status(until, now), unchecked.is_some())
-            };
-            let description = describe(&ticket.ticket);
+            let state = self.ticket_state(ticket, &own, now).await?;
             out.push(GrantView {
                 id: ticket.id.clone(),
                 kind: GrantKind::Ticket,
-                status,
+                status: state.status,
                 person: c.patient.full_name(),
                 issuer: host_of(&c.iss),
                 hospital: None,
-                expiry: Some(c.exp),
-                summary: if pending > 0 {
-                    format!("{} (revocation pending at {pending} hospitals)", description.headline)
+                expiry: state.ends,
+                summary: if state.pending > 0 {
+                    format!(
+                        "{} (revocation pending at {})",
+                        describe(&ticket.ticket).headline,
+                        crate::status::plural(
+                            u32::try_from(state.pending).unwrap_or(u32::MAX),
+                            "hospital",
+                            "hospitals"
+                        )
+                    )
                 } else {
-                    description.headline
+                    describe(&ticket.ticket).headline
                 },
-                warning: if revoked {
-                    Some("Revoked at the issuer: its connections were closed".into())
-                } else {
-                    unchecked.clone().or_else(|| shown_until.and_then(|u| expiry_warning(u, now)))
-                },
+                warning: state.warning.clone(),
             });
             for connection in own.iter().filter(|k| matches!(k.status.as_str(), "connected" | "revocation_pending")) {
                 out.push(GrantView {
@@ -336,10 +367,8 @@ impl Wallet {
                     kind: GrantKind::Connection,
                     status: if connection.status == "revocation_pending" {
                         GrantStatus::RevocationPending
-                    } else if revoked {
-                        GrantStatus::Revoked
                     } else {
-                        checked_status(time_status(until, now), unchecked.is_some())
+                        state.by_issuer_and_time
                     },
                     person: c.patient.full_name(),
                     issuer: host_of(&c.iss),
@@ -349,7 +378,7 @@ impl Wallet {
                             .cloned()
                             .unwrap_or_else(|| host_of(&connection.fhir_base_url)),
                     ),
-                    expiry: shown_until,
+                    expiry: state.ends,
                     summary: format!("Last used on {}", date_words(connection.last_used)),
                     warning: None,
                 });
@@ -512,13 +541,22 @@ impl Wallet {
     }
 
     /// [`Wallet::revoke`], calling `report` with each step as soon as it is done or known to be pending (the desktop
-    /// app forwards them to the window as `revocation-progress` events).
+    /// app forwards them to the window as `revocation-progress` events). Every hospital is asked at once, each within
+    /// its own deadline, alongside the broker; the steps come back in the order they were reported.
     pub async fn revoke_with_progress(
         &self,
         id: &str,
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> Result<Vec<RevocationStep>> {
-        let steps = self.revoke_inner(id, true, report).await?;
+        // The hospitals answer at once: the steps come back in the order they ended, the order they were reported.
+        let ended = std::sync::Mutex::new(Vec::new());
+        let record = |step: &RevocationStep| {
+            ended.lock().unwrap_or_else(|p| p.into_inner()).push(step.clone());
+            report(step);
+        };
+        let steps = self.revoke_inner(id, true, &record).await?;
+        let ended = ended.into_inner().unwrap_or_else(|p| p.into_inner());
+        let steps = if ended.len() == steps.len() { ended } else { steps };
         let outcome =
             if steps.iter().all(|s| s.state == StepState::Done) { "ok" } else { ErrorCode::RevocationPending.as_str() };
         self.log("revoke", None, Some(id), outcome, Some(format!("{} steps", steps.len()))).await;
@@ -533,62 +571,23 @@ impl Wallet {
     ) -> Result<Vec<RevocationStep>> {
         let connections = self.store.connections().await?;
         if let Some(connection) = connections.iter().find(|k| connection_id(k) == id) {
-            return Ok(vec![self.revoke_connection(connection, act, report).await]);
+            return Ok(self.revoke_connections(&[connection], act, report).await);
         }
         let held_tickets = self.held_tickets().await?;
         if let Some(held) = held_tickets.iter().find(|t| t.id == id) {
-            let mut steps = Vec::new();
-            for connection in connections.iter().filter(|k| k.ticket_id == id && k.refresh_item.is_some()) {
-                steps.push(self.revoke_connection(connection, act, report).await);
-            }
+            let own: Vec<&ConnectionRow> =
+                connections.iter().filter(|k| k.ticket_id == id && k.refresh_item.is_some()).collect();
             let others_from_same_broker =
                 held_tickets.iter().filter(|t| t.id != id && t.ticket.claims.iss == held.ticket.claims.iss).count();
             let broker =
                 self.store.brokers().await?.into_iter().find(|b| b.url == held.ticket.claims.iss.trim_end_matches('/'));
-            // At the broker first (while its tokens still work): the grant is revoked in its status list, so every
-            // hospital refuses the ticket from now on, wherever a copy of it may be.
-            let at_broker = match &broker {
-                Some(broker) => self.broker_grant_of(broker, held).await.map(|grant| (broker.clone(), grant)),
-                None => None,
-            };
-            if let Some((broker, grant)) = &at_broker {
-                let host = host_of(&broker.url);
-                let ask = self
-                    .step(
-                        format!("Ask {host} to revoke this permission, so every hospital refuses it"),
-                        act,
-                        self.revoke_at_broker(broker, grant),
-                        report,
-                    )
-                    .await;
-                let asked = ask.state == StepState::Done;
-                steps.push(ask);
-                let (url, index) = held.ticket.claims.revocation.clone().unwrap_or_default();
-                let what = format!("Confirm that {host}'s status list shows it revoked");
-                let confirm = async {
-                    if is_revoked(&self.http, &broker.url, &url, index).await? {
-                        Ok(())
-                    } else {
-                        Err(Error::new(ErrorCode::RevocationPending).with_detail("status bit not set yet"))
-                    }
-                };
-                steps.push(if !act || asked {
-                    self.step(what, act, confirm, report).await
-                } else {
-                    RevocationStep { what, state: StepState::Pending, error: None }
-                });
-            }
-            if let (0, Some(broker)) = (others_from_same_broker, broker) {
-                steps.push(
-                    self.step(
-                        format!("Sign out of {} (revoke its refresh token)", host_of(&broker.url)),
-                        act,
-                        self.revoke_broker_refresh(&broker),
-                        report,
-                    )
-                    .await,
-                );
-            }
+            // Every hospital at once, each with its own deadline, and the broker alongside them.
+            let (mut steps, at_broker) = futures_util::future::join(
+                self.revoke_connections(&own, act, report),
+                self.revoke_at_issuer(held, broker, others_from_same_broker, act, report),
+            )
+            .await;
+            steps.extend(at_broker);
             let all_done = steps.iter().all(|s| s.state == StepState::Done);
             let what = format!("Delete the ticket for {} from the keychain", held.ticket.claims.patient.full_name());
             steps.push(if !act || all_done {
@@ -633,6 +632,66 @@ impl Wallet {
         Err(Error::new(ErrorCode::GrantNotFound))
     }
 
+    /// The issuer's steps of revoking a held ticket: ask its broker to revoke the grant, confirm the status-list
+    /// bit, and sign out of the broker when no other ticket comes from it.
+    async fn revoke_at_issuer(
+        &self,
+        held: &HeldTicket,
+        broker: Option<BrokerRow>,
+        others_from_same_broker: usize,
+        act: bool,
+        report: &(dyn Fn(&RevocationStep) + Sync),
+    ) -> Vec<RevocationStep> {
+        let mut steps = Vec::new();
+        // The grant is revoked in the issuer's status list, so every hospital refuses the ticket from now on,
+        // wherever a copy of it may be.
+        let at_broker = match &broker {
+            Some(broker) => self.broker_grant_of(broker, held).await.map(|grant| (broker.clone(), grant)),
+            None => None,
+        };
+        if let Some((broker, grant)) = &at_broker {
+            let host = host_of(&broker.url);
+            let ask = self
+                .step(
+                    format!("Ask {host} to revoke this permission, so every hospital refuses it"),
+                    act,
+                    self.revoke_at_broker(broker, grant),
+                    report,
+                )
+                .await;
+            let asked = ask.state == StepState::Done;
+            steps.push(ask);
+            let (url, index) = held.ticket.claims.revocation.clone().unwrap_or_default();
+            let what = format!("Confirm that {host}'s status list shows it revoked");
+            let confirm = async {
+                if is_revoked(&self.http, &broker.url, &url, index).await? {
+                    Ok(())
+                } else {
+                    Err(Error::new(ErrorCode::RevocationPending).with_detail("status bit not set yet"))
+                }
+            };
+            steps.push(if !act || asked {
+                self.step(what, act, confirm, report).await
+            } else {
+                let waiting = RevocationStep { what, state: StepState::Pending, error: None };
+                report(&waiting);
+                waiting
+            });
+        }
+        if let (0, Some(broker)) = (others_from_same_broker, broker) {
+            steps.push(
+                self.step(
+                    format!("Sign out of {} (revoke its refresh token)", host_of(&broker.url)),
+                    act,
+                    self.revoke_broker_refresh(&broker),
+                    report,
+                )
+                .await,
+            );
+        }
+        steps
+    }
+
     /// Runs `work` when `act`, turning its outcome into a step; otherwise describes the planned step.
     async fn step(
         &self,
@@ -656,13 +715,39 @@ impl Wallet {
         }
     }
 
+    /// Ends `connections` at their hospitals all at once (up to the fan-out's concurrency), each within the
+    /// per-hospital deadline, reporting each step the moment it ends; the steps come back in `connections` order.
+    /// The keychain items of what was ended are removed once every hospital has answered.
+    async fn revoke_connections(
+        &self,
+        connections: &[&ConnectionRow],
+        act: bool,
+        report: &(dyn Fn(&RevocationStep) + Sync),
+    ) -> Vec<RevocationStep> {
+        let names = self.store.hospital_names().await.unwrap_or_default();
+        // Boxed as `Send` futures first: a stream of futures borrowing from a closure's argument is not provably
+        // `Send` for every lifetime, which the desktop app's commands require.
+        let mut jobs: Vec<SendFuture<'_, RevocationStep>> = Vec::with_capacity(connections.len());
+        for connection in connections {
+            let name =
+                names.get(&connection.fhir_base_url).cloned().unwrap_or_else(|| host_of(&connection.fhir_base_url));
+            jobs.push(Box::pin(self.revoke_connection(connection, name, act, report)));
+        }
+        let steps: Vec<RevocationStep> =
+            futures_util::stream::iter(jobs).buffered(self.fan_out.concurrency.max(1)).collect().await;
+        if act {
+            self.sweep_keychain().await;
+        }
+        steps
+    }
+
     async fn revoke_connection(
         &self,
         connection: &ConnectionRow,
+        name: String,
         act: bool,
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> RevocationStep {
-        let name = self.hospital_name(&connection.fhir_base_url).await;
         let what = format!("End the connection to {name} (revoke its tokens there, forget them here)");
         let step = self.step(what, act, self.revoke_at_hospital(connection), report).await;
         if act && step.state == StepState::Pending {
@@ -674,13 +759,23 @@ impl Wallet {
         step
     }
 
-    /// A hospital's name from the directory (its host when it is no longer there).
-    async fn hospital_name(&self, fhir_base_url: &str) -> String {
-        let names = self.store.hospital_names().await.unwrap_or_default();
-        names.get(fhir_base_url).cloned().unwrap_or_else(|| host_of(fhir_base_url))
+    /// Revokes a connection's refresh token at its hospital (RFC 7009) within the per-hospital deadline, then
+    /// forgets it here: the index says so at once, the keychain item goes at the next [`Wallet::sweep_keychain`].
+    async fn revoke_at_hospital(&self, connection: &ConnectionRow) -> Result<()> {
+        match tokio::time::timeout(self.fan_out.per_hospital, self.revoke_there(connection)).await {
+            Ok(revoked) => revoked?,
+            Err(_) => return Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed")),
+        }
+        let item = connection
+            .refresh_item
+            .clone()
+            .unwrap_or_else(|| connection_refresh_item(&connection.fhir_base_url, &connection.ticket_id));
+        self.store.forget_secret(&item).await?;
+        self.store.set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revoked", true).await
     }
 
-    async fn revoke_at_hospital(&self, connection: &ConnectionRow) -> Result<()> {
+    /// The hospital's part of ending a connection: its refresh token revoked there.
+    async fn revoke_there(&self, connection: &ConnectionRow) -> Result<()> {
         let identity = self.identity().await?;
         let identity = identity.as_ref();
         if let (Some(item), Some((client_id, Some(endpoint)))) =
@@ -695,7 +790,15 @@ impl Wallet {
                 Err(e) => return Err(e),
             }
         }
-        self.forget_connection(connection, "revoked").await
+        Ok(())
+    }
+
+    /// Removes from the keychain what was forgotten here (a failure is left for the next sweep, or for recovery at
+    /// the next start).
+    async fn sweep_keychain(&self) {
+        if let Err(error) = self.store.sweep(&self.vault).await {
+            tracing::warn!(code = %error.code(), "forgotten keychain items not removed yet");
+        }
     }
 
     async fn forget_connection(&self, connection: &ConnectionRow, status: &str) -> Result<()> {
@@ -753,15 +856,25 @@ impl Wallet {
         }
     }
 
-    /// Retries every pending hospital revocation. Returns how many are still pending.
+    /// Retries every pending hospital revocation, all at once (up to the fan-out's concurrency), each within the
+    /// per-hospital deadline. Returns how many are still pending.
     pub async fn retry_pending_revocations(&self) -> Result<usize> {
-        let mut still = 0;
-        for connection in self.store.connections().await?.iter().filter(|k| k.status == "revocation_pending") {
-            if self.revoke_at_hospital(connection).await.is_err() {
-                still += 1;
-            }
+        let connections = self.store.connections().await?;
+        let pending: Vec<&ConnectionRow> = connections.iter().filter(|k| k.status == "revocation_pending").collect();
+        if pending.is_empty() {
+            return Ok(0);
         }
-        Ok(still)
+        let mut jobs: Vec<SendFuture<'_, Result<()>>> = Vec::with_capacity(pending.len());
+        for connection in pending {
+            jobs.push(Box::pin(self.revoke_at_hospital(connection)));
+        }
+        let mut outcomes = futures_util::stream::iter(jobs).buffer_unordered(self.fan_out.concurrency.max(1));
+        let mut failed = 0;
+        while let Some(outcome) = outcomes.next().await {
+            failed += usize::from(outcome.is_err());
+        }
+        self.sweep_keychain().await;
+        Ok(failed)
     }
 }
 

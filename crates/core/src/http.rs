@@ -95,6 +95,9 @@ impl Http {
             .connect_timeout(policy.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
+            // A hospital's parallel searches open a few connections; once they are answered one stays open for the
+            // next request there, the others close (500 hospitals' idle sockets and buffers are not kept).
+            .pool_max_idle_per_host(1)
             .build()
             .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
         Ok(Self { client, policy, random })

@@ -4,15 +4,42 @@
 use crate::broker::{self, Browser};
 use crate::connect::{fan_out, ConnectionStatus, Phase, Progress, ProgressEvent};
 use crate::hospital::{self, Exchange, HospitalEndpoints};
-use crate::http::Party;
+use crate::http::{Http, Party};
 use crate::identity::Identity;
+use crate::journal::Journal;
+use crate::origin::OriginGate;
 use crate::records::{self, HospitalRef, RecordItem};
-use crate::store::HospitalRow;
+use crate::store::{ActivityEntry, HospitalRow, Store};
+use crate::vault::Vault;
 use crate::wallet::{connection_refresh_item, serves, ConnectReport, HeldTicket, HospitalOutcome, Wallet};
-use crate::{Error, ErrorCode, Result, Sensitive};
+use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// What one hospital gave: resources read, the items, and the scope it granted (space-separated).
 type HospitalRead = (u32, Vec<RecordItem>, String);
+
+/// What the jobs of one connect share: the cap on requests in flight per hospital, and the index writes they make,
+/// committed in one transaction when the connect ends.
+struct Run {
+    gate: OriginGate,
+    journal: Journal,
+}
+
+/// A hospital's job and what it needs, owned — cheap clones of the wallet's parts — so that every hospital's job
+/// runs as a task of its own, on every core, while the fan-out keeps each one's deadline.
+#[derive(Clone)]
+struct Job {
+    http: Http,
+    store: Store,
+    vault: Vault,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    identity: Arc<Identity>,
+    progress: Progress,
+    interaction: Option<Browser>,
+    run: Arc<Run>,
+}
 
 /// What one connect covers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,8 +64,18 @@ impl Wallet {
     /// Connects within `scope`. Each hospital's failure is reported through `progress` the moment it happens.
     /// With a single hospital and a browser for interaction, the hospital's deadline leaves the person time to
     /// confirm the patient in the browser.
+    /// Pending revocations are retried alongside, never ahead of, the connect: once the connect is done, a retry
+    /// still waiting for its hospital is left for next time (it stays pending; nothing is left half-done).
     pub async fn connect_scoped(&self, scope: ConnectScope<'_>, progress: Progress) -> Result<ConnectReport> {
-        self.retry_pending_revocations().await?;
+        let connect = std::pin::pin!(self.connect_now(scope, progress));
+        let retries = std::pin::pin!(self.retry_pending_revocations());
+        match futures_util::future::select(connect, retries).await {
+            futures_util::future::Either::Left((report, _unfinished_retries)) => report,
+            futures_util::future::Either::Right((_, connect)) => connect.await,
+        }
+    }
+
+    async fn connect_now(&self, scope: ConnectScope<'_>, progress: Progress) -> Result<ConnectReport> {
         self.remint_due_tickets().await?;
         let tickets: Vec<HeldTicket> = self
             .held_tickets()
@@ -68,19 +105,25 @@ impl Wallet {
                 jobs.push((row.clone(), held.clone()));
             }
         }
-        // Before use: a ticket revoked at its issuer is not presented anywhere (one status-list read per ticket).
-        let mut revoked = Vec::new();
-        for held in &tickets {
-            if self.revoked_at_issuer(held).await == Some(true) {
-                revoked.push(held.id.clone());
-            }
-        }
+        // Before use: a ticket revoked at its issuer is not presented anywhere (each status list read once).
+        let revoked = self.revoked_among(&tickets).await;
         let identity = self.identity().await?;
-        let identity = identity.as_ref();
         let mut policy = self.fan_out.clone();
         if scope.interaction.is_some() && scope.hospital.is_some() {
             policy.per_hospital += broker::SIGN_IN_TIMEOUT;
         }
+        let run = Arc::new(Run { gate: OriginGate::new(policy.per_origin), journal: Journal::new() });
+        let job = Job {
+            http: self.http.clone(),
+            store: self.store.clone(),
+            vault: self.vault.clone(),
+            clock: self.clock.clone(),
+            random: self.random.clone(),
+            identity,
+            progress: progress.clone(),
+            interaction: scope.interaction.cloned(),
+            run: run.clone(),
+        };
         let failed = |index: usize, result: &Result<HospitalRead>| {
             if let (Err(error), Some((row, held))) = (result, jobs.get(index)) {
                 progress(ProgressEvent {
@@ -98,7 +141,7 @@ impl Wallet {
             jobs.clone(),
             &policy,
             |(row, held)| {
-                let progress = progress.clone();
+                let job = job.clone();
                 let known_revoked = revoked.contains(&held.id);
                 let unasked = must_advertise.contains(&(row.fhir_base_url.clone(), held.id.clone()));
                 async move {
@@ -108,12 +151,12 @@ impl Wallet {
                         );
                     }
                     if unasked {
-                        let frameworks = self.discover(&row.fhir_base_url).await?.trust_frameworks;
+                        let frameworks = job.discover(&row.fhir_base_url).await?.trust_frameworks;
                         if !frameworks.iter().any(|f| held.ticket.claims.aud.contains(f)) {
                             return Err(Error::new(ErrorCode::HospitalNotChosen));
                         }
                     }
-                    self.connect_one(identity, &row, &held, &progress, scope.interaction).await
+                    job.connect_one(&row, &held).await
                 }
             },
             failed,
@@ -121,6 +164,7 @@ impl Wallet {
         .await;
         let mut outcomes = Vec::new();
         let mut items = Vec::new();
+        let now = self.clock.unix_now();
         for ((row, held), result) in jobs.into_iter().zip(results) {
             let (status, error, count, granted) = match result {
                 Ok((count, found, granted)) => {
@@ -128,23 +172,15 @@ impl Wallet {
                     (ConnectionStatus::Connected, None, count, Some(granted))
                 }
                 Err(error) => {
-                    self.log("redemption", Some(&row.fhir_base_url), Some(&held.id), error.code().as_str(), None).await;
+                    let code = error.code().as_str();
+                    run.journal.log(job.entry("redemption", &row.fhir_base_url, &held.id, code, None));
                     (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0, None)
                 }
             };
-            let _ = self
-                .store
-                .save_connection(
-                    &row.fhir_base_url,
-                    &held.id,
-                    status.as_str(),
-                    error.as_ref().map(|e| e.code.as_str()),
-                    None,
-                    self.clock.unix_now(),
-                )
-                .await;
+            let code = error.as_ref().map(|e| e.code.as_str());
+            run.journal.save_connection(&row.fhir_base_url, &held.id, status.as_str(), code, None, now);
             if let Some(granted) = &granted {
-                let _ = self.store.save_granted_scope(&row.fhir_base_url, &held.id, granted).await;
+                run.journal.save_granted_scope(&row.fhir_base_url, &held.id, granted);
             }
             outcomes.push(HospitalOutcome {
                 person: held.ticket.claims.patient_key.clone(),
@@ -157,19 +193,45 @@ impl Wallet {
                 granted: granted.as_deref().map(crate::describe::granted_words).unwrap_or_default(),
             });
         }
+        if let Err(error) = self.store.commit(&run.journal).await {
+            // The outcome stands; what was not recorded is recorded again by the next connect.
+            tracing::warn!(code = %error.code(), "the connect's writes were not recorded");
+        }
         Ok(ConnectReport { hospitals: outcomes, records: records::merge(items) })
     }
 
-    async fn connect_one(
-        &self,
-        identity: &Identity,
-        row: &HospitalRow,
-        held: &HeldTicket,
-        progress: &Progress,
-        interaction: Option<&Browser>,
-    ) -> Result<HospitalRead> {
+    /// The ids of `tickets` their issuers list as revoked, reading each status list once, all lists at once.
+    async fn revoked_among(&self, tickets: &[HeldTicket]) -> Vec<String> {
+        let listed: Vec<(&HeldTicket, (&str, &str, u64))> = tickets
+            .iter()
+            .filter_map(|held| {
+                let (url, index) = held.ticket.claims.revocation.as_ref()?;
+                Some((held, (held.ticket.claims.iss.as_str(), url.as_str(), *index)))
+            })
+            .collect();
+        let entries: Vec<(&str, &str, u64)> = listed.iter().map(|(_, entry)| *entry).collect();
+        let bits = crate::revocation::revoked_bits(&self.http, &entries).await;
+        listed.iter().zip(bits).filter(|(_, bit)| *bit == Some(true)).map(|((held, _), _)| held.id.clone()).collect()
+    }
+}
+
+impl Job {
+    /// An activity-log entry about one hospital and ticket, made now.
+    fn entry(&self, kind: &str, hospital: &str, grant: &str, outcome: &str, detail: Option<String>) -> ActivityEntry {
+        ActivityEntry {
+            at: self.clock.unix_now(),
+            kind: kind.into(),
+            hospital: Some(hospital.into()),
+            grant: Some(grant.into()),
+            outcome: outcome.into(),
+            detail,
+        }
+    }
+
+    async fn connect_one(&self, row: &HospitalRow, held: &HeldTicket) -> Result<HospitalRead> {
+        let (run, identity) = (self.run.as_ref(), self.identity.as_ref());
         let emit = |phase: Phase, resources: u32| {
-            progress(ProgressEvent {
+            (self.progress)(ProgressEvent {
                 person: held.ticket.claims.patient_key.clone(),
                 ticket_id: held.id.clone(),
                 fhir_base_url: row.fhir_base_url.clone(),
@@ -179,20 +241,21 @@ impl Wallet {
                 resources,
             })
         };
+        let base = row.fhir_base_url.as_str();
         let now = self.clock.unix_now();
         emit(Phase::Discovering, 0);
-        let endpoints = self.discover(&row.fhir_base_url).await?;
+        let endpoints = self.discover_in(base).await?;
         if !endpoints.ticket_types.is_empty() && !endpoints.ticket_types.contains(&held.ticket.claims.ticket_type) {
             return Err(Error::new(ErrorCode::TicketUnsupported));
         }
-        let refresh_item = connection_refresh_item(&row.fhir_base_url, &held.id);
+        let refresh_item = connection_refresh_item(base, &held.id);
         let continuing = held.ticket.claims.continuation.is_some() && held.ticket.check_times(now).is_err();
         if !continuing {
             held.ticket.check_times(now)?;
         }
-        let mut client_id = match self.store.registration(&row.fhir_base_url).await? {
+        let mut client_id = match self.store.registration(base).await? {
             Some(id) => id,
-            None => self.register_at(identity, &endpoints, progress, row, held).await?,
+            None => self.register_at(&endpoints, row, held).await?,
         };
         emit(Phase::Exchanging, 0);
         let grant = if continuing {
@@ -209,49 +272,29 @@ impl Wallet {
             hospital::exchange_form(&held.ticket)
         };
         let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
-        let first = hospital::token_request_with_fallback(
-            &self.http,
-            &endpoints,
-            &identity.as_client(&client_id, clock, random),
-            &grant,
-        )
-        .await;
+        let auth = identity.as_client(&client_id, clock, random);
+        let first =
+            run.gate.run(base, hospital::token_request_with_fallback(&self.http, &endpoints, &auth, &grant)).await;
         if !continuing && !matches!(&first, Err(e) if e.code() == ErrorCode::HospitalUnreachable) {
             // The ticket reached the hospital: say so, without the name itself (the log names no one).
             let detail = "the patient's name and birth date, in the permission ticket".to_string();
-            self.log("disclosure", Some(&row.fhir_base_url), Some(&held.id), "ok", Some(detail)).await;
+            run.journal.log(self.entry("disclosure", base, &held.id, "ok", Some(detail)));
         }
         let exchange = match first {
             Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
-                self.store.forget_registration(&row.fhir_base_url).await?;
-                self.store.cache_configuration(&row.fhir_base_url, None).await?;
-                client_id = self.register_at(identity, &endpoints, progress, row, held).await?;
+                run.journal.forget_registration(base);
+                run.journal.cache_configuration(base, None);
+                client_id = self.register_at(&endpoints, row, held).await?;
                 let auth = identity.as_client(&client_id, clock, random);
-                hospital::token_request_with_fallback(&self.http, &endpoints, &auth, &grant).await?
+                run.gate.run(base, hospital::token_request_with_fallback(&self.http, &endpoints, &auth, &grant)).await?
             }
             other => other?,
         };
         let mut redemption = match exchange {
             Exchange::Token(redemption) => redemption,
-            Exchange::Interaction(launch) => {
-                self.confirm_patient(identity, &endpoints, &client_id, held, launch, interaction).await?
-            }
+            Exchange::Interaction(launch) => self.confirm_patient(&endpoints, &client_id, held, launch).await?,
         };
-        self.log(
-            if continuing { "refresh" } else { "redemption" },
-            Some(&row.fhir_base_url),
-            Some(&held.id),
-            "ok",
-            None,
-        )
-        .await;
-        if let Some(refresh) = &redemption.refresh_token {
-            let label = format!("Tessera — connection to {} (refresh token)", row.name);
-            self.store.put_secret(&self.vault, &refresh_item, "connection_refresh", &label, refresh, now).await?;
-            self.store
-                .save_connection(&row.fhir_base_url, &held.id, "connected", None, Some(&refresh_item), now)
-                .await?;
-        }
+        run.journal.log(self.entry(if continuing { "refresh" } else { "redemption" }, base, &held.id, "ok", None));
         emit(Phase::Reading, 0);
         if redemption.scope.trim().is_empty() {
             // Neither the answer nor the request named a scope: the hospital granted what the ticket allows.
@@ -261,23 +304,34 @@ impl Wallet {
         let allowed = |resource: &str| {
             granted.iter().any(|s| s.starts_with(&format!("patient/{resource}.")) || s.starts_with("patient/*."))
         };
+        let types: Vec<&str> = records::RESOURCE_TYPES.iter().map(|(r, _)| *r).filter(|r| allowed(r)).collect();
+        // The continuation's refresh token goes to the keychain while the searches run (they start the moment the
+        // token arrives); the hospital is connected only once both are done.
+        let keep = async {
+            let Some(refresh) = &redemption.refresh_token else { return Ok(()) };
+            let label = format!("Tessera — connection to {} (refresh token)", row.name);
+            self.store.put_secret(&self.vault, &refresh_item, "connection_refresh", &label, refresh, now).await?;
+            self.store.save_connection(base, &held.id, "connected", None, Some(&refresh_item), now).await
+        };
+        let read_so_far = std::sync::atomic::AtomicU32::new(0);
+        let counted = |found: usize| {
+            let found = u32::try_from(found).unwrap_or(u32::MAX);
+            let add = |sum: u32| Some(sum.saturating_add(found));
+            let before = read_so_far.fetch_update(Ordering::SeqCst, Ordering::SeqCst, add).unwrap_or(u32::MAX);
+            emit(Phase::Reading, before.saturating_add(found));
+        };
+        let token = &redemption.access_token;
+        let search = records::search_each(&self.http, &run.gate, base, token, &redemption.patient, &types, counted);
+        let (kept, found) = futures_util::future::join(keep, search).await;
+        kept?;
         let from = HospitalRef { name: row.name.clone(), fhir_base_url: row.fhir_base_url.clone() };
         let (mut count, mut items, mut counts) = (0u32, Vec::new(), Vec::new());
-        for (resource, _) in records::RESOURCE_TYPES.iter().filter(|(r, _)| allowed(r)) {
-            let found = records::search_all(
-                &self.http,
-                &row.fhir_base_url,
-                &redemption.access_token,
-                &redemption.patient,
-                resource,
-            )
-            .await?;
-            count += found.len() as u32;
+        for (resource, found) in types.iter().zip(found?) {
+            count = count.saturating_add(u32::try_from(found.len()).unwrap_or(u32::MAX));
             counts.push(format!("{resource}: {}", found.len()));
-            items.extend(found.iter().filter_map(|r| records::normalise(r, &from)));
-            emit(Phase::Reading, count);
+            items.extend(found.into_iter().filter_map(|r| records::normalise_owned(r, &from)));
         }
-        self.log("records_read", Some(&row.fhir_base_url), Some(&held.id), "ok", Some(counts.join(", "))).await;
+        run.journal.log(self.entry("records_read", base, &held.id, "ok", Some(counts.join(", "))));
         emit(Phase::Done, count);
         Ok((count, items, redemption.scope.clone()))
     }
@@ -286,14 +340,12 @@ impl Wallet {
     /// person confirm who the patient is, once; the code it returns is exchanged like any other.
     async fn confirm_patient(
         &self,
-        identity: &Identity,
         endpoints: &HospitalEndpoints,
         client_id: &str,
         held: &HeldTicket,
         launch: Sensitive<String>,
-        interaction: Option<&Browser>,
     ) -> Result<hospital::Redemption> {
-        let (Some(browser), Some(authorize)) = (interaction, &endpoints.authorize) else {
+        let (Some(browser), Some(authorize)) = (&self.interaction, &endpoints.authorize) else {
             return Err(Error::new(ErrorCode::HospitalInteractionRequired));
         };
         let origin =
@@ -313,8 +365,8 @@ impl Wallet {
             self.random.as_ref(),
         )
         .await?;
-        self.log("interaction", Some(&endpoints.fhir_base_url), Some(&held.id), "ok", None).await;
-        let auth = identity.as_client(client_id, self.clock.as_ref(), self.random.as_ref());
+        self.run.journal.log(self.entry("interaction", &endpoints.fhir_base_url, &held.id, "ok", None));
+        let auth = self.identity.as_client(client_id, self.clock.as_ref(), self.random.as_ref());
         match hospital::token_request(&self.http, endpoints, &auth, &grant).await? {
             Exchange::Token(redemption) => Ok(redemption),
             Exchange::Interaction(_) => Err(Error::new(ErrorCode::HospitalInteractionRequired)),
@@ -323,30 +375,44 @@ impl Wallet {
 
     /// SMART discovery through the store's cache, which honours the hospital's `Cache-Control: max-age`.
     async fn discover(&self, fhir_base_url: &str) -> Result<HospitalEndpoints> {
+        let journal = Journal::new();
+        let endpoints = self.discover_into(&journal, None, fhir_base_url).await;
+        self.store.commit(&journal).await?;
+        endpoints
+    }
+
+    /// [`Job::discover`] within the run: the request holds a place at the hospital, the cache is written with the
+    /// run's other writes.
+    async fn discover_in(&self, fhir_base_url: &str) -> Result<HospitalEndpoints> {
+        self.discover_into(&self.run.journal, Some(&self.run.gate), fhir_base_url).await
+    }
+
+    async fn discover_into(
+        &self,
+        journal: &Journal,
+        gate: Option<&OriginGate>,
+        fhir_base_url: &str,
+    ) -> Result<HospitalEndpoints> {
         let now = self.clock.unix_now();
         if let Some(config) = self.store.cached_configuration(fhir_base_url, now).await? {
             return hospital::endpoints(fhir_base_url, &config);
         }
-        let (config, max_age) = hospital::fetch_configuration(&self.http, fhir_base_url).await?;
+        let fetch = hospital::fetch_configuration(&self.http, fhir_base_url);
+        let (config, max_age) = match gate {
+            Some(gate) => gate.run(fhir_base_url, fetch).await?,
+            None => fetch.await?,
+        };
         let endpoints = hospital::endpoints(fhir_base_url, &config)?;
         if let Some(seconds) = max_age.filter(|s| *s > 0) {
             // max-age comes from the hospital: capped at a day, never overflowing.
-            self.store
-                .cache_configuration(fhir_base_url, Some((&config, now.saturating_add(seconds.min(86_400)))))
-                .await?;
+            journal.cache_configuration(fhir_base_url, Some((&config, now.saturating_add(seconds.min(86_400)))));
         }
         Ok(endpoints)
     }
 
-    async fn register_at(
-        &self,
-        identity: &Identity,
-        endpoints: &HospitalEndpoints,
-        progress: &Progress,
-        row: &HospitalRow,
-        held: &HeldTicket,
-    ) -> Result<String> {
-        progress(ProgressEvent {
+    async fn register_at(&self, endpoints: &HospitalEndpoints, row: &HospitalRow, held: &HeldTicket) -> Result<String> {
+        let (run, identity) = (self.run.as_ref(), self.identity.as_ref());
+        (self.progress)(ProgressEvent {
             person: held.ticket.claims.patient_key.clone(),
             ticket_id: held.id.clone(),
             fhir_base_url: row.fhir_base_url.clone(),
@@ -359,16 +425,10 @@ impl Wallet {
             .register
             .as_deref()
             .ok_or_else(|| Error::new(ErrorCode::HospitalClientRejected).with_detail("no registration endpoint"))?;
-        let client_id = broker::register(&self.http, endpoint, identity, Party::Hospital).await?;
-        self.store
-            .save_registration(
-                &row.fhir_base_url,
-                &client_id,
-                &endpoints.token,
-                endpoints.revoke.as_deref(),
-                self.clock.unix_now(),
-            )
-            .await?;
+        let client_id =
+            run.gate.run(endpoint, broker::register(&self.http, endpoint, identity, Party::Hospital)).await?;
+        let (token, revoke) = (&endpoints.token, endpoints.revoke.as_deref());
+        run.journal.save_registration(&row.fhir_base_url, &client_id, token, revoke, self.clock.unix_now());
         Ok(client_id)
     }
 }

@@ -4,6 +4,7 @@
 use crate::broker::same_origin;
 use crate::describe::iso_date_words;
 use crate::http::{Http, Party};
+use crate::origin::OriginGate;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde::Serialize;
 use serde_json::Value;
@@ -162,6 +163,39 @@ pub async fn search_all(
     Err(invalid(ErrorCode::RecordsInvalid, "too many pages"))
 }
 
+/// Runs a [`search_all`] for each of `resource_types` at one hospital, all at once: each search holds a place at
+/// the hospital's origin ([`OriginGate`]) while it follows its own pages, so the searches never exceed the gate's cap
+/// there and none waits for another's paging. A search the hospital refused as too busy (HTTP 429, after the
+/// client's own retries) is tried once more alone there, as a sequential client would have read it. `found` hears
+/// each search's resource count the moment it ends.
+/// Returns the resources per type, in `resource_types` order; when searches fail, the error of the first failing
+/// type in that order (as reading them one after another would have).
+pub async fn search_each(
+    http: &Http,
+    gate: &OriginGate,
+    fhir_base_url: &str,
+    token: &Sensitive<String>,
+    patient: &str,
+    resource_types: &[&str],
+    found: impl Fn(usize),
+) -> Result<Vec<Vec<Value>>> {
+    let searches = resource_types.iter().map(|resource_type| {
+        let found = &found;
+        async move {
+            let search = || search_all(http, fhir_base_url, token, patient, resource_type);
+            let read = match gate.run(fhir_base_url, search()).await {
+                Err(busy) if busy.code() == ErrorCode::HospitalBusy => gate.run_alone(fhir_base_url, search()).await,
+                read => read,
+            };
+            if let Ok(resources) = &read {
+                found(resources.len());
+            }
+            read
+        }
+    });
+    futures_util::future::join_all(searches).await.into_iter().collect()
+}
+
 /// Checks one page of a `resource_type` search for `patient` that answered HTTP `status`: it must be a Bundle whose
 /// `entry` (when present) is a list of entries, each carrying a `resource_type` resource about the token's patient
 /// (see [`search_all`]). Returns the resources and the page's `next` link, which must stay on the hospital's origin.
@@ -276,6 +310,20 @@ fn fhir_date(text: &str) -> Option<String> {
 
 /// Normalises one FHIR resource; `None` for resources a person would not look at.
 pub fn normalise(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
+    let mut item = read_item(resource, from)?;
+    item.resources.push(resource.clone());
+    Some(item)
+}
+
+/// [`normalise`], keeping `resource` itself in the item instead of a copy (for a page read once).
+pub fn normalise_owned(resource: Value, from: &HospitalRef) -> Option<RecordItem> {
+    let mut item = read_item(&resource, from)?;
+    item.resources.push(resource);
+    Some(item)
+}
+
+/// What [`normalise`] reads from a resource, without the resource.
+fn read_item(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
     let kind = resource.get("resourceType")?.as_str()?;
     let category = RESOURCE_TYPES.iter().find(|(t, _)| *t == kind)?.1;
     let text = |path: &str| resource.pointer(path).and_then(Value::as_str).map(String::from);
@@ -316,7 +364,7 @@ pub fn normalise(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
         code: concept_code(concept),
         value: measurement.as_ref().map(|(number, _)| *number),
         unit: measurement.and_then(|(_, unit)| unit),
-        resources: vec![resource.clone()],
+        resources: Vec::with_capacity(1),
         sources: vec![Source {
             hospital: from.name.clone(),
             fhir_base_url: from.fhir_base_url.clone(),

@@ -55,7 +55,12 @@ impl Wallet {
         let held = self.keep(&endpoints.issuer, sign_in).await?;
         self.store.save_broker(&row, self.clock.unix_now()).await?;
         let hospitals = self.store.hospitals().await?.len() as u32;
-        Ok(LoginSummary { broker: endpoints.issuer, tickets: held.iter().map(|t| self.view(t)).collect(), hospitals })
+        let connections = self.store.connections().await?;
+        let mut tickets = Vec::new();
+        for ticket in &held {
+            tickets.push(self.view(ticket, &connections).await?);
+        }
+        Ok(LoginSummary { broker: endpoints.issuer, tickets, hospitals })
     }
 
     /// Verifies and stores what a broker's token endpoint returned.

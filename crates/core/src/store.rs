@@ -2,10 +2,11 @@
 //! (invariant 3) — see `migrations/`. Secrets are written through [`Store::put_secret`], which records the intent
 //! first, writes the keychain, then commits; [`Store::recover`] finishes or rolls back what a crash interrupted.
 
+use crate::journal::{Journal, Write};
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
 use ts_rs::TS;
@@ -110,7 +111,7 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-fn db_error(error: sqlx::Error) -> Error {
+pub(crate) fn db_error(error: sqlx::Error) -> Error {
     let text = error.to_string();
     let code = if text.contains("not a database") || text.contains("malformed") {
         ErrorCode::StoreCorrupt
@@ -130,6 +131,9 @@ impl Store {
             .filename(dir.join(DB_FILE))
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // Under WAL, NORMAL syncs at checkpoints, not at every commit: a commit survives a crash of Tessera (the
+            // WAL is in the OS's hands), only a power loss can take back the last ones — and it never corrupts.
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(db_error)?;
         sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| match e {
@@ -192,8 +196,8 @@ impl Store {
         sqlx::query("INSERT INTO vault_items (id, kind, state, updated_at, next_item, generation) VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT(id) DO UPDATE SET next_item = excluded.next_item, generation = excluded.generation, updated_at = excluded.updated_at")
             .bind(id).bind(kind).bind(now).bind(&next).bind(generation)
             .execute(&self.pool).await.map_err(db_error)?;
-        // 2. The new value, in its own item.
-        vault.put(&next, label, secret).await?;
+        // 2. The new value, in its own item (a new name: nothing to replace).
+        vault.put_new(&next, label, secret).await?;
         // 3. The switch (and the ticket's row) in one commit.
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         sqlx::query("UPDATE vault_items SET stale_item = item, item = next_item, next_item = NULL, state = 'committed' WHERE id = ?")
@@ -277,18 +281,55 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        let mut items = vec![id.to_string()];
+        let mut items = Vec::new();
         if let Some(row) = row {
             for column in ["item", "next_item", "stale_item"] {
                 items.extend(row.get::<Option<String>, _>(column));
             }
         }
+        if items.is_empty() {
+            // No row, or one from before generations that names no item: the value may live under its own id.
+            items.push(id.to_string());
+        }
+        items.sort_unstable();
         items.dedup();
         for item in items {
             vault.delete(&item).await?;
         }
-        sqlx::query("DELETE FROM vault_items WHERE id = ?").bind(id).execute(&self.pool).await.map_err(db_error)?;
+        // A value written again meanwhile (committed anew) is not this deletion's to forget.
+        sqlx::query("DELETE FROM vault_items WHERE id = ? AND state = 'deleting'")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
+    }
+
+    /// Forgets secret `id` now, in the index only: from this commit on it has no value (`get_secret` says
+    /// `vault.item_missing`), and its keychain items are removed by the next [`Store::sweep`] — or, after a crash,
+    /// by [`Store::recover`]. Lets many secrets be forgotten without waiting for the keychain each time.
+    pub async fn forget_secret(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE vault_items SET state = 'deleting' WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Removes from the keychain every secret forgotten with [`Store::forget_secret`]. Returns how many.
+    pub async fn sweep(&self, vault: &Vault) -> Result<usize> {
+        let forgotten: Vec<String> = sqlx::query("SELECT id FROM vault_items WHERE state = 'deleting' ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|r| r.get("id"))
+            .collect();
+        for id in &forgotten {
+            self.delete_secret(vault, id).await?;
+        }
+        Ok(forgotten.len())
     }
 
     /// Finishes what a crash interrupted. A write that did not reach its commit is rolled back (its new item
@@ -472,15 +513,16 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
+        // Grouped once: a directory of 500 hospitals is not scanned 500 times.
+        let mut linked: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for link in &links {
+            linked.entry(link.get("fhir_base_url")).or_default().push(link.get("ticket_id"));
+        }
         Ok(rows
             .iter()
             .map(|r| {
                 let url: String = r.get("fhir_base_url");
-                let tickets = links
-                    .iter()
-                    .filter(|l| l.get::<String, _>("fhir_base_url") == url)
-                    .map(|l| l.get("ticket_id"))
-                    .collect();
+                let tickets = linked.remove(&url).unwrap_or_default();
                 (HospitalRow { fhir_base_url: url, name: r.get("name"), source: r.get("source") }, tickets)
             })
             .collect())
@@ -508,10 +550,14 @@ impl Store {
         revocation_endpoint: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT OR REPLACE INTO registrations (fhir_base_url, client_id, token_endpoint, revocation_endpoint, registered_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(fhir_base_url).bind(client_id).bind(token_endpoint).bind(revocation_endpoint).bind(now)
-            .execute(&self.pool).await.map_err(db_error)?;
-        Ok(())
+        let write = Write::Registration {
+            fhir_base_url: fhir_base_url.into(),
+            client_id: client_id.into(),
+            token_endpoint: token_endpoint.into(),
+            revocation_endpoint: revocation_endpoint.map(String::from),
+            at: now,
+        };
+        write.execute(&self.pool).await
     }
 
     /// A remembered registration's client id.
@@ -526,15 +572,11 @@ impl Store {
 
     /// Forgets a registration (e.g. after `invalid_client`).
     pub async fn forget_registration(&self, fhir_base_url: &str) -> Result<()> {
-        sqlx::query("DELETE FROM registrations WHERE fhir_base_url = ?")
-            .bind(fhir_base_url)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        Write::ForgetRegistration { fhir_base_url: fhir_base_url.into() }.execute(&self.pool).await
     }
 
-    /// Records a connection's state; a known continuation refresh item is kept unless a new one is given.
+    /// Records a connection's state; a known continuation refresh item is kept unless a new one is given, and a
+    /// connection whose revocation is pending stays pending (only its revocation changes that).
     pub async fn save_connection(
         &self,
         fhir_base_url: &str,
@@ -544,12 +586,15 @@ impl Store {
         refresh_item: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO connections (fhir_base_url, ticket_id, status, error_code, refresh_item, last_used) VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (fhir_base_url, ticket_id) DO UPDATE SET status = excluded.status, error_code = excluded.error_code, \
-             refresh_item = COALESCE(excluded.refresh_item, connections.refresh_item), last_used = excluded.last_used")
-            .bind(fhir_base_url).bind(ticket_id).bind(status).bind(error_code).bind(refresh_item).bind(now)
-            .execute(&self.pool).await.map_err(db_error)?;
-        Ok(())
+        let write = Write::Connection {
+            fhir_base_url: fhir_base_url.into(),
+            ticket_id: ticket_id.into(),
+            status: status.into(),
+            error_code: error_code.map(String::from),
+            refresh_item: refresh_item.map(String::from),
+            at: now,
+        };
+        write.execute(&self.pool).await
     }
 
     /// A connection's continuation refresh-token vault item, if any.
@@ -604,14 +649,12 @@ impl Store {
 
     /// Records the scope a hospital granted for a ticket (the token response's `scope`, space-separated).
     pub async fn save_granted_scope(&self, fhir_base_url: &str, ticket_id: &str, scope: &str) -> Result<()> {
-        sqlx::query("UPDATE connections SET granted_scope = ? WHERE fhir_base_url = ? AND ticket_id = ?")
-            .bind(scope)
-            .bind(fhir_base_url)
-            .bind(ticket_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        let write = Write::GrantedScope {
+            fhir_base_url: fhir_base_url.into(),
+            ticket_id: ticket_id.into(),
+            scope: scope.into(),
+        };
+        write.execute(&self.pool).await
     }
 
     /// The scope each hospital last granted, by (FHIR base URL, ticket id).
@@ -660,34 +703,27 @@ impl Store {
         fhir_base_url: &str,
         configuration: Option<(&serde_json::Value, i64)>,
     ) -> Result<()> {
-        match configuration {
-            Some((json, expires_at)) => sqlx::query(
-                "INSERT OR REPLACE INTO discovery_cache (fhir_base_url, configuration, expires_at) VALUES (?, ?, ?)",
-            )
-            .bind(fhir_base_url)
-            .bind(json.to_string())
-            .bind(expires_at),
-            None => sqlx::query("DELETE FROM discovery_cache WHERE fhir_base_url = ?").bind(fhir_base_url),
-        }
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
+        let cached = configuration.map(|(json, expires_at)| (json.to_string(), expires_at));
+        Write::Configuration { fhir_base_url: fhir_base_url.into(), cached }.execute(&self.pool).await
     }
 
     /// Appends to the activity log.
     pub async fn log(&self, entry: &ActivityEntry) -> Result<()> {
-        sqlx::query("INSERT INTO activity (at, kind, hospital, grant_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(entry.at)
-            .bind(&entry.kind)
-            .bind(&entry.hospital)
-            .bind(&entry.grant)
-            .bind(&entry.outcome)
-            .bind(&entry.detail)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        Write::Log(entry.clone()).execute(&self.pool).await
+    }
+
+    /// Commits every write of a run's journal in one transaction, in the order they were made, and empties it.
+    /// Nothing of it is kept when any write fails.
+    pub async fn commit(&self, journal: &Journal) -> Result<()> {
+        let writes = journal.take();
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        for write in &writes {
+            write.execute(&mut *tx).await?;
+        }
+        tx.commit().await.map_err(db_error)
     }
 
     /// The activity log, oldest first, optionally for one hospital or grant and from a time on.
@@ -795,6 +831,43 @@ mod tests {
         assert_eq!(store.ticket_facts().await.unwrap()[0].revoked_at, None, "granted again: a new entry starts over");
         assert!(store.note_reminder("ends-30/t1/100", 60).await.unwrap());
         assert!(!store.note_reminder("ends-30/t1/100", 61).await.unwrap(), "a reminder is sent once");
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_journal_commits_in_order_at_once_and_a_pending_revocation_stays_pending() {
+        let dir = temp_dir("journal");
+        let store = Store::open(&dir).await.unwrap();
+        let journal = Journal::new();
+        let base = "http://127.0.0.1:1/fhir";
+        journal.save_registration(base, "c1", "http://127.0.0.1:1/token", None, 5);
+        journal.forget_registration(base);
+        journal.save_registration(base, "c2", "http://127.0.0.1:1/token", None, 6);
+        journal.save_connection(base, "t1", "connected", None, Some("connection/x/refresh"), 6);
+        journal.save_granted_scope(base, "t1", "patient/*.rs");
+        let entry = ActivityEntry {
+            at: 6,
+            kind: "records_read".into(),
+            hospital: Some(base.into()),
+            grant: Some("t1".into()),
+            outcome: "ok".into(),
+            detail: None,
+        };
+        journal.log(entry.clone());
+        assert_eq!(journal.len(), 6);
+        assert_eq!(store.registration(base).await.unwrap(), None, "nothing is written before the commit");
+        store.commit(&journal).await.unwrap();
+        assert!(journal.is_empty());
+        assert_eq!(store.registration(base).await.unwrap().as_deref(), Some("c2"), "in the order they were made");
+        assert_eq!(store.activity(None, None, None).await.unwrap(), vec![entry]);
+        assert_eq!(store.granted_scopes().await.unwrap().len(), 1);
+        // A connect that ends while the hospital's revocation is pending does not undo it.
+        store.set_connection_status(base, "t1", "revocation_pending", false).await.unwrap();
+        store.save_connection(base, "t1", "failed", Some("ticket.revoked"), None, 7).await.unwrap();
+        let connection = store.connections().await.unwrap().remove(0);
+        assert_eq!((connection.status.as_str(), connection.last_used), ("revocation_pending", 7));
+        assert_eq!(connection.refresh_item.as_deref(), Some("connection/x/refresh"));
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
     }

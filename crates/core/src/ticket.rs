@@ -342,6 +342,8 @@ pub struct Claims {
     pub exp: i64,
     /// Issued at.
     pub iat: Option<i64>,
+    /// Not valid before.
+    pub nbf: Option<i64>,
     /// Audit id.
     pub jti: String,
     /// Ticket type URI.
@@ -437,14 +439,22 @@ struct Grant {
 impl Ticket {
     /// Parses a ticket without checking its signature. Strict on the envelope, lenient elsewhere.
     pub fn parse(raw: Sensitive<String>) -> Result<Self> {
+        if raw.expose().len() > MAX_TICKET_BYTES {
+            return Err(malformed("larger than any ticket Tessera accepts"));
+        }
         let decoded = tessera_jose::decode_unverified(raw.expose()).map_err(|e| malformed(&e.to_string()))?;
         let c = &decoded.claims;
+        check_shapes(c)?;
         let text = |name: &str| c.get(name).and_then(Value::as_str).map(String::from);
-        let iss = text("iss").ok_or_else(|| malformed("iss missing"))?;
+        let iss = text("iss").filter(|i| !i.trim().is_empty()).ok_or_else(|| malformed("iss missing"))?;
         let aud = match c.get("aud") {
-            Some(Value::String(a)) => vec![a.clone()],
-            Some(Value::Array(a)) if !a.is_empty() => a.iter().filter_map(Value::as_str).map(String::from).collect(),
-            _ => return Err(malformed("aud missing")),
+            Some(Value::String(a)) if !a.trim().is_empty() => vec![a.clone()],
+            Some(Value::Array(a))
+                if !a.is_empty() && a.iter().all(|x| x.as_str().is_some_and(|s| !s.trim().is_empty())) =>
+            {
+                a.iter().filter_map(Value::as_str).map(String::from).collect()
+            }
+            _ => return Err(malformed("aud missing or not text")),
         };
         let exp = c.get("exp").and_then(Value::as_i64).ok_or_else(|| malformed("exp missing"))?;
         let jti = text("jti").filter(|j| !j.is_empty()).ok_or_else(|| malformed("jti missing"))?;
@@ -487,6 +497,7 @@ impl Ticket {
             claims: Claims {
                 aud_is_framework: c.get("aud_type").and_then(Value::as_str) == Some("trust_framework"),
                 iat: c.get("iat").and_then(Value::as_i64),
+                nbf: c.get("nbf").and_then(Value::as_i64),
                 patient: NamedPerson::from(Some(patient_resource)),
                 patient_key: patient_resource
                     .pointer("/identifier/0/value")
@@ -570,7 +581,7 @@ impl Ticket {
         if self.claims.exp <= now + CLOCK_SKEW {
             return Err(Error::new(ErrorCode::TicketExpired));
         }
-        if self.claims.iat.is_some_and(|iat| iat > now + CLOCK_SKEW) {
+        if [self.claims.iat, self.claims.nbf].into_iter().flatten().any(|t| t > now.saturating_add(CLOCK_SKEW)) {
             return Err(Error::new(ErrorCode::TicketNotYetValid));
         }
         Ok(())
@@ -582,6 +593,64 @@ impl Ticket {
         self.claims.aud_is_framework
             || self.claims.aud.iter().any(|a| a.trim_end_matches('/') == fhir_base_url.trim_end_matches('/'))
     }
+}
+
+/// The largest ticket Tessera reads (real tickets are a few KiB; anything near this is hostile).
+pub const MAX_TICKET_BYTES: usize = 256 * 1024;
+
+/// `must_understand` entries Tessera understands (it reads and honours the sensitivity policy).
+const UNDERSTOOD: &[&str] = &["sensitivity_policy"];
+
+/// Refuses claims whose shape is wrong, before anything is read from them: a claim that is present must have its
+/// type (a wrong type never silently drops a check — binding, revocation, times, continuation), and a
+/// `must_understand` entry Tessera does not know makes the ticket unsupported.
+fn check_shapes(c: &Value) -> Result<()> {
+    let wrong = |what: &str| Err(malformed(&format!("{what} has the wrong type")));
+    let integer = |name: &str| c.get(name).is_none_or(|v| v.is_i64());
+    for name in ["iat", "nbf", "exp"] {
+        if !integer(name) {
+            return wrong(name);
+        }
+    }
+    if !c.pointer("/subject/patient").is_none_or(Value::is_object) {
+        return wrong("subject.patient");
+    }
+    if !c.pointer("/access/smart_scopes").is_none_or(Value::is_array) {
+        return wrong("access.smart_scopes");
+    }
+    if let Some(binding) = c.get("presenter_binding") {
+        let method = binding.get("method").and_then(Value::as_str);
+        if !binding.is_object() || (method == Some("jkt") && !binding.get("jkt").is_some_and(Value::is_string)) {
+            return wrong("presenter_binding");
+        }
+    }
+    if let Some(revocation) = c.get("revocation") {
+        if !revocation.get("url").is_some_and(Value::is_string) || !revocation.get("index").is_some_and(Value::is_u64) {
+            return wrong("revocation");
+        }
+    }
+    if let Some(continuation) = c.get("continuation") {
+        if !continuation.is_object() || !continuation.get("refresh_until").is_none_or(|v| v.is_i64() || v.is_null()) {
+            return wrong("continuation");
+        }
+    }
+    match c.get("must_understand") {
+        None => {}
+        Some(Value::Array(entries)) => {
+            for entry in entries {
+                match entry.as_str() {
+                    Some(name) if UNDERSTOOD.contains(&name) => {}
+                    Some(_) => {
+                        return Err(Error::new(ErrorCode::TicketUnsupported)
+                            .with_detail("must_understand names a rule Tessera does not know"))
+                    }
+                    None => return wrong("must_understand"),
+                }
+            }
+        }
+        Some(_) => return wrong("must_understand"),
+    }
+    Ok(())
 }
 
 /// The newest kernel: `smart_scopes` are requested verbatim (they are the ticket's ceiling) and parsed for words.

@@ -12,7 +12,7 @@ use crate::identity::Identity;
 use crate::profile::hex;
 use crate::records::RecordItem;
 use crate::status::{WalletState, WalletStatus};
-use crate::store::{ActivityEntry, HospitalRow, Store};
+use crate::store::{ActivityEntry, ConnectionRow, HospitalRow, Store};
 use crate::ticket::Ticket;
 use crate::vault::Vault;
 use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result, Sensitive};
@@ -58,30 +58,16 @@ pub struct TicketView {
     pub person: String,
     /// Plain-words description.
     pub description: TicketDescription,
-    /// Unix expiry of new redemptions.
+    /// Unix expiry of this ticket itself (new presentations); the broker re-mints it before then.
     #[ts(type = "number")]
     pub expires_at: i64,
-    /// Whether it can be presented now.
-    pub status: TicketStatus,
-}
-
-/// Whether a ticket can be presented now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    /// Within its validity period.
-    Active,
-    /// Past its expiry (a continuation may still keep its connections).
-    Expired,
-}
-
-impl std::fmt::Display for TicketStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TicketStatus::Active => "active",
-            TicketStatus::Expired => "expired",
-        })
-    }
+    /// The grant's one status — the same as in the grants list (see `Wallet::ticket_state`).
+    pub status: crate::grants::GrantStatus,
+    /// When the grant behind it ends (`None`: until someone ends it).
+    #[ts(type = "number | null")]
+    pub ends_at: Option<i64>,
+    /// What needs saying about it: revoked, not checked, or ending soon.
+    pub warning: Option<String>,
 }
 
 /// A person whose records the wallet can open.
@@ -368,24 +354,33 @@ impl Wallet {
         rows.into_iter().zip(raws).map(|((id, _), raw)| Ok(HeldTicket { id, ticket: Ticket::parse(raw?)? })).collect()
     }
 
-    pub(crate) fn view(&self, held: &HeldTicket) -> TicketView {
-        let status = if held.ticket.check_times(self.clock.unix_now()).is_ok() {
-            TicketStatus::Active
-        } else {
-            TicketStatus::Expired
-        };
-        TicketView {
+    /// A held ticket as people see it, with its grant's one status.
+    pub(crate) async fn view(&self, held: &HeldTicket, connections: &[ConnectionRow]) -> Result<TicketView> {
+        let own: Vec<&ConnectionRow> = connections.iter().filter(|k| k.ticket_id == held.id).collect();
+        let state = self.ticket_state(held, &own, self.clock.unix_now()).await?;
+        Ok(TicketView {
             id: held.id.clone(),
             person: held.ticket.claims.patient_key.clone(),
             description: describe(&held.ticket),
             expires_at: held.ticket.claims.exp,
-            status,
-        }
+            status: state.status,
+            ends_at: state.ends,
+            warning: state.warning,
+        })
     }
 
-    /// Every ticket, described.
+    /// Every ticket, described, each with its grant's status. Tickets due for re-minting are re-minted first, so
+    /// what is shown is what holds now (a broker that cannot be reached leaves the tickets as they are).
     pub async fn tickets(&self) -> Result<Vec<TicketView>> {
-        Ok(self.held_tickets().await?.iter().map(|t| self.view(t)).collect())
+        if let Err(error) = self.remint_due_tickets().await {
+            tracing::warn!(code = %error.code(), "tickets not re-minted before listing");
+        }
+        let connections = self.store.connections().await?;
+        let mut out = Vec::new();
+        for held in self.held_tickets().await? {
+            out.push(self.view(&held, &connections).await?);
+        }
+        Ok(out)
     }
 
     /// The people whose records can be opened, from the tickets, with how many hospitals are connected for each

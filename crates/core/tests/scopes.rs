@@ -33,7 +33,7 @@ fn options(clock: &ManualClock) -> WalletOptions {
             backoff: Duration::from_millis(50),
             ..HttpPolicy::default()
         },
-        fan_out: FanOut { concurrency: 4, per_hospital: Duration::from_secs(30) },
+        fan_out: FanOut { concurrency: 4, per_hospital: Duration::from_secs(30), per_origin: 4 },
         interaction: None,
         idle_lock: None,
     }

@@ -27,7 +27,7 @@ fn options(clock: &ManualClock) -> WalletOptions {
             backoff: Duration::from_millis(50),
             ..HttpPolicy::default()
         },
-        fan_out: FanOut { concurrency: 8, per_hospital: Duration::from_secs(30) },
+        fan_out: FanOut { concurrency: 8, per_hospital: Duration::from_secs(30), per_origin: 4 },
         interaction: None,
         idle_lock: None,
     }
@@ -171,7 +171,9 @@ async fn research_consent_keeps_working_past_exp_until_revoked() {
 
     // Two days later the ticket has expired; the hospitals' continuation refresh tokens keep the consent working.
     clock.advance(time::Duration::days(2));
-    assert!(wallet.tickets().await.unwrap().iter().all(|t| t.status == tessera_core::wallet::TicketStatus::Expired));
+    // The ticket itself has expired, the grant has not: one status says so everywhere.
+    let tickets = wallet.tickets().await.unwrap();
+    assert!(tickets.iter().all(|t| t.expires_at < clock.unix_now() && t.status == GrantStatus::Active), "{tickets:?}");
     let later = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
     assert!(later.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", later.hospitals);
     let refreshes =
@@ -187,6 +189,11 @@ async fn research_consent_keeps_working_past_exp_until_revoked() {
         "{:?}",
         after.hospitals
     );
+    // `tickets` and `grants` agree: revoked.
+    let ticket = wallet.tickets().await.unwrap().remove(0);
+    let grant = wallet.grants().await.unwrap().into_iter().find(|g| g.id == ticket.id).unwrap();
+    assert_eq!((ticket.status, grant.status), (GrantStatus::Revoked, GrantStatus::Revoked));
+    assert_eq!(ticket.ends_at, grant.expiry, "one end date");
     tb.stop().await;
 }
 
@@ -583,5 +590,108 @@ async fn a_network_ticket_is_shown_only_where_the_broker_the_network_or_the_pers
     let once = wallet.connect_scoped(scope, tessera_core::connect::no_progress()).await.unwrap();
     assert_eq!(once.hospitals[0].status.as_str(), "connected", "{:?}", once.hospitals);
     assert!(disclosed(chosen.clone()).await);
+    tb.stop().await;
+}
+
+/// The fan-out's policy for the scale tests: every hospital at once, `per_origin` requests at each.
+fn all_at_once(clock: &ManualClock, per_origin: usize, per_hospital: Duration) -> WalletOptions {
+    WalletOptions { fan_out: FanOut { concurrency: 1_000, per_hospital, per_origin }, ..options(clock) }
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_hospitals_searches_run_in_parallel_but_never_beyond_the_per_origin_cap() {
+    use std::sync::atomic::Ordering;
+    let clock = now();
+    // Latency keeps each request open long enough for the hospital to see the searches that overlap.
+    let tb = network(&clock, Config { sites: 12, seed: 11, latency_ms: 30, ..Config::default() }).await;
+    let wallet = Wallet::open(temp_profile("cap"), all_at_once(&clock, 2, Duration::from_secs(30))).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    for connect in ["first", "second"] {
+        tb.hospitals.iter().for_each(|h| h.most_in_flight.store(0, Ordering::SeqCst));
+        let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+        assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{connect}: {:?}", report.hospitals);
+        let most: Vec<u64> = tb.hospitals.iter().map(|h| h.most_in_flight.load(Ordering::SeqCst)).collect();
+        assert!(most.iter().all(|m| *m <= 2), "{connect}: the cap is 2 requests per hospital: {most:?}");
+        assert!(most.contains(&2), "{connect}: a hospital's searches overlap up to the cap: {most:?}");
+    }
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_hanging_hospital_does_not_hold_up_the_others_when_all_are_in_flight() {
+    let clock = now();
+    let faults = HashMap::from([(0, vec![Fault::Hang])]);
+    let tb = network(&clock, Config { sites: 60, seed: 11, faults, ..Config::default() }).await;
+    let wallet = Wallet::open(temp_profile("hang"), all_at_once(&clock, 4, Duration::from_secs(8))).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let events: Arc<Mutex<Vec<ProgressEvent>>> = Arc::default();
+    let sink = events.clone();
+    let report = wallet.connect(None, Arc::new(move |e| sink.lock().unwrap().push(e))).await.unwrap();
+    let hanging = &tb.manifest.hospitals[0].fhir_base_url;
+    for outcome in &report.hospitals {
+        if &outcome.fhir_base_url == hanging {
+            assert_eq!(outcome.error.as_ref().map(|e| e.code.as_str()), Some("hospital.timeout"), "{outcome:?}");
+        } else {
+            assert_eq!(outcome.status.as_str(), "connected", "{outcome:?}");
+        }
+    }
+    // Every other hospital was done before the hanging one gave up: it held none of them up.
+    let events = events.lock().unwrap().clone();
+    let finals: Vec<&ProgressEvent> =
+        events.iter().filter(|e| matches!(e.phase, Phase::Done | Phase::Failed)).collect();
+    assert_eq!(finals.len(), 60);
+    assert_eq!(&finals.last().unwrap().fhir_base_url, hanging, "the hanging hospital ends last");
+    assert!(finals[..59].iter().all(|e| e.phase == Phase::Done));
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_status_list_shared_by_many_tickets_is_read_once_per_connect() {
+    use std::sync::atomic::Ordering;
+    let clock = now();
+    let tb = network(&clock, Config { sites: 6, seed: 5, ..Config::default() }).await;
+    let wallet = Wallet::open(temp_profile("status-once"), options(&clock)).await.unwrap();
+    // Three people sign in with the same broker: three tickets, one status list.
+    for person in tb.manifest.people.iter().filter(|p| !matches!(p.role, tessera_testbed::data::Role::Patient)) {
+        wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&person.id)).await.unwrap();
+    }
+    let tickets = wallet.tickets().await.unwrap();
+    assert!(tickets.len() >= 3, "{tickets:?}");
+    // The broker counts every read of its list; the hospitals count their own (each token exchange checks it).
+    let wallet_reads = || {
+        let hospitals: u64 = tb.hospitals.iter().map(|h| h.status_list_reads.load(Ordering::SeqCst)).sum();
+        tb.broker.status_list_reads.load(Ordering::SeqCst) - hospitals
+    };
+    let before = wallet_reads();
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", report.hospitals);
+    assert!(report.hospitals.len() > tickets.len(), "{:?}", report.hospitals);
+    assert_eq!(wallet_reads() - before, 1, "one read of the list for {} tickets", tickets.len());
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_consent_used_at_many_hospitals_is_revoked_at_all_of_them_at_once() {
+    let clock = now();
+    let config = Config { sites: 40, seed: 5, participant_everywhere: true, ..Config::default() };
+    let tb = network(&clock, config).await;
+    let participant = participant(&tb).id.clone();
+    let wallet =
+        Wallet::open(temp_profile("revoke-all"), all_at_once(&clock, 4, Duration::from_secs(30))).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant)).await.unwrap();
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    assert_eq!(report.hospitals.iter().filter(|h| h.status.as_str() == "connected").count(), 40);
+    let ticket = wallet.tickets().await.unwrap().remove(0).id;
+    let steps = wallet.revoke(&ticket).await.unwrap();
+    assert!(steps.iter().all(|s| s.state == StepState::Done), "{steps:?}");
+    assert_eq!(steps.iter().filter(|s| s.what.starts_with("End the connection")).count(), 40);
+    assert!(tb.hospitals.iter().all(|h| h.live_refresh_tokens() == 0), "every hospital revoked its refresh token");
+    for kind in ["ticket", "connection_refresh"] {
+        assert!(wallet.store().committed_items(kind).await.unwrap().is_empty(), "no {kind} left in the keychain");
+    }
     tb.stop().await;
 }

@@ -14,6 +14,7 @@ pub mod status_list;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jwk::Jwk;
+use josekit::jws::alg::ecdsa::EcdsaJwsSigner;
 use josekit::jws::{JwsHeader, ES256};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -64,6 +65,8 @@ pub fn thumbprint(jwk: &Value) -> Result<String, JoseError> {
 /// An EC P-256 key pair that signs with ES256.
 pub struct SigningKey {
     private: Jwk,
+    /// The key ready to sign: reading a JWK into an OpenSSL key costs more than signing, so it is done once.
+    signer: EcdsaJwsSigner,
     public: Value,
     kid: String,
 }
@@ -94,12 +97,13 @@ impl SigningKey {
             public.insert(name.into(), map.get(name).cloned().unwrap_or(Value::Null));
         }
         let private = Jwk::from_map(map).map_err(|e| JoseError::Key(e.to_string()))?;
+        let signer = ES256.signer_from_jwk(&private).map_err(|e| JoseError::Key(e.to_string()))?;
         let mut public = Value::Object(public);
         let kid = thumbprint(&public)?;
         public["kid"] = Value::String(kid.clone());
         public["alg"] = Value::String("ES256".into());
         public["use"] = Value::String("sig".into());
-        Ok(Self { private, public, kid })
+        Ok(Self { private, signer, public, kid })
     }
 
     /// The private JWK as JSON text. Treat the result as a secret.
@@ -124,9 +128,8 @@ impl SigningKey {
         if let Some(typ) = typ {
             header.set_token_type(typ);
         }
-        let signer = ES256.signer_from_jwk(&self.private).map_err(|e| JoseError::Key(e.to_string()))?;
         let payload = serde_json::to_vec(claims).map_err(|e| JoseError::Key(e.to_string()))?;
-        josekit::jws::serialize_compact(&payload, &header, &signer).map_err(|e| JoseError::Key(e.to_string()))
+        josekit::jws::serialize_compact(&payload, &header, &self.signer).map_err(|e| JoseError::Key(e.to_string()))
     }
 
     /// Signs `claims` as a compact ES256 JWS under a JOSE header of the caller's choosing (`alg` is set to ES256;
@@ -134,9 +137,8 @@ impl SigningKey {
     /// unusual header (another `kid`, `crit`, `jku`…); [`SigningKey::sign`] is the normal way to sign.
     pub fn sign_with_header(&self, header: &Map<String, Value>, claims: &Value) -> Result<String, JoseError> {
         let header = JwsHeader::from_map(header.clone()).map_err(|e| JoseError::Key(e.to_string()))?;
-        let signer = ES256.signer_from_jwk(&self.private).map_err(|e| JoseError::Key(e.to_string()))?;
         let payload = serde_json::to_vec(claims).map_err(|e| JoseError::Key(e.to_string()))?;
-        josekit::jws::serialize_compact(&payload, &header, &signer).map_err(|e| JoseError::Key(e.to_string()))
+        josekit::jws::serialize_compact(&payload, &header, &self.signer).map_err(|e| JoseError::Key(e.to_string()))
     }
 }
 

@@ -146,6 +146,8 @@ pub struct Broker {
     hostility: Mutex<Option<Hostility>>,
     consent_scopes: Mutex<Option<Vec<String>>>,
     older_kernel: std::sync::atomic::AtomicBool,
+    /// How many times the status list was read (by wallets and by hospitals checking tickets).
+    pub status_list_reads: std::sync::atomic::AtomicU64,
 }
 
 /// How the broker is set up.
@@ -190,6 +192,7 @@ impl Broker {
             hostility: Mutex::default(),
             consent_scopes: Mutex::default(),
             older_kernel: std::sync::atomic::AtomicBool::new(false),
+            status_list_reads: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -866,6 +869,7 @@ async fn revoke_token(State(broker): State<Arc<Broker>>, Form(form): Form<HashMa
 }
 
 async fn status_list(State(broker): State<Arc<Broker>>) -> Response {
+    broker.status_list_reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     if broker.hostile(Hostility::StatusListDown) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }

@@ -113,6 +113,12 @@ pub struct Hospital {
     pub requests: AtomicU64,
     /// Set to answer every request with 503 (an outage that can end, for tests).
     pub offline: AtomicBool,
+    /// Requests being answered right now.
+    pub in_flight: AtomicU64,
+    /// The most requests it ever answered at once (the wallet's per-origin cap, seen from the server).
+    pub most_in_flight: AtomicU64,
+    /// How many times it read a ticket's status list at the broker (each token exchange does).
+    pub status_list_reads: AtomicU64,
 }
 
 /// How a hospital is set up.
@@ -165,6 +171,9 @@ impl Hospital {
             revoked_log: Mutex::default(),
             requests: AtomicU64::new(0),
             offline: AtomicBool::new(false),
+            in_flight: AtomicU64::new(0),
+            most_in_flight: AtomicU64::new(0),
+            status_list_reads: AtomicU64::new(0),
         }
     }
 
@@ -243,6 +252,7 @@ impl Hospital {
         if !url.starts_with(&self.issuer) {
             return Err(unknown());
         }
+        self.status_list_reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let list: Value = async { self.http.get(url).send().await?.error_for_status()?.json().await }
             .await
             .map_err(|_: reqwest::Error| unknown())?;

@@ -62,6 +62,9 @@ pub struct Config {
     pub data_dir: Option<std::path::PathBuf>,
     /// Name the generated people after the stories (see [`data::name_the_story`]).
     pub story_names: bool,
+    /// The research participant has been seen at every hospital (a consent used at N hospitals, for the
+    /// revocation benchmark); otherwise at a few.
+    pub participant_everywhere: bool,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
             now: system_now(),
             data_dir: None,
             story_names: false,
+            participant_everywhere: false,
         }
     }
 }
@@ -155,6 +159,12 @@ impl Testbed {
         let mut world = world;
         if config.story_names {
             data::name_the_story(&mut world);
+        }
+        if config.participant_everywhere {
+            let all: Vec<usize> = (0..world.hospitals.len()).collect();
+            for person in world.people.iter_mut().filter(|p| p.role == data::Role::ResearchParticipant) {
+                person.sites = all.clone();
+            }
         }
         let world = Arc::new(world);
         let (shutdown, watcher) = watch::channel(false);
@@ -369,6 +379,24 @@ fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Recei
 
 type Population = (Vec<LocalPatient>, HashMap<String, Vec<serde_json::Value>>);
 
+/// One request a hospital is answering: counted in `in_flight` (and `most_in_flight`) until it is answered or its
+/// client goes away.
+struct Answering<'a>(&'a Hospital);
+
+impl<'a> Answering<'a> {
+    fn new(hospital: &'a Hospital) -> Self {
+        let now = hospital.in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        hospital.most_in_flight.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+        Self(hospital)
+    }
+}
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// The patients (and their records) hospital `index` holds, shaped by its faults: from the fixtures when given,
 /// else generated.
 fn hospital_population(
@@ -420,6 +448,7 @@ fn hospital_population(
 /// Applies a hospital's transport faults (latency, errors, rate limits, hangs, slow bodies) to every request.
 pub async fn faults_layer(State(h): State<Arc<Hospital>>, request: Request, next: Next) -> Response {
     let seen = h.requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let _answering = Answering::new(&h);
     if h.offline.load(std::sync::atomic::Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "offline").into_response();
     }

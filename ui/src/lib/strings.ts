@@ -218,8 +218,6 @@ export const strings = {
     from: (issuer: string) => `From ${issuer}`,
     access: "What it allows",
     details: "Details",
-    active: "Active",
-    expired: "Expired",
   },
 
   hospitals: {

@@ -186,8 +186,6 @@ connected: number,
  */
 access_ends: string | null, };
 
-export type TicketStatus = "active" | "expired";
-
 export type TicketDescription = { 
 /**
  * What kind of ticket: "Self access", "Delegated access", "Public health investigation", "Research study"…
@@ -245,13 +243,21 @@ person: string,
  */
 description: TicketDescription, 
 /**
- * Unix expiry of new redemptions.
+ * Unix expiry of this ticket itself (new presentations); the broker re-mints it before then.
  */
 expires_at: number, 
 /**
- * Whether it can be presented now.
+ * The grant's one status — the same as in the grants list (see `Wallet::ticket_state`).
  */
-status: TicketStatus, };
+status: GrantStatus, 
+/**
+ * When the grant behind it ends (`None`: until someone ends it).
+ */
+ends_at: number | null, 
+/**
+ * What needs saying about it: revoked, not checked, or ending soon.
+ */
+warning: string | null, };
 
 export type LoginSummary = { 
 /**
