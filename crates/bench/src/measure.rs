@@ -29,6 +29,16 @@ pub fn rss_kb() -> u64 {
     status_kb("VmRSS")
 }
 
+/// Resident memory in kB after the allocator returned its free pages to the system (glibc `malloc_trim`): what is
+/// really held, not what was freed and kept for reuse.
+pub fn trimmed_rss_kb() -> u64 {
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    rss_kb()
+}
+
 /// The most resident memory since the last [`reset_peak`] (or the start), in kB.
 pub fn peak_kb() -> u64 {
     status_kb("VmHWM")

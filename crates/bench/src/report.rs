@@ -56,6 +56,11 @@ fn per_hospital_kb(sample: &Sample, n: usize) -> f64 {
     sample.rss_peak_kb.saturating_sub(sample.rss_before_kb) as f64 / n.max(1) as f64
 }
 
+/// What the merged record of a connect occupies per hospital, measured once everything else was given back.
+fn record_per_hospital_kb(run: &FanOutRun, n: usize) -> f64 {
+    run.held_kb.0.saturating_sub(run.held_kb.1) as f64 / n.max(1) as f64
+}
+
 /// A line of `/proc/cpuinfo`, `/proc/meminfo` or `/etc/os-release`.
 fn system_field(file: &str, key: &str) -> Option<String> {
     let text = std::fs::read_to_string(file).ok()?;
@@ -109,10 +114,11 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "| N | latency ms | mode | 1st wall ms | 1st ratio | CPU ms/hospital | RSS kB/hospital | 2nd wall ms | \
-             2nd ratio | 2nd CPU ms/hospital | testbed CPU ms/hospital | connected |"
+            "| N | latency ms | mode | 1st wall ms | 1st ratio | CPU ms/hospital | RSS kB/hospital (peak) | \
+             record kB/hospital | 2nd wall ms | 2nd ratio | 2nd CPU ms/hospital | testbed CPU ms/hospital | \
+             connected |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for case in &self.cases {
             let first = &case.run.first;
             let n = case.n.max(1) as f64;
@@ -128,7 +134,7 @@ impl Report {
             let done = case.run.second.as_ref().map_or(first.done, |s| s.done.min(first.done));
             let _ = writeln!(
                 out,
-                "| {} | {} | {:?} | {:.0} | {:.2} | {:.2} | {:.1} | {second} | {:.2} | {done}/{} |",
+                "| {} | {} | {:?} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} | {second} | {:.2} | {done}/{} |",
                 case.n,
                 case.latency_ms,
                 case.mode,
@@ -136,6 +142,7 @@ impl Report {
                 first.wall_ms / self.base(case, false),
                 first.cpu_ms / n,
                 per_hospital_kb(first, case.n),
+                record_per_hospital_kb(&case.run, case.n),
                 case.testbed_cpu_ms / n,
                 first.hospitals,
             );

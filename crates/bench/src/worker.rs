@@ -1,7 +1,7 @@
 //! The measured side: a fresh wallet in its own process (so its CPU time and memory are its own, not the
 //! testbed's), signed in with the testbed's broker, connecting or revoking once or twice, printing one JSON line.
 
-use crate::measure::{cpu_ms, peak_kb, reset_peak, rss_kb};
+use crate::measure::{cpu_ms, peak_kb, reset_peak, rss_kb, trimmed_rss_kb};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -9,7 +9,7 @@ use tessera_core::broker::Browser;
 use tessera_core::connect::{no_progress, ConnectionStatus, FanOut};
 use tessera_core::grants::StepState;
 use tessera_core::http::HttpPolicy;
-use tessera_core::wallet::{Wallet, WalletOptions};
+use tessera_core::wallet::{ConnectReport, Wallet, WalletOptions};
 use tessera_core::{OsRandom, Profile, Random, SystemClock};
 
 /// One measured operation.
@@ -37,6 +37,9 @@ pub struct FanOutRun {
     pub first: Sample,
     /// The second connect.
     pub second: Option<Sample>,
+    /// After the last connect, once the allocator gave back its free pages: resident memory with the merged
+    /// record held, and without it.
+    pub held_kb: (u64, u64),
 }
 
 /// What a revocation worker reports.
@@ -97,23 +100,31 @@ async fn measured<T>(work: impl std::future::Future<Output = T>) -> (Sample, T) 
     (sample, out)
 }
 
-async fn connect_once(wallet: &Wallet) -> anyhow::Result<Sample> {
+async fn connect_once(wallet: &Wallet) -> anyhow::Result<(Sample, ConnectReport)> {
     let (mut sample, report) = measured(wallet.connect(None, no_progress())).await;
     let report = report.map_err(|e| anyhow::anyhow!("connect: {e}"))?;
     sample.hospitals = report.hospitals.len();
     sample.done = report.hospitals.iter().filter(|h| h.status == ConnectionStatus::Connected).count();
-    Ok(sample)
+    Ok((sample, report))
 }
 
 /// Signs in as `person` and connects once, or twice.
 pub async fn fan_out(broker: &str, person: &str, push: Push, twice: bool) -> anyhow::Result<FanOutRun> {
     let (wallet, dir) = wallet(push).await?;
     wallet.login(broker, &Browser::Fetch, Some(person)).await.map_err(|e| anyhow::anyhow!("sign-in: {e}"))?;
-    let first = connect_once(&wallet).await?;
-    let second = if twice { Some(connect_once(&wallet).await?) } else { None };
+    let (first, mut report) = connect_once(&wallet).await?;
+    let mut second = None;
+    if twice {
+        drop(report);
+        let (sample, again) = connect_once(&wallet).await?;
+        (second, report) = (Some(sample), again);
+    }
+    let held = trimmed_rss_kb();
+    drop(report);
+    let held_kb = (held, trimmed_rss_kb());
     drop(wallet);
     let _ = std::fs::remove_dir_all(dir);
-    Ok(FanOutRun { first, second })
+    Ok(FanOutRun { first, second, held_kb })
 }
 
 /// Signs in as `person` (a research participant: a continuation, so each hospital hands out a refresh token),
@@ -121,7 +132,7 @@ pub async fn fan_out(broker: &str, person: &str, push: Push, twice: bool) -> any
 pub async fn revocation(broker: &str, person: &str) -> anyhow::Result<RevocationRun> {
     let (wallet, dir) = wallet(Push { concurrency: None, per_origin: None }).await?;
     wallet.login(broker, &Browser::Fetch, Some(person)).await.map_err(|e| anyhow::anyhow!("sign-in: {e}"))?;
-    let connect = connect_once(&wallet).await?;
+    let (connect, _) = connect_once(&wallet).await?;
     let ticket = wallet.tickets().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let ticket = ticket.first().ok_or_else(|| anyhow::anyhow!("no ticket"))?.id.clone();
     let started = Instant::now();
