@@ -173,7 +173,9 @@ impl Wallet {
                 }
                 Err(error) => {
                     let code = error.code().as_str();
-                    run.journal.log(job.entry("redemption", &row.fhir_base_url, &held.id, code, None));
+                    // The hospital's own reason (its `error` and `error_description`, never a secret) stays with it.
+                    let reason = error.detail().map(String::from);
+                    run.journal.log(job.entry("redemption", &row.fhir_base_url, &held.id, code, reason));
                     (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0, None)
                 }
             };

@@ -695,3 +695,20 @@ async fn a_consent_used_at_many_hospitals_is_revoked_at_all_of_them_at_once() {
     }
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_hospitals_refusal_keeps_its_own_reason_in_the_activity_log() {
+    let clock = now();
+    let faults: HashMap<usize, Vec<Fault>> = HashMap::from([(1, vec![Fault::Revoked])]);
+    let tb = network(&clock, Config { sites: 2, seed: 3, faults, ..Config::default() }).await;
+    let wallet = Wallet::open(temp_profile("reason"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let refusing = &tb.manifest.hospitals[1].fhir_base_url;
+    let log = wallet.store().activity(Some(refusing), None, None).await.unwrap();
+    let refusal = log.iter().find(|a| a.kind == "redemption" && a.outcome != "ok").expect("the refusal is logged");
+    assert_eq!(refusal.outcome, "ticket.revoked");
+    assert!(refusal.detail.as_deref().is_some_and(|d| d.contains("invalid_grant")), "{refusal:?}");
+    tb.stop().await;
+}
