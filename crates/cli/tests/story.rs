@@ -64,6 +64,7 @@ async fn patient_revokes_the_caregivers_grant_and_every_hospital_refuses_it() {
         .find(|g| g["summary"].as_str().unwrap().contains(&caregiver.name))
         .expect("the caregiver's grant is listed");
     assert_eq!(delegation["status"], "active");
+    assert!(delegation["summary"].as_str().unwrap().contains(", given on "), "the day it was given: {delegation}");
     let id = delegation["id"].as_str().unwrap();
 
     // Without --yes and without a terminal nothing happens.

@@ -506,6 +506,11 @@ impl Wallet {
                     (_, Some(study), _) => format!("Your consent to the study \"{study}\""),
                     _ => "Access to your own records".to_string(),
                 };
+                // Each sign-in may leave a grant of its own: the day it was given tells them apart.
+                let summary = match g.get("issued_at").and_then(Value::as_i64) {
+                    Some(issued) => format!("{summary}, given on {}", date_words(issued)),
+                    None => summary,
+                };
                 let expiry = g
                     .get("refresh_until")
                     .and_then(Value::as_i64)
