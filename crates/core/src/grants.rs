@@ -267,7 +267,7 @@ impl Wallet {
         own: &[&ConnectionRow],
         now: i64,
     ) -> Result<TicketState> {
-        let seen_revoked = self.store.ticket_facts().await?.iter().any(|t| t.id == held.id && t.revoked_at.is_some());
+        let seen_revoked = self.store.ticket_seen_revoked(&held.id).await?;
         let says = if seen_revoked { IssuerSays::Revoked } else { self.issuer_says(held).await };
         let revoked = matches!(says, IssuerSays::Revoked);
         if revoked {

@@ -93,14 +93,14 @@ impl Wallet {
         // trust framework goes, unasked, only where its broker named it; elsewhere only to a hospital that says it
         // belongs to that framework, or that the person chose for this patient (one hospital, one person).
         let chosen_here = scope.hospital.is_some() && scope.person.is_some();
-        let mut must_advertise: Vec<(String, String)> = Vec::new();
+        let mut must_advertise: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
         for (row, linked) in self.store.hospitals().await? {
             if scope.hospital.is_some_and(|h| h != row.fhir_base_url) {
                 continue;
             }
             for held in tickets.iter().filter(|t| serves(t, &row, &linked)) {
                 if held.ticket.claims.aud_is_framework && !linked.contains(&held.id) && !chosen_here {
-                    must_advertise.push((row.fhir_base_url.clone(), held.id.clone()));
+                    must_advertise.insert((row.fhir_base_url.clone(), held.id.clone()));
                 }
                 jobs.push((row.clone(), held.clone()));
             }

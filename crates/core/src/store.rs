@@ -471,6 +471,16 @@ impl Store {
             .collect())
     }
 
+    /// Whether the ticket's issuer was already seen listing it as revoked (one row, for views built per ticket).
+    pub async fn ticket_seen_revoked(&self, id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT revoked_at IS NOT NULL AS seen FROM tickets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.is_some_and(|r| r.get::<bool, _>("seen")))
+    }
+
     /// Records that a reminder was sent; `false` when it had been sent already.
     pub async fn note_reminder(&self, key: &str, at: i64) -> Result<bool> {
         let done = sqlx::query("INSERT OR IGNORE INTO reminders_sent (key, sent_at) VALUES (?, ?)")
@@ -826,6 +836,8 @@ mod tests {
         facts.revoked_at = None;
         store.set_ticket_facts(&facts).await.unwrap();
         assert_eq!(store.ticket_facts().await.unwrap()[0].revoked_at, Some(50), "seen revoked stays revoked");
+        assert!(store.ticket_seen_revoked("t1").await.unwrap());
+        assert!(!store.ticket_seen_revoked("t2").await.unwrap(), "no such ticket");
         facts.status_list = Some(("https://broker.example/status/1".into(), 8));
         store.set_ticket_facts(&facts).await.unwrap();
         assert_eq!(store.ticket_facts().await.unwrap()[0].revoked_at, None, "granted again: a new entry starts over");
