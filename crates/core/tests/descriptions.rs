@@ -1,5 +1,5 @@
-//! Descriptions in words: a table over every ticket in the spec's vectors and every scenario in the shared
-//! fixtures (both under `../shared`, skipped when absent), with the expected words written out.
+//! Descriptions in words: a table over every ticket in the spec's vectors (`tests/spec-vectors`, always present)
+//! and every scenario in the shared fixtures (`../shared`, skipped when absent), with the expected words written out.
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -17,8 +17,9 @@ fn shared() -> Option<PathBuf> {
     }
 }
 
-fn vector(dir: &Path, name: &str) -> Ticket {
-    let raw = std::fs::read_to_string(dir.join("spec/vectors").join(name)).unwrap().trim().to_string();
+fn vector(name: &str) -> Ticket {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/spec-vectors");
+    let raw = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")).trim().to_string();
     Ticket::parse(Sensitive::new(raw)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -123,7 +124,6 @@ fn check(name: &str, actual: &TicketDescription, e: Expect) {
 
 #[test]
 fn every_spec_vector_is_described_in_the_expected_words() {
-    let Some(dir) = shared() else { return };
     let no_revocation =
         |date: &str| format!("Carries no revocation status, so hospitals cannot learn before {date} that it was ended");
     let uc1_middle = vec![
@@ -140,7 +140,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
     ];
     check(
         "uc1",
-        &describe(&vector(&dir, "uc1-ticket.jwt")),
+        &describe(&vector("uc1-ticket.jwt")),
         Expect {
             kind: "Self access",
             headline: "Your own records",
@@ -159,7 +159,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
     evidence_middle.push("Carries proof of the patient's identity from id.example-csp.org (assurance ial2)".into());
     check(
         "uc1 with evidence",
-        &describe(&vector(&dir, "uc1-evidence-ticket.jwt")),
+        &describe(&vector("uc1-evidence-ticket.jwt")),
         Expect {
             kind: "Self access",
             headline: "Your own records",
@@ -176,7 +176,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
     );
     check(
         "uc2",
-        &describe(&vector(&dir, "uc2-ticket.jwt")),
+        &describe(&vector("uc2-ticket.jwt")),
         Expect {
             kind: "Delegated access",
             headline: "Elena Reyes may access Maria Reyes's records as delegate chosen by the patient",
@@ -197,7 +197,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
         },
     );
     const COVID: &str = "Disease caused by severe acute respiratory syndrome coronavirus 2 (disorder)";
-    check("uc3", &describe(&vector(&dir, "uc3-ticket.jwt")), Expect {
+    check("uc3", &describe(&vector("uc3-ticket.jwt")), Expect {
         kind: "Public health investigation",
         headline: &format!("State Epidemiology Unit may access Monica Carter's records for a public health investigation of {COVID}"),
         requester: Some("State Epidemiology Unit"), purpose: &[&format!("Reportable condition: {COVID}")],
@@ -214,7 +214,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
     });
     check(
         "uc5",
-        &describe(&vector(&dir, "uc5-ticket.jwt")),
+        &describe(&vector("uc5-ticket.jwt")),
         Expect {
             kind: "Payer claims review",
             headline: "Example Health Plan may access Daniel Okafor's records to review a claim",
@@ -234,7 +234,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
             authority: &[],
         },
     );
-    check("payer quality gap", &describe(&vector(&dir, "payer-quality-gap-ticket.jwt")), Expect {
+    check("payer quality gap", &describe(&vector("payer-quality-gap-ticket.jwt")), Expect {
         kind: "Payer quality measure",
         headline: "Example Health Plan may access Lien Tran's records for the quality measure \"Diabetes glycemic status (HbA1c) (CMS122v12)\"",
         requester: Some("Example Health Plan"), purpose: &["Quality measure: Diabetes glycemic status (HbA1c) (CMS122v12)"],
@@ -257,7 +257,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
             format!("Only {entity} can use it"),
         ]
     };
-    check("uc4 (April 2026)", &describe(&vector(&dir, "legacy/uc4-ticket.jwt")), Expect {
+    check("uc4 (April 2026)", &describe(&vector("legacy/uc4-ticket.jwt")), Expect {
         kind: "Social care referral",
         headline: "Community Social Care Hub may access Linh Nguyen's records for a social care referral about Food insecurity",
         requester: Some("Community Social Care Hub"), purpose: &["Concern: Food insecurity", "Referral: REF-1001"],
@@ -268,7 +268,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
     });
     check(
         "uc6 (April 2026)",
-        &describe(&vector(&dir, "legacy/uc6-ticket.jwt")),
+        &describe(&vector("legacy/uc6-ticket.jwt")),
         Expect {
             kind: "Research study",
             headline: "Study Team 204 may access Marina Lopez's records for the study \"Diabetes Outcomes Registry\"",
@@ -285,7 +285,7 @@ fn every_spec_vector_is_described_in_the_expected_words() {
     );
     check(
         "uc7 (April 2026)",
-        &describe(&vector(&dir, "legacy/uc7-ticket.jwt")),
+        &describe(&vector("legacy/uc7-ticket.jwt")),
         Expect {
             kind: "Provider consult",
             headline: "A cardiologist may access Jared Thomas's records for a consult about Coronary arteriosclerosis",

@@ -70,8 +70,8 @@ mod tests {
 
     #[test]
     fn reads_the_spec_vector_as_its_readme_says() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/spec/vectors/status-list.generated.json");
-        let Ok(text) = std::fs::read_to_string(path) else { return };
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/spec-vectors/status-list.generated.json");
+        let text = std::fs::read_to_string(path).expect("the spec vectors are kept in tests/spec-vectors");
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         let list = StatusList::decode(json["bits"].as_str().unwrap(), 1 << 20).unwrap();
         for revoked in [7, 4722] {
