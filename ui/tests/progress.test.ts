@@ -42,6 +42,7 @@ const outcome = (url: string, status: HospitalOutcome["status"], more: Partial<H
   error: null,
   resources: 0,
   granted: [],
+  not_available: [],
   ...more,
 });
 
@@ -110,6 +111,7 @@ describe("connect progress", () => {
       outcome("d", "needs_confirmation"),
       outcome("e", "failed", { error: down }),
       outcome("f", "not_shown"),
+      outcome("g", "connected", { resources: 12, not_available: ["Documents", "Reports"] }),
     ]);
     expect(lines.map((l) => lineText(l, "Harold"))).toEqual([
       "Done — 1 record",
@@ -118,8 +120,9 @@ describe("connect progress", () => {
       "Needs you to confirm who the patient is, once",
       "The hospital is not answering.",
       "Not shown here: your trust broker did not name this hospital, and it does not say it is in the network",
+      "Done — 12 records; not shared here under this permission: Documents, Reports",
     ]);
-    expect(lines.map((l) => l.phase)).toEqual(["done", "failed", "failed", "failed", "failed", "failed"]);
+    expect(lines.map((l) => l.phase)).toEqual(["done", "failed", "failed", "failed", "failed", "failed", "done"]);
     expect(fromOutcomes([outcome("a", "connected"), outcome("b", "failed", { person: "priya" })], HAROLD)).toHaveLength(1);
   });
 

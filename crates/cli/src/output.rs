@@ -137,7 +137,11 @@ impl Output {
         }
         println!("{:<40} {:<12} {:>9}  NOTE", "HOSPITAL", "STATUS", "RESOURCES");
         for h in &report.hospitals {
-            let note = h.error.as_ref().map(|e| format!("{} {} [{}]", e.message, e.action, e.code)).unwrap_or_default();
+            let note = match (&h.error, h.not_available.is_empty()) {
+                (Some(e), _) => format!("{} {} [{}]", e.message, e.action, e.code),
+                (None, false) => format!("not shared here under this permission: {}", h.not_available.join(", ")),
+                (None, true) => String::new(),
+            };
             println!("{:<40} {:<12} {:>9}  {note}", h.name, h.status.as_str(), h.resources);
         }
         Ok(())

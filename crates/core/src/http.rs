@@ -110,8 +110,22 @@ impl Http {
 
     /// GET `url` (optionally with a bearer token), retrying transient failures.
     pub async fn get(&self, party: Party, url: &str, bearer: Option<&str>) -> Result<Answer> {
+        self.get_with(party, url, bearer, None).await
+    }
+
+    /// GET like [`Http::get`], with one extra request header (e.g. `X-Client-JKT` on FHIR reads).
+    pub async fn get_with(
+        &self,
+        party: Party,
+        url: &str,
+        bearer: Option<&str>,
+        header: Option<(&str, &str)>,
+    ) -> Result<Answer> {
         self.send(party, || {
-            let request = self.client.get(url).header("Accept", "application/json");
+            let mut request = self.client.get(url).header("Accept", "application/json");
+            if let Some((name, value)) = header {
+                request = request.header(name, value);
+            }
             Ok(match bearer {
                 Some(token) => request.bearer_auth(token),
                 None => request,

@@ -13,11 +13,21 @@ use crate::store::{ActivityEntry, HospitalRow, Store};
 use crate::vault::Vault;
 use crate::wallet::{connection_refresh_item, serves, ConnectReport, HeldTicket, HospitalOutcome, Wallet};
 use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
+use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// What one hospital gave: resources read, the items, and the scope it granted (space-separated).
-type HospitalRead = (u32, Vec<RecordItem>, String);
+/// What one hospital gave.
+struct HospitalRead {
+    /// Resources read.
+    resources: u32,
+    /// What they became.
+    items: Vec<RecordItem>,
+    /// The scope it granted (space-separated).
+    granted: String,
+    /// The resource types it would not let this grant read (the rest was read).
+    refused: Vec<&'static str>,
+}
 
 /// What the jobs of one connect share: the cap on requests in flight per hospital, and the index writes they make,
 /// committed in one transaction when the connect ends.
@@ -166,17 +176,17 @@ impl Wallet {
         let mut items = Vec::new();
         let now = self.clock.unix_now();
         for ((row, held), result) in jobs.into_iter().zip(results) {
-            let (status, error, count, granted) = match result {
-                Ok((count, found, granted)) => {
-                    items.extend(found);
-                    (ConnectionStatus::Connected, None, count, Some(granted))
+            let (status, error, count, granted, refused) = match result {
+                Ok(read) => {
+                    items.extend(read.items);
+                    (ConnectionStatus::Connected, None, read.resources, Some(read.granted), read.refused)
                 }
                 Err(error) => {
                     let code = error.code().as_str();
                     // The hospital's own reason (its `error` and `error_description`, never a secret) stays with it.
                     let reason = error.detail().map(String::from);
                     run.journal.log(job.entry("redemption", &row.fhir_base_url, &held.id, code, reason));
-                    (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0, None)
+                    (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0, None, Vec::new())
                 }
             };
             let code = error.as_ref().map(|e| e.code.as_str());
@@ -193,6 +203,7 @@ impl Wallet {
                 error,
                 resources: count,
                 granted: granted.as_deref().map(crate::describe::granted_words).unwrap_or_default(),
+                not_available: refused.iter().map(|r| crate::describe::resource_words(r)).collect(),
             });
         }
         if let Err(error) = self.store.commit(&run.journal).await {
@@ -302,11 +313,7 @@ impl Job {
             // Neither the answer nor the request named a scope: the hospital granted what the ticket allows.
             redemption.scope = held.ticket.claims.scopes.join(" ");
         }
-        let granted: Vec<&str> = redemption.scope.split_whitespace().collect();
-        let allowed = |resource: &str| {
-            granted.iter().any(|s| s.starts_with(&format!("patient/{resource}.")) || s.starts_with("patient/*."))
-        };
-        let types: Vec<&str> = records::RESOURCE_TYPES.iter().map(|(r, _)| *r).filter(|r| allowed(r)).collect();
+        let plan = records::search_plan(&redemption.scope);
         // The continuation's refresh token goes to the keychain while the searches run (they start the moment the
         // token arrives); the hospital is connected only once both are done.
         let keep = async {
@@ -322,20 +329,46 @@ impl Job {
             let before = read_so_far.fetch_update(Ordering::SeqCst, Ordering::SeqCst, add).unwrap_or(u32::MAX);
             emit(Phase::Reading, before.saturating_add(found));
         };
-        let token = &redemption.access_token;
-        let search = records::search_each(&self.http, &run.gate, base, token, &redemption.patient, &types, counted);
+        let reader = records::FhirReader {
+            http: &self.http,
+            fhir_base_url: base,
+            token: &redemption.access_token,
+            patient: &redemption.patient,
+            client_jkt: held.ticket.claims.jkt.as_ref().map(|_| identity.thumbprint()),
+        };
+        let search = records::search_each(&reader, &run.gate, &plan, counted);
         let (kept, found) = futures_util::future::join(keep, search).await;
         kept?;
         let from = HospitalRef { name: row.name.clone(), fhir_base_url: row.fhir_base_url.clone() };
-        let (mut count, mut items, mut counts) = (0u32, Vec::new(), Vec::new());
-        for (resource, found) in types.iter().zip(found?) {
-            count = count.saturating_add(u32::try_from(found.len()).unwrap_or(u32::MAX));
+        let mut read =
+            HospitalRead { resources: 0, items: Vec::new(), granted: redemption.scope.clone(), refused: Vec::new() };
+        let (mut counts, mut seen) = (Vec::new(), std::collections::HashSet::new());
+        for (search, found) in plan.iter().zip(found?) {
+            let resource = search.resource_type;
+            let found = match found {
+                records::Found::Read(found) => found,
+                records::Found::NotAvailable(why) => {
+                    counts.push(format!("{resource}: not available ({why})"));
+                    if !read.refused.contains(&resource) {
+                        read.refused.push(resource);
+                    }
+                    continue;
+                }
+            };
             counts.push(format!("{resource}: {}", found.len()));
-            items.extend(found.into_iter().filter_map(|r| records::normalise_owned(r, &from)));
+            // Two narrowed searches of one type may find the same resource: it is kept once.
+            let new: Vec<Value> = found
+                .into_iter()
+                .filter(|r| {
+                    r.get("id").and_then(Value::as_str).is_none_or(|id| seen.insert(format!("{resource}/{id}")))
+                })
+                .collect();
+            read.resources = read.resources.saturating_add(u32::try_from(new.len()).unwrap_or(u32::MAX));
+            read.items.extend(new.into_iter().filter_map(|r| records::normalise_owned(r, &from)));
         }
         run.journal.log(self.entry("records_read", base, &held.id, "ok", Some(counts.join(", "))));
-        emit(Phase::Done, count);
-        Ok((count, items, redemption.scope.clone()))
+        emit(Phase::Done, read.resources);
+        Ok(read)
     }
 
     /// Proposal 001: the hospital could not match the patient uniquely. An EHR-style launch in the browser lets the

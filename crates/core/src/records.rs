@@ -133,61 +133,147 @@ fn invalid(code: ErrorCode, detail: impl Into<String>) -> Error {
     Error::new(code).with_detail(detail.into())
 }
 
-/// Reads every resource of `resource_type` for `patient`, following `next` links on the same origin, at most
-/// [`MAX_PAGES`] pages, refusing loops and anything about another patient.
-pub async fn search_all(
-    http: &Http,
-    fhir_base_url: &str,
-    token: &Sensitive<String>,
-    patient: &str,
-    resource_type: &str,
-) -> Result<Vec<Value>> {
-    let mut url = format!("{fhir_base_url}/{resource_type}?patient={patient}&_count=100");
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for _ in 0..MAX_PAGES {
-        if !seen.insert(url.clone()) {
-            return Err(invalid(ErrorCode::RecordsInvalid, "paging loops back on itself"));
-        }
-        let answer = http.get(Party::Hospital, &url, Some(token.expose())).await?;
-        if answer.status == 403 || answer.status == 401 {
-            return Ok(out); // not covered by the grant here: nothing to read, not an error
-        }
-        let (resources, next) = read_page(&answer.json, answer.status, fhir_base_url, patient, resource_type)?;
-        out.extend(resources);
-        match next {
-            None => return Ok(out),
-            Some(next) => url = next,
-        }
-    }
-    Err(invalid(ErrorCode::RecordsInvalid, "too many pages"))
+/// One hospital's FHIR server as one access token sees it: the base, the token, the patient the token is for and,
+/// for a token from a ticket bound to Tessera's key, that key's RFC 7638 thumbprint, sent as `X-Client-JKT` on every
+/// request (servers such as the spec's reference Data Holder refuse a key-bound token without it; others ignore it).
+pub struct FhirReader<'a> {
+    /// The HTTP client.
+    pub http: &'a Http,
+    /// FHIR base URL.
+    pub fhir_base_url: &'a str,
+    /// The access token.
+    pub token: &'a Sensitive<String>,
+    /// The patient's id at this hospital (the token response's `patient`).
+    pub patient: &'a str,
+    /// Tessera's key thumbprint when the token came from a key-bound ticket.
+    pub client_jkt: Option<&'a str>,
 }
 
-/// Runs a [`search_all`] for each of `resource_types` at one hospital, all at once: each search holds a place at
-/// the hospital's origin ([`OriginGate`]) while it follows its own pages, so the searches never exceed the gate's cap
-/// there and none waits for another's paging. A search the hospital refused as too busy (HTTP 429, after the
-/// client's own retries) is tried once more alone there, as a sequential client would have read it. `found` hears
-/// each search's resource count the moment it ends.
-/// Returns the resources per type, in `resource_types` order; when searches fail, the error of the first failing
-/// type in that order (as reading them one after another would have).
+/// What one search found: the resources, or that the hospital would not let this grant read that type.
+#[derive(Debug)]
+pub enum Found {
+    /// Every resource of the type (possibly none).
+    Read(Vec<Value>),
+    /// The hospital refused this type (HTTP 401/403, or 400 with an OperationOutcome): the rest of the record is
+    /// still read. The hospital's own words, for the activity log.
+    NotAvailable(String),
+}
+
+/// One search to run: a resource type and, when the granted scope narrows it, the scope's query (`category=…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// The FHIR resource type.
+    pub resource_type: &'static str,
+    /// Extra search parameters, already form-encoded (`category=…%7Claboratory`); `None`: every resource of the type.
+    pub filter: Option<String>,
+}
+
+/// The searches a granted scope (space-separated SMART scopes) allows, in [`RESOURCE_TYPES`] order: a type is read
+/// when a `patient/` scope names it (or `*`); when every such scope narrows it with a query, one search per query,
+/// so no search asks for more than the grant covers. Search parameters that would change whose records are read or
+/// how pages are cut (`patient`, `subject`, `_count`, `_offset`) are never taken from a scope.
+pub fn search_plan(granted: &str) -> Vec<Search> {
+    let mut plan = Vec::new();
+    for (resource_type, _) in RESOURCE_TYPES {
+        let mut queries: Vec<Option<String>> = Vec::new();
+        for scope in granted.split_whitespace() {
+            let Some(rest) = scope.strip_prefix("patient/") else { continue };
+            let (resource, query) = rest.split_once('?').map_or((rest, None), |(r, q)| (r, Some(q)));
+            let Some((named, _permissions)) = resource.split_once('.') else { continue };
+            if named != *resource_type && named != "*" {
+                continue;
+            }
+            let filter = query.map(search_parameters).filter(|f| !f.is_empty());
+            if !queries.contains(&filter) {
+                queries.push(filter);
+            }
+        }
+        if queries.contains(&None) {
+            queries = vec![None];
+        }
+        plan.extend(queries.into_iter().map(|filter| Search { resource_type, filter }));
+    }
+    plan
+}
+
+/// A scope's query as search parameters, re-encoded, without the ones a scope may not set.
+fn search_parameters(query: &str) -> String {
+    let kept = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| !name.is_empty() && !["patient", "subject", "_count", "_offset"].contains(&name.as_ref()));
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish()
+}
+
+impl FhirReader<'_> {
+    /// Reads every resource of `search`'s type for the patient, following `next` links on the same origin, at most
+    /// [`MAX_PAGES`] pages, refusing loops and anything about another patient.
+    pub async fn search(&self, search: &Search) -> Result<Found> {
+        let (base, patient, resource_type) = (self.fhir_base_url, self.patient, search.resource_type);
+        let mut url = format!("{base}/{resource_type}?patient={patient}&_count=100");
+        if let Some(filter) = &search.filter {
+            url = format!("{url}&{filter}");
+        }
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            if !seen.insert(url.clone()) {
+                return Err(invalid(ErrorCode::RecordsInvalid, "paging loops back on itself"));
+            }
+            let proof = self.client_jkt.map(|jkt| ("X-Client-JKT", jkt));
+            let answer = self.http.get_with(Party::Hospital, &url, Some(self.token.expose()), proof).await?;
+            if let Some(refusal) = refusal(answer.status, &answer.json) {
+                return Ok(Found::NotAvailable(refusal));
+            }
+            let (resources, next) = read_page(&answer.json, answer.status, base, patient, resource_type)?;
+            out.extend(resources);
+            match next {
+                None => return Ok(Found::Read(out)),
+                Some(next) => url = next,
+            }
+        }
+        Err(invalid(ErrorCode::RecordsInvalid, "too many pages"))
+    }
+}
+
+/// Whether an answer refuses the search as not covered by the grant here: HTTP 401 or 403, or — as servers such as
+/// the spec's reference Data Holder answer authorization failures — 400 with an OperationOutcome. Returns the
+/// hospital's words (its first issue's diagnostics or code), at most 200 characters.
+pub fn refusal(status: u16, body: &Value) -> Option<String> {
+    let outcome = body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome");
+    if !(status == 401 || status == 403 || (status == 400 && outcome)) {
+        return None;
+    }
+    let issue = body.pointer("/issue/0");
+    let words = issue
+        .and_then(|i| i.get("diagnostics").or_else(|| i.pointer("/details/text")).or_else(|| i.get("code")))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    Some(format!("HTTP {status} {}", words.chars().take(200).collect::<String>()).trim_end().to_string())
+}
+
+/// Runs every search of `plan` at one hospital, all at once: each holds a place at the hospital's origin
+/// ([`OriginGate`]) while it follows its own pages, so the searches never exceed the gate's cap there and none waits
+/// for another's paging. A search the hospital refused as too busy (HTTP 429, after the client's own retries) is
+/// tried once more alone there, as a sequential client would have read it. `found` hears each search's resource
+/// count the moment it ends.
+/// Returns what each search found, in `plan` order; when searches fail, the error of the first failing search in
+/// that order (as reading them one after another would have).
 pub async fn search_each(
-    http: &Http,
+    reader: &FhirReader<'_>,
     gate: &OriginGate,
-    fhir_base_url: &str,
-    token: &Sensitive<String>,
-    patient: &str,
-    resource_types: &[&str],
+    plan: &[Search],
     found: impl Fn(usize),
-) -> Result<Vec<Vec<Value>>> {
-    let searches = resource_types.iter().map(|resource_type| {
+) -> Result<Vec<Found>> {
+    let base = reader.fhir_base_url;
+    let searches = plan.iter().map(|search| {
         let found = &found;
         async move {
-            let search = || search_all(http, fhir_base_url, token, patient, resource_type);
-            let read = match gate.run(fhir_base_url, search()).await {
-                Err(busy) if busy.code() == ErrorCode::HospitalBusy => gate.run_alone(fhir_base_url, search()).await,
+            let read = match gate.run(base, reader.search(search)).await {
+                Err(busy) if busy.code() == ErrorCode::HospitalBusy => {
+                    gate.run_alone(base, reader.search(search)).await
+                }
                 read => read,
             };
-            if let Ok(resources) = &read {
+            if let Ok(Found::Read(resources)) = &read {
                 found(resources.len());
             }
             read
@@ -452,6 +538,55 @@ mod tests {
 
     fn hospital(name: &str) -> HospitalRef {
         HospitalRef { name: name.into(), fhir_base_url: format!("http://{name}/fhir") }
+    }
+
+    #[test]
+    fn searches_ask_for_exactly_what_the_granted_scope_covers() {
+        let lab = "category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
+        let vitals = "category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs";
+        let plan = search_plan(&format!(
+            "patient/Observation.rs?{lab} patient/Observation.rs?{vitals} patient/Condition.rs launch/patient"
+        ));
+        let encoded = |q: &str| search_parameters(q);
+        assert_eq!(
+            plan,
+            vec![
+                Search { resource_type: "Condition", filter: None },
+                Search { resource_type: "Observation", filter: Some(encoded(lab)) },
+                Search { resource_type: "Observation", filter: Some(encoded(vitals)) },
+            ]
+        );
+        assert_eq!(
+            encoded(lab),
+            "category=http%3A%2F%2Fterminology.hl7.org%2FCodeSystem%2Fobservation-category%7Claboratory"
+        );
+        // An unnarrowed scope for the type covers the narrowed ones: one search for everything.
+        let wide = search_plan(&format!("patient/Observation.rs?{lab} patient/Observation.rs"));
+        assert_eq!(wide, vec![Search { resource_type: "Observation", filter: None }]);
+        // `*` covers every type read; a scope may not choose the patient or the page size.
+        assert_eq!(search_plan("patient/*.rs").len(), RESOURCE_TYPES.len());
+        let sneaky =
+            search_plan("patient/Condition.rs?patient=other&_count=5000&subject=x&_tag=a&clinical-status=active");
+        let kept = Some("_tag=a&clinical-status=active".to_string());
+        assert_eq!(sneaky, vec![Search { resource_type: "Condition", filter: kept }]);
+        let nothing_left = search_plan("patient/Condition.rs?patient=other");
+        assert_eq!(nothing_left, vec![Search { resource_type: "Condition", filter: None }]);
+        assert!(search_plan("user/Condition.rs system/*.rs openid").is_empty());
+    }
+
+    #[test]
+    fn refusals_are_401_403_or_an_operation_outcome_with_400() {
+        let outcome = json!({"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "forbidden", "diagnostics": "Scope does not permit DocumentReference"}]});
+        assert_eq!(refusal(400, &outcome).as_deref(), Some("HTTP 400 Scope does not permit DocumentReference"));
+        assert_eq!(refusal(403, &json!({})).as_deref(), Some("HTTP 403"));
+        assert_eq!(refusal(401, &outcome).as_deref(), Some("HTTP 401 Scope does not permit DocumentReference"));
+        let coded = json!({"resourceType": "OperationOutcome", "issue": [{"code": "security"}]});
+        assert_eq!(refusal(400, &coded).as_deref(), Some("HTTP 400 security"));
+        // A 400 that is not an OperationOutcome, a 500 or a page is not a refusal: it is read (and fails) as a page.
+        assert_eq!(refusal(400, &json!({"resourceType": "Bundle"})), None);
+        assert_eq!(refusal(500, &outcome), None);
+        assert_eq!(refusal(200, &json!({"resourceType": "Bundle"})), None);
     }
 
     #[test]

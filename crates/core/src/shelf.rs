@@ -190,6 +190,7 @@ mod tests {
             error: None,
             resources: 0,
             granted: vec![],
+            not_available: vec![],
         }
     }
 

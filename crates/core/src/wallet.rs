@@ -131,6 +131,8 @@ pub struct HospitalOutcome {
     pub resources: u32,
     /// What the hospital granted this time, in words (one line per scope of its token); empty when it failed.
     pub granted: Vec<String>,
+    /// Kinds of records the hospital would not let this grant read, in words ("Documents"); the rest was read.
+    pub not_available: Vec<String>,
 }
 
 /// What `connect` returns: every hospital's outcome and the merged record (PHI, memory only).

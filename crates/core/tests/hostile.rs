@@ -1381,7 +1381,10 @@ async fn search_outcome(handler: Handler) -> Outcome {
     let server = serve(handler).await;
     let token = Sensitive::new("at-1".to_string());
     let fhir = format!("{}/fhir", server.base);
-    outcome(records::search_all(&http(), &fhir, &token, "p1", "Condition").await)
+    let http = http();
+    let reader =
+        records::FhirReader { http: &http, fhir_base_url: &fhir, token: &token, patient: "p1", client_jkt: None };
+    outcome(reader.search(&records::Search { resource_type: "Condition", filter: None }).await)
 }
 
 fn fhir_rows() -> Vec<Row<Handler>> {

@@ -712,3 +712,55 @@ async fn a_hospitals_refusal_keeps_its_own_reason_in_the_activity_log() {
     assert!(refusal.detail.as_deref().is_some_and(|d| d.contains("invalid_grant")), "{refusal:?}");
     tb.stop().await;
 }
+
+/// A hospital that behaves like the spec's reference Data Holder (#13): it wants `X-Client-JKT` with key-bound
+/// tokens, answers refusals with 400 + OperationOutcome, refuses one type, and names itself only in its
+/// CapabilityStatement. Tessera reads everything else there, says which kind of record was not available, keeps the
+/// hospital's words in the activity log, and names the hospital from its CapabilityStatement when added by address.
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuses() {
+    let clock = now();
+    let reference = vec![Fault::ClientJkt, Fault::OutcomeRefusals, Fault::Refuse("DocumentReference"), Fault::Unnamed];
+    let tb =
+        network(&clock, Config { sites: 2, seed: 3, faults: HashMap::from([(0, reference)]), ..Config::default() })
+            .await;
+    let wallet = Wallet::open(temp_profile("reference"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let like_reference = &tb.manifest.hospitals[0].fhir_base_url;
+    let at = |base: &str| report.hospitals.iter().find(|h| h.fhir_base_url == base).unwrap().clone();
+    let (reference, plain) = (at(like_reference), at(&tb.manifest.hospitals[1].fhir_base_url));
+    assert_eq!(reference.status.as_str(), "connected", "{reference:?}");
+    assert_eq!(reference.not_available, vec!["Documents".to_string()]);
+    assert!(plain.not_available.is_empty(), "{plain:?}");
+    // Everything else about the patient was read there: the testbed's own count, less the documents.
+    let patient_id = &tb.world.people[1].id;
+    let hospital = &tb.hospitals[0];
+    let local = hospital.patients.iter().find(|p| &p.person_id == patient_id).unwrap();
+    let sensitive = |r: &serde_json::Value| {
+        r.pointer("/meta/security/0/code").and_then(|c| c.as_str()).is_some_and(|c| ["PSY", "ETH", "HIV"].contains(&c))
+    };
+    let all = &hospital.records[&local.id];
+    let documents = all.iter().filter(|r| r["resourceType"] == "DocumentReference" && !sensitive(r)).count();
+    let visible = all.iter().filter(|r| !sensitive(r)).count();
+    assert!(documents > 0 && visible > documents, "the patient has documents and more there");
+    assert_eq!(reference.resources as usize, visible - documents);
+    let from_reference = |category| {
+        report
+            .records
+            .iter()
+            .any(|r| r.category == category && r.sources.iter().any(|s| &s.fhir_base_url == like_reference))
+    };
+    assert!(!from_reference(tessera_core::records::Category::Document));
+    assert!(from_reference(tessera_core::records::Category::Problem));
+    let log = wallet.store().activity(Some(like_reference), None, None).await.unwrap();
+    let read = log.iter().find(|a| a.kind == "records_read").expect("the reading is logged");
+    let detail = read.detail.as_deref().unwrap_or_default();
+    assert!(detail.contains("DocumentReference: not available (HTTP 400 DocumentReference is not shared"), "{detail}");
+
+    wallet.remove_hospital(like_reference).await.unwrap();
+    let added = wallet.add_hospital(like_reference).await.unwrap();
+    assert_eq!(added.name, tb.manifest.hospitals[0].name, "named from its CapabilityStatement, not host:port");
+    tb.stop().await;
+}

@@ -22,6 +22,16 @@
 //! | `wrong-patient` | FHIR searches return another patient's records |
 //! | `bad-bundle` | FHIR searches answer a Bundle whose entries carry no resource |
 //! | `strict-scopes` | a requested scope wider than the ticket grants is refused (`400 invalid_scope`), as independent Data Holders do, instead of being narrowed |
+//! | `outside-network` | the SMART configuration does not list the network's trust framework |
+//!
+//! The spec's reference Data Holder's conventions, one switch each (combine them with `+`):
+//!
+//! | fault | effect |
+//! |---|---|
+//! | `client-jkt` | a FHIR request with a token from a key-bound ticket must carry `X-Client-JKT: <thumbprint>`, else `400` "Access token proof key mismatch" |
+//! | `outcome-refusals` | FHIR authorization refusals answer `400` with an OperationOutcome, never 401/403 |
+//! | `refuse:TYPE` | searches of resource TYPE (e.g. `refuse:DocumentReference`) are refused as not authorized here |
+//! | `unnamed` | the SMART configuration carries no `organization`: the hospital's name is only in its CapabilityStatement |
 
 use std::collections::HashMap;
 
@@ -64,6 +74,14 @@ pub enum Fault {
     StrictScopes,
     /// Does not say it belongs to the network's trust framework (a hospital outside it).
     OutsideNetwork,
+    /// Requires `X-Client-JKT` with key-bound tokens on FHIR requests.
+    ClientJkt,
+    /// Answers FHIR authorization refusals with 400 and an OperationOutcome.
+    OutcomeRefusals,
+    /// Refuses searches of this resource type as not authorized.
+    Refuse(&'static str),
+    /// No `organization` in the SMART configuration.
+    Unnamed,
 }
 
 impl Fault {
@@ -92,6 +110,14 @@ impl Fault {
             "bad-bundle" => Fault::BadBundle,
             "strict-scopes" => Fault::StrictScopes,
             "outside-network" => Fault::OutsideNetwork,
+            "client-jkt" => Fault::ClientJkt,
+            "outcome-refusals" => Fault::OutcomeRefusals,
+            "refuse" => {
+                let named = arg.unwrap_or_default();
+                let known = crate::fhir::SEARCHABLE.iter().find(|t| **t == named);
+                Fault::Refuse(known.ok_or_else(|| format!("fault refuse: {named:?} is not a searchable type"))?)
+            }
+            "unnamed" => Fault::Unnamed,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }
@@ -117,6 +143,10 @@ impl Fault {
             Fault::BadBundle => "bad-bundle".into(),
             Fault::StrictScopes => "strict-scopes".into(),
             Fault::OutsideNetwork => "outside-network".into(),
+            Fault::ClientJkt => "client-jkt".into(),
+            Fault::OutcomeRefusals => "outcome-refusals".into(),
+            Fault::Refuse(resource_type) => format!("refuse:{resource_type}"),
+            Fault::Unnamed => "unnamed".into(),
         }
     }
 }

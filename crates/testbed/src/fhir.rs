@@ -45,14 +45,27 @@ fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
     (status, [(header::CONTENT_TYPE, "application/fhir+json")], Json(body)).into_response()
 }
 
-/// The live grant behind the request's bearer token, or why there is none.
+/// An authorization refusal: `status` (401 or 403), or 400 at a hospital that answers refusals as the reference Data
+/// Holder does (`outcome-refusals`).
+fn refused(h: &Hospital, status: StatusCode, code: &str, text: &str) -> Response {
+    let status = if h.has(Fault::OutcomeRefusals) { StatusCode::BAD_REQUEST } else { status };
+    outcome(status, code, text)
+}
+
+/// The live grant behind the request's bearer token, or why there is none; at a hospital that asks for it
+/// (`client-jkt`), a token from a key-bound ticket must come with the key's thumbprint in `X-Client-JKT`.
 fn bearer(h: &Hospital, headers: &HeaderMap) -> Result<AccessGrant, &'static str> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or("Bearer token required")?;
-    h.access(token).ok_or("Token is not active")
+    let grant = h.access(token).ok_or("Token is not active")?;
+    let proof = headers.get("x-client-jkt").and_then(|v| v.to_str().ok());
+    if h.has(Fault::ClientJkt) && proof != Some(grant.jkt.as_str()) {
+        return Err("Access token proof key mismatch");
+    }
+    Ok(grant)
 }
 
 async fn metadata(State(h): State<Arc<Hospital>>) -> Json<Value> {
@@ -67,13 +80,13 @@ async fn metadata(State(h): State<Arc<Hospital>>) -> Json<Value> {
 async fn read_patient(State(h): State<Arc<Hospital>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let grant = match bearer(&h, &headers) {
         Ok(grant) => grant,
-        Err(why) => return outcome(StatusCode::UNAUTHORIZED, "login", why),
+        Err(why) => return refused(&h, StatusCode::UNAUTHORIZED, "login", why),
     };
     if id != grant.patient {
-        return outcome(StatusCode::FORBIDDEN, "forbidden", "Outside the token's patient compartment");
+        return refused(&h, StatusCode::FORBIDDEN, "forbidden", "Outside the token's patient compartment");
     }
     if !grant.scopes.iter().any(|s| s.allows("Patient", 'r')) && grant.scopes.is_empty() {
-        return outcome(StatusCode::FORBIDDEN, "forbidden", "Scope does not allow Patient");
+        return refused(&h, StatusCode::FORBIDDEN, "forbidden", "Scope does not allow Patient");
     }
     let Some(patient) = h.patients.iter().find(|p| p.id == id) else {
         return outcome(StatusCode::NOT_FOUND, "not-found", "No such patient");
@@ -142,7 +155,7 @@ async fn search(
 ) -> Response {
     let grant = match bearer(&h, &headers) {
         Ok(grant) => grant,
-        Err(why) => return outcome(StatusCode::UNAUTHORIZED, "login", why),
+        Err(why) => return refused(&h, StatusCode::UNAUTHORIZED, "login", why),
     };
     if !SEARCHABLE.contains(&resource_type.as_str()) {
         return outcome(StatusCode::NOT_FOUND, "not-supported", "Resource type not served");
@@ -150,11 +163,20 @@ async fn search(
     let patient =
         params.get("patient").map(|p| p.trim_start_matches("Patient/").to_string()).unwrap_or(grant.patient.clone());
     if patient != grant.patient {
-        return outcome(StatusCode::FORBIDDEN, "forbidden", "Outside the token's patient compartment");
+        return refused(&h, StatusCode::FORBIDDEN, "forbidden", "Outside the token's patient compartment");
     }
     let allowing: Vec<_> = grant.scopes.iter().filter(|s| s.allows(&resource_type, 's')).collect();
+    if h.refuses(&resource_type) {
+        return refused(
+            &h,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            &format!("{resource_type} is not shared with this app"),
+        );
+    }
     if allowing.is_empty() {
-        return outcome(
+        return refused(
+            &h,
             StatusCode::FORBIDDEN,
             "forbidden",
             &format!("The token's scopes do not allow {resource_type}"),

@@ -69,6 +69,8 @@ pub struct AccessGrant {
     pub data_period: (Option<String>, Option<String>),
     /// Sensitivity codes to withhold.
     pub withhold: Vec<String>,
+    /// The thumbprint of the key the ticket was bound to (the presenting client's).
+    pub jkt: String,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +187,11 @@ impl Hospital {
     /// Whether it has `fault`.
     pub fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
+    }
+
+    /// Whether the hospital refuses searches of `resource_type` (`refuse:TYPE`).
+    pub fn refuses(&self, resource_type: &str) -> bool {
+        self.faults.iter().any(|f| matches!(f, Fault::Refuse(refused) if *refused == resource_type))
     }
 
     /// The routes (FHIR included).
@@ -375,6 +382,7 @@ impl Hospital {
             expires_at: now + 3600,
             data_period: (date("start"), date("end")),
             withhold,
+            jkt: client_jkt.to_string(),
         };
         Ok((grant, claims))
     }
@@ -576,6 +584,9 @@ async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Response {
         "capabilities": ["launch-ehr", "client-confidential-asymmetric", "permission-v2", "context-ehr-patient"],
         "organization": { "name": h.info.name, "npi": h.info.npi, "state": h.info.state },
     });
+    if h.has(Fault::Unnamed) {
+        config.as_object_mut().map(|c| c.remove("organization"));
+    }
     if tickets {
         config["smart_permission_ticket_types_supported"] = json!([UC1, UC2]);
     }

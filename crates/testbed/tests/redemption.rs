@@ -337,3 +337,72 @@ async fn a_strict_hospital_refuses_a_scope_wider_than_the_ticket() {
         }
     }
 }
+
+/// The reference Data Holder's conventions, one switch each: `client-jkt` (a key-bound token needs `X-Client-JKT`),
+/// `outcome-refusals` (refusals are 400 + OperationOutcome), `refuse:TYPE` (one type refused), `unnamed` (no
+/// `organization` in the SMART configuration; the CapabilityStatement names the hospital). A hospital without them
+/// keeps answering as before.
+#[tokio::test]
+async fn the_reference_data_holders_conventions_are_switches() {
+    use tessera_testbed::faults::Fault;
+    let reference = vec![Fault::ClientJkt, Fault::OutcomeRefusals, Fault::Refuse("DocumentReference"), Fault::Unnamed];
+    let tb = Testbed::start(Config { sites: 2, seed: 3, faults: HashMap::from([(0, reference)]), ..Config::default() })
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    for (index, like_reference) in [(0, true), (1, false)] {
+        let fhir_base = tb.manifest.hospitals[index].fhir_base_url.clone();
+        let wallet = register(&http, &fhir_base, &SigningKey::generate().unwrap()).await;
+        let mut claims = valid_claims(&tb, wallet.key.kid());
+        claims["access"]["smart_scopes"] = json!(["patient/Condition.rs", "patient/DocumentReference.rs"]);
+        let ticket = tb.broker.current_key().sign(&claims, Some("JWT")).unwrap();
+        let (status, body) = wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, "c1"), None).await;
+        assert_eq!(status, 200, "{body}");
+        let (token, patient) = (body["access_token"].as_str().unwrap(), body["patient"].as_str().unwrap());
+        let get = |resource: &str, jkt: Option<&str>| {
+            let mut request = http.get(format!("{fhir_base}/{resource}?patient={patient}")).bearer_auth(token);
+            if let Some(jkt) = jkt {
+                request = request.header("X-Client-JKT", jkt);
+            }
+            async move {
+                let response = request.send().await.unwrap();
+                (response.status().as_u16(), response.json::<Value>().await.unwrap())
+            }
+        };
+        let refusal = if like_reference { 400 } else { 403 };
+        let (status, body) = get("Condition", None).await;
+        if like_reference {
+            assert_eq!(
+                (status, body["issue"][0]["diagnostics"].as_str()),
+                (400, Some("Access token proof key mismatch"))
+            );
+        } else {
+            assert_eq!((status, body["resourceType"].as_str()), (200, Some("Bundle")), "{body}");
+        }
+        let (status, body) = get("Condition", Some("not-my-key")).await;
+        assert_eq!(status, if like_reference { 400 } else { 200 }, "{body}");
+        let (status, body) = get("Condition", Some(wallet.key.kid())).await;
+        assert_eq!((status, body["resourceType"].as_str()), (200, Some("Bundle")), "{body}");
+        let (status, body) = get("DocumentReference", Some(wallet.key.kid())).await;
+        if like_reference {
+            assert_eq!((status, body["resourceType"].as_str()), (400, Some("OperationOutcome")), "{body}");
+        } else {
+            assert_eq!(status, 200, "{body}");
+        }
+        let (status, body) = get("Observation", Some(wallet.key.kid())).await;
+        assert_eq!((status, body["resourceType"].as_str()), (refusal, Some("OperationOutcome")), "{body}");
+
+        let config: Value = http
+            .get(format!("{fhir_base}/.well-known/smart-configuration"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(config.get("organization").is_none(), like_reference, "{config}");
+        let statement: Value = http.get(format!("{fhir_base}/metadata")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(statement["implementation"]["description"], tb.manifest.hospitals[index].name);
+    }
+    tb.stop().await;
+}

@@ -16,6 +16,8 @@ export interface HospitalLine {
   status: ConnectionStatus | null;
   resources: number;
   error: ErrorView | null;
+  /** Kinds of records the hospital would not share under this grant, in words (the rest was read). */
+  notAvailable: string[];
 }
 
 /** The key of a line: the ticket and the hospital together. */
@@ -61,7 +63,9 @@ export function phaseText(phase: Phase, resources: number): string {
 export function lineText(line: HospitalLine, first: string): string {
   switch (line.status) {
     case "connected":
-      return strings.lines.done(line.resources);
+      return line.notAvailable.length > 0
+        ? `${strings.lines.done(line.resources)}; ${strings.lines.notAvailable(line.notAvailable)}`
+        : strings.lines.done(line.resources);
     case "failed":
       return line.error?.message ?? strings.lines.failed;
     case "unsupported":
@@ -93,6 +97,7 @@ function lineOf(event: ProgressEvent): HospitalLine {
     status,
     resources: event.resources,
     error: event.error,
+    notAvailable: [],
   };
 }
 
@@ -123,13 +128,14 @@ export function fromOutcomes(outcomes: HospitalOutcome[], person?: string): Hosp
       status: o.status,
       resources: o.resources,
       error: o.error,
+      notAvailable: o.not_available,
     }));
 }
 
 /** The lines with those matching `which` set going again (no outcome yet), so new events move them. */
 export function restartLines(lines: HospitalLine[], which: (line: HospitalLine) => boolean = () => true): HospitalLine[] {
   return lines.map((l) =>
-    which(l) ? { ...l, phase: "discovering" as Phase, status: null, error: null, resources: 0 } : l,
+    which(l) ? { ...l, phase: "discovering" as Phase, status: null, error: null, resources: 0, notAvailable: [] } : l,
   );
 }
 

@@ -143,6 +143,7 @@ export const strings = {
     reading: (n: number) => (n > 0 ? `Reading records (${n})…` : "Reading records…"),
     done: (n: number) => `Done — ${plural(n, "record", "records")}`,
     failed: "Could not connect",
+    notAvailable: (kinds: string[]) => `not shared here under this permission: ${kinds.join(", ")}`,
     unsupported: "Does not accept permission tickets yet",
     noRecords: (first: string) => `No records for ${first} here`,
     needsConfirmation: "Needs you to confirm who the patient is, once",

@@ -116,7 +116,11 @@ resources: number,
 /**
  * What the hospital granted this time, in words (one line per scope of its token); empty when it failed.
  */
-granted: Array<string>, };
+granted: Array<string>, 
+/**
+ * Kinds of records the hospital would not let this grant read, in words ("Documents"); the rest was read.
+ */
+not_available: Array<string>, };
 
 export type HospitalView = { 
 /**
