@@ -99,8 +99,44 @@ pub struct Grant {
     pub status_index: usize,
     /// The wallet key thumbprint the tickets are bound to.
     pub jkt: String,
+    /// One ticket per hospital (each naming that hospital as `aud` and in a `data_holder_filter`) instead of one
+    /// ticket for the whole network; chosen on the consent page, kept for every re-mint.
+    pub per_site: bool,
     /// Whether it has been revoked.
     pub revoked: bool,
+}
+
+/// The kernel the broker writes tickets in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketFormat {
+    /// The newest: `access.smart_scopes` and `access.sensitivity_withhold`.
+    #[default]
+    Current,
+    /// The April-2026 kernel (the reference implementation's): `access.permissions` and `access.sensitive_data`.
+    April2026,
+}
+
+impl TicketFormat {
+    /// Parses `current` or `april-2026`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "current" => Ok(Self::Current),
+            "april-2026" => Ok(Self::April2026),
+            other => Err(format!("unknown ticket format {other:?}: use current or april-2026")),
+        }
+    }
+}
+
+/// How the broker writes tickets: the dialects issuers other than ours speak (issue #13).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dialect {
+    /// The kernel.
+    pub format: TicketFormat,
+    /// What the consent page (and auto-approve) chooses unless the person changes it: one ticket per hospital.
+    pub per_site: bool,
+    /// Tickets carry `must_understand: ["sensitivity_policy"]` and `sensitivity_policy.unlisted_sensitive_data`
+    /// (as the reference issuer writes them) instead of listing the withheld labels.
+    pub sensitivity_policy: bool,
 }
 
 struct PendingCode {
@@ -145,7 +181,7 @@ pub struct Broker {
     status: Mutex<StatusList>,
     hostility: Mutex<Option<Hostility>>,
     consent_scopes: Mutex<Option<Vec<String>>>,
-    older_kernel: std::sync::atomic::AtomicBool,
+    dialect: Mutex<Dialect>,
     /// How many times the status list was read (by wallets and by hospitals checking tickets).
     pub status_list_reads: std::sync::atomic::AtomicU64,
 }
@@ -162,6 +198,8 @@ pub struct BrokerSetup {
     pub directory: Vec<HospitalDirectoryEntry>,
     /// Seconds a ticket stays valid for new redemptions (capped by the grant's end).
     pub ticket_lifetime: i64,
+    /// How tickets are written.
+    pub dialect: Dialect,
     /// The clock.
     pub now: Now,
 }
@@ -178,6 +216,7 @@ impl Broker {
     /// A broker with two fresh signing keys (the first plays "the previous key" after a rotation).
     pub fn new(setup: BrokerSetup) -> anyhow::Result<Self> {
         let keys = vec![SigningKey::generate()?, SigningKey::generate()?];
+        let dialect = setup.dialect;
         Ok(Self {
             network: format!("{}/network", setup.base),
             setup,
@@ -191,7 +230,7 @@ impl Broker {
             status: Mutex::new(StatusList::with_capacity(1024)),
             hostility: Mutex::default(),
             consent_scopes: Mutex::default(),
-            older_kernel: std::sync::atomic::AtomicBool::new(false),
+            dialect: Mutex::new(dialect),
             status_list_reads: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -229,7 +268,16 @@ impl Broker {
     /// `category_any_of`/`code_any_of` and `access.sensitive_data` instead of `smart_scopes` and
     /// `sensitivity_withhold`.
     pub fn set_older_kernel(&self, on: bool) {
-        self.older_kernel.store(on, std::sync::atomic::Ordering::SeqCst);
+        self.dialect.lock().unwrap().format = if on { TicketFormat::April2026 } else { TicketFormat::Current };
+    }
+
+    /// Writes later tickets in `dialect`.
+    pub fn set_dialect(&self, dialect: Dialect) {
+        *self.dialect.lock().unwrap() = dialect;
+    }
+
+    fn dialect(&self) -> Dialect {
+        *self.dialect.lock().unwrap()
     }
 
     fn hostile(&self, which: Hostility) -> bool {
@@ -329,14 +377,17 @@ impl Broker {
             study,
             status_index: index,
             jkt: jkt.to_string(),
+            per_site: consent.per_site,
             revoked: false,
         });
         id
     }
 
-    /// Mints a ticket for a grant, signed with the current key.
-    pub fn mint(&self, grant: &Grant) -> anyhow::Result<String> {
+    /// Mints a ticket for a grant, signed with the current key: for the whole network, or (`site`) for one hospital
+    /// only — its FHIR base as `aud` and its organisation (name and NPI) as `data_holder_filter`.
+    pub fn mint(&self, grant: &Grant, site: Option<&HospitalDirectoryEntry>) -> anyhow::Result<String> {
         let now = (self.now)();
+        let dialect = self.dialect();
         let patient = self.person(&grant.patient_id).ok_or_else(|| anyhow::anyhow!("unknown patient"))?;
         let mut claims = json!({
             "iss": self.base,
@@ -351,7 +402,17 @@ impl Broker {
             "presenter_binding": { "method": "jkt", "jkt": grant.jkt },
             "revocation": { "url": format!("{}/status/1", self.base), "index": grant.status_index },
         });
-        if !grant.withhold.is_empty() {
+        if let Some(site) = site {
+            claims["aud"] = json!([site.fhir_base_url]);
+            claims["aud_type"] = json!("data_holder_url");
+            claims["access"]["data_holder_filter"] = json!([{ "kind": "organization", "organization": [{
+                "name": site.name, "identifier": { "system": "http://hl7.org/fhir/sid/us-npi", "value": site.npi } }] }]);
+        }
+        if dialect.sensitivity_policy {
+            let unlisted = if grant.withhold.is_empty() { "include" } else { "exclude" };
+            claims["must_understand"] = json!(["sensitivity_policy"]);
+            claims["sensitivity_policy"] = json!({ "unlisted_sensitive_data": unlisted });
+        } else if !grant.withhold.is_empty() {
             claims["access"]["sensitivity_withhold"] = json!({
                 "codes": grant.withhold.iter().map(|c| json!({"system": crate::data::ACT_CODE, "code": c})).collect::<Vec<_>>()
             });
@@ -366,11 +427,15 @@ impl Broker {
                 "period": { "end": date_of(grant.expires_at) },
             });
         }
-        if self.older_kernel.load(std::sync::atomic::Ordering::SeqCst) {
+        if dialect.format == TicketFormat::April2026 {
             let permissions: Vec<Value> =
                 grant.scopes.iter().filter_map(|s| crate::scopes::Scope::parse(s)).map(|s| s.as_permission()).collect();
             let sensitive = if grant.withhold.is_empty() { "include" } else { "exclude" };
+            let filter = claims["access"].get("data_holder_filter").cloned();
             claims["access"] = json!({ "permissions": permissions, "sensitive_data": sensitive });
+            if let Some(filter) = filter {
+                claims["access"]["data_holder_filter"] = filter;
+            }
         }
         if let Some(until) = grant.refresh_until {
             claims["continuation"] = json!({ "refresh_until": until });
@@ -401,11 +466,20 @@ impl Broker {
             if !ticket_scope || grant.expires_at <= (self.now)() {
                 continue;
             }
-            let ticket = self.mint(grant).map_err(|e| OAuthError::bad("server_error", e.to_string()))?;
-            let ticket_index = tickets.len();
-            tickets.push(ticket);
+            let mint = |site| self.mint(grant, site).map_err(|e| OAuthError::bad("server_error", e.to_string()));
+            let network_ticket = if grant.per_site { None } else { Some(tickets.len()) };
+            if network_ticket.is_some() {
+                tickets.push(mint(None)?);
+            }
             for &site in &self.person(&grant.patient_id).map(|p| p.sites.clone()).unwrap_or_default() {
                 let Some(entry) = self.directory.get(site) else { continue };
+                let ticket_index = match network_ticket {
+                    Some(index) => index,
+                    None => {
+                        tickets.push(mint(Some(entry))?);
+                        tickets.len() - 1
+                    }
+                };
                 let indices = hint_indices.entry(entry.fhir_base_url.clone()).or_default();
                 if indices.is_empty() {
                     hints.push((
@@ -588,6 +662,7 @@ struct Consent {
     scopes: Vec<String>,
     days: i64,
     share_sensitive: bool,
+    per_site: bool,
 }
 
 fn error_redirect(redirect_uri: &str, state: &str, iss: &str, error: &str) -> Response {
@@ -665,6 +740,7 @@ async fn authorize(State(broker): State<Arc<Broker>>, Query(q): Query<HashMap<St
             scopes: requested_resource_scopes(&pending.scope),
             days: 365,
             share_sensitive: false,
+            per_site: broker.dialect().per_site,
         };
         return approve(&broker, pending, consent, &client.jkt);
     }
@@ -719,6 +795,7 @@ fn consent_page(broker: &Broker, id: &str, pending: &PendingConsent) -> String {
         .iter()
         .map(|(t, label)| format!(r#"<label><input type="checkbox" name="type" value="{t}" checked> {label}</label>"#))
         .collect();
+    let (any_site, per_site) = if broker.dialect().per_site { ("", " checked") } else { (" checked", "") };
     page(
         "Sign in to the trust broker",
         &format!(
@@ -729,6 +806,8 @@ fn consent_page(broker: &Broker, id: &str, pending: &PendingConsent) -> String {
 <fieldset><legend>Whose records? (only those you may act for are granted)</legend>{patients}</fieldset>
 <fieldset><legend>Which records?</legend>{types}
 <label><input type="checkbox" name="sensitive" value="yes"> Also share sensitive categories (mental health, substance use, HIV)</label></fieldset>
+<fieldset><legend>Where?</legend><label><input type="radio" name="tickets" value="any-site"{any_site}> One permission for every hospital in the network</label>
+<label><input type="radio" name="tickets" value="per-site"{per_site}> One permission per hospital (each names only that hospital)</label></fieldset>
 <fieldset><legend>For how long?</legend><select name="days"><option value="7">7 days</option><option value="30">30 days</option><option value="365" selected>1 year</option><option value="1825">5 years</option></select></fieldset>
 <button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="deny">Deny</button>
 </form>"#
@@ -767,6 +846,7 @@ async fn consent_submitted(State(broker): State<Arc<Broker>>, body: String) -> R
             .collect(),
         days: first("days").parse().unwrap_or(365).clamp(1, 1825),
         share_sensitive: first("sensitive") == "yes",
+        per_site: first("tickets") == "per-site",
     };
     approve(&broker, pending, consent, &client.jkt)
 }

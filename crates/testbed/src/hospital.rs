@@ -317,6 +317,14 @@ impl Hospital {
             Some("jkt") => return Err(OAuthError::grant("Ticket presenter binding mismatch")),
             _ => return Err(OAuthError::grant("Ticket presenter binding mismatch")),
         }
+        // (11, with the access members) every `must_understand` entry understood: here, only the sensitivity policy
+        if let Some(entries) = claims.get("must_understand") {
+            let names: Vec<&str> =
+                entries.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            if let Some(unknown) = names.iter().find(|n| **n != "sensitivity_policy") {
+                return Err(OAuthError::grant(format!("Cannot enforce kernel field: {unknown}")));
+            }
+        }
         // (11) every access member known
         let access = claims
             .get("access")
@@ -372,8 +380,14 @@ impl Hospital {
             .and_then(Value::as_array)
             .map(|codes| codes.iter().filter_map(|c| c.get("code").and_then(Value::as_str).map(String::from)).collect())
             .unwrap_or_default();
-        // The April-2026 kernel: sensitive data is withheld unless the ticket says `include` (default deny).
-        if access.contains_key("permissions") && access.get("sensitive_data") != Some(&json!("include")) {
+        // The April-2026 kernel and the sensitivity policy: sensitive data is withheld unless the ticket says
+        // `include` (default deny).
+        let policy = claims.pointer("/sensitivity_policy/unlisted_sensitive_data");
+        let excluded = match policy {
+            Some(policy) => policy != &json!("include"),
+            None => access.contains_key("permissions") && access.get("sensitive_data") != Some(&json!("include")),
+        };
+        if excluded {
             withhold.extend(crate::broker::SENSITIVE_CODES.iter().map(|(code, _)| code.to_string()));
         }
         let grant = AccessGrant {

@@ -65,6 +65,9 @@ pub struct Config {
     /// The research participant has been seen at every hospital (a consent used at N hospitals, for the
     /// revocation benchmark); otherwise at a few.
     pub participant_everywhere: bool,
+    /// How the broker writes tickets: kernel, one ticket per hospital, sensitivity policy (see
+    /// [`broker::Dialect`]).
+    pub dialect: broker::Dialect,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             data_dir: None,
             story_names: false,
             participant_everywhere: false,
+            dialect: broker::Dialect::default(),
         }
     }
 }
@@ -193,6 +197,7 @@ impl Testbed {
             world: world.clone(),
             directory: directory.clone(),
             ticket_lifetime: config.ticket_lifetime_secs,
+            dialect: config.dialect,
             now: config.now.clone(),
         })?);
         let switchboard = Arc::new(Switchboard { switches: std::sync::Mutex::default(), shutdown: watcher.clone() });

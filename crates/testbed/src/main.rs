@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use std::path::PathBuf;
+use tessera_testbed::broker::{Dialect, TicketFormat};
 use tessera_testbed::{faults, Config, Testbed};
 
 #[derive(Parser)]
@@ -30,6 +31,20 @@ struct Args {
     /// Write the manifest to this file instead of stdout.
     #[arg(long)]
     manifest: Option<PathBuf>,
+    /// The ticket kernel: `current` (`access.smart_scopes`) or `april-2026` (`access.permissions`, the reference
+    /// implementation's).
+    #[arg(long, default_value = "current", value_parser = TicketFormat::parse)]
+    ticket_format: TicketFormat,
+    /// One ticket per hospital (each with the hospital's base as `aud` and a `data_holder_filter` naming it) unless
+    /// the person chooses otherwise on the consent page; else one ticket for the network.
+    #[arg(long)]
+    tickets_per_site: bool,
+    /// Tickets say `must_understand: ["sensitivity_policy"]` with `sensitivity_policy.unlisted_sensitive_data`.
+    #[arg(long)]
+    sensitivity_policy: bool,
+    /// Seconds a ticket stays redeemable (the reference issuer's live 3600).
+    #[arg(long, default_value_t = 30 * 86_400)]
+    ticket_lifetime_secs: i64,
 }
 
 #[tokio::main]
@@ -46,6 +61,12 @@ async fn main() -> anyhow::Result<()> {
         faults,
         auto_approve: args.auto_approve,
         data_dir: args.data.clone(),
+        ticket_lifetime_secs: args.ticket_lifetime_secs,
+        dialect: Dialect {
+            format: args.ticket_format,
+            per_site: args.tickets_per_site,
+            sensitivity_policy: args.sensitivity_policy,
+        },
         ..Config::default()
     };
     let testbed = Testbed::start(config).await?;

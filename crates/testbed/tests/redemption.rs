@@ -406,3 +406,87 @@ async fn the_reference_data_holders_conventions_are_switches() {
     }
     tb.stop().await;
 }
+
+/// The broker's dialects (#13): one ticket per site names that hospital as `aud` and in its `data_holder_filter`,
+/// and is redeemable there only; the April-2026 kernel keeps the filter; the sensitivity policy is a
+/// `must_understand` rule the hospitals honour (sensitive records withheld unless `include`), and a rule they do not
+/// know is refused.
+#[tokio::test]
+async fn the_broker_speaks_other_issuers_dialects() {
+    use tessera_testbed::broker::{Dialect, Grant, TicketFormat};
+    let dialect = Dialect { format: TicketFormat::April2026, per_site: true, sensitivity_policy: true };
+    let tb = Testbed::start(Config { sites: 2, seed: 3, dialect, ..Config::default() }).await.unwrap();
+    let http = reqwest::Client::new();
+    let key = SigningKey::generate().unwrap();
+    let patient = &tb.world.people[1];
+    let grant = |withhold: Vec<&'static str>| Grant {
+        id: "g9".into(),
+        patient_id: patient.id.clone(),
+        requester_id: None,
+        relationship: None,
+        ticket_type: tessera_testbed::broker::UC1,
+        scopes: vec!["patient/Condition.rs".into()],
+        withhold,
+        issued_at: 0,
+        expires_at: i64::MAX / 2,
+        refresh_until: None,
+        study: None,
+        status_index: 40,
+        jkt: key.kid().to_string(),
+        per_site: true,
+        revoked: false,
+    };
+    let sites = &tb.broker.directory;
+    let decode = |ticket: &str| tessera_jose::decode_unverified(ticket).unwrap().claims;
+    let ticket = tb.broker.mint(&grant(vec!["PSY"]), Some(&sites[0])).unwrap();
+    let claims = decode(&ticket);
+    assert_eq!(claims["aud"], json!([sites[0].fhir_base_url]));
+    assert_eq!(claims["aud_type"], "data_holder_url");
+    assert_eq!(claims["access"]["data_holder_filter"][0]["organization"][0]["identifier"]["value"], sites[0].npi);
+    assert!(claims["access"]["permissions"].is_array(), "April-2026 kernel: {claims}");
+    assert_eq!(claims["must_understand"], json!(["sensitivity_policy"]));
+    assert_eq!(claims["sensitivity_policy"]["unlisted_sensitive_data"], "exclude");
+
+    for (index, site) in sites.iter().enumerate() {
+        let wallet =
+            register(&http, &site.fhir_base_url, &SigningKey::from_private_jwk_json(&key.private_jwk_json()).unwrap())
+                .await;
+        let (status, body) =
+            wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, &format!("d{index}")), None).await;
+        if index == 0 {
+            assert_eq!(status, 200, "its own site: {body}");
+        } else {
+            assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "another site: {body}");
+        }
+    }
+    // A rule the hospital does not know is refused, in its words.
+    let wallet =
+        register(&http, &sites[0].fhir_base_url, &SigningKey::from_private_jwk_json(&key.private_jwk_json()).unwrap())
+            .await;
+    let mut unknown = claims.clone();
+    unknown["must_understand"] = json!(["sensitivity_policy", "future_rule"]);
+    let signed = tb.broker.current_key().sign(&unknown, Some("JWT")).unwrap();
+    let (status, body) = wallet.exchange(&signed, wallet.assertion(&wallet.token_url, "u1"), None).await;
+    assert_eq!((status, body["error_description"].as_str()), (400, Some("Cannot enforce kernel field: future_rule")));
+    // `include` shares the sensitive records the same ticket with `exclude` withholds.
+    let count = |ticket: String, jti: &'static str| {
+        let wallet = &wallet;
+        let http = &http;
+        let base = sites[0].fhir_base_url.clone();
+        async move {
+            let (status, body) = wallet.exchange(&ticket, wallet.assertion(&wallet.token_url, jti), None).await;
+            assert_eq!(status, 200, "{body}");
+            let url = format!("{base}/Condition?patient={}&_count=200", body["patient"].as_str().unwrap());
+            get_json(http, &url, body["access_token"].as_str().unwrap()).await["total"].as_u64().unwrap()
+        }
+    };
+    let excluded = count(tb.broker.mint(&grant(vec!["PSY"]), Some(&sites[0])).unwrap(), "e1").await;
+    let included = count(tb.broker.mint(&grant(vec![]), Some(&sites[0])).unwrap(), "i1").await;
+    let local = tb.hospitals[0].patients.iter().find(|p| p.person_id == patient.id).unwrap();
+    let conditions: Vec<&Value> =
+        tb.hospitals[0].records[&local.id].iter().filter(|r| r["resourceType"] == "Condition").collect();
+    let sensitive = conditions.iter().filter(|r| r.pointer("/meta/security/0/code").is_some()).count() as u64;
+    assert!(sensitive > 0, "the patient has a sensitive problem at the first site");
+    assert_eq!((included, excluded), (conditions.len() as u64, conditions.len() as u64 - sensitive));
+    tb.stop().await;
+}
