@@ -428,6 +428,27 @@ fn malformed(why: &str) -> Error {
     Error::new(ErrorCode::TicketMalformed).with_detail(why.to_string())
 }
 
+impl Claims {
+    /// Where this ticket may be shown, as one text: empty for a ticket usable across a network; else its audience
+    /// and its hospital limits. Two tickets of one grant (an issuer's "one ticket per hospital") differ here, so
+    /// the wallet keeps each; re-mints of one ticket do not.
+    pub fn reach(&self) -> String {
+        let audience = if self.aud_is_framework { String::new() } else { self.aud.join(" ") };
+        let limits: Vec<String> = self
+            .holder_filters
+            .iter()
+            .map(|filter| match filter {
+                HolderFilter::Jurisdiction { state, country } => {
+                    format!("jurisdiction:{}:{}", state.as_deref().unwrap_or(""), country.as_deref().unwrap_or(""))
+                }
+                HolderFilter::Organization(names) => format!("organization:{}", names.join(",")),
+                HolderFilter::Unreadable(kind) => format!("unreadable:{kind}"),
+            })
+            .collect();
+        [audience, limits.join(" ")].join(" ").trim().to_string()
+    }
+}
+
 /// The grant a ticket's `access` describes: the scopes to request and the permissions in words.
 struct Grant {
     scopes: Vec<String>,
@@ -460,14 +481,20 @@ impl Ticket {
         let jti = text("jti").filter(|j| !j.is_empty()).ok_or_else(|| malformed("jti missing"))?;
         let ticket_type = text("ticket_type").ok_or_else(|| malformed("ticket_type missing"))?;
         let patient_resource = c.pointer("/subject/patient").ok_or_else(|| malformed("subject.patient missing"))?;
-        let access = c.get("access").and_then(Value::as_object).ok_or_else(|| malformed("access missing"))?;
+        // The draft CMS Individual Access profile writes `smart_scopes` at the top level, without `access`.
+        let top_level = serde_json::Map::new();
+        let access = match c.get("access") {
+            Some(access) => access.as_object().ok_or_else(|| malformed("access is not an object"))?,
+            None if c.get("smart_scopes").is_some() => &top_level,
+            None => return Err(malformed("access missing")),
+        };
         let kernel = if access.contains_key("permissions") || access.contains_key("fhir_resources") {
             Kernel::April2026
         } else {
             Kernel::Current
         };
         let grant = match kernel {
-            Kernel::Current => scopes_grant(access.get("smart_scopes")),
+            Kernel::Current => scopes_grant(access.get("smart_scopes").or_else(|| c.get("smart_scopes"))),
             Kernel::April2026 => permissions_grant(access.get("permissions").or_else(|| access.get("fhir_resources"))),
         };
         let period = access.get("data_period").map(|p| {
@@ -617,6 +644,9 @@ fn check_shapes(c: &Value) -> Result<()> {
     }
     if !c.pointer("/access/smart_scopes").is_none_or(Value::is_array) {
         return wrong("access.smart_scopes");
+    }
+    if !c.get("smart_scopes").is_none_or(Value::is_array) {
+        return wrong("smart_scopes");
     }
     if let Some(binding) = c.get("presenter_binding") {
         let method = binding.get("method").and_then(Value::as_str);

@@ -491,3 +491,47 @@ fn fixture_scenarios_request_exactly_what_they_grant() {
     ));
     assert!(!ticket.claims.scopes.iter().any(|s| s == "patient/Observation.rs"));
 }
+
+/// The draft CMS Individual Access profile's shapes (#13 item 5), built here: `aud_type: "resource_server"`,
+/// `smart_scopes` at the top level without `access`, `subject_identity_evidence` as a list, a `sub` claim. Parsed,
+/// asked for exactly, and described — never as a trust-framework ticket.
+#[test]
+fn a_draft_cms_individual_access_ticket_is_read_and_described() {
+    let id_token = format!(
+        "{}.{}.c2ln",
+        tessera_jose::b64url(json!({"alg": "ES256"}).to_string().as_bytes()),
+        tessera_jose::b64url(json!({"iss": "https://id.example-csp.org", "acr": "ial2"}).to_string().as_bytes())
+    );
+    let labs = "patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
+    let ticket = unsigned(&json!({
+        "iss": "https://idp.example.org", "sub": "user-123",
+        "aud": "https://hte.cms.gov/aligned-networks", "aud_type": "resource_server",
+        "exp": 1_900_000_000, "iat": 1_800_000_000, "jti": "cms-1",
+        "ticket_type": "https://smarthealthit.org/permission-ticket-type/patient-self-access-v1",
+        "subject": {"patient": {"resourceType": "Patient", "name": [{"family": "Reyes", "given": ["Elena"]}],
+            "birthDate": "1989-09-14"}},
+        "smart_scopes": ["patient/Condition.rs", labs],
+        "subject_identity_evidence": [{"source": "embedded", "token_type": "id_token", "jwt": id_token}],
+        "presenter_binding": {"method": "jkt", "jkt": "abc"},
+    }));
+    assert_eq!(ticket.claims.scopes, vec!["patient/Condition.rs".to_string(), labs.to_string()]);
+    assert!(!ticket.claims.aud_is_framework, "a resource-server audience is not a trust framework");
+    assert!(
+        ticket.usable_at("https://hte.cms.gov/aligned-networks") && !ticket.usable_at("https://other.example/fhir")
+    );
+    let d = describe(&ticket);
+    assert_eq!(d.patient, "Elena Reyes, born 14 Sep 1989");
+    assert_eq!(d.access, vec!["Problems — view".to_string(), "Lab results — view".to_string()], "{d:?}");
+    let all = [&d.limits[..], &d.details[..]].concat().join("\n");
+    assert!(all.contains("Usable at https://hte.cms.gov/aligned-networks"), "{all}");
+    assert!(all.contains("id.example-csp.org"), "the identity evidence is described: {all}");
+    // A top-level `smart_scopes` that is not a list is refused, like one inside `access`.
+    let mut broken = json!({"iss": "i", "aud": "a", "exp": 1, "jti": "j", "ticket_type": "t",
+        "subject": {"patient": {}}, "smart_scopes": "patient/Condition.rs"});
+    let part = |v: &serde_json::Value| tessera_jose::b64url(v.to_string().as_bytes());
+    let raw = format!("{}.{}.c2ln", part(&json!({"alg": "ES256"})), part(&broken));
+    assert!(Ticket::parse(Sensitive::new(raw)).is_err());
+    broken["smart_scopes"] = json!(["patient/Condition.rs"]);
+    let raw = format!("{}.{}.c2ln", part(&json!({"alg": "ES256"})), part(&broken));
+    assert!(Ticket::parse(Sensitive::new(raw)).is_ok());
+}
