@@ -17,7 +17,7 @@
 
 use crate::data::{Person, Role, World};
 use crate::html::{escape, page};
-use crate::oauth::{no_store, pkce_matches, random_token, Clients, OAuthError};
+use crate::oauth::{error_redirect, no_store, pkce_matches, random_token, Clients, OAuthError};
 use crate::{HospitalDirectoryEntry, Now};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -665,12 +665,6 @@ struct Consent {
     per_site: bool,
 }
 
-fn error_redirect(redirect_uri: &str, state: &str, iss: &str, error: &str) -> Response {
-    let mut url = url::Url::parse(redirect_uri).expect("validated redirect");
-    url.query_pairs_mut().append_pair("error", error).append_pair("state", state).append_pair("iss", iss);
-    Redirect::to(url.as_str()).into_response()
-}
-
 fn requested_resource_scopes(scope: &str) -> Vec<String> {
     let requested: Vec<String> = scope.split(' ').filter(|s| s.starts_with("patient/")).map(String::from).collect();
     if requested.iter().any(|s| s.starts_with("patient/*.")) || requested.is_empty() {
@@ -688,42 +682,18 @@ fn granted_request_scope(scope: &str, prompt: &str) -> String {
 }
 
 async fn authorize(State(broker): State<Arc<Broker>>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let param = |name: &str| q.get(name).cloned().unwrap_or_default();
-    let (client_id, redirect_uri, state) = (param("client_id"), param("redirect_uri"), param("state"));
-    let Some(client) = broker.clients.get(&client_id) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Html(page("Sign-in error", "<h1>Unknown app</h1><p>This app is not registered.</p>")),
-        )
-            .into_response();
+    let request = match broker.clients.authorization_request(&q, &broker.base, &broker.base) {
+        Ok(request) => request,
+        Err(refusal) => return *refusal,
     };
-    if !client.allows_redirect(&redirect_uri) {
-        return (
-            StatusCode::BAD_REQUEST,
-            Html(page(
-                "Sign-in error",
-                "<h1>Wrong return address</h1><p>The app's redirect address is not registered.</p>",
-            )),
-        )
-            .into_response();
-    }
-    if param("response_type") != "code"
-        || param("code_challenge_method") != "S256"
-        || param("code_challenge").is_empty()
-        || state.is_empty()
-    {
-        return error_redirect(&redirect_uri, &state, &broker.base, "invalid_request");
-    }
-    if param("aud").trim_end_matches('/') != broker.base {
-        return error_redirect(&redirect_uri, &state, &broker.base, "invalid_request");
-    }
+    let client = request.client;
     let pending = PendingConsent {
-        client_id,
-        redirect_uri,
-        state,
-        challenge: param("code_challenge"),
-        scope: granted_request_scope(&param("scope"), &param("prompt")),
-        login_hint: q.get("login_hint").cloned().filter(|h| !h.is_empty()),
+        client_id: request.client_id,
+        redirect_uri: request.redirect_uri,
+        state: request.state,
+        challenge: request.challenge,
+        scope: granted_request_scope(&request.scope, q.get("prompt").map_or("", String::as_str)),
+        login_hint: request.login_hint,
     };
     if broker.auto_approve {
         let person = pending

@@ -75,6 +75,38 @@ pub struct World {
     pub hospitals: Vec<HospitalInfo>,
 }
 
+impl World {
+    /// The person with this id.
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.id == id)
+    }
+
+    /// Whether `person` has a chart at hospital `site`: they were seen there, or — at a hospital whose way in is its
+    /// own patient portal (`portal`), where a caregiver signs in with an account of her own that carries proxy
+    /// access — they act for a patient seen there.
+    pub fn has_chart(&self, person: &Person, site: usize, portal: bool) -> bool {
+        person.sites.contains(&site)
+            || (portal
+                && person.acts_for.iter().any(|(id, _)| self.person(id).is_some_and(|p| p.sites.contains(&site))))
+    }
+
+    /// The charts `person` may open in hospital `site`'s patient portal, in the patient picker's order: each
+    /// patient they act for who is seen there (proxy access, with the authority's v3-RoleCode), then their own
+    /// (`None`). Empty when they have no account there.
+    pub fn portal_charts(&self, person: &Person, site: usize) -> Vec<(String, Option<&'static str>)> {
+        let mut charts: Vec<(String, Option<&'static str>)> = person
+            .acts_for
+            .iter()
+            .filter(|(id, _)| self.person(id).is_some_and(|p| p.sites.contains(&site)))
+            .map(|(id, code)| (id.clone(), Some(*code)))
+            .collect();
+        if self.has_chart(person, site, true) {
+            charts.push((person.id.clone(), None));
+        }
+        charts
+    }
+}
+
 const GIVEN_F: &[&str] =
     &["Margaret", "Priya", "Patricia", "Elena", "Denise", "Maria", "Grace", "Ruth", "Aisha", "Lena"];
 const GIVEN_M: &[&str] =
@@ -409,6 +441,26 @@ mod tests {
         assert_eq!(a.people[0].acts_for, vec![(elder.id.clone(), "HPOWATT")]);
         assert_eq!(elder.sites.len(), 12);
         assert!(a.people.iter().any(|p| p.role == Role::ResearchParticipant && p.study.is_some()));
+    }
+
+    #[test]
+    fn a_caregiver_has_a_portal_account_with_proxy_access_where_her_relative_is_seen() {
+        let world = generate(42, 6);
+        let (caregiver, elder) = (&world.people[0], &world.people[1]);
+        assert!(!world.has_chart(caregiver, 0, false), "no records of her own at a ticket hospital");
+        assert!(world.has_chart(caregiver, 0, true), "her own account at a portal");
+        assert_eq!(
+            world.portal_charts(caregiver, 0),
+            vec![(elder.id.clone(), Some("HPOWATT")), (caregiver.id.clone(), None)]
+        );
+        assert_eq!(world.portal_charts(elder, 0), vec![(elder.id.clone(), None)], "a patient sees only themself");
+        let adult = world
+            .people
+            .iter()
+            .find(|p| p.role == Role::Patient && p.acts_for.is_empty() && p.sites.len() < 6)
+            .unwrap();
+        let elsewhere = (0..6).find(|s| !adult.sites.contains(s)).unwrap();
+        assert!(world.portal_charts(adult, elsewhere).is_empty(), "no account where she was never seen");
     }
 
     #[test]

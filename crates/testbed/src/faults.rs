@@ -23,6 +23,7 @@
 //! | `bad-bundle` | FHIR searches answer a Bundle whose entries carry no resource |
 //! | `strict-scopes` | a requested scope wider than the ticket grants is refused (`400 invalid_scope`), as independent Data Holders do, instead of being narrowed |
 //! | `outside-network` | the SMART configuration does not list the network's trust framework |
+//! | `portal-only` | no permission tickets: the hospital's own SMART standalone patient launch instead — its login and patient-picker pages (skipped with `--auto-approve`), public or `private_key_jwt` clients, refresh rotation, RFC 7009 (see [`crate::portal`]) |
 //!
 //! The spec's reference Data Holder's conventions, one switch each (combine them with `+`):
 //!
@@ -74,6 +75,8 @@ pub enum Fault {
     StrictScopes,
     /// Does not say it belongs to the network's trust framework (a hospital outside it).
     OutsideNetwork,
+    /// No permission tickets: only its own patient portal's SMART standalone launch ([`crate::portal`]).
+    PortalOnly,
     /// Requires `X-Client-JKT` with key-bound tokens on FHIR requests.
     ClientJkt,
     /// Answers FHIR authorization refusals with 400 and an OperationOutcome.
@@ -110,6 +113,7 @@ impl Fault {
             "bad-bundle" => Fault::BadBundle,
             "strict-scopes" => Fault::StrictScopes,
             "outside-network" => Fault::OutsideNetwork,
+            "portal-only" => Fault::PortalOnly,
             "client-jkt" => Fault::ClientJkt,
             "outcome-refusals" => Fault::OutcomeRefusals,
             "refuse" => {
@@ -143,6 +147,7 @@ impl Fault {
             Fault::BadBundle => "bad-bundle".into(),
             Fault::StrictScopes => "strict-scopes".into(),
             Fault::OutsideNetwork => "outside-network".into(),
+            Fault::PortalOnly => "portal-only".into(),
             Fault::ClientJkt => "client-jkt".into(),
             Fault::OutcomeRefusals => "outcome-refusals".into(),
             Fault::Refuse(resource_type) => format!("refuse:{resource_type}"),
@@ -175,6 +180,8 @@ mod tests {
         assert_eq!(spec[&4], vec![Fault::Latency(3000), Fault::RateLimit(2)]);
         assert_eq!(spec[&4][0].label(), "latency:3000");
         assert_eq!(Fault::parse(&Fault::Flaky(3).label()).unwrap(), Fault::Flaky(3));
+        assert_eq!(parse_spec("3=portal-only").unwrap()[&3], vec![Fault::PortalOnly]);
+        assert_eq!(Fault::PortalOnly.label(), "portal-only");
     }
 
     #[test]

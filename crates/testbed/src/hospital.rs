@@ -11,6 +11,9 @@
 //! | GET/POST | `/auth/authorize` | EHR-style launch that resolves `interaction_required` |
 //! | POST | `/auth/revoke` | RFC 7009 |
 //! | POST | `/auth/introspect` | RFC 7662 |
+//!
+//! A `portal-only` hospital takes no tickets: its SMART configuration, token endpoint and revocation are its patient
+//! portal's, with the standalone launch under `/portal/` ([`crate::portal`]).
 
 use crate::broker::{UC1, UC2};
 use crate::data::HospitalInfo;
@@ -102,10 +105,11 @@ struct LaunchCode {
 /// One hospital: its setup (reachable directly through `Deref`, e.g. `hospital.info.name`) and its live state.
 pub struct Hospital {
     setup: HospitalSetup,
-    clients: Clients,
+    pub(crate) clients: Clients,
     http: reqwest::Client,
     jwks_cache: Mutex<Option<Value>>,
-    tokens: Mutex<HashMap<String, AccessGrant>>,
+    pub(crate) tokens: Mutex<HashMap<String, AccessGrant>>,
+    pub(crate) portal: crate::portal::Portal,
     refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
     launches: Mutex<HashMap<String, Launch>>,
     launch_codes: Mutex<HashMap<String, LaunchCode>>,
@@ -145,6 +149,8 @@ pub struct HospitalSetup {
     pub patients: Vec<LocalPatient>,
     /// Records by local patient id.
     pub records: HashMap<String, Vec<Value>>,
+    /// Who can sign in to its patient portal (a `portal-only` hospital; else empty).
+    pub portal_accounts: Vec<crate::portal::PortalAccount>,
     /// The clock.
     pub now: Now,
 }
@@ -160,9 +166,15 @@ impl std::ops::Deref for Hospital {
 impl Hospital {
     /// A hospital from its setup.
     pub fn new(setup: HospitalSetup) -> Self {
+        let clients = if setup.faults.contains(&Fault::PortalOnly) {
+            Clients::offering(&["authorization_code", "refresh_token"]).allowing_public_clients()
+        } else {
+            Clients::default()
+        };
         Self {
             setup,
-            clients: Clients::default(),
+            clients,
+            portal: crate::portal::Portal::default(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().expect("HTTP client"),
             jwks_cache: Mutex::default(),
             tokens: Mutex::default(),
@@ -204,6 +216,7 @@ impl Hospital {
             .route("/auth/revoke", post(revoke))
             .route("/auth/introspect", post(introspect))
             .merge(crate::fhir::routes())
+            .merge(crate::portal::routes())
             .layer(axum::middleware::from_fn_with_state(self.clone(), crate::faults_layer))
             .with_state(self)
     }
@@ -576,6 +589,9 @@ pub fn scope_text(scope: &Scope) -> String {
 }
 
 async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Response {
+    if h.has(Fault::PortalOnly) {
+        return crate::portal::smart_configuration(&h);
+    }
     let tickets = !h.has(Fault::NoTickets);
     let mut grant_types = vec!["authorization_code", "refresh_token"];
     if tickets {
@@ -624,6 +640,9 @@ async fn token(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, 
     if h.has(Fault::Malformed) {
         return ([(axum::http::header::CONTENT_TYPE, "application/json")], r#"{"access_token": "abc", "token_"#)
             .into_response();
+    }
+    if h.has(Fault::PortalOnly) {
+        return crate::portal::token(&h, &form);
     }
     let result = match form.get("grant_type").map(String::as_str) {
         Some(TOKEN_EXCHANGE) => h.exchange(&form).await,
@@ -734,10 +753,16 @@ fn finish_launch(
 }
 
 async fn revoke(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, String>>) -> Response {
-    if let Err(error) = h.clients.authenticate(&form, &format!("{}/auth/revoke", h.base), (h.now)()) {
-        return error.into_response();
-    }
+    let client_id = match h.clients.authenticate(&form, &format!("{}/auth/revoke", h.base), (h.now)()) {
+        Ok((client_id, _)) => client_id,
+        Err(error) => return error.into_response(),
+    };
     let token = form.get("token").cloned().unwrap_or_default();
+    match crate::portal::revoke(&h, &client_id, &token) {
+        Ok(Some(kind)) => h.revoked_log.lock().unwrap().push(kind.into()),
+        Ok(None) => {}
+        Err(error) => return error.into_response(),
+    }
     if h.tokens.lock().unwrap().remove(&token).is_some() {
         h.revoked_log.lock().unwrap().push("access_token".into());
     }
@@ -760,7 +785,10 @@ async fn introspect(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<Str
             "exp": grant.expires_at,
             "token_type": "Bearer",
         }),
-        None => json!({ "active": h.refresh_tokens.lock().unwrap().contains_key(&token) }),
+        None => json!({
+            "active": h.refresh_tokens.lock().unwrap().contains_key(&token)
+                || h.portal_refresh_token(&token) == Some(crate::portal::RefreshState::Active)
+        }),
     };
     no_store(Json(body).into_response())
 }

@@ -2,8 +2,9 @@
 //!
 //! [`Testbed::start`] builds a deterministic synthetic world ([`data`]), starts the broker ([`broker`]) and one
 //! server per hospital ([`hospital`], [`fhir`]), each on its own port of 127.0.0.1 (its own origin), and returns
-//! the [`Manifest`] that names them. Faults ([`faults`]) are injected per hospital. The `tessera-testbed` binary is
-//! a thin wrapper that prints the manifest and serves until killed.
+//! the [`Manifest`] that names them. Faults ([`faults`]) are injected per hospital; a `portal-only` hospital takes
+//! no tickets and is reached through its own patient portal's SMART standalone launch ([`portal`]). The
+//! `tessera-testbed` binary is a thin wrapper that prints the manifest and serves until killed.
 
 pub mod broker;
 pub mod data;
@@ -14,6 +15,7 @@ pub mod fixtures;
 pub mod hospital;
 pub mod html;
 pub mod oauth;
+pub mod portal;
 pub mod scopes;
 pub use tessera_jose::status_list;
 
@@ -205,6 +207,7 @@ impl Testbed {
             .route("/testbed/hospitals/{index}/up", axum::routing::post(bring_up))
             .route("/testbed/hospitals/{index}/down", axum::routing::post(take_down))
             .route("/testbed/hospitals/{index}/revocations", axum::routing::get(revocations))
+            .route("/testbed/hospitals/{index}/portal-grants", axum::routing::get(portal_grants))
             .with_state(switchboard.clone());
         tasks.push(serve(broker_listener, broker.clone().router().merge(control), watcher.clone()));
 
@@ -212,6 +215,11 @@ impl Testbed {
         for (index, (listener, base, faults)) in listeners.into_iter().enumerate() {
             let (patients, records) =
                 hospital_population(&world, config.seed, index, &faults, fixture_records.as_ref());
+            let portal_accounts = if faults.contains(&Fault::PortalOnly) {
+                portal::accounts(&world, index, &patients)
+            } else {
+                Vec::new()
+            };
             let hospital = Arc::new(Hospital::new(HospitalSetup {
                 index,
                 info: world.hospitals[index].clone(),
@@ -223,6 +231,7 @@ impl Testbed {
                 auto_approve: config.auto_approve,
                 patients,
                 records,
+                portal_accounts,
                 now: config.now.clone(),
             }));
             let address = listener.local_addr()?;
@@ -362,6 +371,18 @@ async fn revocations(
     }
 }
 
+/// `GET /testbed/hospitals/{index}/portal-grants`: the sign-ins through that hospital's patient portal
+/// ([`portal::PortalGrant`]: who, which patient, scope, revoked or not) — inspection for tests; never a token.
+async fn portal_grants(
+    State(switchboard): State<Arc<Switchboard>>,
+    axum::extract::Path(index): axum::extract::Path<usize>,
+) -> Response {
+    match switchboard.lock().get(index) {
+        Some(switch) => axum::Json(switch.hospital.portal_grants()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn switch(switchboard: &Switchboard, index: usize, down: bool) -> Response {
     match switchboard.set_down(index, down).await {
         Ok(true) => (StatusCode::OK, if down { "down" } else { "up" }).into_response(),
@@ -413,7 +434,8 @@ fn hospital_population(
 ) -> Population {
     let mut patients = Vec::new();
     let mut records = HashMap::new();
-    for person in world.people.iter().filter(|p| p.sites.contains(&index)) {
+    let portal = faults.contains(&Fault::PortalOnly);
+    for person in world.people.iter().filter(|p| world.has_chart(p, index, portal)) {
         let fixture = fixtures.and_then(|f| f.get(&(person.id.clone(), index)));
         let local_id = match fixture {
             Some((local, _)) => local.clone(),

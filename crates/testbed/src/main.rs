@@ -21,7 +21,8 @@ struct Args {
     /// Faults per hospital, e.g. `2=down,4=latency:3000+rate-limit:1` (see the README).
     #[arg(long, default_value = "")]
     faults: String,
-    /// Approve sign-ins without a person (as the `login_hint` person, default the first caregiver).
+    /// Approve sign-ins without a person (as the `login_hint` person, default the first caregiver); a `portal-only`
+    /// hospital's portal also picks the `patient_hint` patient (default the first patient that person may see).
     #[arg(long)]
     auto_approve: bool,
     /// Serve a directory of per-site FHIR bundles (the shared synthetic-patients layout) instead of generated data;
