@@ -1,15 +1,18 @@
-//! One hospital (Data Holder): SMART discovery, RFC 7591 registration, the RFC 8693 token exchange that presents a
-//! ticket, continuation refresh, and RFC 7009 revocation. Every answer a hospital can give maps to a coded error.
+//! One hospital (Data Holder): what is particular to it — its SMART configuration (token exchange required), the
+//! RFC 8693 grant that presents a ticket (and asks once more without `scope` when the scope is refused), the token
+//! answer that names the patient, and Proposal 001's `interaction_required`. The requests themselves (registration,
+//! token requests, revocation) are [`crate::oauth`]'s, and so is the typing of every error answer.
 
-use crate::broker::same_origin;
 use crate::http::{Http, Party};
 use crate::identity::ClientAuth;
+use crate::oauth::discovery::{self, Metadata};
+use crate::oauth::{token, Answer, Extras, Grant, OAuthError};
 use crate::ticket::Ticket;
 use crate::{Error, ErrorCode, Result, Sensitive};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-/// The RFC 8693 grant type.
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub use crate::oauth::token::TOKEN_EXCHANGE;
+
 /// The subject-token type of a Permission Ticket.
 pub const TICKET_TOKEN_TYPE: &str = "https://smarthealthit.org/token-type/permission-ticket";
 
@@ -64,9 +67,7 @@ fn invalid(detail: impl Into<String>) -> Error {
 
 /// Fetches the hospital's SMART configuration: the JSON and how long it may be cached (`max-age`).
 pub async fn fetch_configuration(http: &Http, fhir_base_url: &str) -> Result<(Value, Option<i64>)> {
-    // https only, except on this computer: refused before anything is sent.
-    crate::broker::normalise_base(fhir_base_url)?;
-    let answer = http.get(Party::Hospital, &format!("{fhir_base_url}/.well-known/smart-configuration"), None).await?;
+    let answer = discovery::fetch(http, Party::Hospital, fhir_base_url).await?;
     if answer.status == 404 {
         return Err(Error::new(ErrorCode::HospitalUnsupported).with_detail("no smart-configuration"));
     }
@@ -100,30 +101,18 @@ pub async fn discover(http: &Http, fhir_base_url: &str) -> Result<HospitalEndpoi
 
 /// Checks a SMART configuration and reads the endpoints Tessera uses.
 pub fn endpoints(fhir_base_url: &str, config: &Value) -> Result<HospitalEndpoints> {
-    let list = |name: &str| -> Vec<String> {
-        config
-            .get(name)
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
-            .unwrap_or_default()
-    };
-    if !list("grant_types_supported").iter().any(|g| g == TOKEN_EXCHANGE) {
+    let metadata = Metadata::new(fhir_base_url, config);
+    if !metadata.lists("grant_types_supported", TOKEN_EXCHANGE) {
         return Err(Error::new(ErrorCode::HospitalUnsupported));
     }
-    let endpoint = |name: &str| -> Result<Option<String>> {
-        match config.get(name).and_then(Value::as_str) {
-            Some(url) if same_origin(fhir_base_url, url) => Ok(Some(url.to_string())),
-            Some(_) => Err(invalid(format!("{name} points at another origin"))),
-            None => Ok(None),
-        }
-    };
+    let endpoint = |name: &str| metadata.endpoint(name).map_err(invalid);
     Ok(HospitalEndpoints {
         fhir_base_url: fhir_base_url.to_string(),
         token: endpoint("token_endpoint")?.ok_or_else(|| invalid("token_endpoint missing"))?,
         register: endpoint("registration_endpoint")?,
         revoke: endpoint("revocation_endpoint")?,
         authorize: endpoint("authorization_endpoint")?,
-        ticket_types: list("smart_permission_ticket_types_supported"),
+        ticket_types: metadata.strings("smart_permission_ticket_types_supported"),
         trust_frameworks: config
             .pointer(&format!("/extensions/{}", TICKETS_EXTENSION.replace('~', "~0").replace('/', "~1")))
             .and_then(|e| e.get("supported_trust_frameworks"))
@@ -133,95 +122,57 @@ pub fn endpoints(fhir_base_url: &str, config: &Value) -> Result<HospitalEndpoint
     })
 }
 
-/// Maps a hospital's OAuth error answer to a coded error (digest §4.6). Descriptions are indicative only; they are
-/// kept as developer detail, never shown as a fact about the patient.
-pub fn token_error(status: u16, body: &Value) -> Error {
-    let error = body.get("error").and_then(Value::as_str).unwrap_or("");
-    let description = body.get("error_description").and_then(Value::as_str).unwrap_or("").to_string();
-    let lower = description.to_lowercase();
-    let code = match error {
-        "invalid_grant" if lower.contains("revoked") => ErrorCode::TicketRevoked,
-        "invalid_grant" if lower.contains("expired") => ErrorCode::TicketExpired,
-        "invalid_grant" if lower.contains("resolve") || lower.contains("ambiguous") => {
-            ErrorCode::HospitalPatientNotFound
+/// What a hospital adds to its token responses: the local Patient id the token is for (`patient`), a FHIR id
+/// (1 to 64 of `[A-Za-z0-9-.]`: it becomes part of every search URL).
+struct Patient(String);
+
+impl Extras for Patient {
+    fn read(members: &mut Map<String, Value>) -> std::result::Result<Self, String> {
+        match members.remove("patient") {
+            Some(Value::String(id))
+                if (1..=64).contains(&id.len())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c)) =>
+            {
+                Ok(Patient(id))
+            }
+            _ => Err("a token response without a valid patient".into()),
         }
-        "invalid_grant" => ErrorCode::HospitalRejected,
-        "invalid_scope" => ErrorCode::HospitalScopeDenied,
-        "invalid_client" => ErrorCode::HospitalClientRejected,
-        "unsupported_grant_type" => ErrorCode::HospitalUnsupported,
-        "interaction_required" => ErrorCode::HospitalInteractionRequired,
-        _ => ErrorCode::HospitalInvalidResponse,
-    };
-    Error::new(code)
-        .with_detail(format!("HTTP {status} {error}: {}", description.chars().take(200).collect::<String>()))
+    }
 }
 
-fn redemption(body: &Value) -> Result<Redemption> {
-    let text = |name: &str| body.get(name).and_then(Value::as_str).map(String::from);
-    let access_token =
-        text("access_token").filter(|t| !t.is_empty()).ok_or_else(|| invalid("token response without access_token"))?;
-    // A FHIR id: 1 to 64 of [A-Za-z0-9-.].
-    let patient = text("patient")
-        .filter(|p| (1..=64).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c)))
-        .ok_or_else(|| invalid("token response without a valid patient"))?;
-    // Optional members, when present, must have their types: a number where a token belongs is not "no token".
-    let optional = |name: &str| match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value.clone())),
-        Some(_) => Err(invalid(format!("token response {name} is not text"))),
-    };
-    let refresh_token = match optional("refresh_token")? {
-        Some(token) if token.is_empty() => return Err(invalid("token response with an empty refresh_token")),
-        token => token.map(Sensitive::new),
-    };
-    Ok(Redemption {
-        access_token: Sensitive::new(access_token),
-        refresh_token,
-        scope: optional("scope")?.unwrap_or_default(),
-        patient,
-        expires_in: crate::http::expires_in(body, 3600).map_err(invalid)?,
-    })
-}
-
-/// Sends a token request with fresh client authentication and reads a redemption from the answer.
+/// Sends a token request with fresh client authentication and reads a redemption from the answer; an
+/// `interaction_required` answer with a `launch` is [`Exchange::Interaction`], any other refusal the code its
+/// `error` maps to (see [`OAuthError::code`]), with the hospital's own words as detail.
 pub async fn token_request(
     http: &Http,
     endpoints: &HospitalEndpoints,
     auth: &ClientAuth<'_>,
-    grant: &[(String, String)],
+    grant: &Grant,
 ) -> Result<Exchange> {
-    let answer = http.post_form(Party::Hospital, &endpoints.token, || auth.form(&endpoints.token, grant)).await?;
-    if !answer.is_json {
-        return Err(invalid(format!("token endpoint answered HTTP {} without JSON", answer.status)));
-    }
-    let launch = answer.json.get("launch").and_then(Value::as_str).filter(|l| !l.is_empty() && l.len() < 512);
-    match (answer.status, answer.json.get("error").and_then(Value::as_str), launch) {
-        (200, _, _) => redemption(&answer.json).map(Exchange::Token),
-        (_, Some("interaction_required"), Some(launch)) => {
-            Ok(Exchange::Interaction(Sensitive::new(launch.to_string())))
-        }
-        _ => Err(token_error(answer.status, &answer.json)),
+    match token::request::<Patient>(http, Party::Hospital, &endpoints.token, auth, grant).await? {
+        Answer::Issued(issued) => Ok(Exchange::Token(Redemption {
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            scope: issued.scope.unwrap_or_default(),
+            patient: issued.extras.0,
+            expires_in: issued.expires_in.unwrap_or(3600),
+        })),
+        Answer::Refused(mut refusal) => match refusal.take_launch() {
+            Some(launch) => Ok(Exchange::Interaction(launch)),
+            None => Err(refusal.into_error(Party::Hospital)),
+        },
     }
 }
 
-/// The RFC 8693 form presenting `ticket` and asking for exactly what it grants: its SMART v2 scopes, granular
+/// The RFC 8693 grant presenting `ticket` and asking for exactly what it grants: its SMART v2 scopes, granular
 /// narrowing included (see [`crate::ticket::Claims::scopes`]). A ticket that lists no scope (e.g. payer claims,
 /// limited by `claim_linkage` only) asks for none: the hospital then grants what the ticket allows.
-pub fn exchange_form(ticket: &Ticket) -> Vec<(String, String)> {
-    let mut form = vec![
-        ("grant_type".into(), TOKEN_EXCHANGE.into()),
-        ("subject_token".into(), ticket.raw().expose().clone()),
-        ("subject_token_type".into(), TICKET_TOKEN_TYPE.into()),
-    ];
-    if !ticket.claims.scopes.is_empty() {
-        form.push(("scope".into(), ticket.claims.scopes.join(" ")));
+pub fn exchange_form(ticket: &Ticket) -> Grant {
+    Grant::TokenExchange {
+        subject_token: ticket.raw().clone(),
+        subject_token_type: TICKET_TOKEN_TYPE.into(),
+        scope: (!ticket.claims.scopes.is_empty()).then(|| ticket.claims.scopes.join(" ")),
     }
-    form
-}
-
-/// The scope a form asks for, if any.
-fn requested_scope(grant: &[(String, String)]) -> Option<&str> {
-    grant.iter().find(|(name, _)| name == "scope").map(|(_, value)| value.as_str()).filter(|s| !s.trim().is_empty())
 }
 
 /// Sends a token request like [`token_request`]; when the hospital refuses the requested `scope`
@@ -232,14 +183,13 @@ pub async fn token_request_with_fallback(
     http: &Http,
     endpoints: &HospitalEndpoints,
     auth: &ClientAuth<'_>,
-    grant: &[(String, String)],
+    grant: &Grant,
 ) -> Result<Exchange> {
-    let asked = requested_scope(grant);
+    let asked = grant.scope();
     let (answer, asked) = match token_request(http, endpoints, auth, grant).await {
-        Err(refused) if refused.code() == ErrorCode::HospitalScopeDenied && asked.is_some() => {
+        Err(refused) if refused.code() == OAuthError::InvalidScope.code(Party::Hospital) && asked.is_some() => {
             tracing::info!(hospital = %endpoints.fhir_base_url, "requested scope refused; asking without scope");
-            let unscoped: Vec<(String, String)> = grant.iter().filter(|(name, _)| name != "scope").cloned().collect();
-            (token_request(http, endpoints, auth, &unscoped).await?, None)
+            (token_request(http, endpoints, auth, &grant.without_scope()).await?, None)
         }
         other => (other?, asked),
     };
@@ -270,27 +220,16 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     #[test]
-    fn error_answers_map_to_codes() {
-        let cases = [
-            (
-                json!({"error": "invalid_grant", "error_description": "Ticket has been revoked"}),
-                ErrorCode::TicketRevoked,
-            ),
-            (json!({"error": "invalid_grant", "error_description": "Ticket expired"}), ErrorCode::TicketExpired),
-            (
-                json!({"error": "invalid_grant", "error_description": "Unable to resolve ticket subject"}),
-                ErrorCode::HospitalPatientNotFound,
-            ),
-            (
-                json!({"error": "invalid_grant", "error_description": "Ticket presenter binding mismatch"}),
-                ErrorCode::HospitalRejected,
-            ),
-            (json!({"error": "interaction_required", "launch": "x"}), ErrorCode::HospitalInteractionRequired),
-            (json!({"error": "invalid_client"}), ErrorCode::HospitalClientRejected),
-            (json!({"weird": true}), ErrorCode::HospitalInvalidResponse),
-        ];
-        for (body, code) in cases {
-            assert_eq!(token_error(400, &body).code(), code, "{body}");
+    fn an_interaction_required_answer_is_a_launch_and_its_description_changes_nothing() {
+        let answer = |body: Value| serde_json::from_value::<crate::oauth::Refusal>(body).unwrap();
+        let mut asked = answer(json!({"error": "interaction_required", "launch": "l1", "error_description": "x"}));
+        assert_eq!(asked.take_launch().map(|l| l.expose().clone()).as_deref(), Some("l1"));
+        // The spec's descriptions of `invalid_grant` (revoked, expired, patient not found) are indicative only.
+        for description in ["Ticket has been revoked", "Ticket expired", "Unable to resolve ticket subject"] {
+            let refused = answer(json!({"error": "invalid_grant", "error_description": description}));
+            let error = refused.with_status(400).into_error(Party::Hospital);
+            assert_eq!(error.code(), ErrorCode::HospitalRejected, "{description}");
+            assert_eq!(error.detail(), Some(format!("HTTP 400 invalid_grant: {description}").as_str()));
         }
     }
 
@@ -335,12 +274,12 @@ mod tests {
         (endpoints, seen)
     }
 
-    fn form(scope: Option<&str>) -> Vec<(String, String)> {
-        let mut form = vec![("grant_type".to_string(), TOKEN_EXCHANGE.to_string())];
-        if let Some(scope) = scope {
-            form.push(("scope".into(), scope.into()));
+    fn form(scope: Option<&str>) -> Grant {
+        Grant::TokenExchange {
+            subject_token: Sensitive::new("eyJ.ticket.sig".into()),
+            subject_token_type: TICKET_TOKEN_TYPE.into(),
+            scope: scope.map(String::from),
         }
-        form
     }
 
     #[tokio::test]
@@ -398,14 +337,18 @@ mod tests {
 
     #[test]
     fn redemptions_need_a_token_and_a_plain_patient_id() {
-        assert!(redemption(&json!({"access_token": "a", "patient": "pt1"})).is_ok());
-        assert!(redemption(&json!({"patient": "pt1"})).is_err());
-        assert!(redemption(&json!({"access_token": "a", "patient": "../../Patient/x?y"})).is_err());
-        assert!(redemption(&json!({"access_token": "a", "patient": "p".repeat(65)})).is_err());
+        let read = |body: Value| token::read_issued::<Patient>(body);
+        let base = json!({"access_token": "a", "token_type": "Bearer", "patient": "pt1"});
+        assert_eq!(read(base.clone()).unwrap().extras.0, "pt1");
+        for patient in [json!("../../Patient/x?y"), json!("p".repeat(65)), json!(""), json!(42), Value::Null] {
+            let mut body = base.clone();
+            body["patient"] = patient.clone();
+            assert!(read(body).is_err(), "{patient}");
+        }
         for (name, value) in [("expires_in", json!("3600")), ("refresh_token", json!(7)), ("scope", json!(["a"]))] {
-            let mut body = json!({"access_token": "a", "patient": "pt1"});
+            let mut body = base.clone();
             body[name] = value;
-            assert!(redemption(&body).is_err(), "{name}");
+            assert!(read(body).is_err(), "{name}");
         }
     }
 }

@@ -1,7 +1,9 @@
 //! HTTP for the wallet: every request has a timeout and a body-size limit, answers are read as JSON defensively,
 //! and transient failures (timeouts, connection errors, 5xx, 429) are retried with backoff that honours
-//! `Retry-After`. Failures become coded errors naming the party (`hospital.*` or `broker.*`) — never a panic,
-//! never a secret in the message.
+//! `Retry-After` — token requests only when they certainly did not reach the server. Only https addresses are
+//! accepted, except loopback ([`normalise_base`]). Failures become coded errors naming the party (`hospital.*` or
+//! `broker.*`) — never a panic, never a secret in the message. The OAuth client ([`crate::oauth`]) sends through
+//! `Http::send_once` and `Http::retrying`.
 
 use crate::{Error, ErrorCode, Random, Result};
 use serde_json::Value;
@@ -79,6 +81,37 @@ pub fn max_age(cache_control: &str) -> Option<i64> {
     directives.iter().find_map(|d| d.strip_prefix("max-age=")).and_then(|v| v.parse().ok()).filter(|v: &i64| *v >= 0)
 }
 
+/// Normalises a server's base URL: no trailing slash, no query or fragment. Only https is accepted, except on this
+/// computer (loopback: the test network); anything else is `input.invalid`, before any request is made.
+pub fn normalise_base(url: &str) -> Result<String> {
+    let mut parsed = url::Url::parse(url.trim()).map_err(|e| {
+        Error::new(ErrorCode::InvalidInput).with_message("That is not a web address.").with_detail(e.to_string())
+    })?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    // Tickets carry the patient's name and birth date: nothing travels in clear text except on this computer.
+    if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+        return Err(Error::new(ErrorCode::InvalidInput)
+            .with_message("Only secure (https) addresses are accepted.")
+            .with_action("Check the address; it should start with https://."));
+    }
+    parsed.set_query(None);
+    parsed.set_fragment(None);
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// Whether `url` is on the same origin as `base`.
+pub fn same_origin(base: &str, url: &str) -> bool {
+    match (url::Url::parse(base), url::Url::parse(url)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// The wallet's HTTP client. Cheap to clone.
 #[derive(Clone)]
 pub struct Http {
@@ -134,29 +167,6 @@ impl Http {
         .await
     }
 
-    /// POST a token request (a code exchange, a refresh with rotation, an RFC 8693 exchange): not idempotent, so it
-    /// is retried only when it certainly did not reach the server — the connection failed, or the server answered
-    /// 429/503 with `Retry-After` (it did not act). A reused code can make a server revoke what it issued; a lost
-    /// rotation reply would orphan a token. `build_form` is called once per attempt (client assertions are fresh).
-    pub async fn post_form(
-        &self,
-        party: Party,
-        url: &str,
-        build_form: impl Fn() -> Result<Vec<(String, String)>>,
-    ) -> Result<Answer> {
-        self.send_with(party, Retry::OnlyIfUnprocessed, || Ok(self.client.post(url).form(&build_form()?))).await
-    }
-
-    /// POST a form whose repetition is harmless (RFC 7009 revocation), retried like a GET.
-    pub async fn post_form_idempotent(
-        &self,
-        party: Party,
-        url: &str,
-        build_form: impl Fn() -> Result<Vec<(String, String)>>,
-    ) -> Result<Answer> {
-        self.send(party, || Ok(self.client.post(url).form(&build_form()?))).await
-    }
-
     /// POST with a bearer token and no body.
     pub async fn post_bearer(&self, party: Party, url: &str, bearer: &str) -> Result<Answer> {
         self.send(party, || Ok(self.client.post(url).bearer_auth(bearer))).await
@@ -167,34 +177,54 @@ impl Http {
         self.send(party, || Ok(self.client.post(url).json(body))).await
     }
 
-    async fn send(&self, party: Party, build: impl Fn() -> Result<reqwest::RequestBuilder>) -> Result<Answer> {
-        self.send_with(party, Retry::Transient, build).await
-    }
-
-    async fn send_with(
+    /// Sends a request prepared elsewhere — by the `oauth2` crate, or in its shape by [`crate::oauth`] — exactly once
+    /// under this client's rules (deadline, size cap, no redirects): the HTTP client `oauth2` is given. 429 and 5xx
+    /// answers become a [`Failed`] saying whether the server may have acted; [`Http::retrying`] decides around it.
+    pub(crate) async fn send_once(
         &self,
         party: Party,
-        retry: Retry,
-        build: impl Fn() -> Result<reqwest::RequestBuilder>,
-    ) -> Result<Answer> {
+        request: oauth2::HttpRequest,
+    ) -> std::result::Result<oauth2::HttpResponse, Failed> {
+        let request = reqwest::Request::try_from(request).map_err(|e| transport_error(party, e))?;
+        let raw = self.once(party, request).await?;
+        let mut response = oauth2::HttpResponse::new(raw.body);
+        *response.status_mut() = raw.status;
+        if let Some(content_type) = raw.content_type {
+            response.headers_mut().insert(reqwest::header::CONTENT_TYPE, content_type);
+        }
+        Ok(response)
+    }
+
+    /// Runs `attempt` until it succeeds, or fails in a way `retry` does not repeat, or the policy's attempts are
+    /// spent; waits between attempts with backoff (or the server's `Retry-After`, up to the policy's cap).
+    pub(crate) async fn retrying<T, Attempt>(&self, retry: Retry, mut attempt: impl FnMut() -> Attempt) -> Result<T>
+    where
+        Attempt: std::future::Future<Output = std::result::Result<T, Failed>>,
+    {
         let attempts = self.policy.attempts.max(1);
-        for attempt in 0..attempts {
-            let error = match self.once(party, build()?).await {
-                Ok(answer) if !transient_status(answer.status) => return Ok(answer),
-                Ok(answer) if retry == Retry::OnlyIfUnprocessed && !(answer.status == 503 && answer.retry_after) => {
-                    return Err(status_error(party, &answer));
-                }
-                Ok(answer) => status_error(party, &answer),
-                Err(Failure { error, retry: Some(Sent::Unsent) }) => error,
-                Err(Failure { error, retry: Some(Sent::Maybe) }) if retry == Retry::Transient => error,
-                Err(Failure { error, .. }) => return Err(error),
+        let mut tried = 0;
+        loop {
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(Failed { error, retry: Some(Sent::Unsent) }) => error,
+                Err(Failed { error, retry: Some(Sent::Maybe) }) if retry == Retry::Transient => error,
+                Err(Failed { error, .. }) => return Err(error),
             };
-            if attempt + 1 == attempts {
+            if tried + 1 >= attempts {
                 return Err(error);
             }
-            self.wait(attempt, &error).await?;
+            self.wait(tried, &error).await?;
+            tried += 1;
         }
-        unreachable!("the loop returns on its last attempt")
+    }
+
+    async fn send(&self, party: Party, build: impl Fn() -> Result<reqwest::RequestBuilder>) -> Result<Answer> {
+        let build = &build;
+        self.retrying(Retry::Transient, || async move {
+            let request = build().map_err(Failed::fatal)?.build().map_err(|e| transport_error(party, e))?;
+            self.once(party, request).await.map(Raw::into_answer)
+        })
+        .await
     }
 
     async fn wait(&self, attempt: u32, last: &Error) -> Result<()> {
@@ -214,14 +244,17 @@ impl Http {
         Ok(())
     }
 
-    /// One attempt. A failure says whether it is worth retrying, and whether the request may have been processed.
-    async fn once(&self, party: Party, request: reqwest::RequestBuilder) -> std::result::Result<Answer, Failure> {
-        let mut response = request.send().await.map_err(|e| transport_error(party, e))?;
-        let status = response.status().as_u16();
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let cache = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).and_then(max_age);
+    /// One attempt. A failure says whether it is worth retrying, and whether the request may have been processed:
+    /// 429 was not acted on, nor a 503 with `Retry-After`; any other 5xx may have been.
+    async fn once(&self, party: Party, request: reqwest::Request) -> std::result::Result<Raw, Failed> {
+        let mut response = self.client.execute(request).await.map_err(|e| transport_error(party, e))?;
+        let status = response.status();
+        let header = |name: &str| response.headers().get(name).cloned();
+        let (retry_after, cache_control, content_type) =
+            (header("retry-after"), header("cache-control"), header("content-type"));
+        let retry_after = retry_after.and_then(|v| v.to_str().ok().map(str::to_string));
         if response.content_length().is_some_and(|len| len as usize > self.policy.max_body) {
-            return Err(Failure { error: too_large(party, self.policy.max_body), retry: None });
+            return Err(Failed::fatal(too_large(party, self.policy.max_body)));
         }
         let mut body = Vec::new();
         loop {
@@ -229,28 +262,50 @@ impl Http {
                 Ok(Some(chunk)) => {
                     body.extend_from_slice(&chunk);
                     if body.len() > self.policy.max_body {
-                        return Err(Failure { error: too_large(party, self.policy.max_body), retry: None });
+                        return Err(Failed::fatal(too_large(party, self.policy.max_body)));
                     }
                 }
                 Ok(None) => break,
                 Err(e) => return Err(transport_error(party, e)),
             }
         }
-        if status == 429 {
+        if status.as_u16() == 429 {
             let seconds = retry_after.and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(1);
             let busy = code_for(party, ErrorCode::HospitalBusy).with_detail(format!("retry-after:{seconds}"));
             // 429: the server did not act on it.
-            return Err(Failure { error: busy, retry: Some(Sent::Unsent) });
+            return Err(Failed { error: busy, retry: Some(Sent::Unsent) });
         }
-        let parsed = serde_json::from_slice::<Value>(&body);
+        if status.is_server_error() {
+            let error = code_for(party, ErrorCode::HospitalError).with_detail(format!("HTTP {}", status.as_u16()));
+            let acted = if status.as_u16() == 503 && retry_after.is_some() { Sent::Unsent } else { Sent::Maybe };
+            return Err(Failed { error, retry: Some(acted) });
+        }
+        let max_age = cache_control.as_ref().and_then(|v| v.to_str().ok()).and_then(max_age);
+        Ok(Raw { status, content_type, max_age, retry_after: retry_after.is_some(), body })
+    }
+}
+
+/// An answer as it arrived, before its body is read as anything.
+struct Raw {
+    status: reqwest::StatusCode,
+    content_type: Option<reqwest::header::HeaderValue>,
+    max_age: Option<i64>,
+    retry_after: bool,
+    body: Vec<u8>,
+}
+
+impl Raw {
+    /// The body read as JSON (`Null` when it is not).
+    fn into_answer(self) -> Answer {
+        let parsed = serde_json::from_slice::<Value>(&self.body);
         let is_json = parsed.is_ok();
-        Ok(Answer {
-            status,
+        Answer {
+            status: self.status.as_u16(),
             json: parsed.unwrap_or(Value::Null),
             is_json,
-            max_age: cache,
-            retry_after: retry_after.is_some(),
-        })
+            max_age: self.max_age,
+            retry_after: self.retry_after,
+        }
     }
 }
 
@@ -264,30 +319,6 @@ fn too_large(party: Party, max_body: usize) -> Error {
     Error::new(code).with_detail(format!("answer larger than {max_body} bytes"))
 }
 
-/// The longest access-token lifetime (`expires_in`) accepted from a token endpoint: a year.
-pub const MAX_EXPIRES_IN: i64 = 366 * 24 * 3600;
-
-/// Reads a token response's `expires_in` (RFC 6749 §5.1): absent (or `null`) is `default`; otherwise it must be a
-/// whole number of seconds from 0 to [`MAX_EXPIRES_IN`]. Anything else — a string, a fraction, a negative or
-/// overflowing number — is refused with a reason, which the caller turns into its party's coded error.
-pub fn expires_in(body: &Value, default: i64) -> std::result::Result<i64, String> {
-    match body.get("expires_in") {
-        None | Some(Value::Null) => Ok(default),
-        Some(value) => value
-            .as_i64()
-            .filter(|seconds| (0..=MAX_EXPIRES_IN).contains(seconds))
-            .ok_or_else(|| format!("expires_in is not a number of seconds from 0 to {MAX_EXPIRES_IN}")),
-    }
-}
-
-fn transient_status(status: u16) -> bool {
-    status >= 500
-}
-
-fn status_error(party: Party, answer: &Answer) -> Error {
-    code_for(party, ErrorCode::HospitalError).with_detail(format!("HTTP {}", answer.status))
-}
-
 fn code_for(party: Party, hospital_code: ErrorCode) -> Error {
     match party {
         Party::Hospital => Error::new(hospital_code),
@@ -297,33 +328,52 @@ fn code_for(party: Party, hospital_code: ErrorCode) -> Error {
 
 /// Which failures a request may be retried after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    /// Timeouts, connection errors, 5xx, 429: the request is safe to repeat.
+pub(crate) enum Retry {
+    /// Timeouts, connection errors, 5xx, 429: the request is safe to repeat (GETs, RFC 7009 revocation).
     Transient,
-    /// Only when the server certainly did not act: no connection, 429, 503 with `Retry-After`.
+    /// Only when the server certainly did not act: no connection, 429, 503 with `Retry-After`. For token requests
+    /// (a code exchange, a refresh with rotation, an RFC 8693 exchange): a reused code can make a server revoke
+    /// what it issued, and a lost rotation reply would orphan a token.
     OnlyIfUnprocessed,
 }
 
 /// Whether a failed request may have reached the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sent {
-    /// It never left (no connection) or the server said it did not act (429).
+    /// It never left (no connection) or the server said it did not act (429, 503 with `Retry-After`).
     Unsent,
-    /// It may have been processed (a timeout, a connection lost mid-answer).
+    /// It may have been processed (a timeout, a connection lost mid-answer, a 5xx).
     Maybe,
 }
 
-/// A failed attempt: the error, and whether retrying is worth it (`None`: never).
-struct Failure {
+/// A failed attempt: the coded error, and whether retrying is worth it (`None`: never). It is also the error of the
+/// HTTP client given to the `oauth2` crate, which hands it back untouched.
+#[derive(Debug)]
+pub(crate) struct Failed {
     error: Error,
     retry: Option<Sent>,
 }
 
-fn transport_error(party: Party, error: reqwest::Error) -> Failure {
+impl Failed {
+    /// A failure no retry can mend.
+    pub(crate) fn fatal(error: Error) -> Self {
+        Self { error, retry: None }
+    }
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.error.code().as_str())
+    }
+}
+
+impl std::error::Error for Failed {}
+
+fn transport_error(party: Party, error: reqwest::Error) -> Failed {
     let code = if error.is_timeout() { ErrorCode::HospitalTimeout } else { ErrorCode::HospitalUnreachable };
     let sent = if error.is_connect() { Sent::Unsent } else { Sent::Maybe };
     // reqwest's Display includes the URL, never headers or bodies.
-    Failure { error: code_for(party, code).with_detail(error.without_url().to_string()), retry: Some(sent) }
+    Failed { error: code_for(party, code).with_detail(error.without_url().to_string()), retry: Some(sent) }
 }
 
 #[cfg(test)]
@@ -355,26 +405,40 @@ mod tests {
         super::Http::new(policy, std::sync::Arc::new(crate::SeededRandom::new(1))).unwrap()
     }
 
+    /// A token request as the OAuth client sends it: one attempt through [`super::Http::send_once`] per try.
+    async fn token_request(http: &super::Http, url: &str) -> crate::Result<oauth2::HttpResponse> {
+        let party = super::Party::Hospital;
+        let request = || {
+            let body = b"grant_type=refresh_token".to_vec();
+            oauth2::http::Request::builder().method("POST").uri(url).body(body).unwrap()
+        };
+        http.retrying(super::Retry::OnlyIfUnprocessed, || http.send_once(party, request())).await
+    }
+
     #[tokio::test]
     async fn token_requests_are_not_repeated_once_they_may_have_been_processed() {
         let http = client();
         let attempts = http.policy().attempts;
-        let form = || Ok(vec![("grant_type".to_string(), "refresh_token".to_string())]);
         let (url, count) = counting_server(500, false).await;
-        assert!(http.post_form(super::Party::Hospital, &url, form).await.is_err());
+        assert!(token_request(&http, &url).await.is_err());
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1, "a 500 may mean it was processed");
         assert!(http.get(super::Party::Hospital, &url, None).await.is_err());
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1 + attempts, "a GET is retried");
         let (busy, busy_count) = counting_server(503, true).await;
-        assert!(http.post_form(super::Party::Hospital, &busy, form).await.is_err());
+        assert!(token_request(&http, &busy).await.is_err());
         assert_eq!(busy_count.load(std::sync::atomic::Ordering::SeqCst), attempts, "503 + Retry-After: not processed");
         // Nothing listens: the request never left, so it is tried again.
         let closed = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             format!("http://{}/token", listener.local_addr().unwrap())
         };
-        let error = http.post_form(super::Party::Hospital, &closed, form).await.unwrap_err();
+        let error = token_request(&http, &closed).await.unwrap_err();
         assert_eq!(error.code(), crate::ErrorCode::HospitalUnreachable);
+        // An answer the server gave (an error answer too) is passed on as it came, for the OAuth client to read.
+        let (refused, refused_count) = counting_server(400, false).await;
+        let answer = token_request(&http, &refused).await.unwrap();
+        assert_eq!((answer.status().as_u16(), answer.body().as_slice()), (400, &b"{}"[..]));
+        assert_eq!(refused_count.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]
@@ -391,14 +455,19 @@ mod tests {
     }
 
     #[test]
-    fn expires_in_is_a_bounded_whole_number_of_seconds() {
-        use serde_json::json;
-        assert_eq!(super::expires_in(&json!({}), 3600), Ok(3600));
-        assert_eq!(super::expires_in(&json!({"expires_in": null}), 3600), Ok(3600));
-        assert_eq!(super::expires_in(&json!({"expires_in": 300}), 3600), Ok(300));
-        for bad in [json!("300"), json!(-1), json!(1.5), json!(1e300), json!(u64::MAX), json!(i64::MAX), json!(true)] {
-            assert!(super::expires_in(&json!({ "expires_in": bad }), 3600).is_err(), "{bad}");
+    fn bases_are_normalised_and_origins_compared() {
+        use super::{normalise_base, same_origin};
+        assert_eq!(normalise_base("http://127.0.0.1:8080/?x=1#y").unwrap(), "http://127.0.0.1:8080");
+        assert!(normalise_base("ftp://example.org").is_err());
+        assert_eq!(normalise_base("https://broker.example.org/").unwrap(), "https://broker.example.org");
+        for clear in ["http://broker.example.org", "http://10.0.0.5:8080", "http://127.0.0.1.example.org"] {
+            assert_eq!(normalise_base(clear).unwrap_err().code(), crate::ErrorCode::InvalidInput, "{clear}");
         }
+        for local in ["http://127.0.0.1:9", "http://127.3.4.5", "http://[::1]:8080", "http://localhost:3000"] {
+            assert!(normalise_base(local).is_ok(), "{local}");
+        }
+        assert!(same_origin("http://127.0.0.1:8080", "http://127.0.0.1:8080/token"));
+        assert!(!same_origin("http://127.0.0.1:8080", "http://127.0.0.1:9090/token"));
     }
 
     #[test]

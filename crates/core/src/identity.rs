@@ -8,6 +8,8 @@ use tessera_jose::SigningKey;
 
 /// The vault item holding the private key.
 pub const KEY_ITEM: &str = "identity/key";
+/// The `client_assertion_type` of `private_key_jwt` (RFC 7523 §2.2).
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Lifetime of a client assertion, in seconds (the spec allows at most five minutes).
 pub const ASSERTION_LIFETIME: i64 = 240;
 
@@ -95,13 +97,15 @@ pub struct ClientAuth<'a> {
 }
 
 impl ClientAuth<'_> {
-    /// `fields` plus a fresh client assertion whose audience is `url`.
-    pub fn form(&self, url: &str, fields: &[(String, String)]) -> Result<Vec<(String, String)>> {
-        let assertion = self.identity.client_assertion(self.client_id, url, self.clock, self.random)?;
-        let mut form = fields.to_vec();
-        form.push(("client_assertion_type".into(), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()));
-        form.push(("client_assertion".into(), assertion.into_exposed()));
-        Ok(form)
+    /// The client id at this authorization server.
+    pub fn client_id(&self) -> &str {
+        self.client_id
+    }
+
+    /// A fresh client assertion whose audience is `url` (the endpoint it is sent to), wrapped until the request body
+    /// is encoded.
+    pub fn assertion(&self, url: &str) -> Result<Sensitive<String>> {
+        self.identity.client_assertion(self.client_id, url, self.clock, self.random)
     }
 }
 

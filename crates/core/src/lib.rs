@@ -25,6 +25,7 @@ pub mod http;
 pub mod identity;
 pub mod journal;
 pub mod logging;
+pub mod oauth;
 pub mod origin;
 pub mod profile;
 pub mod random;

@@ -277,10 +277,7 @@ impl Job {
                 .get_secret(&self.vault, &refresh_item)
                 .await
                 .map_err(|_| Error::new(ErrorCode::TicketExpired))?;
-            vec![
-                ("grant_type".to_string(), "refresh_token".to_string()),
-                ("refresh_token".to_string(), refresh.into_exposed()),
-            ]
+            crate::oauth::Grant::RefreshToken(refresh)
         } else {
             hospital::exchange_form(&held.ticket)
         };

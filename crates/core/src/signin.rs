@@ -1,8 +1,9 @@
 //! Signing in with a trust broker and keeping what it issues: the Proposal 003 round trip, verification of every
 //! ticket before anything is kept, and re-minting through the broker's refresh token.
 
-use crate::broker::{self, Browser, SignIn};
+use crate::broker::{self, SignIn};
 use crate::http::Party;
+use crate::oauth::{self, Browser, Grant};
 use crate::store::{BrokerRow, HospitalRow, TicketRow};
 use crate::ticket::Ticket;
 use crate::wallet::{
@@ -25,13 +26,13 @@ impl Wallet {
         let identity = self.identity().await?;
         let identity = identity.as_ref();
         let endpoints = broker::discover(&self.http, broker_url).await?;
-        let client_id = broker::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
+        let client_id = oauth::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
         // OpenID Connect Core §11: an OpenID Provider honours `offline_access` (the refresh token that re-mints
         // tickets) only when the request prompts for consent.
         let mut extra = vec![("prompt", "consent")];
         extra.extend(login_hint.map(|hint| ("login_hint", hint)));
-        let server = broker::AuthorizationServer { issuer: &endpoints.issuer, iss_required: endpoints.iss_required };
-        let grant = broker::authorize(
+        let server = oauth::AuthorizationServer { issuer: &endpoints.issuer, iss_required: endpoints.iss_required };
+        let grant = oauth::authorize(
             &endpoints.authorize,
             server,
             &client_id,
@@ -100,16 +101,15 @@ impl Wallet {
         let mut held = Vec::new();
         for ticket in checked {
             let c = &ticket.claims;
-            let id = format!(
-                "t-{}",
-                short_hash(&[
-                    &c.iss,
-                    &c.patient_key,
-                    &c.ticket_type,
-                    c.authority.as_deref().unwrap_or(""),
-                    &c.requester.as_ref().map(|r| r.full_name()).unwrap_or_default()
-                ])
-            );
+            // One id per grant, kept across re-mints; an issuer's "one ticket per hospital" gives each its own.
+            let requester = c.requester.as_ref().map(|r| r.full_name()).unwrap_or_default();
+            let reach = c.reach();
+            let mut parts =
+                vec![&c.iss[..], &c.patient_key, &c.ticket_type, c.authority.as_deref().unwrap_or(""), &requester];
+            if !reach.is_empty() {
+                parts.push(&reach);
+            }
+            let id = format!("t-{}", short_hash(&parts));
             let label = format!("Tessera — ticket for {} from {broker_host}", c.patient.full_name());
             let row = TicketRow {
                 id: id.clone(),
@@ -128,7 +128,7 @@ impl Wallet {
         }
         for hint in &sign_in.hints {
             let Some(url) =
-                hint.get("fhir_base_url").and_then(Value::as_str).and_then(|u| broker::normalise_base(u).ok())
+                hint.get("fhir_base_url").and_then(Value::as_str).and_then(|u| crate::http::normalise_base(u).ok())
             else {
                 continue;
             };
@@ -243,10 +243,7 @@ impl Wallet {
             Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(None),
             Err(e) => return Err(e),
         };
-        let grant = vec![
-            ("grant_type".to_string(), "refresh_token".to_string()),
-            ("refresh_token".to_string(), refresh.into_exposed()),
-        ];
+        let grant = Grant::RefreshToken(refresh);
         let identity = self.identity().await?;
         let identity = identity.as_ref();
         let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());

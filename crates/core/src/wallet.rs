@@ -3,7 +3,7 @@
 //! The other operations are `impl Wallet` blocks of their own modules: `signin` (broker sign-in, re-minting),
 //! `reach` (connecting to hospitals, records) and `grants` (grants and revocation).
 
-use crate::broker::{self, Browser};
+use crate::broker::Browser;
 use crate::connect::{ConnectionStatus, FanOut};
 use crate::describe::{describe, TicketDescription};
 use crate::hospital;
@@ -497,7 +497,7 @@ impl Wallet {
     /// Adds a hospital by its FHIR base URL, after checking it answers SMART discovery; its name is read from its
     /// SMART configuration or CapabilityStatement (never shown as host and port when it names itself).
     pub async fn add_hospital(&self, url: &str) -> Result<HospitalView> {
-        let base = broker::normalise_base(url)?;
+        let base = crate::http::normalise_base(url)?;
         let (config, _) = hospital::fetch_configuration(&self.http, &base).await.map_err(|error| {
             let action = "Check the address and that the hospital is online, then add it again; nothing was added.";
             error.with_action(action)
@@ -518,7 +518,7 @@ impl Wallet {
 
     /// Removes a hospital from the directory (its registration and cached configuration are forgotten too).
     pub async fn remove_hospital(&self, url: &str) -> Result<()> {
-        let base = broker::normalise_base(url)?;
+        let base = crate::http::normalise_base(url)?;
         if !self.store.hospitals().await?.iter().any(|(row, _)| row.fhir_base_url == base) {
             return Err(Error::new(ErrorCode::InvalidInput)
                 .with_message("That hospital is not in your directory.")

@@ -18,10 +18,11 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tessera_core::broker::{self, AuthorizationServer, Browser};
+use tessera_core::broker;
 use tessera_core::hospital::{self, HospitalEndpoints, TOKEN_EXCHANGE};
 use tessera_core::http::{Http, HttpPolicy, Party};
 use tessera_core::identity::Identity;
+use tessera_core::oauth::{self, redirect::redirect_params, AuthorizationServer, Browser, Grant};
 use tessera_core::records;
 use tessera_core::ticket::Ticket;
 use tessera_core::{Error, ErrorCode, ManualClock, SeededRandom, Sensitive};
@@ -1202,7 +1203,11 @@ async fn token_outcome(party: Party, handler: Handler) -> Outcome {
     let (clock, random) = (ManualClock::at_unix(NOW), SeededRandom::new(3));
     let auth = identity.as_client("client-1", &clock, &random);
     let token = format!("{}/token", server.base);
-    let grant = vec![("grant_type".to_string(), "authorization_code".to_string()), ("code".into(), "c".into())];
+    let grant = Grant::AuthorizationCode {
+        code: Sensitive::new("c".into()),
+        redirect_uri: "http://127.0.0.1/callback".into(),
+        verifier: Sensitive::new("v".repeat(43)),
+    };
     match party {
         Party::Hospital => {
             let endpoints = HospitalEndpoints {
@@ -1558,7 +1563,7 @@ fn query(build: impl Fn(&str) -> String + Send + Sync + 'static) -> Query {
 }
 
 /// Runs a real sign-in round trip whose "browser" sends the hostile redirect. A redirect that is not this sign-in's
-/// (`signin.state_mismatch` from the listener's own [`broker::redirect_params`]) must be answered with an error page
+/// (`signin.state_mismatch` from the listener's own [`redirect_params`]) must be answered with an error page
 /// and leave the sign-in waiting: the browser then sends the real redirect, which must be accepted. Any other
 /// redirect ends the sign-in with its code.
 async fn redirect_outcome(hostile: Query) -> Outcome {
@@ -1573,7 +1578,7 @@ async fn redirect_outcome(hostile: Query) -> Outcome {
             let query = hostile(&state);
             let status = client.get(format!("{redirect}?{query}")).send().await.map(|r| r.status().as_u16());
             let _ = report.send((query.clone(), state.clone(), status.unwrap_or(0)));
-            if broker::redirect_params(&query, &state).is_err() {
+            if redirect_params(&query, &state).is_err() {
                 let good = format!("{redirect}?state={state}&code=good&iss={BROKER}");
                 let _ = client.get(good).send().await;
             }
@@ -1584,15 +1589,16 @@ async fn redirect_outcome(hostile: Query) -> Outcome {
     let random = SeededRandom::new(11);
     let signed_in = tokio::time::timeout(
         Duration::from_secs(20),
-        broker::authorize(&format!("{BROKER}/authorize"), server, "c1", "openid", BROKER, &[], &browser, &random),
+        oauth::authorize(&format!("{BROKER}/authorize"), server, "c1", "openid", BROKER, &[], &browser, &random),
     )
     .await;
     let Ok(signed_in) = signed_in else { return Outcome::Hung };
     let Some((query, state, status)) = reports.recv().await else { return Outcome::Panic("no request sent".into()) };
-    match broker::redirect_params(&query, &state) {
+    match redirect_params(&query, &state) {
         // Not this sign-in's: refused with an error page, and the real answer still got through.
         Err(not_ours) => {
-            let continued = signed_in.is_ok_and(|form| form.contains(&("code".to_string(), "good".to_string())));
+            let code = signed_in.as_ref().ok().and_then(Grant::authorization_code).map(|code| code.expose().as_str());
+            let continued = code == Some("good");
             if status == 400 && continued {
                 Outcome::Code(not_ours.code())
             } else {
@@ -1601,9 +1607,9 @@ async fn redirect_outcome(hostile: Query) -> Outcome {
         }
         Ok(params) => {
             // The listener's verdict must be the same as checking the parameters directly.
-            let direct = broker::check_redirect(&params, &state, server).map_err(|e| e.code());
+            let direct = oauth::check_redirect(&params, &state, server).map(|_| ()).map_err(|e| e.code());
             let through = signed_in.as_ref().map(|_| ()).map_err(|e| e.code());
-            if direct.clone().map(|_| ()) != through {
+            if direct != through {
                 return Outcome::Panic(format!("listener gave {through:?}, check_redirect {direct:?}"));
             }
             outcome(signed_in)

@@ -15,6 +15,7 @@ use tessera_core::connect::FanOut;
 use tessera_core::grants::{GrantKind, GrantStatus};
 use tessera_core::http::{Http, HttpPolicy};
 use tessera_core::identity::Identity;
+use tessera_core::oauth::Grant;
 use tessera_core::vault::Vault;
 use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{Clock, ErrorCode, ManualClock, OsRandom, Profile, Random, Sensitive};
@@ -137,10 +138,7 @@ async fn refresh_refused(
 ) -> Option<ErrorCode> {
     let auth = identity.as_client(client_id, clock, &OsRandom);
     let http = Http::new(HttpPolicy::default(), Arc::new(OsRandom)).unwrap();
-    let grant = [
-        ("grant_type".to_string(), "refresh_token".to_string()),
-        ("refresh_token".to_string(), refresh_token.expose().clone()),
-    ];
+    let grant = Grant::RefreshToken(refresh_token.clone());
     broker::token_request(&http, token_endpoint, &auth, &grant).await.err().map(|e| e.code())
 }
 

@@ -1,0 +1,61 @@
+//! RFC 7591 dynamic client registration of the install's key, at a broker or a hospital.
+
+use crate::http::{Http, Party};
+use crate::identity::Identity;
+use crate::oauth::error::OAuthError;
+use crate::oauth::token::TOKEN_EXCHANGE;
+use crate::{Error, ErrorCode, Result};
+use serde_json::{json, Value};
+
+/// The client metadata Tessera registers (RFC 7591) at `party`: a native app (RFC 8252: its loopback redirect
+/// may take any port) authenticating with the install's key, asking only for the grants it uses there — a broker
+/// is never asked for token exchange, which a server that does not offer it refuses to register.
+pub fn client_metadata(identity: &Identity, party: Party) -> Value {
+    let grant_types: &[&str] = match party {
+        Party::Broker => &["authorization_code", "refresh_token"],
+        Party::Hospital => &["authorization_code", "refresh_token", TOKEN_EXCHANGE],
+    };
+    json!({
+        "client_name": "Tessera",
+        "application_type": "native",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "grant_types": grant_types,
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "private_key_jwt",
+        "jwks": { "keys": [identity.public_jwk()] },
+    })
+}
+
+/// Registers the install's key at `endpoint` with the loopback redirect. Returns the client id. A refusal is
+/// `broker.invalid` at a broker and `hospital.client_rejected` at a hospital, whatever its `error` (RFC 7591
+/// §3.2.2: `invalid_redirect_uri`, `invalid_client_metadata`…), which is kept in the detail.
+pub async fn register(http: &Http, endpoint: &str, identity: &Identity, party: Party) -> Result<String> {
+    let answer = http.post_json(party, endpoint, &client_metadata(identity, party)).await?;
+    let client_id =
+        answer.json.get("client_id").and_then(Value::as_str).filter(|_| (200..300).contains(&answer.status));
+    client_id.map(String::from).ok_or_else(|| {
+        let code = match party {
+            Party::Broker => ErrorCode::BrokerInvalid,
+            Party::Hospital => ErrorCode::HospitalClientRejected,
+        };
+        let error = OAuthError::parse(answer.json.get("error").and_then(Value::as_str));
+        Error::new(code).with_detail(format!("registration answered HTTP {} {error}", answer.status))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_asks_for_a_native_app_and_only_the_grants_used_there() {
+        let identity = Identity::from_key(tessera_jose::SigningKey::generate().unwrap());
+        let broker = client_metadata(&identity, Party::Broker);
+        assert_eq!(broker["application_type"], "native");
+        assert_eq!(broker["grant_types"], json!(["authorization_code", "refresh_token"]));
+        assert_eq!(broker["jwks"]["keys"][0], *identity.public_jwk());
+        let hospital = client_metadata(&identity, Party::Hospital);
+        assert!(hospital["grant_types"].as_array().unwrap().contains(&json!(TOKEN_EXCHANGE)));
+        assert_eq!(hospital["application_type"], "native");
+    }
+}
