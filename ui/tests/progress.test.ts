@@ -97,7 +97,7 @@ describe("connect progress", () => {
 
   it("maps failure codes to outcomes like the Rust core", () => {
     expect(statusOfFailure("hospital.unsupported")).toBe("unsupported");
-    expect(statusOfFailure("hospital.patient_not_found")).toBe("no_records");
+    expect(statusOfFailure("hospital.nothing_shared")).toBe("no_records");
     expect(statusOfFailure("hospital.interaction_required")).toBe("needs_confirmation");
     expect(statusOfFailure("hospital.not_chosen")).toBe("not_shown");
     expect(statusOfFailure("hospital.timeout")).toBe("failed");
@@ -116,7 +116,7 @@ describe("connect progress", () => {
     expect(lines.map((l) => lineText(l, "Harold"))).toEqual([
       "Done — 1 record",
       "Does not accept permission tickets yet",
-      "No records for Harold here",
+      "Nothing shared for Harold here under this permission",
       "Needs you to confirm who the patient is, once",
       "The hospital is not answering.",
       "Not shown here: your trust broker did not name this hospital, and it does not say it is in the network",

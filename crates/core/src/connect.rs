@@ -50,7 +50,7 @@ impl ConnectionStatus {
     pub fn of_failure(code: ErrorCode) -> Self {
         match code {
             ErrorCode::HospitalUnsupported => ConnectionStatus::Unsupported,
-            ErrorCode::HospitalPatientNotFound => ConnectionStatus::NoRecords,
+            ErrorCode::HospitalNothingShared => ConnectionStatus::NoRecords,
             ErrorCode::HospitalInteractionRequired => ConnectionStatus::NeedsConfirmation,
             ErrorCode::HospitalNotChosen => ConnectionStatus::NotShown,
             _ => ConnectionStatus::Failed,

@@ -77,7 +77,7 @@ error_codes! {
     HospitalUnsupported => "hospital.unsupported", "This hospital does not accept permission tickets.", "Use the hospital's own patient portal.";
     HospitalRejected => "hospital.rejected", "The hospital did not accept the permission ticket.", "Check the grant's details; you may need a new ticket from your trust broker.";
     HospitalNotChosen => "hospital.not_chosen", "Tessera has not shown the permission here: this hospital is not one your trust broker named, and it does not say it belongs to the permission's network.", "Showing it tells the hospital the patient's name and birth date. If you know and trust this hospital, choose it for that person (the window's \"Show it here\", or `tessera connect --person ID --hospital URL`).";
-    HospitalPatientNotFound => "hospital.patient_not_found", "This hospital has no records for this person.", "Nothing to do: no records here.";
+    HospitalNothingShared => "hospital.nothing_shared", "This hospital shared nothing under this permission.", "It may hold no records for this person, or not take this permission here. Nothing to do unless you expected records; the hospital's own reason is in Activity.";
     HospitalInteractionRequired => "hospital.interaction_required", "This hospital needs you to confirm who the patient is, once.", "Open the hospital's page and confirm the patient.";
     HospitalClientRejected => "hospital.client_rejected", "The hospital did not recognise this app.", "Reconnect to register Tessera with the hospital again.";
     HospitalScopeDenied => "hospital.scope_denied", "The hospital allows none of the record types this grant covers.", "Nothing to read here under this grant.";

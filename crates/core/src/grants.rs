@@ -218,7 +218,7 @@ fn connection_words(status: &str) -> &'static str {
         "connected" => "Connected",
         "failed" => "Could not connect",
         "unsupported" => "Does not accept permission tickets",
-        "no_records" => "No records there",
+        "no_records" => "Nothing shared there under this permission",
         "needs_confirmation" => "Waiting for you to confirm the patient",
         "not_shown" => "Not shown there (not in the network; you can choose it)",
         "revocation_pending" => "Ending — waiting for the hospital to answer",

@@ -228,7 +228,7 @@ mod tests {
         for description in ["Ticket has been revoked", "Ticket expired", "Unable to resolve ticket subject"] {
             let refused = answer(json!({"error": "invalid_grant", "error_description": description}));
             let error = refused.with_status(400).into_error(Party::Hospital);
-            assert_eq!(error.code(), ErrorCode::HospitalRejected, "{description}");
+            assert_eq!(error.code(), ErrorCode::HospitalNothingShared, "{description}");
             assert_eq!(error.detail(), Some(format!("HTTP 400 invalid_grant: {description}").as_str()));
         }
     }

@@ -298,6 +298,9 @@ impl Job {
                 let auth = identity.as_client(&client_id, clock, random);
                 run.gate.run(base, hospital::token_request_with_fallback(&self.http, &endpoints, &auth, &grant)).await?
             }
+            Err(declined) if declined.code() == ErrorCode::HospitalNothingShared => {
+                return Err(self.revoked_since_checked(held).await.unwrap_or(declined));
+            }
             other => other?,
         };
         let mut redemption = match exchange {
@@ -366,6 +369,14 @@ impl Job {
         run.journal.log(self.entry("records_read", base, &held.id, "ok", Some(counts.join(", "))));
         emit(Phase::Done, read.resources);
         Ok(read)
+    }
+
+    /// A hospital declined a ticket that was not revoked when the connect began: whether its issuer has revoked it
+    /// since (its status list read again). Only the issuer says a ticket is revoked, never a hospital's words.
+    async fn revoked_since_checked(&self, held: &HeldTicket) -> Option<Error> {
+        let (url, index) = held.ticket.claims.revocation.as_ref()?;
+        let revoked = crate::revocation::is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await.ok()?;
+        revoked.then(|| Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer"))
     }
 
     /// Proposal 001: the hospital could not match the patient uniquely. An EHR-style launch in the browser lets the

@@ -1267,7 +1267,7 @@ fn hospital_token_rows() -> Vec<Row<Handler>> {
         row(
             "invalid_grant with a description that is an object",
             always(400, json!({"error": "invalid_grant", "error_description": {"x": 1}})),
-            HospitalRejected,
+            HospitalNothingShared,
         ),
         row(
             "interaction_required without a launch",

@@ -96,8 +96,8 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
         // Both refuse with `invalid_grant`: classified by `error` alone (the descriptions, "Unable to resolve ticket
         // subject" and "Ticket has been revoked", are only the log's detail; see below). A ticket revoked at its
         // issuer is `ticket.revoked` from the status list, before any hospital is asked.
-        (7, ("failed", Some("hospital.rejected"))),
-        (8, ("failed", Some("hospital.rejected"))),
+        (7, ("no_records", Some("hospital.nothing_shared"))),
+        (8, ("no_records", Some("hospital.nothing_shared"))),
         (9, ("failed", Some("hospital.invalid_response"))),
         (10, ("failed", Some("records.invalid"))),
         (11, ("failed", Some("records.wrong_patient"))),
@@ -162,7 +162,7 @@ async fn sign_in_then_connect_to_many_hospitals_with_faults() {
             .iter()
             .find(|a| a.kind == "redemption" && a.hospital.as_deref() == Some(hospital.as_str()) && a.outcome != "ok")
             .unwrap_or_else(|| panic!("hospital {position}'s refusal is logged"));
-        assert_eq!(refusal.outcome, "hospital.rejected");
+        assert_eq!(refusal.outcome, "hospital.nothing_shared");
         assert!(refusal.detail.as_deref().is_some_and(|d| d.contains(words)), "{refusal:?}");
     }
     tb.stop().await;
@@ -725,7 +725,8 @@ async fn a_hospitals_refusal_keeps_its_own_reason_in_the_activity_log() {
     let refusal = log.iter().find(|a| a.kind == "redemption" && a.outcome != "ok").expect("the refusal is logged");
     // The hospital says "revoked" only in its description: the outcome is what its `error` says (the issuer's
     // status list, not a hospital's words, is what makes a ticket `ticket.revoked`); its words stay as the detail.
-    assert_eq!(refusal.outcome, "hospital.rejected");
+    // Tessera read the status list again after the refusal: the issuer has not revoked it.
+    assert_eq!(refusal.outcome, "hospital.nothing_shared");
     let detail = refusal.detail.as_deref().unwrap_or_default();
     assert!(detail.contains("invalid_grant") && detail.contains("Ticket has been revoked"), "{refusal:?}");
     tb.stop().await;
@@ -816,4 +817,31 @@ async fn one_ticket_per_hospital_is_kept_and_shown_only_at_its_hospital() {
         assert!(ticket.ticket.usable_at(&line.fhir_base_url), "{} shown at {}", line.ticket_id, line.fhir_base_url);
     }
     tb.stop().await;
+}
+
+/// A hospital's `invalid_grant` is "nothing shared here" (#14): the hospital's words never make a ticket revoked.
+/// But when the issuer revoked the ticket after the connect's own check (here: the moment the first hospital is
+/// shown it), Tessera reads the status list again on the refusal and says so: `ticket.revoked`.
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_ticket_revoked_during_a_connect_is_reported_revoked_not_just_declined() {
+    let clock = now();
+    let tb = Arc::new(network(&clock, Config { sites: 2, seed: 3, ..Config::default() }).await);
+    let wallet = Wallet::open(temp_profile("revoked-during"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let grant = tb.broker.grants().into_iter().next().unwrap();
+    let broker = tb.clone();
+    let progress: tessera_core::connect::Progress = Arc::new(move |event: ProgressEvent| {
+        if event.phase == Phase::Exchanging {
+            broker.broker.set_status_bit(grant.status_index);
+        }
+    });
+    let report = wallet.connect(None, progress).await.unwrap();
+    let codes: Vec<_> = report.hospitals.iter().map(|h| h.error.as_ref().map(|e| e.code.clone())).collect();
+    assert!(!codes.is_empty());
+    assert!(codes.iter().all(|c| c.as_deref() == Some("ticket.revoked")), "{codes:?}");
+    match Arc::try_unwrap(tb) {
+        Ok(tb) => tb.stop().await,
+        Err(_) => panic!("the testbed is still shared"),
+    }
 }

@@ -30,7 +30,7 @@ export function statusOfFailure(code: string): ConnectionStatus {
   switch (code) {
     case "hospital.unsupported":
       return "unsupported";
-    case "hospital.patient_not_found":
+    case "hospital.nothing_shared":
       return "no_records";
     case "hospital.interaction_required":
       return "needs_confirmation";

@@ -145,7 +145,7 @@ export const strings = {
     failed: "Could not connect",
     notAvailable: (kinds: string[]) => `not shared here under this permission: ${kinds.join(", ")}`,
     unsupported: "Does not accept permission tickets yet",
-    noRecords: (first: string) => `No records for ${first} here`,
+    noRecords: (first: string) => `Nothing shared for ${first} here under this permission`,
     needsConfirmation: "Needs you to confirm who the patient is, once",
     notShown: "Not shown here: your trust broker did not name this hospital, and it does not say it is in the network",
     notShownNote: (first: string) =>
@@ -232,7 +232,7 @@ export const strings = {
       connected: "Connected",
       failed: "Could not connect last time",
       unsupported: "Does not accept permission tickets yet",
-      no_records: "Has no records for the people here",
+      no_records: "Shared nothing for the people here under their permissions",
       needs_confirmation: "Needs you to confirm a patient",
       not_shown: "Not shown a permission yet — choose it on a person's page",
       none: "Not contacted yet",

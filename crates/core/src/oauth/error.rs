@@ -99,9 +99,11 @@ impl OAuthError {
         use OAuthError::*;
         match party {
             Party::Hospital => match self {
-                InvalidGrant | AccessDenied | InvalidRequest | InvalidTarget | UnsupportedTokenType => {
-                    ErrorCode::HospitalRejected
-                }
+                // §4.6 gives every reason a hospital declines a valid ticket (no such patient, nothing visible under
+                // the ticket's limits, an issuer it does not trust, a binding it cannot check…) one code, with words
+                // that are "indicative" only: all Tessera can truthfully say is that nothing was shared.
+                InvalidGrant => ErrorCode::HospitalNothingShared,
+                AccessDenied | InvalidRequest | InvalidTarget | UnsupportedTokenType => ErrorCode::HospitalRejected,
                 InvalidScope => ErrorCode::HospitalScopeDenied,
                 InvalidClient | UnauthorizedClient => ErrorCode::HospitalClientRejected,
                 UnsupportedGrantType => ErrorCode::HospitalUnsupported,
@@ -249,7 +251,7 @@ mod tests {
     fn errors_are_classified_by_their_error_member_alone() {
         use ErrorCode::*;
         let hospital = [
-            (json!({"error": "invalid_grant"}), HospitalRejected),
+            (json!({"error": "invalid_grant"}), HospitalNothingShared),
             (json!({"error": "invalid_scope", "error_description": "No authorized scopes"}), HospitalScopeDenied),
             (json!({"error": "invalid_client"}), HospitalClientRejected),
             (json!({"error": "unauthorized_client"}), HospitalClientRejected),
@@ -266,11 +268,11 @@ mod tests {
             (json!({"error": 42}), HospitalInvalidResponse),
             (json!({}), HospitalInvalidResponse),
             // The spec's descriptions of invalid_grant say why (§4.6); they are indicative, so all are one code.
-            (json!({"error": "invalid_grant", "error_description": "Ticket has been revoked"}), HospitalRejected),
-            (json!({"error": "invalid_grant", "error_description": "Ticket expired"}), HospitalRejected),
+            (json!({"error": "invalid_grant", "error_description": "Ticket has been revoked"}), HospitalNothingShared),
+            (json!({"error": "invalid_grant", "error_description": "Ticket expired"}), HospitalNothingShared),
             (
                 json!({"error": "invalid_grant", "error_description": "Unable to resolve ticket subject"}),
-                HospitalRejected,
+                HospitalNothingShared,
             ),
             // Misleading words in the description never override the error member.
             (
