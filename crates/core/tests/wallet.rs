@@ -741,9 +741,9 @@ async fn a_hospitals_refusal_keeps_its_own_reason_in_the_activity_log() {
 async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuses() {
     let clock = now();
     let reference = vec![Fault::ClientJkt, Fault::OutcomeRefusals, Fault::Refuse("DocumentReference"), Fault::Unnamed];
-    let tb =
-        network(&clock, Config { sites: 2, seed: 3, faults: HashMap::from([(0, reference)]), ..Config::default() })
-            .await;
+    let declining = vec![Fault::OutcomeErrors, Fault::PatientNotFound];
+    let faults = HashMap::from([(0, reference), (2, declining)]);
+    let tb = network(&clock, Config { sites: 3, seed: 3, faults, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("reference"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
@@ -777,6 +777,14 @@ async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuse
     let read = log.iter().find(|a| a.kind == "records_read").expect("the reading is logged");
     let detail = read.detail.as_deref().unwrap_or_default();
     assert!(detail.contains("DocumentReference: not available (HTTP 400 DocumentReference is not shared"), "{detail}");
+    // Its token endpoint's refusals are OperationOutcomes: read by their issue code, kept in the hospital's words.
+    let declined = at(&tb.manifest.hospitals[2].fhir_base_url);
+    assert_eq!(declined.status.as_str(), "no_records", "{declined:?}");
+    assert_eq!(declined.error.as_ref().map(|e| e.code.as_str()), Some("hospital.nothing_shared"));
+    let log = wallet.store().activity(Some(&tb.manifest.hospitals[2].fhir_base_url), None, None).await.unwrap();
+    let refusal = log.iter().find(|a| a.kind == "redemption" && a.outcome != "ok").expect("the refusal is logged");
+    let words = refusal.detail.as_deref().unwrap_or_default();
+    assert!(words.contains("OperationOutcome processing: Unable to resolve ticket subject"), "{words}");
 
     wallet.remove_hospital(like_reference).await.unwrap();
     let added = wallet.add_hospital(like_reference).await.unwrap();

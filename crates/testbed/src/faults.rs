@@ -33,6 +33,7 @@
 //! | `outcome-refusals` | FHIR authorization refusals answer `400` with an OperationOutcome, never 401/403 |
 //! | `refuse:TYPE` | searches of resource TYPE (e.g. `refuse:DocumentReference`) are refused as not authorized here |
 //! | `unnamed` | the SMART configuration carries no `organization`: the hospital's name is only in its CapabilityStatement |
+//! | `outcome-errors` | registration and token-endpoint errors are FHIR OperationOutcomes (same status, an issue code standing for the OAuth `error`) instead of RFC 6749/7591 JSON |
 
 use std::collections::HashMap;
 
@@ -85,6 +86,8 @@ pub enum Fault {
     Refuse(&'static str),
     /// No `organization` in the SMART configuration.
     Unnamed,
+    /// Registration and token errors answered as OperationOutcomes.
+    OutcomeErrors,
 }
 
 impl Fault {
@@ -122,6 +125,7 @@ impl Fault {
                 Fault::Refuse(known.ok_or_else(|| format!("fault refuse: {named:?} is not a searchable type"))?)
             }
             "unnamed" => Fault::Unnamed,
+            "outcome-errors" => Fault::OutcomeErrors,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }
@@ -152,6 +156,7 @@ impl Fault {
             Fault::OutcomeRefusals => "outcome-refusals".into(),
             Fault::Refuse(resource_type) => format!("refuse:{resource_type}"),
             Fault::Unnamed => "unnamed".into(),
+            Fault::OutcomeErrors => "outcome-errors".into(),
         }
     }
 }

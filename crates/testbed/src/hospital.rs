@@ -633,7 +633,34 @@ async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Response {
 }
 
 async fn register(State(h): State<Arc<Hospital>>, body: String) -> Response {
-    h.clients.registration_response(&body, (h.now)())
+    as_outcome(&h, h.clients.registration_response(&body, (h.now)())).await
+}
+
+/// At a hospital that answers OAuth errors as FHIR OperationOutcomes (`outcome-errors`, as the spec's reference
+/// Data Holder does at registration), an error answer becomes one: the same status, an issue whose code stands for
+/// the `error`, the description as its diagnostics. A Proposal 001 `launch` answer is left as it is.
+async fn as_outcome(h: &Hospital, response: Response) -> Response {
+    if !h.has(Fault::OutcomeErrors) || response.status().is_success() {
+        return response;
+    }
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap_or_default();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if body.get("launch").is_some() {
+        return (status, Json(body)).into_response();
+    }
+    let code = match body.get("error").and_then(Value::as_str) {
+        Some("invalid_client") => "security",
+        Some("invalid_grant") => "processing",
+        Some("invalid_scope") => "forbidden",
+        Some("unsupported_grant_type") => "not-supported",
+        Some("server_error") => "exception",
+        _ => "invalid",
+    };
+    let diagnostics = body.get("error_description").and_then(Value::as_str).unwrap_or_default();
+    let outcome = json!({ "resourceType": "OperationOutcome",
+        "issue": [{ "severity": "error", "code": code, "diagnostics": diagnostics }] });
+    no_store((status, Json(outcome)).into_response())
 }
 
 async fn token(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, String>>) -> Response {
@@ -650,7 +677,7 @@ async fn token(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, 
         Some("authorization_code") => h.code_exchange(&form),
         _ => Err(OAuthError::bad("unsupported_grant_type", "Unsupported grant type")),
     };
-    result.unwrap_or_else(IntoResponse::into_response)
+    as_outcome(&h, result.unwrap_or_else(IntoResponse::into_response)).await
 }
 
 async fn authorize(State(h): State<Arc<Hospital>>, Query(q): Query<HashMap<String, String>>) -> Response {

@@ -345,7 +345,13 @@ async fn a_strict_hospital_refuses_a_scope_wider_than_the_ticket() {
 #[tokio::test]
 async fn the_reference_data_holders_conventions_are_switches() {
     use tessera_testbed::faults::Fault;
-    let reference = vec![Fault::ClientJkt, Fault::OutcomeRefusals, Fault::Refuse("DocumentReference"), Fault::Unnamed];
+    let reference = vec![
+        Fault::ClientJkt,
+        Fault::OutcomeRefusals,
+        Fault::Refuse("DocumentReference"),
+        Fault::Unnamed,
+        Fault::OutcomeErrors,
+    ];
     let tb = Testbed::start(Config { sites: 2, seed: 3, faults: HashMap::from([(0, reference)]), ..Config::default() })
         .await
         .unwrap();
@@ -402,6 +408,26 @@ async fn the_reference_data_holders_conventions_are_switches() {
             .unwrap();
         assert_eq!(config.get("organization").is_none(), like_reference, "{config}");
         let statement: Value = http.get(format!("{fhir_base}/metadata")).send().await.unwrap().json().await.unwrap();
+        // Registration and token errors: an OperationOutcome there, RFC 6749/7591 JSON elsewhere.
+        let registration =
+            http.post(config["registration_endpoint"].as_str().unwrap()).body("not json").send().await.unwrap();
+        assert_eq!(registration.status().as_u16(), 400);
+        let body: Value = registration.json().await.unwrap();
+        if like_reference {
+            assert_eq!(
+                (body["resourceType"].as_str(), body["issue"][0]["code"].as_str()),
+                (Some("OperationOutcome"), Some("invalid"))
+            );
+        } else {
+            assert_eq!(body["error"], "invalid_client_metadata");
+        }
+        let (status, body) = wallet.exchange("not-a-ticket", wallet.assertion(&wallet.token_url, "x1"), None).await;
+        assert_eq!(status, 400);
+        if like_reference {
+            assert_eq!(body["issue"][0]["code"], "processing", "{body}");
+        } else {
+            assert_eq!(body["error"], "invalid_grant", "{body}");
+        }
         assert_eq!(statement["implementation"]["description"], tb.manifest.hospitals[index].name);
     }
     tb.stop().await;

@@ -73,6 +73,28 @@ impl OAuthError {
         }
     }
 
+    /// The OAuth error an OperationOutcome answer stands for, from its HTTP `status` and its first issue's `code`
+    /// (FHIR's IssueType): 401 is client authentication; `not-supported` a grant not offered; a transient or
+    /// internal failure the server's; a security or processing refusal a grant declined (as `invalid_grant`); a
+    /// malformed request `invalid_request`; anything else an answer Tessera cannot read.
+    pub fn from_outcome(status: u16, code: &str) -> Self {
+        match (status, code) {
+            (401, _) => Self::InvalidClient,
+            (_, "not-supported") => Self::UnsupportedGrantType,
+            (_, "transient" | "exception" | "timeout" | "throttled" | "lock-error" | "no-store" | "incomplete") => {
+                Self::ServerError
+            }
+            (_, "security" | "forbidden" | "login" | "unknown" | "suppressed" | "processing" | "business-rule")
+            | (_, "not-found") => Self::InvalidGrant,
+            (
+                _,
+                "invalid" | "structure" | "required" | "value" | "invariant" | "too-long" | "code-invalid"
+                | "extension" | "duplicate" | "conflict" | "too-costly",
+            ) => Self::InvalidRequest,
+            _ => Self::Missing,
+        }
+    }
+
     /// The value as the server wrote it (`-` when there was none).
     pub fn as_str(&self) -> &str {
         match self {
@@ -142,6 +164,9 @@ fn printable(text: &str, max: usize) -> String {
 pub struct Refusal {
     /// The `error` member.
     pub error: OAuthError,
+    /// A FHIR OperationOutcome answered instead (as the spec's reference Data Holder does): its first issue's code,
+    /// read into `error` once the HTTP status is known (see [`OAuthError::from_outcome`]).
+    outcome: Option<String>,
     description: Option<String>,
     launch: Option<Sensitive<String>>,
     status: u16,
@@ -156,10 +181,17 @@ impl Refusal {
             }
             _ => None,
         };
+        let issue = (members.get("error").is_none()
+            && members.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome"))
+        .then(|| members.get("issue").and_then(|i| i.get(0)))
+        .flatten();
+        let words = issue.and_then(|i| i.get("diagnostics").or_else(|| i.pointer("/details/text")));
         Self {
             error: OAuthError::parse(members.get("error").and_then(Value::as_str)),
+            outcome: issue.and_then(|i| i.get("code")).and_then(Value::as_str).map(|c| printable(c, MAX_ERROR)),
             description: members
                 .get("error_description")
+                .or(words)
                 .and_then(Value::as_str)
                 .map(|text| printable(text, MAX_DESCRIPTION)),
             launch,
@@ -167,9 +199,12 @@ impl Refusal {
         }
     }
 
-    /// The same answer, noting the HTTP status it came with.
+    /// The same answer, noting the HTTP status it came with (which an OperationOutcome's meaning depends on).
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.status = status;
+        if let Some(code) = &self.outcome {
+            self.error = OAuthError::from_outcome(status, code);
+        }
         self
     }
 
@@ -186,9 +221,13 @@ impl Refusal {
     /// The coded error, with the server's own words (status, `error`, description) as its detail for the log.
     pub fn into_error(self, party: Party) -> Error {
         let code = self.code(party);
+        let said = match &self.outcome {
+            Some(issue) => format!("OperationOutcome {issue}"),
+            None => self.error.to_string(),
+        };
         let detail = match &self.description {
-            Some(description) => format!("HTTP {} {}: {description}", self.status, self.error),
-            None => format!("HTTP {} {}", self.status, self.error),
+            Some(description) => format!("HTTP {} {said}: {description}", self.status),
+            None => format!("HTTP {} {said}", self.status),
         };
         Error::new(code).with_detail(detail)
     }
@@ -245,6 +284,34 @@ mod tests {
 
     fn refusal(body: Value) -> Refusal {
         serde_json::from_value(body).unwrap()
+    }
+
+    #[test]
+    fn an_operation_outcome_answer_is_read_by_its_status_and_issue_code() {
+        use ErrorCode::*;
+        let outcome = |code: &str, words: &str| json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": words}]});
+        let cases = [
+            (400, outcome("processing", "Unable to resolve ticket subject"), HospitalNothingShared),
+            (400, outcome("security", "Ticket signature verification failed"), HospitalNothingShared),
+            (401, outcome("security", "Client authentication failed"), HospitalClientRejected),
+            (400, outcome("invalid", "Missing subject_token"), HospitalRejected),
+            (400, outcome("not-supported", "Token exchange not supported"), HospitalUnsupported),
+            (500, outcome("exception", "boom"), HospitalError),
+            (400, outcome("informational", "?"), HospitalInvalidResponse),
+            (400, json!({"resourceType": "OperationOutcome"}), HospitalInvalidResponse),
+            // An `error` member wins over everything else; a Bundle is no error answer at all.
+            (400, json!({"resourceType": "OperationOutcome", "error": "invalid_scope"}), HospitalScopeDenied),
+            (400, json!({"resourceType": "Bundle", "issue": [{"code": "security"}]}), HospitalInvalidResponse),
+        ];
+        for (status, body, code) in cases {
+            let error = refusal(body.clone()).with_status(status).into_error(Party::Hospital);
+            assert_eq!(error.code(), code, "{status} {body}");
+        }
+        let error = refusal(outcome("processing", "Unable to resolve ticket subject")).with_status(400);
+        assert_eq!(
+            error.into_error(Party::Hospital).detail(),
+            Some("HTTP 400 OperationOutcome processing: Unable to resolve ticket subject")
+        );
     }
 
     #[test]
