@@ -8,8 +8,8 @@
 //! does not say.
 
 use crate::ticket::{
-    ClaimLinkage, Coded, HolderFilter, Permission, Requester, RequesterKind, Ticket, DELEGATED_ACCESS, PAYER_CLAIMS,
-    PAYER_QUALITY_GAP, PROVIDER_CONSULT, PUBLIC_HEALTH, RESEARCH, SELF_ACCESS, SOCIAL_CARE,
+    ClaimLinkage, Coded, HolderFilter, Permission, Requester, RequesterKind, Ticket, ACT_REASON, DELEGATED_ACCESS,
+    PAYER_CLAIMS, PAYER_QUALITY_GAP, PROVIDER_CONSULT, PUBLIC_HEALTH, RESEARCH, ROLE_CODE, SELF_ACCESS, SOCIAL_CARE,
 };
 use serde::Serialize;
 use ts_rs::TS;
@@ -81,32 +81,42 @@ enum Role {
     Kin,
 }
 
-/// HL7 v3 RoleCode codes a requester's `relationship` can carry (the FHIR RelatedPerson relationship value set:
-/// v3 PersonalRelationshipRoleType, the responsible-party and power-of-attorney codes, and v2-0131 contact roles),
-/// in plain words.
+/// The v2-0131 contact-role code system (the other half of the FHIR RelatedPerson relationship value set).
+const CONTACT_ROLE: &str = "http://terminology.hl7.org/CodeSystem/v2-0131";
+
+/// The names a ticket may give each code system: the canonical URL, the OID in the code system's own `identifier`,
+/// and the FHIR STU3 URL. A code under any other system is not looked up in these tables.
+const ROLE_CODE_NAMES: &[&str] = &[ROLE_CODE, "urn:oid:2.16.840.1.113883.5.111", "http://hl7.org/fhir/v3/RoleCode"];
+const CONTACT_ROLE_NAMES: &[&str] = &[CONTACT_ROLE, "urn:oid:2.16.840.1.113883.18.58", "http://hl7.org/fhir/v2/0131"];
+const ACT_REASON_NAMES: &[&str] = &[ACT_REASON, "urn:oid:2.16.840.1.113883.5.8", "http://hl7.org/fhir/v3/ActReason"];
+
+/// HL7 v3 RoleCode codes a requester's `relationship` can carry, in plain words: every code of the
+/// PersonalRelationshipRoleType part (`_PersonalRelationshipRoleType` and all below it, the v3 half of the FHIR
+/// RelatedPerson relationship value set), the responsible party and every code below it (guardians, powers of
+/// attorney, executor), the contact roles NOK and ECON, and DELEGATEE (in HL7, anyone given a right or authority by
+/// another; digest §2.3 uses it only for a delegate the patient chose through the issuer, hence its words).
+///
+/// Source: code system `http://terminology.hl7.org/CodeSystem/v3-RoleCode` (OID 2.16.840.1.113883.5.111),
+/// CodeSystem.version 4.0.0 as published in HL7 Terminology (THO, package hl7.terminology) 7.3.0; read from
+/// github.com/HL7/UTG `input/sourceOfTruth/v3/codeSystems/v3-RoleCode.xml` at commit
+/// a19c263616d7b759fe91ceaa0faf4c5b5a5b614b (master, 4 Aug 2026), checked 24 Nov 2026. Every code here is in it;
+/// MTHINLOAW and SISLINLAW are retired there (replaced by MTHINLAW, SISINLAW) and kept so older tickets still read.
+/// The words are ours, from each concept's display and definition.
 const ROLE_CODES: &[(&str, Role, &str)] = &[
-    // Authorities (digest §2.3) and responsible parties.
-    ("DELEGATEE", Role::Authority, "delegate chosen by the patient"),
+    // Responsible parties (RESPRSN and below) and the power-of-attorney instruments (digest §2.3).
+    ("RESPRSN", Role::Authority, "legally responsible party"),
+    ("POWATT", Role::Authority, "power of attorney"),
     ("HPOWATT", Role::Authority, "healthcare power of attorney"),
     ("DPOWATT", Role::Authority, "durable power of attorney"),
-    ("POWATT", Role::Authority, "power of attorney"),
-    ("SPOWATT", Role::Authority, "special power of attorney"),
+    ("SPOWATT", Role::Authority, "special (limited) power of attorney"),
     ("GUARD", Role::Authority, "guardian"),
-    ("GUADLTM", Role::Authority, "guardian ad litem"),
+    ("GUADLTM", Role::Authority, "guardian ad litem (appointed by a court for legal proceedings)"),
     ("EXCEST", Role::Authority, "executor of the estate"),
-    ("RESPRSN", Role::Authority, "responsible party"),
+    // Agent and contact roles.
+    ("DELEGATEE", Role::Authority, "delegate chosen by the patient"),
     ("NOK", Role::Authority, "next of kin"),
     ("ECON", Role::Authority, "emergency contact"),
-    ("ONESELF", Role::Authority, "the patient themself"),
-    // v2-0131 contact roles.
-    ("C", Role::Authority, "emergency contact"),
-    ("E", Role::Authority, "employer"),
-    ("F", Role::Authority, "federal agency"),
-    ("I", Role::Authority, "insurance company"),
-    ("N", Role::Authority, "next of kin"),
-    ("S", Role::Authority, "state agency"),
-    ("U", Role::Authority, "contact of unstated kind"),
-    // Personal relationships (v3 PersonalRelationshipRoleType).
+    // PersonalRelationshipRoleType: family.
     ("FAMMEMB", Role::Kin, "family member"),
     ("CHILD", Role::Kin, "child"),
     ("CHLDADOPT", Role::Kin, "adopted child"),
@@ -123,7 +133,7 @@ const ROLE_CODES: &[(&str, Role, &str)] = &[
     ("SON", Role::Kin, "son"),
     ("STPSON", Role::Kin, "stepson"),
     ("STPCHLD", Role::Kin, "stepchild"),
-    ("EXT", Role::Kin, "relative"),
+    ("EXT", Role::Kin, "extended family member"),
     ("AUNT", Role::Kin, "aunt"),
     ("MAUNT", Role::Kin, "maternal aunt"),
     ("PAUNT", Role::Kin, "paternal aunt"),
@@ -162,6 +172,7 @@ const ROLE_CODES: &[(&str, Role, &str)] = &[
     ("SIBINLAW", Role::Kin, "sibling-in-law"),
     ("BROINLAW", Role::Kin, "brother-in-law"),
     ("SISINLAW", Role::Kin, "sister-in-law"),
+    ("SISLINLAW", Role::Kin, "sister-in-law"),
     ("NIENEPH", Role::Kin, "niece or nephew"),
     ("NEPHEW", Role::Kin, "nephew"),
     ("NIECE", Role::Kin, "niece"),
@@ -189,12 +200,12 @@ const ROLE_CODES: &[(&str, Role, &str)] = &[
     ("SIB", Role::Kin, "sibling"),
     ("BRO", Role::Kin, "brother"),
     ("HBRO", Role::Kin, "half-brother"),
-    ("NBRO", Role::Kin, "brother by birth"),
+    ("NBRO", Role::Kin, "full brother"),
     ("STPBRO", Role::Kin, "stepbrother"),
     ("HSIB", Role::Kin, "half-sibling"),
     ("HSIS", Role::Kin, "half-sister"),
-    ("NSIB", Role::Kin, "sibling by birth"),
-    ("NSIS", Role::Kin, "sister by birth"),
+    ("NSIB", Role::Kin, "full sibling"),
+    ("NSIS", Role::Kin, "full sister"),
     ("SIS", Role::Kin, "sister"),
     ("STPSIS", Role::Kin, "stepsister"),
     ("STPSIB", Role::Kin, "step-sibling"),
@@ -207,78 +218,119 @@ const ROLE_CODES: &[(&str, Role, &str)] = &[
     ("ITWINSIS", Role::Kin, "identical twin sister"),
     ("TWINBRO", Role::Kin, "twin brother"),
     ("TWINSIS", Role::Kin, "twin sister"),
-    ("SIGOTHR", Role::Kin, "partner"),
+    ("SIGOTHR", Role::Kin, "significant other"),
     ("DOMPART", Role::Kin, "domestic partner"),
     ("FMRSPS", Role::Kin, "former spouse"),
     ("SPS", Role::Kin, "spouse"),
     ("HUSB", Role::Kin, "husband"),
     ("WIFE", Role::Kin, "wife"),
+    // PersonalRelationshipRoleType: outside the family, and the patient.
     ("FRND", Role::Kin, "friend"),
     ("NBOR", Role::Kin, "neighbour"),
     ("ROOM", Role::Kin, "roommate"),
+    ("ONESELF", Role::Authority, "the patient themself"),
 ];
 
-/// HL7 v3 ActReason purposes of use (the v3 PurposeOfUse value set), in plain words.
+/// HL7 v2 table 0131 contact roles, the other codes the FHIR RelatedPerson relationship value set allows, in plain
+/// words. Looked up only for that system or for a code given without a system: "C", "E", "F" and "O" are also
+/// RoleCode codes of another meaning (calibrator, electronic QC, filler and operator proficiency).
+///
+/// Source: code system `http://terminology.hl7.org/CodeSystem/v2-0131` (OID 2.16.840.1.113883.18.58),
+/// CodeSystem.version 3.0.0 as published in HL7 Terminology (THO) 7.3.0; read from github.com/HL7/UTG
+/// `input/sourceOfTruth/v2/codeSystems/cs-v2-0131.xml` at commit a19c263616d7b759fe91ceaa0faf4c5b5a5b614b,
+/// checked 24 Nov 2026. All twelve codes; the words are ours.
+const CONTACT_ROLES: &[(&str, Role, &str)] = &[
+    ("BP", Role::Authority, "billing contact"),
+    ("C", Role::Authority, "emergency contact"),
+    ("CP", Role::Authority, "contact person"),
+    ("E", Role::Authority, "employer"),
+    ("EP", Role::Authority, "emergency contact"),
+    ("F", Role::Authority, "federal agency"),
+    ("I", Role::Authority, "insurance company"),
+    ("N", Role::Authority, "next of kin"),
+    ("O", Role::Authority, "contact of another kind"),
+    ("PR", Role::Authority, "person who prepared the referral"),
+    ("S", Role::Authority, "state agency"),
+    ("U", Role::Authority, "contact of unknown kind"),
+];
+
+/// HL7 v3 ActReason purposes of use in plain words: every code of the PurposeOfUse part (`PurposeOfUse` and all
+/// below it, the codes of the v3-PurposeOfUse value set). Each reads after "Purpose: ".
+///
+/// Source: code system `http://terminology.hl7.org/CodeSystem/v3-ActReason` (OID 2.16.840.1.113883.5.8),
+/// CodeSystem.version 4.0.0 as published in HL7 Terminology (THO) 7.3.0; read from github.com/HL7/UTG
+/// `input/sourceOfTruth/v3/codeSystems/v3-ActReason.xml` at commit a19c263616d7b759fe91ceaa0faf4c5b5a5b614b
+/// (master, 4 Aug 2026), checked 24 Nov 2026. The words are ours, from each concept's display and definition.
 const PURPOSES: &[(&str, &str)] = &[
+    // Treatment.
     ("TREAT", "treatment"),
     ("CLINTRL", "treatment in a clinical trial"),
     ("COC", "coordination of care"),
     ("ETREAT", "emergency treatment"),
-    ("BTG", "emergency access (break the glass)"),
+    ("BTG", "emergency override of access rules (break the glass)"),
     ("ERTREAT", "emergency room treatment"),
-    ("POPHLTH", "population health"),
+    ("POPHLTH", "care for a population (such as a needle exchange)"),
+    ("TREATDS", "treatment decisions made with the help of algorithms such as AI"),
+    // Requests on the patient's behalf.
     ("PATRQT", "patient request"),
-    ("FAMRQT", "family request"),
-    ("PWATRNY", "power of attorney"),
-    ("SUPNWK", "the patient's support network"),
+    ("FAMRQT", "request by a family member the patient authorized"),
+    ("PWATRNY", "request by the patient's legal representative (power of attorney)"),
+    ("SUPNWK", "request by someone the patient authorized"),
+    // Public health.
     ("PUBHLTH", "public health"),
-    ("DISASTER", "disaster response"),
-    ("THREAT", "response to a threat to public safety"),
+    ("DISASTER", "urgent care in a disaster area"),
+    ("THREAT", "protecting people who may be targets of violence"),
+    // Research.
     ("HRESCH", "health research"),
     ("BIORCH", "biomedical research"),
     ("CLINTRCH", "clinical trial research"),
-    ("CLINTRCHNPC", "clinical trial research without the patient's consent"),
-    ("CLINTRCHPC", "clinical trial research with the patient's consent"),
-    ("PRECLINTRCH", "preclinical research"),
+    ("CLINTRCHNPC", "clinical trial research, without patient care"),
+    ("CLINTRCHPC", "clinical trial research, with patient care"),
+    ("PRECLINTRCH", "research to prepare a clinical trial"),
     ("DSRCH", "research on a specific disease"),
     ("POARCH", "research on population origins or ancestry"),
-    ("TRANSRCH", "translational research"),
+    ("TRANSRCH", "translational research (from the lab to patient care)"),
+    // Payment.
     ("HPAYMT", "healthcare payment"),
-    ("CLMATTCH", "supporting an insurance claim"),
-    ("COVAUTH", "coverage authorization"),
-    ("COVERAGE", "insurance coverage"),
-    ("ELIGDTRM", "eligibility determination"),
-    ("ELIGVER", "eligibility verification"),
-    ("ENROLLM", "enrollment"),
-    ("MILDCRG", "military discharge review"),
-    ("REMITADV", "remittance advice"),
+    ("CLMATTCH", "clinical evidence for a claim or coverage request"),
+    ("COVAUTH", "prior authorization of coverage"),
+    ("COVERAGE", "coverage under a health plan or program"),
+    ("ELIGDTRM", "deciding eligibility for coverage"),
+    ("ELIGVER", "checking eligibility for coverage"),
+    ("ENROLLM", "enrolling in a health plan or program"),
+    ("MILDCRG", "military discharge"),
+    ("REMITADV", "the amount paid on a claim (remittance advice)"),
+    ("PMTDS", "payment decisions made with the help of algorithms such as AI"),
+    // Healthcare operations.
     ("HOPERAT", "healthcare operations"),
-    ("CAREMGT", "care management"),
-    ("DONAT", "organ or tissue donation"),
-    ("FRAUD", "fraud investigation"),
-    ("GOV", "government oversight"),
-    ("HACCRED", "health accreditation"),
-    ("HCOMPL", "health compliance"),
-    ("HDECD", "matters about a deceased person"),
-    ("HDIRECT", "directory services"),
-    ("HDM", "healthcare delivery management"),
-    ("HLEGAL", "legal matters"),
+    ("CAREMGT", "reviewing the quality, safety and cost of care"),
+    ("DONAT", "organ, eye or tissue donation"),
+    ("FRAUD", "detecting and preventing fraud"),
+    ("GOV", "government processes"),
+    ("HACCRED", "meeting accreditation standards"),
+    ("HCOMPL", "compliance with a mandate"),
+    ("HDECD", "matters about a deceased patient"),
+    ("HDIRECT", "keeping a patient directory"),
+    ("HDM", "administering health plan benefits"),
+    ("HLEGAL", "legal proceedings"),
     ("HOUTCOMS", "measuring health outcomes"),
     ("HPRGRP", "health program reporting"),
-    ("HQUALIMP", "health quality improvement"),
-    ("HSYSADMIN", "health system administration"),
-    ("LABELING", "labelling of records"),
-    ("METAMGT", "metadata management"),
-    ("MEMADMIN", "member administration"),
+    ("HQUALIMP", "improving the quality of care"),
+    ("HSYSADMIN", "running healthcare computer systems"),
+    ("LABELING", "labelling records for security and privacy"),
+    ("METAMGT", "managing records' metadata"),
+    ("MEMADMIN", "administering a member's health coverage"),
     ("MILCDM", "military command"),
     ("PATADMIN", "patient administration"),
     ("PATSFTY", "patient safety"),
-    ("PERFMSR", "performance measurement"),
+    ("PERFMSR", "measuring how well recommended care is followed"),
     ("RECORDMGT", "records management"),
-    ("SYSDEV", "system development"),
-    ("HTEST", "testing with test data"),
-    ("TRAIN", "training"),
-    ("HMARKT", "healthcare marketing"),
+    ("SYSDEV", "building or testing healthcare computer systems"),
+    ("HTEST", "testing systems with made-up data"),
+    ("TRAIN", "training and education"),
+    ("MLTRAINING", "training an AI (machine learning) model"),
+    // Marketing.
+    ("HMARKT", "marketing health products or services"),
 ];
 
 /// FHIR resource types in plain words.
@@ -459,21 +511,31 @@ const SENSITIVITY_WORDS: &[(&str, &str)] = &[
     ("V", "Very restricted records"),
 ];
 
-fn role_of(code: &str) -> Option<(Role, &'static str)> {
-    ROLE_CODES.iter().find(|(c, _, _)| *c == code).map(|(_, role, words)| (*role, *words))
+/// The words of a relationship or authority code under `system` (`None`: a bare code, looked up as RoleCode, then
+/// as a v2-0131 contact role); `None` for a code or system the tables do not know.
+fn role_of(system: Option<&str>, code: &str) -> Option<(Role, &'static str)> {
+    let find = |table: &'static [(&'static str, Role, &'static str)]| {
+        table.iter().find(|(c, ..)| *c == code).map(|(_, role, words)| (*role, *words))
+    };
+    match system {
+        None => find(ROLE_CODES).or_else(|| find(CONTACT_ROLES)),
+        Some(system) if ROLE_CODE_NAMES.contains(&system) => find(ROLE_CODES),
+        Some(system) if CONTACT_ROLE_NAMES.contains(&system) => find(CONTACT_ROLES),
+        Some(_) => None,
+    }
 }
 
-/// The plain words of a v3 RoleCode relationship or authority ("HPOWATT" → "healthcare power of attorney",
-/// "MTH" → "mother"); "representative" for a code no table knows.
+/// The plain words of a v3 RoleCode relationship or authority, or of a v2-0131 contact role ("HPOWATT" →
+/// "healthcare power of attorney", "MTH" → "mother"); "representative" for a code no table knows.
 pub fn authority_words(code: &str) -> &'static str {
-    role_of(code).map_or("representative", |(_, words)| words)
+    role_of(None, code).map_or("representative", |(_, words)| words)
 }
 
 /// A relationship or authority as it reads after "as": "healthcare power of attorney" for an authority, "{whose}
 /// mother" for a personal relationship (`whose` is e.g. "your" or "Aisha's"); "representative" for a code no table
 /// knows.
 pub fn relationship_words(code: &str, whose: &str) -> String {
-    match role_of(code) {
+    match role_of(None, code) {
         Some((Role::Kin, words)) => format!("{whose} {words}"),
         Some((Role::Authority, words)) => words.to_string(),
         None => "representative".to_string(),
@@ -647,7 +709,7 @@ pub fn requester_words(requester: &Requester) -> String {
 /// ticket's own display for a code no table knows; empty when the ticket states no relationship.
 fn relationship_phrase(relationship: Option<&Coded>, patient: &str) -> String {
     let Some(relationship) = relationship else { return String::new() };
-    match relationship.code.as_deref().and_then(role_of) {
+    match relationship.code.as_deref().and_then(|code| role_of(relationship.system.as_deref(), code)) {
         Some((Role::Authority, words)) => format!(" as {words}"),
         Some((Role::Kin, words)) => format!(" as {patient}'s {words}"),
         None => match relationship.display.as_ref().or(relationship.text.as_ref()) {
@@ -743,13 +805,14 @@ fn purpose_lines(ticket: &Ticket) -> Vec<String> {
         })
         .collect();
     for purpose in &c.purpose {
-        let words = purpose.code.as_deref().and_then(purpose_words).map(String::from).unwrap_or_else(|| {
-            match (&purpose.display, &purpose.text, &purpose.code) {
-                (Some(display), ..) => display.clone(),
-                (None, Some(text), _) => text.clone(),
-                (None, None, Some(code)) => format!("code {code}"),
-                (None, None, None) => "not stated".into(),
-            }
+        // A code under another system than ActReason is not read as an ActReason code.
+        let act_reason = purpose.system.as_deref().is_none_or(|system| ACT_REASON_NAMES.contains(&system));
+        let words = purpose.code.as_deref().filter(|_| act_reason).and_then(purpose_words).map(String::from);
+        let words = words.unwrap_or_else(|| match (&purpose.display, &purpose.text, &purpose.code) {
+            (Some(display), ..) => display.clone(),
+            (None, Some(text), _) => text.clone(),
+            (None, None, Some(code)) => format!("code {code}"),
+            (None, None, None) => "not stated".into(),
         });
         lines.push(format!("Purpose: {words}"));
     }
@@ -965,17 +1028,97 @@ mod tests {
         fn unique<T: PartialEq>(keys: &[T]) -> bool {
             keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k))
         }
+        // Words are read mid-sentence: never empty, never padded, never capitalised.
+        fn plain(words: &str) -> bool {
+            !words.is_empty() && words.trim() == words && !words.starts_with(|c: char| c.is_uppercase())
+        }
         assert!(unique(&ROLE_CODES.iter().map(|(c, ..)| *c).collect::<Vec<_>>()));
+        assert!(unique(&CONTACT_ROLES.iter().map(|(c, ..)| *c).collect::<Vec<_>>()));
         assert!(unique(&RESOURCE_WORDS.iter().map(|(c, _)| *c).collect::<Vec<_>>()));
         assert!(unique(&PURPOSES.iter().map(|(c, _)| *c).collect::<Vec<_>>()));
         assert!(unique(&SENSITIVITY_WORDS.iter().map(|(c, _)| *c).collect::<Vec<_>>()));
         assert!(unique(&CATEGORY_WORDS.iter().map(|(r, s, c, _)| (*r, *s, *c)).collect::<Vec<_>>()));
-        assert!(ROLE_CODES.iter().all(|(_, _, w)| !w.is_empty()) && PURPOSES.iter().all(|(_, w)| !w.is_empty()));
+        for (code, _, words) in ROLE_CODES.iter().chain(CONTACT_ROLES) {
+            assert!(!code.is_empty() && code.trim() == *code && plain(words), "{code}: {words:?}");
+        }
+        for (code, words) in PURPOSES {
+            assert!(!code.is_empty() && code.trim() == *code && plain(words), "{code}: {words:?}");
+        }
+        for (code, words) in RESOURCE_WORDS.iter().chain(SENSITIVITY_WORDS) {
+            assert!(!code.is_empty() && !words.is_empty(), "{code}: {words:?}");
+        }
+        for (resource, system, code, words) in CATEGORY_WORDS {
+            assert!(![resource, system, code, words].iter().any(|s| s.is_empty()), "{resource} {code}");
+        }
         assert_eq!(authority_words("MTH"), "mother");
         assert_eq!(authority_words("HPOWATT"), "healthcare power of attorney");
         assert_eq!(authority_words("XYZ"), "representative");
         assert_eq!(relationship_words("MTH", "your"), "your mother");
         assert_eq!(relationship_words("GUARD", "your"), "guardian");
         assert_eq!(purpose_words("HRESCH"), Some("health research"));
+    }
+
+    /// The tables hold the published code systems' codes, not a hand-picked few: the codes below are every concept
+    /// under `_PersonalRelationshipRoleType` and under `RESPRSN` in v3-RoleCode, every concept under `PurposeOfUse`
+    /// in v3-ActReason, and every v2-0131 code, as HL7 Terminology 7.3.0 has them (HL7/UTG commit a19c263, the
+    /// files named above each table).
+    #[test]
+    fn code_tables_hold_the_published_codes() {
+        const PERSONAL_RELATIONSHIPS: &str =
+            "FAMMEMB CHILD CHLDADOPT DAUADOPT SONADOPT CHLDFOST DAUFOST SONFOST DAUC DAU STPDAU NCHILD SON SONC \
+            STPSON STPCHLD EXT AUNT MAUNT PAUNT COUSN MCOUSN PCOUSN GGRPRN GGRFTH MGGRFTH PGGRFTH GGRMTH MGGRMTH \
+            PGGRMTH MGGRPRN PGGRPRN GRNDCHILD GRNDDAU GRNDSON GRPRN GRFTH MGRFTH PGRFTH GRMTH MGRMTH PGRMTH MGRPRN \
+            PGRPRN INLAW CHLDINLAW DAUINLAW SONINLAW PRNINLAW FTHINLAW MTHINLAW MTHINLOAW SIBINLAW BROINLAW SISINLAW \
+            SISLINLAW NIENEPH NEPHEW NIECE UNCLE MUNCLE PUNCLE PRN ADOPTP ADOPTF ADOPTM FTH FTHFOST NFTH NFTHF \
+            STPFTH MTH GESTM MTHFOST NMTH NMTHF STPMTH NPRN PRNFOST STPPRN SIB BRO HBRO NBRO TWINBRO FTWINBRO \
+            ITWINBRO STPBRO HSIB HSIS NSIB NSIS TWINSIS FTWINSIS ITWINSIS TWIN FTWIN ITWIN SIS STPSIS STPSIB SIGOTHR \
+            DOMPART FMRSPS SPS HUSB WIFE FRND NBOR ONESELF ROOM";
+        const RESPONSIBLE_PARTIES: &str = "RESPRSN EXCEST GUADLTM GUARD POWATT DPOWATT HPOWATT SPOWATT";
+        const OTHER_ROLES: &str = "DELEGATEE NOK ECON";
+        const PURPOSES_OF_USE: &str =
+            "HMARKT HOPERAT CAREMGT DONAT FRAUD GOV HACCRED HCOMPL HDECD HDIRECT HDM HLEGAL HOUTCOMS HPRGRP HQUALIMP \
+            HSYSADMIN LABELING METAMGT MEMADMIN MILCDM PATADMIN PATSFTY PERFMSR RECORDMGT SYSDEV HTEST TRAIN \
+            MLTRAINING HPAYMT CLMATTCH COVAUTH COVERAGE ELIGDTRM ELIGVER ENROLLM MILDCRG REMITADV PMTDS HRESCH \
+            BIORCH CLINTRCH CLINTRCHNPC CLINTRCHPC PRECLINTRCH DSRCH POARCH TRANSRCH PATRQT FAMRQT PWATRNY SUPNWK \
+            PUBHLTH DISASTER THREAT TREAT CLINTRL COC ETREAT BTG ERTREAT POPHLTH TREATDS";
+        const CONTACT_ROLE_CODES: &str = "BP CP EP PR E C F I N S O U";
+        fn same(table: Vec<&str>, published: &[&str]) {
+            let mut table = table;
+            let mut published: Vec<&str> = published.iter().flat_map(|codes| codes.split_whitespace()).collect();
+            table.sort_unstable();
+            published.sort_unstable();
+            assert_eq!(table, published);
+        }
+        same(
+            ROLE_CODES.iter().map(|(c, ..)| *c).collect(),
+            &[PERSONAL_RELATIONSHIPS, RESPONSIBLE_PARTIES, OTHER_ROLES],
+        );
+        same(PURPOSES.iter().map(|(c, _)| *c).collect(), &[PURPOSES_OF_USE]);
+        same(CONTACT_ROLES.iter().map(|(c, ..)| *c).collect(), &[CONTACT_ROLE_CODES]);
+    }
+
+    /// Codes added or corrected against the published code systems, one of each kind.
+    #[test]
+    fn corrected_and_added_codes_read_as_published() {
+        // A personal relationship: NSIB is a sibling with both birth parents in common; SIGOTHR is not only a partner.
+        assert_eq!(relationship_words("NSIB", "your"), "your full sibling");
+        assert_eq!(relationship_words("SIGOTHR", "Pat's"), "Pat's significant other");
+        assert_eq!(relationship_words("SISLINLAW", "your"), "your sister-in-law");
+        // An authority: a special power of attorney is the limited kind.
+        assert_eq!(authority_words("SPOWATT"), "special (limited) power of attorney");
+        assert_eq!(relationship_words("RESPRSN", "your"), "legally responsible party");
+        // A purpose of use: "PC" is patient care, not patient consent; three purposes added.
+        assert_eq!(purpose_words("CLINTRCHNPC"), Some("clinical trial research, without patient care"));
+        assert_eq!(purpose_words("CLINTRCHPC"), Some("clinical trial research, with patient care"));
+        assert_eq!(purpose_words("MLTRAINING"), Some("training an AI (machine learning) model"));
+        assert_eq!(purpose_words("TREATDS"), Some("treatment decisions made with the help of algorithms such as AI"));
+        assert_eq!(purpose_words("PMTDS"), Some("payment decisions made with the help of algorithms such as AI"));
+        // A v2-0131 contact role, read as one only under its own system or with none.
+        assert_eq!(authority_words("PR"), "person who prepared the referral");
+        assert_eq!(role_of(Some(CONTACT_ROLE), "C"), Some((Role::Authority, "emergency contact")));
+        assert_eq!(role_of(None, "C"), Some((Role::Authority, "emergency contact")));
+        assert_eq!(role_of(Some(ROLE_CODE), "C"), None, "RoleCode C is a calibrator, not an emergency contact");
+        assert_eq!(role_of(Some("urn:oid:2.16.840.1.113883.5.111"), "MTH"), Some((Role::Kin, "mother")));
+        assert_eq!(role_of(Some("http://snomed.info/sct"), "MTH"), None);
     }
 }
