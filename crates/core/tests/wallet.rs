@@ -732,18 +732,35 @@ async fn a_hospitals_refusal_keeps_its_own_reason_in_the_activity_log() {
     tb.stop().await;
 }
 
-/// A hospital that behaves like the spec's reference Data Holder (#13): it wants `X-Client-JKT` with key-bound
-/// tokens, answers refusals with 400 + OperationOutcome, refuses one type, and names itself only in its
+/// A hospital that behaves like the spec's reference Data Holder (#13), its tickets written as the reference issuer
+/// writes them (April-2026 kernel, one key-bound ticket per site, a sensitivity policy to understand): it wants
+/// `X-Client-JKT` with key-bound tokens, answers refusals with 400 + OperationOutcome and its OAuth errors as
+/// OperationOutcomes, refuses a scope wider than the ticket, refuses one type, and names itself only in its
 /// CapabilityStatement. Tessera reads everything else there, says which kind of record was not available, keeps the
 /// hospital's words in the activity log, and names the hospital from its CapabilityStatement when added by address.
 #[tokio::test]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
 async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuses() {
     let clock = now();
-    let reference = vec![Fault::ClientJkt, Fault::OutcomeRefusals, Fault::Refuse("DocumentReference"), Fault::Unnamed];
+    let reference = vec![
+        Fault::ClientJkt,
+        Fault::OutcomeRefusals,
+        Fault::Refuse("DocumentReference"),
+        Fault::Unnamed,
+        Fault::OutcomeErrors,
+        Fault::StrictScopes,
+    ];
     let declining = vec![Fault::OutcomeErrors, Fault::PatientNotFound];
     let faults = HashMap::from([(0, reference), (2, declining)]);
-    let tb = network(&clock, Config { sites: 3, seed: 3, faults, ..Config::default() }).await;
+    // And its issuer's dialect: the April-2026 kernel, one ticket per site, the sensitivity policy.
+    use tessera_testbed::broker::{Dialect, TicketFormat};
+    let dialect = Dialect {
+        format: TicketFormat::April2026,
+        per_site: true,
+        sensitivity_policy: true,
+        access_token_secs: Some(300),
+    };
+    let tb = network(&clock, Config { sites: 3, seed: 3, faults, dialect, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("reference"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
@@ -786,6 +803,10 @@ async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuse
     let words = refusal.detail.as_deref().unwrap_or_default();
     assert!(words.contains("OperationOutcome processing: Unable to resolve ticket subject"), "{words}");
 
+    // The issuer's own access token lives five minutes: past it, listing grants still works (a new one is fetched).
+    clock.advance(time::Duration::seconds(301));
+    assert!(wallet.grants().await.unwrap().iter().any(|g| g.kind == GrantKind::Ticket), "grants after the token's end");
+
     wallet.remove_hospital(like_reference).await.unwrap();
     let added = wallet.add_hospital(like_reference).await.unwrap();
     assert_eq!(added.name, tb.manifest.hospitals[0].name, "named from its CapabilityStatement, not host:port");
@@ -801,7 +822,8 @@ async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuse
 async fn one_ticket_per_hospital_is_kept_and_shown_only_at_its_hospital() {
     use tessera_testbed::broker::{Dialect, TicketFormat};
     let clock = now();
-    let dialect = Dialect { format: TicketFormat::April2026, per_site: true, sensitivity_policy: true };
+    let dialect =
+        Dialect { format: TicketFormat::April2026, per_site: true, sensitivity_policy: true, ..Dialect::default() };
     let tb = network(&clock, Config { sites: 4, seed: 3, dialect, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("per-site"), options(&clock)).await.unwrap();
     let summary = wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();

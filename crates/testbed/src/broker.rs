@@ -137,6 +137,15 @@ pub struct Dialect {
     /// Tickets carry `must_understand: ["sensitivity_policy"]` and `sensitivity_policy.unlisted_sensitive_data`
     /// (as the reference issuer writes them) instead of listing the withheld labels.
     pub sensitivity_policy: bool,
+    /// Seconds the broker's own access token lives (`None`: an hour; the reference issuer's live 300).
+    pub access_token_secs: Option<i64>,
+}
+
+impl Dialect {
+    /// Seconds the broker's access token lives.
+    pub fn access_token_secs(&self) -> i64 {
+        self.access_token_secs.unwrap_or(3600)
+    }
 }
 
 struct PendingCode {
@@ -499,7 +508,7 @@ impl Broker {
         let mut body = json!({
             "access_token": access_token,
             "token_type": "Bearer",
-            "expires_in": 3600,
+            "expires_in": self.dialect().access_token_secs(),
             "scope": session.scope,
         });
         if self.hostile(Hostility::NoAccessToken) {
@@ -522,7 +531,7 @@ impl Broker {
             body["refresh_token"] = json!(refresh_token);
             self.refresh_tokens.lock().unwrap().insert(refresh_token, Session { ..clone_session(&session) });
         }
-        let expires = (self.now)() + 3600;
+        let expires = (self.now)() + self.dialect().access_token_secs();
         self.access_tokens.lock().unwrap().insert(access_token, (session, expires));
         Ok(no_store(Json(body).into_response()))
     }

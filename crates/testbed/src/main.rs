@@ -43,6 +43,9 @@ struct Args {
     /// Tickets say `must_understand: ["sensitivity_policy"]` with `sensitivity_policy.unlisted_sensitive_data`.
     #[arg(long)]
     sensitivity_policy: bool,
+    /// Seconds the broker's own access token lives (the reference issuer's live 300).
+    #[arg(long)]
+    issuer_token_secs: Option<i64>,
     /// Seconds a ticket stays redeemable (the reference issuer's live 3600).
     #[arg(long, default_value_t = 30 * 86_400)]
     ticket_lifetime_secs: i64,
@@ -67,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
             format: args.ticket_format,
             per_site: args.tickets_per_site,
             sensitivity_policy: args.sensitivity_policy,
+            access_token_secs: args.issuer_token_secs,
         },
         ..Config::default()
     };
