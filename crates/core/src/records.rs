@@ -360,11 +360,10 @@ fn entry_is_about(resource: &Value, fhir_base_url: &str, patient: &str) -> Resul
 
 fn concept_text(concept: Option<&Value>) -> Option<String> {
     let concept = concept?;
-    concept
-        .get("text")
-        .and_then(Value::as_str)
-        .or_else(|| concept.pointer("/coding/0/display").and_then(Value::as_str))
-        .map(String::from)
+    // Text that is empty or blank says nothing: the coding's display, else nothing (an item needs a title).
+    let words =
+        |value: Option<&Value>| value.and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(String::from);
+    words(concept.get("text")).or_else(|| words(concept.pointer("/coding/0/display")))
 }
 
 fn concept_code(concept: Option<&Value>) -> Option<String> {
