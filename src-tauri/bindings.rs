@@ -44,6 +44,7 @@ fn with_args<In: TS, Out: TS>(name: &'static str) -> CommandSpec {
 pub fn commands() -> Vec<CommandSpec> {
     vec![
         without_args::<WalletStatus>("wallet_status"),
+        without_args::<()>("first_screen"),
         without_args::<Vec<String>>("known_brokers"),
         with_args::<SignInArgs, LoginSummary>("sign_in"),
         without_args::<()>("cancel_sign_in"),

@@ -27,6 +27,7 @@ pub const REVOCATION_PROGRESS: &str = "revocation-progress";
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         signin::wallet_status,
+        signin::first_screen,
         signin::known_brokers,
         signin::sign_in,
         signin::cancel_sign_in,

@@ -14,6 +14,24 @@ pub async fn wallet_status(state: tauri::State<'_, AppState>) -> Result<WalletSt
     wallet(&state).await?.status().await.map_err(|e| e.view())
 }
 
+/// The window drew its first screen (the welcome, the lock screen, the people or an error, from the wallet's
+/// status). Does nothing unless `TESSERA_BENCH_READY=PATH` is set — the startup benchmark (`tessera-bench --app`)
+/// sets it — and then appends one line to PATH, once: the time, in microseconds since the Unix epoch.
+#[tauri::command]
+pub async fn first_screen() -> Result<(), ErrorView> {
+    static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let Some(path) = std::env::var_os("TESSERA_BENCH_READY").filter(|p| !p.is_empty()) else { return Ok(()) };
+    if REPORTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
+    let micros = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros());
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path);
+    if let Err(error) = file.and_then(|mut f| std::io::Write::write_all(&mut f, format!("{micros}\n").as_bytes())) {
+        tracing::warn!(%error, "first screen not reported to the benchmark");
+    }
+    Ok(())
+}
+
 /// The addresses of the brokers signed in with before, to pick from.
 #[tauri::command]
 pub async fn known_brokers(state: tauri::State<'_, AppState>) -> Result<Vec<String>, ErrorView> {

@@ -27,6 +27,7 @@ import {
   listTickets,
   openRecord,
   previewRevocation,
+  reportFirstScreen,
   removeHospital,
   retryHospital,
   revokeGrant,
@@ -58,6 +59,22 @@ describe("backend", () => {
     });
     expect(calls).toEqual(["wallet_status"]);
     expect(result.profile).toBe("alice");
+  });
+
+  it("reports the first screen once, after the frame that follows it", async () => {
+    const calls: string[] = [];
+    const frames: (() => void)[] = [];
+    const invoker: Invoker = async (command) => {
+      calls.push(command);
+      return null;
+    };
+    reportFirstScreen(invoker, (then) => frames.push(then));
+    reportFirstScreen(invoker, (then) => frames.push(then));
+    expect(calls).toEqual([]);
+    expect(frames).toHaveLength(1);
+    frames[0]();
+    await Promise.resolve();
+    expect(calls).toEqual(["first_screen"]);
   });
 
   it("turns a coded backend error into a BackendError with code and action", async () => {

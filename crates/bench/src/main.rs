@@ -8,15 +8,24 @@
 //! The testbed runs in this process; every measured wallet runs in a child process of its own (`tessera-bench
 //! worker …`), so the CPU time and memory reported are the wallet's alone. Prints a Markdown report on stdout,
 //! with one `fanout n=… latency_ms=… ratio=… cpu_ms_per_hospital=… rss_kb_per_hospital=…` line per fan-out size.
+//!
+//! `--app` measures the desktop app instead, under a display (`xvfb-run -a scripts/with-keyring.sh cargo run
+//! --release -p tessera-bench -- --app`): launch to first screen and idle memory next to a minimal Tauri window
+//! (`crates/bench-window`), both built in the run, and unlocking a wallet with 20 grants (`--unlock` alone needs no
+//! display).
 
+mod app;
 mod measure;
 mod micro;
 mod report;
+mod unlock;
 mod worker;
 
-use report::{Case, Mode, Report, Revocation};
+use report::{Case, Mode, Report, Revocation, Startup, UnlockCase};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tessera_testbed::{data::Role, Config, Testbed};
+use unlock::Shape;
 use worker::{FanOutRun, Push, RevocationRun};
 
 /// The testbed's seed: the same network every run.
@@ -30,14 +39,28 @@ struct Plan {
     sequential_max: usize,
     /// Run the revocation benchmark.
     revocation: bool,
+    /// Measure the app (startup, idle memory) and unlocking, instead of the fan-out.
+    app: bool,
+    /// Measure unlocking only.
+    unlock: bool,
+    /// Launches of each window, unlocks of each wallet.
+    runs: usize,
+    /// Seconds each window idles after its first screen before its memory is read.
+    idle_secs: u64,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: tessera-bench [--sizes 1,10,100,500] [--latencies 0,50] [--sequential-max N] [--no-revocation]\n\
-         (run it in release with a keychain: scripts/with-keyring.sh cargo run --release -p tessera-bench)"
+         \x20      tessera-bench --app | --unlock [--runs N] [--idle-secs S]\n\
+         (run it in release with a keychain: scripts/with-keyring.sh cargo run --release -p tessera-bench;\n\
+         --app also needs a display: xvfb-run -a scripts/with-keyring.sh cargo run --release -p tessera-bench -- --app)"
     );
     std::process::exit(2)
+}
+
+fn number<T: std::str::FromStr>(text: Option<String>) -> T {
+    text.and_then(|v| v.parse().ok()).unwrap_or_else(|| usage())
 }
 
 fn list<T: std::str::FromStr>(text: Option<String>) -> Vec<T> {
@@ -46,15 +69,26 @@ fn list<T: std::str::FromStr>(text: Option<String>) -> Vec<T> {
 }
 
 fn plan(mut args: impl Iterator<Item = String>) -> Plan {
-    let mut plan = Plan { sizes: vec![1, 10, 100, 500], latencies: vec![0, 50], sequential_max: 500, revocation: true };
+    let mut plan = Plan {
+        sizes: vec![1, 10, 100, 500],
+        latencies: vec![0, 50],
+        sequential_max: 500,
+        revocation: true,
+        app: false,
+        unlock: false,
+        runs: 5,
+        idle_secs: 5,
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--sizes" => plan.sizes = list(args.next()),
             "--latencies" => plan.latencies = list(args.next()),
-            "--sequential-max" => {
-                plan.sequential_max = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| usage())
-            }
+            "--sequential-max" => plan.sequential_max = number(args.next()),
             "--no-revocation" => plan.revocation = false,
+            "--app" => plan.app = true,
+            "--unlock" => plan.unlock = true,
+            "--runs" => plan.runs = number::<usize>(args.next()).max(1),
+            "--idle-secs" => plan.idle_secs = number(args.next()),
             _ => usage(),
         }
     }
@@ -182,6 +216,116 @@ async fn micro_cases(report: &mut Report) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Grants in the wallet that is unlocked (and launched with).
+const GRANTS: usize = 20;
+
+/// Unlocks of a wallet with [`GRANTS`] grants of `shape`, each in a worker of its own.
+async fn unlock_case(shape: Shape, dir: &Path, runs: usize) -> anyhow::Result<UnlockCase> {
+    let mut case = UnlockCase { wallet: shape.describe(GRANTS), runs: Vec::new() };
+    for run in 0..runs {
+        eprintln!("tessera-bench: unlock, {} ({}/{runs})", case.wallet, run + 1);
+        let (measured, _) = child(&["unlock".to_string(), dir.display().to_string()]).await?;
+        case.runs.push(measured);
+    }
+    Ok(case)
+}
+
+/// A window to launch: the binary and its environment.
+struct Window {
+    label: String,
+    binary: PathBuf,
+    env: Vec<(&'static str, PathBuf)>,
+}
+
+/// Launches `window` once and measures it; off the async runtime, so the networks in this process keep answering.
+async fn launch(window: &Window, scratch: &Path, idle: Duration) -> anyhow::Result<app::Launch> {
+    let (binary, env, scratch) = (window.binary.clone(), window.env.clone(), scratch.to_path_buf());
+    let launch = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+        app::launch(&binary, &env, &scratch, idle)
+    })
+    .await?;
+    launch.map_err(|e| anyhow::anyhow!("{}: {e}", window.label))
+}
+
+/// Unlocking with 20 grants (both shapes), then, with `plan.app`, the windows' startup and idle memory.
+async fn app_cases(plan: &Plan, report: &mut Report) -> anyhow::Result<()> {
+    let has = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if plan.app && !has("DISPLAY") && !has("WAYLAND_DISPLAY") {
+        anyhow::bail!(
+            "--app launches windows and needs a display: \
+             xvfb-run -a scripts/with-keyring.sh cargo run --release -p tessera-bench -- --app"
+        );
+    }
+    let binaries = if plan.app {
+        let workspace = app::workspace();
+        Some(tokio::task::spawn_blocking(move || app::build(&workspace)).await??)
+    } else {
+        None
+    };
+    let root = std::env::temp_dir().join(format!("tessera-bench-app-{}", std::process::id()));
+    let result = app_cases_in(plan, binaries, &root, report).await;
+    let _ = std::fs::remove_dir_all(&root);
+    result
+}
+
+async fn app_cases_in(
+    plan: &Plan,
+    binaries: Option<app::Binaries>,
+    root: &Path,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    eprintln!("tessera-bench: signing in {GRANTS} times (one trust broker each)");
+    let tickets = unlock::prepare(Shape::Tickets, GRANTS, SEED, root).await?;
+    report.unlocks.push(unlock_case(Shape::Tickets, &tickets.dir, plan.runs).await?);
+    eprintln!("tessera-bench: signing in and connecting to {} hospitals", GRANTS - 1);
+    let connections = unlock::prepare(Shape::Connections, GRANTS, SEED, root).await?;
+    report.unlocks.push(unlock_case(Shape::Connections, &connections.dir, plan.runs).await?);
+    connections.remove().await;
+    if let Some(binaries) = binaries {
+        let empty = root.join("empty");
+        std::fs::create_dir_all(&empty)?;
+        let idle = Duration::from_secs(plan.idle_secs);
+        report.idle_secs = plan.idle_secs;
+        let tessera = |home: PathBuf| vec![("TESSERA_HOME", home)];
+        let windows = [
+            Window { label: "minimal Tauri window (`bench-window`)".into(), binary: binaries.minimal, env: vec![] },
+            Window {
+                label: "Tessera, empty profile: the welcome".into(),
+                binary: binaries.tessera.clone(),
+                env: tessera(empty),
+            },
+            Window {
+                label: format!("Tessera, {GRANTS} tickets: the people"),
+                binary: binaries.tessera,
+                env: tessera(tickets.dir.clone()),
+            },
+        ];
+        for (index, window) in windows.iter().enumerate() {
+            report.startups.push(Startup { label: window.label.clone(), baseline: index == 0, launches: Vec::new() });
+        }
+        let load = || {
+            let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+            text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        };
+        report.load.0 = load();
+        for round in 0..=plan.runs {
+            for (index, window) in windows.iter().enumerate() {
+                eprintln!("tessera-bench: launch {round}/{}: {}", plan.runs, window.label);
+                let scratch = root.join(format!("launch-{index}"));
+                let launch = launch(window, &scratch, idle).await?;
+                // The first round warms the caches (and creates the empty profile's store): not counted.
+                if round > 0 {
+                    report.startups[index].launches.push(launch);
+                }
+            }
+        }
+        report.load.1 = load();
+    }
+    tickets.remove().await;
+    Ok(())
+}
+
 async fn worker(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let mut next = || args.next().ok_or_else(|| anyhow::anyhow!("worker: missing argument"));
     let json = match next()?.as_str() {
@@ -196,6 +340,7 @@ async fn worker(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
             let (broker, person) = (next()?, next()?);
             serde_json::to_string(&worker::revocation(&broker, &person).await?)?
         }
+        "unlock" => serde_json::to_string(&unlock::run(Path::new(&next()?)).await?)?,
         other => anyhow::bail!("worker: unknown job {other}"),
     };
     println!("{json}");
@@ -212,6 +357,11 @@ async fn main() -> anyhow::Result<()> {
     let plan = plan(args);
     let command: Vec<String> = std::env::args().skip(1).collect();
     let mut report = Report::new(command.join(" "));
+    if plan.app || plan.unlock {
+        app_cases(&plan, &mut report).await?;
+        print!("{}", report.markdown());
+        return Ok(());
+    }
     fan_out_cases(&plan, &mut report).await?;
     if plan.revocation {
         revocation_cases(&plan, &mut report).await?;

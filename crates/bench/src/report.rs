@@ -1,6 +1,8 @@
 //! The benchmark's report: the machine, the command, the tables, and the `fanout …` lines scripts read.
 
+use crate::app::{median, Launch};
 use crate::micro::{Keychain, Verification};
+use crate::unlock::UnlockRun;
 use crate::worker::{FanOutRun, RevocationRun, Sample};
 use std::fmt::Write;
 
@@ -37,9 +39,35 @@ pub struct Revocation {
     pub run: RevocationRun,
 }
 
+/// One window, launched several times.
+pub struct Startup {
+    /// Which window, on which profile.
+    pub label: String,
+    /// Whether it is the minimal Tauri window the others are compared with.
+    pub baseline: bool,
+    /// Each launch.
+    pub launches: Vec<Launch>,
+}
+
+/// One wallet, unlocked several times.
+pub struct UnlockCase {
+    /// What the wallet holds, in words.
+    pub wallet: String,
+    /// Each unlock.
+    pub runs: Vec<UnlockRun>,
+}
+
 /// Everything measured in one run.
 pub struct Report {
     command: String,
+    /// The app's launches (needs a display).
+    pub startups: Vec<Startup>,
+    /// How long each window idled before its memory was read.
+    pub idle_secs: u64,
+    /// The load average (`/proc/loadavg`: 1, 5 and 15 minutes) before and after the launches.
+    pub load: (String, String),
+    /// Unlocks.
+    pub unlocks: Vec<UnlockCase>,
     /// Fan-out measurements.
     pub cases: Vec<Case>,
     /// Revocation measurements.
@@ -83,6 +111,10 @@ impl Report {
     pub fn new(command: String) -> Self {
         Self {
             command,
+            startups: Vec::new(),
+            idle_secs: 0,
+            load: (String::new(), String::new()),
+            unlocks: Vec::new(),
             cases: Vec::new(),
             revocations: Vec::new(),
             verification: None,
@@ -104,7 +136,133 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "Machine: {}.\n", machine());
         let arguments = if self.command.is_empty() { String::new() } else { format!(" -- {}", self.command) };
-        let _ = writeln!(out, "Command: `scripts/with-keyring.sh cargo run --release -p tessera-bench{arguments}`\n");
+        let display = if self.startups.is_empty() { "" } else { "xvfb-run -a " };
+        let _ = writeln!(
+            out,
+            "Command: `{display}scripts/with-keyring.sh cargo run --release -p tessera-bench{arguments}`\n"
+        );
+        self.app_markdown(&mut out);
+        self.unlock_markdown(&mut out);
+        if !self.cases.is_empty() {
+            self.fan_out_markdown(&mut out);
+        }
+        out
+    }
+
+    /// The app's startup and idle memory, next to the minimal window.
+    fn app_markdown(&self, out: &mut String) {
+        if self.startups.is_empty() {
+            return;
+        }
+        let launches = self.startups.iter().map(|s| s.launches.len()).max().unwrap_or(0);
+        let _ = writeln!(out, "### The app: launch to first screen, idle memory\n");
+        let _ = writeln!(
+            out,
+            "Medians of {launches} launches of each window, taken in turn (after one launch of each that is not \
+             counted). First screen: from spawning the process to the report its page sends after the frame that \
+             follows its first screen. Memory: {} s after the first screen, every process of the tree (the app and \
+             the WebKitGTK processes it starts), VmRSS summed and PSS summed.\n",
+            self.idle_secs
+        );
+        let _ = writeln!(
+            out,
+            "| window | first screen ms | range ms | idle RSS MB (tree) | idle PSS MB (tree) | processes (RSS MB) |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        let mb = |kb: f64| kb / 1024.0;
+        for startup in &self.startups {
+            let first = median(startup.launches.iter().map(|l| l.first_screen_ms));
+            let low = startup.launches.iter().map(|l| l.first_screen_ms).fold(f64::INFINITY, f64::min);
+            let high = startup.launches.iter().map(|l| l.first_screen_ms).fold(0.0, f64::max);
+            let rss = median(startup.launches.iter().map(|l| l.rss_kb as f64));
+            let pss = median(startup.launches.iter().map(|l| l.pss_kb as f64));
+            // The processes of the launch whose tree's memory is nearest the median.
+            let typical = startup
+                .launches
+                .iter()
+                .min_by(|a, b| (a.rss_kb as f64 - rss).abs().total_cmp(&(b.rss_kb as f64 - rss).abs()));
+            let processes = typical.map_or(String::new(), |l| {
+                let named: Vec<String> =
+                    l.processes.iter().map(|(name, kb)| format!("{name} {:.0}", mb(*kb as f64))).collect();
+                named.join(", ")
+            });
+            let _ = writeln!(
+                out,
+                "| {} | {first:.0} | {low:.0}–{high:.0} | {:.1} | {:.1} | {processes} |",
+                startup.label,
+                mb(rss),
+                mb(pss),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nLoad average (1, 5, 15 min) before the launches: {}; after: {}.",
+            self.load.0, self.load.1
+        );
+        let Some(baseline) = self.startups.iter().find(|s| s.baseline) else { return };
+        let base_first = median(baseline.launches.iter().map(|l| l.first_screen_ms));
+        let base_rss = median(baseline.launches.iter().map(|l| l.rss_kb as f64));
+        let base_pss = median(baseline.launches.iter().map(|l| l.pss_kb as f64));
+        let _ = writeln!(out);
+        for startup in self.startups.iter().filter(|s| !s.baseline) {
+            let first = median(startup.launches.iter().map(|l| l.first_screen_ms));
+            let rss = median(startup.launches.iter().map(|l| l.rss_kb as f64));
+            let pss = median(startup.launches.iter().map(|l| l.pss_kb as f64));
+            let _ = writeln!(
+                out,
+                "- {}: first screen {:+.0} ms against the minimal window (target: within 150 ms); idle RSS {:.2}× \
+                 (target: ≤ 1.2×), PSS {:.2}×.",
+                startup.label,
+                first - base_first,
+                rss / base_rss,
+                pss / base_pss,
+            );
+        }
+    }
+
+    /// Unlocking with 20 grants.
+    fn unlock_markdown(&self, out: &mut String) {
+        if self.unlocks.is_empty() {
+            return;
+        }
+        let runs = self.unlocks.iter().map(|u| u.runs.len()).max().unwrap_or(0);
+        let _ = writeln!(out, "\n### Unlock with 20 grants\n");
+        let _ = writeln!(
+            out,
+            "Medians of {runs} unlocks, each in a process of its own that opened the wallet and locked it; times from \
+             the call to `unlock`. What the window does on Unlock: `unlock` (the install's key from the keychain), \
+             `wallet_status`, then the grants list alongside the people. Afterwards, still unlocked: every ticket \
+             read from the keychain alone, and the grants listed again.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| wallet | grants (tickets) | people | unlocked ms | status ms | grants ready ms | range ms | people ready \
+             ms | CPU ms | tickets from keychain ms | grants again ms |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+        for case in &self.unlocks {
+            let m = |f: fn(&UnlockRun) -> f64| median(case.runs.iter().map(f));
+            let low = case.runs.iter().map(|r| r.grants_ms).fold(f64::INFINITY, f64::min);
+            let high = case.runs.iter().map(|r| r.grants_ms).fold(0.0, f64::max);
+            let (grants, tickets, people) = case.runs.first().map_or((0, 0, 0), |r| (r.grants, r.tickets, r.people));
+            let _ = writeln!(
+                out,
+                "| {} | {grants} ({tickets}) | {people} | {:.1} | {:.1} | {:.0} | {low:.0}–{high:.0} | {:.0} | {:.0} | \
+                 {:.1} | {:.0} |",
+                case.wallet,
+                m(|r| r.unlocked_ms),
+                m(|r| r.status_ms),
+                m(|r| r.grants_ms),
+                m(|r| r.people_ms),
+                m(|r| r.cpu_ms),
+                m(|r| r.held_tickets_ms),
+                m(|r| r.grants_again_ms),
+            );
+        }
+    }
+
+    /// The fan-out, revocation, verification and keychain sections.
+    fn fan_out_markdown(&self, out: &mut String) {
         let _ = writeln!(out, "### Fan-out (caregiver's ticket, the patient seen at every hospital)\n");
         let (resources, kb) = self.records_per_hospital;
         let _ = writeln!(
@@ -205,6 +363,5 @@ impl Report {
             );
         }
         let _ = writeln!(out, "```");
-        out
     }
 }

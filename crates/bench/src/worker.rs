@@ -83,6 +83,21 @@ async fn wallet(push: Push) -> anyhow::Result<(Wallet, std::path::PathBuf)> {
     Ok((wallet, dir))
 }
 
+/// Opens the wallet in `dir` as the app does (real randomness, the system clock, the default fan-out), without
+/// the idle lock.
+pub async fn open_wallet(dir: &std::path::Path) -> anyhow::Result<Wallet> {
+    let options = WalletOptions {
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+        http: HttpPolicy::default(),
+        fan_out: FanOut::default(),
+        interaction: None,
+        idle_lock: None,
+    };
+    let profile = Profile::open(Some(dir)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Wallet::open(profile, options).await.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Measures `work` on this process: wall time, CPU time, memory before and at its peak.
 async fn measured<T>(work: impl std::future::Future<Output = T>) -> (Sample, T) {
     reset_peak();

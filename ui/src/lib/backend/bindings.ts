@@ -670,6 +670,7 @@ licences: Array<string>, };
 /** Every IPC command: its arguments and its result. Failures reject with an ErrorView. */
 export interface Commands {
   wallet_status: { args: Record<string, never>; result: WalletStatus };
+  first_screen: { args: Record<string, never>; result: null };
   known_brokers: { args: Record<string, never>; result: Array<string> };
   sign_in: { args: { args: SignInArgs }; result: LoginSummary };
   cancel_sign_in: { args: Record<string, never>; result: null };

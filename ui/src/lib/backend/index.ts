@@ -89,6 +89,23 @@ export function walletStatus(invoker?: Invoker): Promise<WalletStatus> {
   return call("wallet_status", {}, invoker);
 }
 
+/** Runs `then` once the frame after the current render has been drawn. */
+const afterNextFrame = (then: () => void) => requestAnimationFrame(() => setTimeout(then, 0));
+
+let firstScreenReported = false;
+
+/**
+ * Tells Rust, once per window, that the first screen is drawn (after the frame that follows its render). Only the
+ * startup benchmark (`tessera-bench --app`) listens; otherwise Rust does nothing with it.
+ */
+export function reportFirstScreen(invoker?: Invoker, afterFrame: (then: () => void) => void = afterNextFrame): void {
+  if (firstScreenReported) return;
+  firstScreenReported = true;
+  afterFrame(() => {
+    call("first_screen", {}, invoker).catch(() => {});
+  });
+}
+
 /** The addresses of the trust brokers signed in with before. */
 export function knownBrokers(invoker?: Invoker): Promise<string[]> {
   return call("known_brokers", {}, invoker);
