@@ -71,7 +71,7 @@ describe("record filtering", () => {
   it("gives one hospital option per hospital, by name", () => {
     const options = hospitalOptions({
       hospitals: [
-        { person: "p", ticket_id: "t", fhir_base_url: MERCY, name: "Mercy Hospital", status: "connected", error: null, resources: 3, granted: [] },
+        { person: "p", ticket_id: "t", fhir_base_url: MERCY, name: "Mercy Hospital", status: "connected", error: null, resources: 3, granted: [], not_available: [] },
       ],
       items,
     });
