@@ -14,9 +14,13 @@ struct Wallet {
     http: reqwest::Client,
 }
 
+/// GET `url` without a token and read the JSON answer.
+async fn fetch_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 async fn register(http: &reqwest::Client, fhir_base: &str, key: &SigningKey) -> Wallet {
-    let config: Value =
-        http.get(format!("{fhir_base}/.well-known/smart-configuration")).send().await.unwrap().json().await.unwrap();
+    let config = fetch_json(http, &format!("{fhir_base}/.well-known/smart-configuration")).await;
     let registration: Value = http
         .post(config["registration_endpoint"].as_str().unwrap())
         .json(&json!({ "client_name": "test wallet", "token_endpoint_auth_method": "private_key_jwt", "jwks": { "keys": [key.public_jwk()] } }))
@@ -398,16 +402,9 @@ async fn the_reference_data_holders_conventions_are_switches() {
         let (status, body) = get("Observation", Some(wallet.key.kid())).await;
         assert_eq!((status, body["resourceType"].as_str()), (refusal, Some("OperationOutcome")), "{body}");
 
-        let config: Value = http
-            .get(format!("{fhir_base}/.well-known/smart-configuration"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let config = fetch_json(&http, &format!("{fhir_base}/.well-known/smart-configuration")).await;
         assert_eq!(config.get("organization").is_none(), like_reference, "{config}");
-        let statement: Value = http.get(format!("{fhir_base}/metadata")).send().await.unwrap().json().await.unwrap();
+        let statement = fetch_json(&http, &format!("{fhir_base}/metadata")).await;
         // Registration and token errors: an OperationOutcome there, RFC 6749/7591 JSON elsewhere.
         let registration =
             http.post(config["registration_endpoint"].as_str().unwrap()).body("not json").send().await.unwrap();
