@@ -10,7 +10,8 @@ use tessera_core::activity::{ActivityFilter, ActivityKind, ActivityView};
 use tessera_core::connect::{ConnectionStatus, Phase, ProgressEvent};
 use tessera_core::describe::TicketDescription;
 use tessera_core::grants::{GrantDetail, GrantKind, GrantStatus, GrantUse, GrantView, RevocationStep, StepState};
-use tessera_core::records::{Category, RecordItem, Source};
+use tessera_core::portal::{PortalSignIn, PortalSignInStatus};
+use tessera_core::records::{Category, RecordItem, Source, Via};
 use tessera_core::settings::Settings;
 use tessera_core::shelf::RecordView;
 use tessera_core::status::{WalletState, WalletStatus};
@@ -55,6 +56,9 @@ pub fn commands() -> Vec<CommandSpec> {
         with_args::<HospitalForPersonArgs, RecordView>("retry_hospital"),
         with_args::<HospitalForPersonArgs, RecordView>("confirm_patient"),
         with_args::<ExportArgs, ExportResult>("export_record"),
+        with_args::<HospitalForPersonArgs, PortalResult>("sign_in_at_portal"),
+        with_args::<PortalArgs, PortalResult>("confirm_portal_person"),
+        with_args::<PortalArgs, ()>("cancel_portal_sign_in"),
         without_args::<Vec<HospitalView>>("hospitals"),
         with_args::<AddHospitalArgs, HospitalView>("add_hospital"),
         with_args::<ImportBrandsArgs, Vec<HospitalView>>("import_brands"),
@@ -100,6 +104,7 @@ fn declarations() -> Vec<String> {
         TicketView::decl(),
         LoginSummary::decl(),
         Category::decl(),
+        Via::decl(),
         Source::decl(),
         RecordItem::decl(),
         RecordView::decl(),
@@ -110,6 +115,8 @@ fn declarations() -> Vec<String> {
         RevocationStep::decl(),
         GrantUse::decl(),
         GrantDetail::decl(),
+        PortalSignInStatus::decl(),
+        PortalSignIn::decl(),
         ActivityKind::decl(),
         ActivityFilter::decl(),
         ActivityView::decl(),
@@ -128,6 +135,8 @@ fn declarations() -> Vec<String> {
         SettingsArgs::decl(),
         BrokerArgs::decl(),
         DemoNetwork::decl(),
+        PortalArgs::decl(),
+        PortalResult::decl(),
         ExportResult::decl(),
         AboutView::decl(),
     ]

@@ -30,6 +30,23 @@ pub struct HospitalForPersonArgs {
     pub hospital: String,
 }
 
+/// `confirm_portal_person` and `cancel_portal_sign_in`: the portal sign-in waiting for the person's answer.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PortalArgs {
+    /// Its id (from `sign_in_at_portal`'s `needs_confirmation` answer).
+    pub id: String,
+}
+
+/// What a portal sign-in did: the sign-in (connected, or waiting for the person to confirm a new person) and, once
+/// connected, the record of the person it was filed under, with the hospital read.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PortalResult {
+    /// The sign-in, in words (no secret).
+    pub sign_in: tessera_core::portal::PortalSignIn,
+    /// The record of the person it was filed under, once connected.
+    pub record: Option<tessera_core::shelf::RecordView>,
+}
+
 /// `export_record`: the items shown, to be saved as a FHIR Bundle.
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ExportArgs {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use support::audit::{assert_accessible, captured_ipc, ipc_leaks, start_ipc_capture};
 use support::driver::{AppSession, ARROW_RIGHT, ENTER};
 use support::notifications::NotificationService;
-use support::pages::{submit_page, RecordingBrowser};
+use support::pages::{submit_page, submit_pages, RecordingBrowser};
 use tessera_testbed::{data, demo};
 
 /// The demo world as the app's embedded network builds it, for values only the test network knows.
@@ -553,4 +553,83 @@ async fn e2e_the_main_flow_of_both_parts_works_with_the_keyboard_alone() {
     session.text_of("[data-testid=people]").await;
 
     finish(session, &scratch).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display, a Secret Service, tauri-driver and WebKitWebDriver; run by scripts/test.sh"]
+async fn e2e_a_hospital_without_tickets_is_read_through_its_patient_portal_and_ended_in_grants() {
+    use tessera_testbed::faults::Fault;
+    // A test network of its own: two hospitals that take tickets and one that has only its patient portal, with
+    // real sign-in pages (the broker's consent, the portal's login and patient picker).
+    let faults = std::collections::HashMap::from([(2, vec![Fault::PortalOnly])]);
+    let config = tessera_testbed::Config { sites: 3, seed: 21, faults, auto_approve: false, ..Default::default() };
+    let tb = tessera_testbed::Testbed::start(config).await.unwrap();
+    let scratch = std::env::temp_dir().join(format!("tessera-e2e-portal-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let browser = RecordingBrowser::new(&scratch);
+    let session = AppSession::start("portal", &[("TESSERA_BROWSER", browser.script.as_path())]).await;
+    start_ipc_capture(&session).await;
+    let margaret = tb.manifest.people[0].id.clone();
+    let (portal, name) = (tb.manifest.hospitals[2].fhir_base_url.clone(), tb.manifest.hospitals[2].name.clone());
+
+    // Sign in with the test network's broker, its address typed on the welcome screen.
+    session.text_of("[data-testid=welcome]").await;
+    let address = session.client.find(Locator::Css("[data-testid=broker-address]")).await.unwrap();
+    address.send_keys(&tb.manifest.broker).await.unwrap();
+    session.click("[data-testid=sign-in]").await;
+    let consent_url = browser.nth_url(1).await;
+    let landing = submit_page(&consent_url, &[("person", &margaret)], &[("decision", "approve")]).await;
+    assert!(landing.contains("close this tab"), "{landing}");
+    let reached = open_first_person(&session).await;
+    let line = reached.iter().find(|l| l.0 == portal).expect("a line for the portal-only hospital");
+    assert_eq!(line.2, "unsupported", "{reached:?}");
+
+    // The line offers the portal; nothing happens until the person chooses it.
+    let offer = session.text_of("[data-testid=portal-sign-in]").await;
+    assert!(offer.contains(&name) && offer.contains("patient portal"), "{offer}");
+    assert_eq!(tb.hospitals[2].portal_grants().len(), 0, "never signed in on its own");
+    assert_accessible(&session, "a hospital offering its patient portal").await;
+    session.screenshot("portal-offered").await;
+    session.click("[data-testid=portal-sign-in]").await;
+    let waiting = session.text_of("[data-testid=portal-cancel]").await;
+    assert!(!waiting.is_empty(), "the wait has a Cancel");
+    let portal_url = browser.nth_url(2).await;
+    assert!(portal_url.contains("/portal/authorize"), "{portal_url}");
+    // The portal's login page (Margaret's own account), then its patient picker (Harold, by proxy access).
+    let sign_in: &[(&str, &str)] = &[("decision", "sign-in")];
+    let allow: &[(&str, &str)] = &[("decision", "allow")];
+    let landing = submit_pages(&portal_url, &[(&[("person", margaret.as_str())], sign_in), (&[], allow)]).await;
+    assert!(landing.contains("close this tab"), "{landing}");
+
+    // The hospital is read through the portal, and its records say so.
+    session
+        .wait_until(60, "the hospital read through its patient portal", || async {
+            let css = format!(
+                "[data-testid=hospital-line][data-hospital=\"{portal}\"][data-via=portal][data-status=connected]"
+            );
+            session.client.find(Locator::Css(&css)).await.is_ok()
+        })
+        .await;
+    let chip = session.text_of("[data-testid=source][data-via=portal]").await;
+    assert!(chip.contains(&name) && chip.contains("patient portal"), "{chip}");
+    assert_eq!(tb.hospitals[2].active_portal_grants(), 1);
+    assert_accessible(&session, "a record read through a patient portal").await;
+
+    // Grants: the portal connection, in words, ended with the same preview, steps and receipt as every grant.
+    session.click("[data-testid=nav-grants]").await;
+    session.click("[data-testid=grant-row][data-kind=portal]").await;
+    session
+        .text_when("[data-testid=grant-detail]", "the portal grant in words", |t| {
+            t.contains("through the hospital's patient portal until you end it")
+        })
+        .await;
+    assert_accessible(&session, "a portal grant").await;
+    session.click("[data-testid=end-grant]").await;
+    session.text_of("[data-testid=revoke-preview]").await;
+    session.click("[data-testid=confirm-revoke]").await;
+    session.text_when("[data-testid=revoke-receipt]", "the receipt", |t| t.contains("Done")).await;
+    assert_eq!(tb.hospitals[2].active_portal_grants(), 0, "its refresh token was revoked at the hospital");
+
+    finish(session, &scratch).await;
+    tb.stop().await;
 }

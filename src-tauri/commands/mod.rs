@@ -8,6 +8,7 @@ pub mod grants;
 pub mod hospitals;
 pub mod lock;
 pub mod people;
+pub mod portal;
 pub mod record;
 pub mod settings;
 pub mod signin;
@@ -38,6 +39,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         record::retry_hospital,
         record::confirm_patient,
         record::export_record,
+        portal::sign_in_at_portal,
+        portal::confirm_portal_person,
+        portal::cancel_portal_sign_in,
         hospitals::hospitals,
         hospitals::add_hospital,
         hospitals::import_brands,

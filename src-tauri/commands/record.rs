@@ -12,7 +12,7 @@ use tessera_core::shelf::RecordView;
 use tessera_core::{Error, ErrorCode, ErrorView};
 
 /// Progress events forwarded to the window as [`CONNECT_PROGRESS`].
-fn progress_to_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Progress {
+pub(crate) fn progress_to_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Progress {
     let app = app.clone();
     Arc::new(move |event| {
         let _ = app.emit(CONNECT_PROGRESS, event);

@@ -133,6 +133,40 @@ pub async fn submit_page(url: &str, choose: &[(&str, &str)], extra: &[(&str, &st
     http.get(&back).send().await.expect("Tessera's listener answers").text().await.unwrap()
 }
 
+/// One page's form as a person fills it: the radio and select choices, and the extra fields (the button pressed).
+pub type Form<'a> = (&'a [(&'a str, &'a str)], &'a [(&'a str, &'a str)]);
+
+/// Like [`submit_page`] for a sign-in of several pages (a login page, then a patient picker): submits each page's
+/// form in turn — `forms` gives each one's radio choices and extra fields — and
+/// follows the last answer's redirect back to Tessera. Returns the page Tessera's listener served.
+pub async fn submit_pages(url: &str, forms: &[Form<'_>]) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let mut page = http.get(url).send().await.expect("the page loads").text().await.unwrap();
+    for (index, (choose, extra)) in forms.iter().enumerate() {
+        let (action, mut fields) = form_fields(&page, choose);
+        fields.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        let target = url::Url::parse(url).unwrap().join(&action).unwrap();
+        let answer = http.post(target).form(&fields).send().await.expect("the form posts");
+        if index + 1 < forms.len() {
+            assert!(answer.status().is_success(), "page {} of the sign-in: HTTP {}", index + 1, answer.status());
+            page = answer.text().await.unwrap();
+            continue;
+        }
+        let back = answer
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_else(|| panic!("the page did not send the browser back to Tessera: HTTP {}", answer.status()))
+            .to_string();
+        return http.get(&back).send().await.expect("Tessera's listener answers").text().await.unwrap();
+    }
+    panic!("no form to submit")
+}
+
 #[test]
 fn forms_are_filled_like_a_browser_would() {
     let html = r#"<form method="post" action="/authorize"><input type="hidden" name="request" value="r1">

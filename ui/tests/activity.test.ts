@@ -51,7 +51,7 @@ describe("activity filters", () => {
 
 describe("activity in words", () => {
   it("names every kind", () => {
-    expect(ACTIVITY_KINDS).toHaveLength(10);
+    expect(ACTIVITY_KINDS).toHaveLength(11);
     for (const kind of ACTIVITY_KINDS) expect(kindWords(kind)).not.toMatch(/_/);
     expect(kindWords("records_read")).toBe("Read records");
     expect(kindWords("revoke")).toBe("Ended a permission");

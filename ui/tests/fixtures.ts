@@ -14,7 +14,7 @@ export function item(id: string, more: Partial<RecordItem> = {}): RecordItem {
     value: null,
     unit: null,
     date: null,
-    sources: [{ hospital: "Mercy Hospital", fhir_base_url: MERCY, date: null }],
+    sources: [{ hospital: "Mercy Hospital", fhir_base_url: MERCY, date: null, via: "ticket" }],
     ...more,
   };
 }

@@ -11,6 +11,7 @@ const hospital = (name: string, more: Partial<HospitalView> = {}): HospitalView 
   status: null,
   last_contact: null,
   people: [],
+  portal: [],
   ...more,
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { HospitalOutcome, ProgressEvent } from "../src/lib/backend";
 import type { HospitalLine } from "../src/lib/progress";
+import { strings } from "../src/lib/strings";
 import {
   allFinished,
   applyProgress,
@@ -30,6 +31,7 @@ const event = (
   phase,
   error: null,
   resources,
+  via: "ticket",
   ...more,
 });
 
@@ -43,6 +45,8 @@ const outcome = (url: string, status: HospitalOutcome["status"], more: Partial<H
   resources: 0,
   granted: [],
   not_available: [],
+  via: "ticket",
+  portal_sign_in: false,
   ...more,
 });
 
@@ -176,5 +180,38 @@ describe("isSettled", () => {
     expect(isSettled(line("failed"))).toBe(false);
     expect(isSettled(line("needs_confirmation"))).toBe(false);
     expect(isSettled(line(null))).toBe(false);
+  });
+});
+
+describe("a hospital's own patient portal", () => {
+  it("offers the portal on an unsupported line, which stays in view, and says when a line was read through it", async () => {
+    const { isSettled } = await import("../src/lib/progress");
+    const offered = fromOutcomes([
+      outcome("emory", "unsupported", {
+        portal_sign_in: true,
+        error: { code: "hospital.unsupported", message: "Emory does not take permission tickets yet", action: "Sign in" },
+      }),
+    ])[0];
+    expect(offered.portalSignIn).toBe(true);
+    expect(lineText(offered, "Harold")).toBe(strings.lines.portalOffered);
+    expect(isSettled(offered)).toBe(false);
+    const plain = fromOutcomes([outcome("old", "unsupported")])[0];
+    expect(lineText(plain, "Harold")).toBe(strings.lines.unsupported);
+    expect(isSettled(plain)).toBe(true);
+
+    const read = fromOutcomes([outcome("emory", "connected", { via: "portal", ticket_id: "p-1", resources: 4 })])[0];
+    expect(read.viaPortal).toBe(true);
+    expect(lineText(read, "Harold")).toBe(`${strings.lines.done(4)} ${strings.lines.viaPortal}`);
+    const ended = fromOutcomes([outcome("emory", "failed", { via: "portal", portal_sign_in: true })])[0];
+    expect(lineText(ended, "Harold")).toBe(strings.lines.portalEnded);
+    expect(restartLines([offered])[0].portalSignIn).toBe(false);
+  });
+
+  it("words a portal line's refresh as opening the portal connection, not showing a permission", () => {
+    const lines = applyProgress([], event("emory", "exchanging", 0, { via: "portal", ticket_id: "p-1" }), HAROLD);
+    expect(lines[0].viaPortal).toBe(true);
+    expect(lineText(lines[0], "Harold")).toBe(strings.lines.portalRefreshing);
+    const ticket = applyProgress([], event("grady", "exchanging"), HAROLD);
+    expect(lineText(ticket[0], "Harold")).toBe(strings.lines.exchanging);
   });
 });

@@ -13,8 +13,8 @@ import {
 import { GRADY, MERCY, item } from "./fixtures";
 
 const both = [
-  { hospital: "Mercy Hospital", fhir_base_url: MERCY, date: "2 Jan 2024" },
-  { hospital: "Grady Memorial", fhir_base_url: GRADY, date: "3 Jan 2024" },
+  { hospital: "Mercy Hospital", fhir_base_url: MERCY, date: "2 Jan 2024", via: "ticket" as const },
+  { hospital: "Grady Memorial", fhir_base_url: GRADY, date: "3 Jan 2024", via: "portal" as const },
 ];
 
 const items = [
@@ -71,7 +71,7 @@ describe("record filtering", () => {
   it("gives one hospital option per hospital, by name", () => {
     const options = hospitalOptions({
       hospitals: [
-        { person: "p", ticket_id: "t", fhir_base_url: MERCY, name: "Mercy Hospital", status: "connected", error: null, resources: 3, granted: [], not_available: [] },
+        { person: "p", ticket_id: "t", fhir_base_url: MERCY, name: "Mercy Hospital", status: "connected", error: null, resources: 3, granted: [], not_available: [], via: "ticket", portal_sign_in: false },
       ],
       items,
     });
@@ -99,5 +99,17 @@ describe("record filtering", () => {
     expect(groups.map((g) => g.year)).toEqual(["2026", "2024", null]);
     expect(groups[0].items.map((i) => i.id)).toEqual(["a", "d"]);
     expect(groups[2].items.map((i) => i.id)).toEqual(["b"]);
+  });
+});
+
+describe("provenance", () => {
+  it("says how each source's records were reached", async () => {
+    const { sourceLabel, sourceTitle } = await import("../src/lib/record");
+    const { strings } = await import("../src/lib/strings");
+    expect(sourceLabel(both[0])).toBe("Mercy Hospital");
+    expect(sourceTitle(both[0])).toBe(strings.record.viaTicket);
+    expect(sourceLabel(both[1])).toBe("Grady Memorial · patient portal");
+    expect(sourceTitle(both[1])).toBe("via Grady Memorial's patient portal");
+    expect(strings.record.viaPortal("Atlanta Neurology Associates")).toBe("via Atlanta Neurology Associates' patient portal");
   });
 });

@@ -65,8 +65,20 @@ enum Command {
         /// Only this hospital (FHIR base URL). With --person, this is choosing the hospital for that person: the
         /// ticket is shown there even when the broker did not name it (the hospital learns the patient's name and
         /// birth date).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "portal")]
         hospital: Option<String>,
+        /// Sign in at this hospital's own patient portal (its FHIR base URL), for a hospital that takes no
+        /// permission tickets but offers the SMART standalone launch; then read it. With --person, the portal's
+        /// patient must be that person; without, it is matched by name and birth date.
+        #[arg(long)]
+        portal: Option<String>,
+        /// With --portal: add the portal's patient as a new person when nobody Tessera knows matches (otherwise
+        /// Tessera asks on the terminal).
+        #[arg(long, requires = "portal")]
+        add_person: bool,
+        /// With --portal: passed to the portal as `login_hint` (whose account signs in).
+        #[arg(long, requires = "portal")]
+        login_hint: Option<String>,
     },
     /// Connect and show one merged record.
     Records {
@@ -263,7 +275,39 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
             done(out.hospitals(&wallet.hospitals().await?))
         }
         Command::Hospitals { action: None } => done(out.hospitals(&wallet.hospitals().await?)),
-        Command::Connect { person, hospital } => {
+        Command::Connect { person, portal: Some(portal), add_person, login_hint, .. } => {
+            let request = tessera_core::portal::PortalRequest {
+                person: person.as_deref(),
+                add_new_person: *add_person,
+                login_hint: login_hint.as_deref(),
+            };
+            if !cli.json {
+                eprintln!("Opening the patient portal of {portal} in your browser…");
+            }
+            let mut signed = wallet.portal_sign_in(portal, request, &browser).await?;
+            if signed.status == tessera_core::portal::PortalSignInStatus::NeedsConfirmation {
+                signed = if out.confirm_new_person(&signed) {
+                    wallet.confirm_portal_person(&signed.id).await?
+                } else {
+                    wallet.cancel_portal_sign_in(&signed.id).await?;
+                    return Err(Error::new(ErrorCode::PortalNewPerson)
+                        .with_message(format!(
+                            "The portal's patient, {}, is not someone Tessera knows; nothing was kept.",
+                            signed.patient
+                        ))
+                        .with_action("Run again with --add-person to add them as a new person."));
+                };
+            }
+            let scope = tessera_core::reach::ConnectScope {
+                person: signed.person.as_deref(),
+                hospital: Some(&signed.fhir_base_url),
+                interaction: Some(&browser),
+            };
+            let report = wallet.connect_scoped(scope, out.progress()).await?;
+            out.portal(&signed, &report)?;
+            Ok(Outcome::of_connect(&report))
+        }
+        Command::Connect { person, hospital, .. } => {
             let scope = tessera_core::reach::ConnectScope {
                 person: person.as_deref(),
                 hospital: hospital.as_deref(),

@@ -6,7 +6,8 @@ use tessera_core::activity::ActivityView;
 use tessera_core::connect::{Phase, Progress};
 use tessera_core::describe::date_words;
 use tessera_core::grants::{GrantView, RevocationStep};
-use tessera_core::records::Category;
+use tessera_core::portal::{possessive, PortalSignIn};
+use tessera_core::records::{Category, Via};
 use tessera_core::status::WalletStatus;
 use tessera_core::wallet::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
 use tessera_core::{Error, ErrorCode};
@@ -142,9 +143,43 @@ impl Output {
                 (None, false) => format!("not shared here under this permission: {}", h.not_available.join(", ")),
                 (None, true) => String::new(),
             };
+            let note = match h.via {
+                Via::Portal => format!("via its patient portal. {note}").trim_end().to_string(),
+                Via::Ticket => note,
+            };
             println!("{:<40} {:<12} {:>9}  {note}", h.name, h.status.as_str(), h.resources);
         }
         Ok(())
+    }
+
+    /// `connect --portal`: the sign-in, then the hospital's outcome (`--json`: `{"portal", "hospitals"}`).
+    pub fn portal(&self, signed: &PortalSignIn, report: &ConnectReport) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "portal": signed, "hospitals": report.hospitals }));
+        }
+        let added = if signed.new_person { " (added as a new person)" } else { "" };
+        println!(
+            "Signed in at {} patient portal: Tessera reads {} records there{added} — grant {}.",
+            possessive(&signed.hospital),
+            possessive(&signed.patient),
+            signed.id
+        );
+        self.connect(report)
+    }
+
+    /// Asks on the terminal whether the portal's patient, whom nobody known matches, is added as a new person;
+    /// false when not confirmed (or no terminal, or `--json`).
+    pub fn confirm_new_person(&self, signed: &PortalSignIn) -> bool {
+        use std::io::{BufRead, IsTerminal, Write};
+        if self.json || !std::io::stdin().is_terminal() {
+            return false;
+        }
+        let born = signed.born.as_deref().map(|b| format!(", born {b},")).unwrap_or_default();
+        print!("{}{born} is not someone Tessera knows yet. Add them as a new person? [y/N] ", signed.patient);
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        matches!(answer.trim(), "y" | "Y" | "yes")
     }
 
     /// `records`: the merged record, grouped by kind.
@@ -162,9 +197,16 @@ impl Output {
             let sources: Vec<String> = item
                 .sources
                 .iter()
-                .map(|s| match &s.date {
-                    Some(date) => format!("{} ({date})", s.hospital),
-                    None => s.hospital.clone(),
+                .map(|s| {
+                    let via = match s.via {
+                        Via::Portal => ", via its patient portal",
+                        Via::Ticket => "",
+                    };
+                    match &s.date {
+                        Some(date) => format!("{} ({date}{via})", s.hospital),
+                        None if via.is_empty() => s.hospital.clone(),
+                        None => format!("{} ({})", s.hospital, via.trim_start_matches(", ")),
+                    }
                 })
                 .collect();
             let detail = item.detail.as_deref().map(|d| format!(" — {d}")).unwrap_or_default();

@@ -32,6 +32,8 @@ pub enum ActivityKind {
     StatusCheck,
     /// A ticket shown to a hospital: the patient's name and birth date went with it.
     Disclosure,
+    /// A sign-in at a hospital's own patient portal.
+    PortalSignIn,
     /// Anything else.
     Other,
 }
@@ -49,6 +51,7 @@ impl ActivityKind {
             "revoke" => ActivityKind::Revoke,
             "status_check" => ActivityKind::StatusCheck,
             "disclosure" => ActivityKind::Disclosure,
+            "portal_sign_in" => ActivityKind::PortalSignIn,
             _ => ActivityKind::Other,
         }
     }
@@ -65,6 +68,7 @@ impl ActivityKind {
             ActivityKind::Revoke => "Ended access",
             ActivityKind::StatusCheck => "Checked a permission's status",
             ActivityKind::Disclosure => "Showed the patient's name and birth date",
+            ActivityKind::PortalSignIn => "Signed in at a hospital's patient portal",
             ActivityKind::Other => "Other",
         }
     }
@@ -125,6 +129,13 @@ impl Wallet {
                 .into_iter()
                 .filter(|t| &t.ticket.claims.patient_key == person)
                 .map(|t| t.id)
+                .chain(
+                    self.store
+                        .portal_connections()
+                        .await?
+                        .into_iter()
+                        .filter_map(|row| (row.person_ref == crate::portal::person_ref(person)).then_some(row.id)),
+                )
                 .collect();
             entries.retain(|e| e.grant.as_ref().is_some_and(|g| theirs.contains(g)));
         }

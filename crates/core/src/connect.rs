@@ -87,6 +87,9 @@ pub struct ProgressEvent {
     pub error: Option<ErrorView>,
     /// Resources read so far.
     pub resources: u32,
+    /// How the hospital is reached: with the ticket, or through its patient portal (then `ticket_id` is the portal
+    /// connection's grant id).
+    pub via: crate::records::Via,
 }
 
 /// Receives progress events (the CLI draws lines, the desktop app forwards them to the window).

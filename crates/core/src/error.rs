@@ -87,6 +87,15 @@ error_codes! {
     GrantNotFound => "grant.not_found", "There is no grant with that id.", "List grants with `tessera grants` and use one of their ids.";
     ExportFailed => "export.failed", "The record could not be saved there.", "Choose another place to save it; nothing was lost.";
     RevocationPending => "grant.revocation_pending", "The grant is revoked here, but some places have not confirmed yet.", "Tessera will retry automatically; you can also retry now.";
+    PortalUnavailable => "portal.unavailable", "This hospital offers no patient portal sign-in that Tessera can use.", "Use the hospital's own patient portal website or app to see the records kept there.";
+    PortalNoClient => "portal.no_client", "Tessera is not registered with this hospital's patient portal.", "Ask the hospital (or its EHR vendor) for a client id for Tessera, add it to portal-clients.json in your profile folder (see the README), then sign in again.";
+    PortalConfigInvalid => "portal.config_invalid", "Tessera cannot read portal-clients.json in your profile folder.", "Fix the file (its format is in the README) or move it aside, then try again; nothing was lost.";
+    PortalDenied => "portal.denied", "The patient portal sign-in was not approved.", "Sign in at the hospital's patient portal again and allow Tessera to read the records.";
+    PortalOfflineRefused => "portal.offline_refused", "The hospital's portal did not let Tessera keep reading (no refresh token); nothing was kept.", "Sign in again and allow Tessera to keep access, or read the records at the portal itself.";
+    PortalOtherPatient => "portal.other_patient", "The patient chosen at the portal is not the person you started from; nothing was kept.", "Sign in again and choose that person in the portal's list of patients.";
+    PortalNewPerson => "portal.new_person", "The portal's patient is not someone Tessera knows yet.", "Confirm to add them as a new person (the window asks; on the command line add --add-person).";
+    PortalExpired => "portal.expired", "That portal sign-in is no longer waiting (Tessera was locked or closed meanwhile); nothing was kept.", "Sign in at the hospital's patient portal again.";
+    PortalEnded => "portal.ended", "The hospital ended Tessera's access through its patient portal.", "Sign in at the hospital's patient portal again to keep reading records there.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -52,6 +52,8 @@ pub enum GrantKind {
     Connection,
     /// A grant the broker knows about the signed-in person (someone may see my records).
     AboutMe,
+    /// A connection made through a hospital's own patient portal (a refresh token of its own).
+    Portal,
 }
 
 /// Where a grant stands.
@@ -124,7 +126,7 @@ macro_rules! words {
         }
     };
 }
-words!(GrantKind { Ticket => "ticket", Connection => "connection", AboutMe => "about_me" });
+words!(GrantKind { Ticket => "ticket", Connection => "connection", AboutMe => "about_me", Portal => "portal" });
 words!(GrantStatus {
     Active => "active", Expiring => "expiring", Expired => "expired", Revoked => "revoked",
     RevocationPending => "revocation_pending", Unchecked => "unchecked",
@@ -384,6 +386,7 @@ impl Wallet {
                 });
             }
         }
+        out.extend(self.portal_grants().await?);
         for broker in self.store.brokers().await? {
             out.extend(self.grants_about_me(&broker).await.unwrap_or_default());
         }
@@ -393,13 +396,16 @@ impl Wallet {
     /// One grant in full: the grant, the ticket in words, where and when it was used, when it ends and what happens
     /// then, what it does not share, and what ending it is called.
     pub async fn grant_detail(&self, id: &str) -> Result<GrantDetail> {
+        if let Some(portal) = self.portal_grant_detail(id).await? {
+            return Ok(portal);
+        }
         let grants = self.grants().await?;
         let grant = grants.iter().find(|g| g.id == id).cloned().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
         let connections = self.store.connections().await?;
         let ticket_id = match grant.kind {
             GrantKind::Ticket => Some(grant.id.clone()),
             GrantKind::Connection => connections.iter().find(|k| connection_id(k) == id).map(|k| k.ticket_id.clone()),
-            GrantKind::AboutMe => None,
+            GrantKind::AboutMe | GrantKind::Portal => None,
         };
         let held = self.held_tickets().await?;
         let ticket = ticket_id.as_ref().and_then(|tid| held.iter().find(|t| &t.id == tid));
@@ -440,6 +446,7 @@ impl Wallet {
             ),
         };
         let end_action = match grant.kind {
+            GrantKind::Portal => format!("End the portal connection to {}", grant.hospital.clone().unwrap_or_default()),
             GrantKind::Connection => format!("End the connection to {}", grant.hospital.clone().unwrap_or_default()),
             GrantKind::AboutMe => match grant.summary.split_once(" may access") {
                 Some((who, _)) => format!("End {who}'s access"),
@@ -574,6 +581,9 @@ impl Wallet {
         act: bool,
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> Result<Vec<RevocationStep>> {
+        if let Some(steps) = self.revoke_portal(id, act, report).await? {
+            return Ok(steps);
+        }
         let connections = self.store.connections().await?;
         if let Some(connection) = connections.iter().find(|k| connection_id(k) == id) {
             return Ok(self.revoke_connections(&[connection], act, report).await);
@@ -698,7 +708,7 @@ impl Wallet {
     }
 
     /// Runs `work` when `act`, turning its outcome into a step; otherwise describes the planned step.
-    async fn step(
+    pub(crate) async fn step(
         &self,
         what: String,
         act: bool,
@@ -800,7 +810,7 @@ impl Wallet {
 
     /// Removes from the keychain what was forgotten here (a failure is left for the next sweep, or for recovery at
     /// the next start).
-    async fn sweep_keychain(&self) {
+    pub(crate) async fn sweep_keychain(&self) {
         if let Err(error) = self.store.sweep(&self.vault).await {
             tracing::warn!(code = %error.code(), "forgotten keychain items not removed yet");
         }
@@ -864,10 +874,11 @@ impl Wallet {
     /// Retries every pending hospital revocation, all at once (up to the fan-out's concurrency), each within the
     /// per-hospital deadline. Returns how many are still pending.
     pub async fn retry_pending_revocations(&self) -> Result<usize> {
+        let portals_waiting = self.retry_pending_portal_revocations().await?;
         let connections = self.store.connections().await?;
         let pending: Vec<&ConnectionRow> = connections.iter().filter(|k| k.status == "revocation_pending").collect();
         if pending.is_empty() {
-            return Ok(0);
+            return Ok(portals_waiting);
         }
         let mut jobs: Vec<SendFuture<'_, Result<()>>> = Vec::with_capacity(pending.len());
         for connection in pending {
@@ -879,7 +890,7 @@ impl Wallet {
             failed += usize::from(outcome.is_err());
         }
         self.sweep_keychain().await;
-        Ok(failed)
+        Ok(failed + portals_waiting)
     }
 }
 

@@ -78,7 +78,7 @@ impl Identity {
 
     /// Client authentication as `client_id` at one authorization server.
     pub fn as_client<'a>(&'a self, client_id: &'a str, clock: &'a dyn Clock, random: &'a dyn Random) -> ClientAuth<'a> {
-        ClientAuth { identity: self, client_id, clock, random }
+        ClientAuth { identity: Some(self), client_id, clock, random }
     }
 
     /// Wraps an existing key (tests).
@@ -87,16 +87,27 @@ impl Identity {
     }
 }
 
-/// `private_key_jwt` client authentication at one authorization server: who we are there, and the clock and
-/// randomness each fresh assertion needs.
+/// Client authentication at one authorization server: who we are there and, for `private_key_jwt`, the key, clock
+/// and randomness each fresh assertion needs; a public client (RFC 6749 §2.1, a client id configured for a patient
+/// portal) names itself by its client id alone, PKCE being its proof.
 pub struct ClientAuth<'a> {
-    identity: &'a Identity,
+    identity: Option<&'a Identity>,
     client_id: &'a str,
     clock: &'a dyn Clock,
     random: &'a dyn Random,
 }
 
-impl ClientAuth<'_> {
+impl<'a> ClientAuth<'a> {
+    /// A public client: `client_id` sent alone, no assertion.
+    pub fn public(client_id: &'a str, clock: &'a dyn Clock, random: &'a dyn Random) -> Self {
+        ClientAuth { identity: None, client_id, clock, random }
+    }
+
+    /// Whether this is a public client (no client assertion).
+    pub fn is_public(&self) -> bool {
+        self.identity.is_none()
+    }
+
     /// The client id at this authorization server.
     pub fn client_id(&self) -> &str {
         self.client_id
@@ -105,7 +116,19 @@ impl ClientAuth<'_> {
     /// A fresh client assertion whose audience is `url` (the endpoint it is sent to), wrapped until the request body
     /// is encoded.
     pub fn assertion(&self, url: &str) -> Result<Sensitive<String>> {
-        self.identity.client_assertion(self.client_id, url, self.clock, self.random)
+        let identity = self
+            .identity
+            .ok_or_else(|| Error::new(ErrorCode::Internal).with_detail("a public client has no assertion"))?;
+        identity.client_assertion(self.client_id, url, self.clock, self.random)
+    }
+
+    /// A fresh assertion for `url`, or none for a public client.
+    pub fn assertion_if_any(&self, url: &str) -> Result<Option<Sensitive<String>>> {
+        if self.is_public() {
+            Ok(None)
+        } else {
+            self.assertion(url).map(Some)
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub(crate) enum Write {
     },
     /// The scope a hospital granted for a ticket.
     GrantedScope { fhir_base_url: String, ticket_id: String, scope: String },
+    /// A patient-portal connection's row (a new sign-in replaces the earlier one for the same hospital and person).
+    Portal(crate::store::PortalRow),
 }
 
 impl Write {
@@ -96,6 +98,26 @@ impl Write {
                     .bind(fhir_base_url)
                     .bind(ticket_id)
             }
+            Write::Portal(row) => sqlx::query(
+                "INSERT OR REPLACE INTO portal_connections (id, fhir_base_url, person_ref, vault_item, issuer, \
+                 client_id, public_client, token_endpoint, revocation_endpoint, management_endpoint, status, \
+                 error_code, granted_scope, created_at, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(row.id)
+            .bind(row.fhir_base_url)
+            .bind(row.person_ref)
+            .bind(row.vault_item)
+            .bind(row.issuer)
+            .bind(row.client_id)
+            .bind(row.public_client)
+            .bind(row.token_endpoint)
+            .bind(row.revocation_endpoint)
+            .bind(row.management_endpoint)
+            .bind(row.status)
+            .bind(row.error_code)
+            .bind(row.granted_scope)
+            .bind(row.created_at)
+            .bind(row.last_used),
         };
         query.execute(executor).await.map_err(crate::store::db_error)?;
         Ok(())

@@ -27,6 +27,7 @@ pub mod journal;
 pub mod logging;
 pub mod oauth;
 pub mod origin;
+pub mod portal;
 pub mod profile;
 pub mod random;
 pub mod reach;

@@ -8,13 +8,12 @@ use crate::http::{Http, Party};
 use crate::identity::Identity;
 use crate::journal::Journal;
 use crate::origin::OriginGate;
+use crate::portal::person_ref;
 use crate::records::{self, HospitalRef, RecordItem};
 use crate::store::{ActivityEntry, HospitalRow, Store};
 use crate::vault::Vault;
 use crate::wallet::{connection_refresh_item, serves, ConnectReport, HeldTicket, HospitalOutcome, Wallet};
 use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
-use serde_json::Value;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// What one hospital gave.
@@ -34,6 +33,19 @@ struct HospitalRead {
 struct Run {
     gate: OriginGate,
     journal: Journal,
+    /// The hospitals found to take no tickets but to offer their own patient-portal sign-in.
+    portals: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl Run {
+    fn new(per_origin: usize) -> Self {
+        Self { gate: OriginGate::new(per_origin), journal: Journal::new(), portals: Default::default() }
+    }
+
+    /// Whether the hospital at `fhir_base_url` was found to offer a patient-portal sign-in.
+    fn offers_portal(&self, fhir_base_url: &str) -> bool {
+        self.portals.lock().unwrap_or_else(|p| p.into_inner()).contains(fhir_base_url)
+    }
 }
 
 /// A hospital's job and what it needs, owned — cheap clones of the wallet's parts — so that every hospital's job
@@ -93,7 +105,10 @@ impl Wallet {
             .into_iter()
             .filter(|t| scope.person.is_none_or(|p| t.ticket.claims.patient_key == p))
             .collect();
-        if scope.person.is_some() && tickets.is_empty() {
+        // Where a person reads through a hospital's own patient portal, no ticket is shown there for them.
+        let through_portals = self.portal_reach().await?;
+        let portal_person = scope.person.is_some_and(|p| through_portals.iter().any(|(_, who)| *who == person_ref(p)));
+        if scope.person.is_some() && tickets.is_empty() && !portal_person {
             return Err(Error::new(ErrorCode::InvalidInput)
                 .with_message("No ticket is about that person.")
                 .with_action("List people with `tessera people` and use one of their ids."));
@@ -108,7 +123,10 @@ impl Wallet {
             if scope.hospital.is_some_and(|h| h != row.fhir_base_url) {
                 continue;
             }
-            for held in tickets.iter().filter(|t| serves(t, &row, &linked)) {
+            let by_portal = |held: &HeldTicket| {
+                through_portals.contains(&(row.fhir_base_url.clone(), person_ref(&held.ticket.claims.patient_key)))
+            };
+            for held in tickets.iter().filter(|t| serves(t, &row, &linked) && !by_portal(t)) {
                 if held.ticket.claims.aud_is_framework && !linked.contains(&held.id) && !chosen_here {
                     must_advertise.insert((row.fhir_base_url.clone(), held.id.clone()));
                 }
@@ -122,7 +140,7 @@ impl Wallet {
         if scope.interaction.is_some() && scope.hospital.is_some() {
             policy.per_hospital += broker::SIGN_IN_TIMEOUT;
         }
-        let run = Arc::new(Run { gate: OriginGate::new(policy.per_origin), journal: Journal::new() });
+        let run = Arc::new(Run::new(policy.per_origin));
         let job = Job {
             http: self.http.clone(),
             store: self.store.clone(),
@@ -144,10 +162,12 @@ impl Wallet {
                     phase: Phase::Failed,
                     error: Some(error.view()),
                     resources: 0,
+                    via: records::Via::Ticket,
                 });
             }
         };
-        let results = fan_out(
+        let portals = self.read_portals(scope.person, scope.hospital, &policy, progress.clone());
+        let tickets_read = fan_out(
             jobs.clone(),
             &policy,
             |(row, held)| {
@@ -170,8 +190,8 @@ impl Wallet {
                 }
             },
             failed,
-        )
-        .await;
+        );
+        let (results, portals) = futures_util::future::join(tickets_read, portals).await;
         let mut outcomes = Vec::new();
         let mut items = Vec::new();
         let now = self.clock.unix_now();
@@ -194,6 +214,8 @@ impl Wallet {
             if let Some(granted) = &granted {
                 run.journal.save_granted_scope(&row.fhir_base_url, &held.id, granted);
             }
+            let portal_sign_in = status == ConnectionStatus::Unsupported && run.offers_portal(&row.fhir_base_url);
+            let error = if portal_sign_in { error.map(|e| crate::portal::offered(e, &row.name)) } else { error };
             outcomes.push(HospitalOutcome {
                 person: held.ticket.claims.patient_key.clone(),
                 ticket_id: held.id,
@@ -204,7 +226,18 @@ impl Wallet {
                 resources: count,
                 granted: granted.as_deref().map(crate::describe::granted_words).unwrap_or_default(),
                 not_available: refused.iter().map(|r| crate::describe::resource_words(r)).collect(),
+                via: records::Via::Ticket,
+                portal_sign_in,
             });
+        }
+        match portals {
+            Ok(portals) => {
+                for read in portals {
+                    items.extend(read.items);
+                    outcomes.push(read.outcome);
+                }
+            }
+            Err(error) => tracing::warn!(code = %error.code(), "the portal connections were not read"),
         }
         if let Err(error) = self.store.commit(&run.journal).await {
             // The outcome stands; what was not recorded is recorded again by the next connect.
@@ -252,6 +285,7 @@ impl Job {
                 phase,
                 error: None,
                 resources,
+                via: records::Via::Ticket,
             })
         };
         let base = row.fhir_base_url.as_str();
@@ -322,13 +356,6 @@ impl Job {
             self.store.put_secret(&self.vault, &refresh_item, "connection_refresh", &label, refresh, now).await?;
             self.store.save_connection(base, &held.id, "connected", None, Some(&refresh_item), now).await
         };
-        let read_so_far = std::sync::atomic::AtomicU32::new(0);
-        let counted = |found: usize| {
-            let found = u32::try_from(found).unwrap_or(u32::MAX);
-            let add = |sum: u32| Some(sum.saturating_add(found));
-            let before = read_so_far.fetch_update(Ordering::SeqCst, Ordering::SeqCst, add).unwrap_or(u32::MAX);
-            emit(Phase::Reading, before.saturating_add(found));
-        };
         let reader = records::FhirReader {
             http: &self.http,
             fhir_base_url: base,
@@ -336,37 +363,18 @@ impl Job {
             patient: &redemption.patient,
             client_jkt: held.ticket.claims.jkt.as_ref().map(|_| identity.thumbprint()),
         };
-        let search = records::search_each(&reader, &run.gate, &plan, counted);
+        let from = HospitalRef { name: row.name.clone(), fhir_base_url: row.fhir_base_url.clone() };
+        let search = records::read_all(&reader, &run.gate, &plan, &from, |so_far| emit(Phase::Reading, so_far));
         let (kept, found) = futures_util::future::join(keep, search).await;
         kept?;
-        let from = HospitalRef { name: row.name.clone(), fhir_base_url: row.fhir_base_url.clone() };
-        let mut read =
-            HospitalRead { resources: 0, items: Vec::new(), granted: redemption.scope.clone(), refused: Vec::new() };
-        let (mut counts, mut seen) = (Vec::new(), std::collections::HashSet::new());
-        for (search, found) in plan.iter().zip(found?) {
-            let resource = search.resource_type;
-            let found = match found {
-                records::Found::Read(found) => found,
-                records::Found::NotAvailable(why) => {
-                    counts.push(format!("{resource}: not available ({why})"));
-                    if !read.refused.contains(&resource) {
-                        read.refused.push(resource);
-                    }
-                    continue;
-                }
-            };
-            counts.push(format!("{resource}: {}", found.len()));
-            // Two narrowed searches of one type may find the same resource: it is kept once.
-            let new: Vec<Value> = found
-                .into_iter()
-                .filter(|r| {
-                    r.get("id").and_then(Value::as_str).is_none_or(|id| seen.insert(format!("{resource}/{id}")))
-                })
-                .collect();
-            read.resources = read.resources.saturating_add(u32::try_from(new.len()).unwrap_or(u32::MAX));
-            read.items.extend(new.into_iter().filter_map(|r| records::normalise_owned(r, &from)));
-        }
-        run.journal.log(self.entry("records_read", base, &held.id, "ok", Some(counts.join(", "))));
+        let gathered = found?;
+        let read = HospitalRead {
+            resources: gathered.resources,
+            items: gathered.items,
+            granted: redemption.scope.clone(),
+            refused: gathered.refused,
+        };
+        run.journal.log(self.entry("records_read", base, &held.id, "ok", Some(gathered.counts.join(", "))));
         emit(Phase::Done, read.resources);
         Ok(read)
     }
@@ -445,7 +453,13 @@ impl Job {
             Some(gate) => gate.run(fhir_base_url, fetch).await?,
             None => fetch.await?,
         };
-        let endpoints = hospital::endpoints(fhir_base_url, &config)?;
+        let endpoints = hospital::endpoints(fhir_base_url, &config).inspect_err(|error| {
+            // No tickets here: the person may still choose the hospital's own patient portal.
+            if error.code() == ErrorCode::HospitalUnsupported && crate::portal::offer(fhir_base_url, &config).is_some()
+            {
+                self.run.portals.lock().unwrap_or_else(|p| p.into_inner()).insert(fhir_base_url.to_string());
+            }
+        })?;
         if let Some(seconds) = max_age.filter(|s| *s > 0) {
             // max-age comes from the hospital: capped at a day, never overflowing.
             journal.cache_configuration(fhir_base_url, Some((&config, now.saturating_add(seconds.min(86_400)))));
@@ -463,6 +477,7 @@ impl Job {
             phase: Phase::Registering,
             error: None,
             resources: 0,
+            via: records::Via::Ticket,
         });
         let endpoint = endpoints
             .register

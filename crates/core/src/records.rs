@@ -81,6 +81,17 @@ impl Category {
     }
 }
 
+/// How Tessera reached a hospital's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// With a permission ticket ("via your permission ticket").
+    #[default]
+    Ticket,
+    /// Through the hospital's own patient portal sign-in ("via Emory's patient portal").
+    Portal,
+}
+
 /// Which hospital said it, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Source {
@@ -90,6 +101,8 @@ pub struct Source {
     pub fhir_base_url: String,
     /// The date that hospital gives, "12 Nov 2025".
     pub date: Option<String>,
+    /// How its records were reached.
+    pub via: Via,
 }
 
 /// One record as a person sees it, with every hospital that reported it.
@@ -282,6 +295,68 @@ pub async fn search_each(
     futures_util::future::join_all(searches).await.into_iter().collect()
 }
 
+/// One hospital's record as read with one grant: the items, and what the log says about it.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    /// Resources read (a resource two narrowed searches both found counts once).
+    pub resources: u32,
+    /// What they became.
+    pub items: Vec<RecordItem>,
+    /// The resource types the hospital would not let this grant read (the rest was read).
+    pub refused: Vec<&'static str>,
+    /// One line per search for the activity log: "Condition: 3", "DocumentReference: not available (…)".
+    pub counts: Vec<String>,
+}
+
+/// Runs `plan` at one hospital ([`search_each`]) and reads what it found into items from `from`. `progress` hears
+/// the running total of resources found.
+pub async fn read_all(
+    reader: &FhirReader<'_>,
+    gate: &OriginGate,
+    plan: &[Search],
+    from: &HospitalRef,
+    progress: impl Fn(u32),
+) -> Result<Gathered> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let so_far = AtomicU32::new(0);
+    let counted = |found: usize| {
+        let found = u32::try_from(found).unwrap_or(u32::MAX);
+        let add = |sum: u32| Some(sum.saturating_add(found));
+        let before = so_far.fetch_update(Ordering::SeqCst, Ordering::SeqCst, add).unwrap_or(u32::MAX);
+        progress(before.saturating_add(found));
+    };
+    let found = search_each(reader, gate, plan, counted).await?;
+    Ok(gather(plan, found, from))
+}
+
+/// What `plan`'s searches `found` at the hospital `from`, as items: each resource once (two narrowed searches of
+/// one type may find the same one), the refused types noted.
+pub fn gather(plan: &[Search], found: Vec<Found>, from: &HospitalRef) -> Gathered {
+    let mut gathered = Gathered::default();
+    let mut seen = HashSet::new();
+    for (search, found) in plan.iter().zip(found) {
+        let resource = search.resource_type;
+        let found = match found {
+            Found::Read(found) => found,
+            Found::NotAvailable(why) => {
+                gathered.counts.push(format!("{resource}: not available ({why})"));
+                if !gathered.refused.contains(&resource) {
+                    gathered.refused.push(resource);
+                }
+                continue;
+            }
+        };
+        gathered.counts.push(format!("{resource}: {}", found.len()));
+        let new: Vec<Value> = found
+            .into_iter()
+            .filter(|r| r.get("id").and_then(Value::as_str).is_none_or(|id| seen.insert(format!("{resource}/{id}"))))
+            .collect();
+        gathered.resources = gathered.resources.saturating_add(u32::try_from(new.len()).unwrap_or(u32::MAX));
+        gathered.items.extend(new.into_iter().filter_map(|r| normalise_owned(r, from)));
+    }
+    gathered
+}
+
 /// Checks one page of a `resource_type` search for `patient` that answered HTTP `status`: it must be a Bundle whose
 /// `entry` (when present) is a list of entries, each carrying a `resource_type` resource about the token's patient
 /// (see [`search_all`]). Returns the resources and the page's `next` link, which must stay on the hospital's origin.
@@ -454,9 +529,17 @@ fn read_item(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
             hospital: from.name.clone(),
             fhir_base_url: from.fhir_base_url.clone(),
             date: date.as_deref().map(iso_date_words),
+            via: Via::Ticket,
         }],
         date,
     })
+}
+
+/// Marks `items`, read at one hospital, as reached `via` (items are normalised as reached with a ticket).
+pub fn reached_via(items: &mut [RecordItem], via: Via) {
+    for source in items.iter_mut().flat_map(|item| item.sources.iter_mut()) {
+        source.via = via;
+    }
 }
 
 /// The key under which reports of the same thing from different hospitals are recognised as one.

@@ -76,7 +76,8 @@ impl RecordShelf {
     }
 
     /// Adds a partial read (a retried or confirmed hospital): its outcomes replace the earlier ones for the same
-    /// hospital and ticket, its items merge into the record.
+    /// hospital and ticket (a hospital now read through its patient portal no longer offers it), its items merge
+    /// into the record.
     pub fn update(&self, person: &str, report: ConnectReport, now: i64) -> PersonRecord {
         let mut records = self.records();
         let record = records.entry(person.to_string()).or_insert_with(|| PersonRecord {
@@ -85,6 +86,10 @@ impl RecordShelf {
             items: Vec::new(),
         });
         for outcome in report.hospitals {
+            if outcome.via == crate::records::Via::Portal {
+                // Read through the hospital's portal now: its "sign in at the portal" line has done its job.
+                record.hospitals.retain(|o| !(o.fhir_base_url == outcome.fhir_base_url && o.portal_sign_in));
+            }
             let same =
                 |o: &HospitalOutcome| o.ticket_id == outcome.ticket_id && o.fhir_base_url == outcome.fhir_base_url;
             match record.hospitals.iter_mut().find(|o| same(o)) {
@@ -130,7 +135,8 @@ pub fn missing_notes(tickets: &[&HeldTicket], hospitals: &[HospitalOutcome]) -> 
         })
     };
     let unshared: Vec<&str> = Category::ALL.into_iter().filter(|c| !shared(*c)).map(Category::name).collect();
-    if !unshared.is_empty() {
+    // Someone read only through patient portals holds no permission to speak of.
+    if !unshared.is_empty() && !tickets.is_empty() {
         notes.push(format!("The permission does not share {}.", unshared.join(", ")));
     }
     for held in tickets {
@@ -191,6 +197,8 @@ mod tests {
             resources: 0,
             granted: vec![],
             not_available: vec![],
+            via: Default::default(),
+            portal_sign_in: false,
         }
     }
 
@@ -204,7 +212,12 @@ mod tests {
             value: None,
             unit: None,
             date: None,
-            sources: vec![Source { hospital: url.into(), fhir_base_url: url.into(), date: None }],
+            sources: vec![Source {
+                hospital: url.into(),
+                fhir_base_url: url.into(),
+                date: None,
+                via: Default::default(),
+            }],
             resources: vec![serde_json::json!({"resourceType": "AllergyIntolerance"})],
         }
     }
@@ -241,6 +254,6 @@ mod tests {
             &[outcome("a", ConnectionStatus::Connected), outcome("b", ConnectionStatus::NeedsConfirmation)],
         );
         assert!(notes.iter().any(|n| n == "Not read yet from Hospital b."), "{notes:?}");
-        assert!(notes[0].starts_with("The permission does not share problems, medications"), "{notes:?}");
+        assert!(!notes.iter().any(|n| n.starts_with("The permission")), "no ticket, no permission: {notes:?}");
     }
 }

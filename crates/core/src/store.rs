@@ -87,6 +87,50 @@ pub struct TicketFacts {
     pub revoked_at: Option<i64>,
 }
 
+/// A connection made through a hospital's own patient portal (no secret, no name: the refresh token and whom it is
+/// for are in its keychain item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalRow {
+    /// Its grant id (`p-…`), for `tessera revoke ID`.
+    pub id: String,
+    /// The hospital's FHIR base URL.
+    pub fhir_base_url: String,
+    /// A one-way hash of the person's id in Tessera (see `portal::person_ref`).
+    pub person_ref: String,
+    /// The keychain secret's id.
+    pub vault_item: String,
+    /// The hospital's authorization server (its SMART configuration's `issuer`).
+    pub issuer: String,
+    /// Tessera's client id there.
+    pub client_id: String,
+    /// A public client (a configured client id without a key): no client assertion.
+    pub public_client: bool,
+    /// Its token endpoint.
+    pub token_endpoint: String,
+    /// Its RFC 7009 endpoint, if it offers one.
+    pub revocation_endpoint: Option<String>,
+    /// Its page for people to review the apps they allowed (`management_endpoint`), if it names one.
+    pub management_endpoint: Option<String>,
+    /// `connected`, `failed`, `revocation_pending`, `revoked`.
+    pub status: String,
+    /// The code of the last failure, if any.
+    pub error_code: Option<String>,
+    /// The scope the hospital last granted (SMART scopes).
+    pub granted_scope: Option<String>,
+    /// Unix time of the sign-in.
+    pub created_at: i64,
+    /// Unix time of last use.
+    pub last_used: i64,
+}
+
+/// The index row that commits with a secret's switch to its new keychain item.
+#[derive(Clone, Copy)]
+enum Companion<'a> {
+    None,
+    Ticket(&'a TicketRow),
+    Portal(&'a PortalRow),
+}
+
 /// One entry of the activity log. Never record contents, tokens or names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ActivityEntry {
@@ -158,7 +202,7 @@ impl Store {
         secret: &Sensitive<String>,
         now: i64,
     ) -> Result<()> {
-        self.put_secret_with(vault, id, kind, label, secret, now, None).await
+        self.put_secret_with(vault, id, kind, label, secret, now, Companion::None).await
     }
 
     /// [`Store::put_secret`] for a ticket: its row in `tickets` commits in the same transaction as the switch to
@@ -171,7 +215,21 @@ impl Store {
         secret: &Sensitive<String>,
     ) -> Result<()> {
         let item = ticket.vault_item.clone();
-        self.put_secret_with(vault, &item, "ticket", label, secret, ticket.received_at, Some(ticket)).await
+        self.put_secret_with(vault, &item, "ticket", label, secret, ticket.received_at, Companion::Ticket(ticket)).await
+    }
+
+    /// [`Store::put_secret`] for a new patient-portal connection: its row commits in the same transaction as the
+    /// switch to its keychain item (the refresh token and whom it is for), so neither is ever left without the other.
+    pub async fn put_portal(
+        &self,
+        vault: &Vault,
+        portal: &PortalRow,
+        label: &str,
+        secret: &Sensitive<String>,
+    ) -> Result<()> {
+        let item = portal.vault_item.clone();
+        let now = portal.last_used;
+        self.put_secret_with(vault, &item, "portal_refresh", label, secret, now, Companion::Portal(portal)).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -183,7 +241,7 @@ impl Store {
         label: &str,
         secret: &Sensitive<String>,
         now: i64,
-        ticket: Option<&TicketRow>,
+        companion: Companion<'_>,
     ) -> Result<()> {
         // 1. Intent: the next generation's item is recorded before the keychain is touched.
         let row = sqlx::query("SELECT generation FROM vault_items WHERE id = ?")
@@ -205,7 +263,10 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        if let Some(t) = ticket {
+        if let Companion::Portal(portal) = companion {
+            Write::Portal(portal.clone()).execute(&mut *tx).await?;
+        }
+        if let Companion::Ticket(t) = companion {
             sqlx::query("INSERT OR REPLACE INTO tickets (id, broker_url, vault_item, person_ref, expires_at, received_at) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(&t.id).bind(&t.broker_url).bind(&t.vault_item).bind(&t.person_ref).bind(t.expires_at).bind(t.received_at)
                 .execute(&mut *tx).await.map_err(db_error)?;
@@ -350,11 +411,11 @@ impl Store {
             if state == "deleting" || (state == "pending" && item.is_none()) {
                 // Never committed (or being deleted): nothing of it stays, nor a ticket row pointing at it.
                 self.delete_secret(vault, &id).await?;
-                sqlx::query("DELETE FROM tickets WHERE vault_item = ?")
-                    .bind(&id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db_error)?;
+                for sql in
+                    ["DELETE FROM tickets WHERE vault_item = ?", "DELETE FROM portal_connections WHERE vault_item = ?"]
+                {
+                    sqlx::query(sql).bind(&id).execute(&self.pool).await.map_err(db_error)?;
+                }
                 continue;
             }
             if let Some(next) = row.get::<Option<String>, _>("next_item") {
@@ -636,6 +697,64 @@ impl Store {
                 last_used: r.get("last_used"),
             })
             .collect())
+    }
+
+    /// Every patient-portal connection, oldest first.
+    pub async fn portal_connections(&self) -> Result<Vec<PortalRow>> {
+        let rows = sqlx::query(
+            "SELECT id, fhir_base_url, person_ref, vault_item, issuer, client_id, public_client, token_endpoint, \
+             revocation_endpoint, management_endpoint, status, error_code, granted_scope, created_at, last_used \
+             FROM portal_connections ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| PortalRow {
+                id: r.get("id"),
+                fhir_base_url: r.get("fhir_base_url"),
+                person_ref: r.get("person_ref"),
+                vault_item: r.get("vault_item"),
+                issuer: r.get("issuer"),
+                client_id: r.get("client_id"),
+                public_client: r.get::<bool, _>("public_client"),
+                token_endpoint: r.get("token_endpoint"),
+                revocation_endpoint: r.get("revocation_endpoint"),
+                management_endpoint: r.get("management_endpoint"),
+                status: r.get("status"),
+                error_code: r.get("error_code"),
+                granted_scope: r.get("granted_scope"),
+                created_at: r.get("created_at"),
+                last_used: r.get("last_used"),
+            })
+            .collect())
+    }
+
+    /// Records how a patient-portal connection stands: its status, the failure's code, and (when given) the scope
+    /// the hospital granted and the time of use. A pending revocation stays pending unless `status` ends it.
+    pub async fn set_portal_status(
+        &self,
+        id: &str,
+        status: &str,
+        error_code: Option<&str>,
+        granted_scope: Option<&str>,
+        used_at: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE portal_connections SET status = CASE WHEN status = 'revocation_pending' AND ?1 NOT IN \
+             ('revoked', 'revocation_pending') THEN status ELSE ?1 END, error_code = ?2, \
+             granted_scope = COALESCE(?3, granted_scope), last_used = COALESCE(?4, last_used) WHERE id = ?5",
+        )
+        .bind(status)
+        .bind(error_code)
+        .bind(granted_scope)
+        .bind(used_at)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
     }
 
     /// Changes a connection's status (keeping its refresh item unless `clear_refresh`).

@@ -77,6 +77,11 @@ impl NamedPerson {
         format!("{} {}", self.given, self.family).trim().to_string()
     }
 
+    /// Reads a FHIR Patient (or RelatedPerson) resource's first name and birth date.
+    pub fn of_resource(resource: &Value) -> Self {
+        Self::from(Some(resource))
+    }
+
     fn from(resource: Option<&Value>) -> Self {
         let name = resource.and_then(|r| r.pointer("/name/0"));
         let given = name

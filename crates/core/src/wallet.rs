@@ -110,6 +110,8 @@ pub struct HospitalView {
     pub last_contact: Option<String>,
     /// The people whose tickets can be shown there.
     pub people: Vec<String>,
+    /// The people whose records Tessera reads there through the hospital's own patient portal.
+    pub portal: Vec<String>,
 }
 
 /// One hospital's connection outcome for one ticket (the `connect --json` contract).
@@ -133,6 +135,12 @@ pub struct HospitalOutcome {
     pub granted: Vec<String>,
     /// Kinds of records the hospital would not let this grant read, in words ("Documents"); the rest was read.
     pub not_available: Vec<String>,
+    /// How the hospital was reached: with the ticket, or through its own patient portal (then `ticket_id` is the
+    /// portal connection's grant id).
+    pub via: crate::records::Via,
+    /// The hospital takes no permission tickets but offers its own patient-portal sign-in, which the person may
+    /// choose for this person ("Sign in at <hospital>'s patient portal"); it is never started on its own.
+    pub portal_sign_in: bool,
 }
 
 /// What `connect` returns: every hospital's outcome and the merged record (PHI, memory only).
@@ -173,6 +181,8 @@ pub struct Wallet {
     pub(crate) jwks: Mutex<HashMap<String, Value>>,
     /// Brokers' access tokens (for grant management) and when they expire, memory only.
     pub(crate) broker_access: Mutex<HashMap<String, (Sensitive<String>, i64)>>,
+    /// Patient-portal sign-ins waiting for confirmation and the per-connection refresh locks, memory only.
+    pub(crate) portals: crate::portal::signin::Portals,
 }
 
 tokio::task_local! {
@@ -242,6 +252,7 @@ impl Wallet {
             locked: std::sync::atomic::AtomicBool::new(false),
             jwks: Mutex::default(),
             broker_access: Mutex::default(),
+            portals: Default::default(),
         })
     }
 
@@ -287,6 +298,7 @@ impl Wallet {
         *self.identity.lock().await = None;
         self.jwks.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.portals.forget_pending();
         self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
@@ -437,6 +449,38 @@ impl Wallet {
                     .map(|k| k.fhir_base_url.clone()),
             );
         }
+        // People read through a hospital's own patient portal: a hospital more for someone known, or someone known
+        // only through portals (their name and birth date as the hospital gives them, kept in the keychain).
+        for connection in self.portal_connections(None, false).await? {
+            let Ok(secret) = &connection.secret else { continue };
+            let index = match people.iter().position(|g| g.person.id == secret.person) {
+                Some(index) => index,
+                None => {
+                    people.push(Gathered {
+                        person: PersonView {
+                            id: secret.person.clone(),
+                            name: secret.named.full_name(),
+                            birth_date: secret.named.birth_date.clone(),
+                            relationship: "portal".into(),
+                            born: secret.named.birth_date.as_deref().map(crate::describe::iso_date_words),
+                            authority: Some("proxy at a patient portal".into()),
+                            hospitals: 0,
+                            connected: 0,
+                            access_ends: None,
+                        },
+                        ends: vec![None],
+                        hospitals: BTreeSet::new(),
+                        connected: BTreeSet::new(),
+                    });
+                    people.len() - 1
+                }
+            };
+            let base = &connection.row.fhir_base_url;
+            people[index].hospitals.insert(base.clone());
+            if connection.row.status == ConnectionStatus::Connected.as_str() {
+                people[index].connected.insert(base.clone());
+            }
+        }
         Ok(people
             .into_iter()
             .map(|gathered| {
@@ -456,6 +500,7 @@ impl Wallet {
     pub async fn hospitals(&self) -> Result<Vec<HospitalView>> {
         let held = self.held_tickets().await?;
         let connections = self.store.connections().await?;
+        let portals = self.portal_connections(None, false).await?;
         Ok(self
             .store
             .hospitals()
@@ -463,9 +508,10 @@ impl Wallet {
             .into_iter()
             .map(|(row, linked)| {
                 let mine: Vec<_> = connections.iter().filter(|k| k.fhir_base_url == row.fhir_base_url).collect();
+                let through: Vec<_> = portals.iter().filter(|c| c.row.fhir_base_url == row.fhir_base_url).collect();
                 let status = ["connected", "needs_confirmation", "not_shown", "no_records", "unsupported", "failed"]
                     .into_iter()
-                    .find(|s| mine.iter().any(|k| k.status == *s))
+                    .find(|s| mine.iter().any(|k| k.status == *s) || through.iter().any(|c| c.row.status == *s))
                     .map(|s| match s {
                         "connected" => ConnectionStatus::Connected,
                         "needs_confirmation" => ConnectionStatus::NeedsConfirmation,
@@ -474,7 +520,10 @@ impl Wallet {
                         "unsupported" => ConnectionStatus::Unsupported,
                         _ => ConnectionStatus::Failed,
                     });
-                let last = mine.iter().map(|k| k.last_used).max();
+                let last = mine.iter().map(|k| k.last_used).chain(through.iter().map(|c| c.row.last_used)).max();
+                let mut portal: Vec<String> =
+                    through.iter().filter_map(|c| c.secret.as_ref().ok()).map(|s| s.named.full_name()).collect();
+                portal.dedup();
                 let mut people: Vec<String> = held
                     .iter()
                     .filter(|t| serves(t, &row, &linked))
@@ -489,6 +538,7 @@ impl Wallet {
                     status,
                     last_contact: last.map(crate::describe::date_words),
                     people,
+                    portal,
                 }
             })
             .collect())
@@ -513,6 +563,7 @@ impl Wallet {
             status: None,
             last_contact: None,
             people: Vec::new(),
+            portal: Vec::new(),
         }))
     }
 

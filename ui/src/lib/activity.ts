@@ -15,6 +15,7 @@ export const ACTIVITY_KINDS: ActivityKind[] = [
   "revoke",
   "status_check",
   "disclosure",
+  "portal_sign_in",
   "other",
 ];
 

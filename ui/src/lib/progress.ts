@@ -18,6 +18,10 @@ export interface HospitalLine {
   error: ErrorView | null;
   /** Kinds of records the hospital would not share under this grant, in words (the rest was read). */
   notAvailable: string[];
+  /** Read through the hospital's own patient portal (the line's `ticketId` is then the portal grant's id). */
+  viaPortal: boolean;
+  /** The hospital takes no permission tickets but has its own patient portal: the person may sign in there. */
+  portalSignIn: boolean;
 }
 
 /** The key of a line: the ticket and the hospital together. */
@@ -62,14 +66,17 @@ export function phaseText(phase: Phase, resources: number): string {
 /** The line's words: its outcome once known, else where it is. `first` is the person's first name. */
 export function lineText(line: HospitalLine, first: string): string {
   switch (line.status) {
-    case "connected":
-      return line.notAvailable.length > 0
-        ? `${strings.lines.done(line.resources)}; ${strings.lines.notAvailable(line.notAvailable)}`
+    case "connected": {
+      const done = line.viaPortal
+        ? `${strings.lines.done(line.resources)} ${strings.lines.viaPortal}`
         : strings.lines.done(line.resources);
+      return line.notAvailable.length > 0 ? `${done}; ${strings.lines.notAvailable(line.notAvailable)}` : done;
+    }
     case "failed":
+      if (line.portalSignIn) return strings.lines.portalEnded;
       return line.error?.message ?? strings.lines.failed;
     case "unsupported":
-      return strings.lines.unsupported;
+      return line.portalSignIn ? strings.lines.portalOffered : strings.lines.unsupported;
     case "no_records":
       return strings.lines.noRecords(first);
     case "needs_confirmation":
@@ -77,7 +84,9 @@ export function lineText(line: HospitalLine, first: string): string {
     case "not_shown":
       return strings.lines.notShown;
     case null:
-      return phaseText(line.phase, line.resources);
+      return line.viaPortal && line.phase === "exchanging"
+        ? strings.lines.portalRefreshing
+        : phaseText(line.phase, line.resources);
   }
 }
 
@@ -98,6 +107,8 @@ function lineOf(event: ProgressEvent): HospitalLine {
     resources: event.resources,
     error: event.error,
     notAvailable: [],
+    viaPortal: event.via === "portal",
+    portalSignIn: false,
   };
 }
 
@@ -129,13 +140,17 @@ export function fromOutcomes(outcomes: HospitalOutcome[], person?: string): Hosp
       resources: o.resources,
       error: o.error,
       notAvailable: o.not_available,
+      viaPortal: o.via === "portal",
+      portalSignIn: o.portal_sign_in,
     }));
 }
 
 /** The lines with those matching `which` set going again (no outcome yet), so new events move them. */
 export function restartLines(lines: HospitalLine[], which: (line: HospitalLine) => boolean = () => true): HospitalLine[] {
   return lines.map((l) =>
-    which(l) ? { ...l, phase: "discovering" as Phase, status: null, error: null, resources: 0, notAvailable: [] } : l,
+    which(l)
+      ? { ...l, phase: "discovering" as Phase, status: null, error: null, resources: 0, notAvailable: [], portalSignIn: false }
+      : l,
   );
 }
 
@@ -184,5 +199,6 @@ export function settleLines(
 /** Whether a line has settled for good (read, or nothing to read there): once the reading is over such lines fold
  * away behind a disclosure, so what needs the person (failures, confirmations) and the record come first. */
 export function isSettled(line: HospitalLine): boolean {
+  if (line.portalSignIn) return false;
   return line.status === "connected" || line.status === "no_records" || line.status === "unsupported";
 }

@@ -1,6 +1,7 @@
 // The merged record on a person's page: tabs by kind, search, a hospital filter and a "since" date.
-import type { Category, RecordItem, RecordView } from "./backend";
+import type { Category, RecordItem, RecordView, Source } from "./backend";
 import { dateWords, onOrAfter, yearOf } from "./dates";
+import { strings } from "./strings";
 
 export type Tab = "all" | Category;
 
@@ -36,6 +37,16 @@ function fold(text: string): string {
 }
 
 /** The item's date in words: its own date, or the first date a source gives. */
+/** A source's chip: the hospital, and "· patient portal" when it was read through the hospital's own portal. */
+export function sourceLabel(source: Source): string {
+  return source.via === "portal" ? strings.record.viaPortalChip(source.hospital) : source.hospital;
+}
+
+/** How a source's records were reached, in words: "via your permission ticket", "via Emory's patient portal". */
+export function sourceTitle(source: Source): string {
+  return source.via === "portal" ? strings.record.viaPortal(source.hospital) : strings.record.viaTicket;
+}
+
 export function itemDate(item: RecordItem): string | null {
   return dateWords(item.date) ?? item.sources.find((s) => s.date)?.date ?? null;
 }

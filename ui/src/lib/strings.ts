@@ -2,6 +2,8 @@
 // scope strings, no addresses where a name exists, dates in words.
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+/** "Emory's", "Atlanta Neurology Associates'". */
+const possessive = (name: string) => (name.endsWith("s") ? `${name}'` : `${name}'s`);
 
 export const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
 
@@ -157,6 +159,25 @@ export const strings = {
     confirmingNote: "The hospital's page opened in your browser. This line updates by itself when you finish.",
     retry: "Retry",
     retryLabel: (hospital: string) => `Retry ${hospital}`,
+    portalOffered: "Does not take permission tickets yet, but has its own patient portal",
+    portalNote: (first: string) =>
+      `You can sign in there, as you would on the hospital's website, and let Tessera read ${possessive(first)} records. Choose ${first} in the portal's list of patients.`,
+    portalSignIn: (hospital: string) => `Sign in at ${possessive(hospital)} patient portal`,
+    portalWaiting: "Finish signing in at the portal in your browser…",
+    portalWaitingNote: "The hospital's patient portal opened in your browser. This line updates by itself when you finish.",
+    portalCancel: "Cancel",
+    portalCancelLabel: (hospital: string) => `Cancel signing in at ${possessive(hospital)} patient portal`,
+    portalRefreshing: "Opening the patient portal connection…",
+    viaPortal: "through its patient portal",
+    portalEnded: "The hospital ended the portal connection",
+    newPersonHeading: (hospital: string) => `Someone new at ${possessive(hospital)} portal`,
+    newPerson: (patient: string, born: string | null, first: string) =>
+      `The patient chosen at the portal is ${patient}${born ? `, born ${born}` : ""} — not ${first}, and not anyone Tessera knows yet.`,
+    newPersonAsk: (patient: string) => `Add ${patient} as a new person? Tessera would then read ${possessive(patient)} records there too.`,
+    addPerson: (patient: string) => `Add ${patient}`,
+    dontAdd: "Don't add",
+    dontAddNote: "Nothing was kept, and the hospital was told to end the sign-in.",
+    added: (patient: string) => `${patient} was added. Find them under People.`,
     showSettled: (n: number) => `Show the ${plural(n, "hospital", "hospitals")} already read`,
   },
 
@@ -195,6 +216,9 @@ export const strings = {
     noMatch: "No items match your search",
     clearFilters: "Show everything again",
     reportedBy: "Reported by",
+    viaTicket: "via your permission ticket",
+    viaPortal: (hospital: string) => `via ${possessive(hospital)} patient portal`,
+    viaPortalChip: (hospital: string) => `${hospital} · patient portal`,
     noDate: "Date not given",
     undated: "No date given",
     trendsHeading: "Trends",
@@ -240,6 +264,7 @@ export const strings = {
     lastContact: (date: string) => `Last reached ${date}`,
     neverReached: "Not reached yet",
     people: (names: string[]) => (names.length === 0 ? "No one's permission points here" : `For ${names.join(", ")}`),
+    portal: (names: string[]) => `Read through its patient portal for ${names.join(", ")}`,
     remove: "Remove",
     removeLabel: (name: string) => `Remove ${name}`,
     removeConfirm: (name: string) => `Remove ${name} from the list? Records already read stay where they are.`,
@@ -312,6 +337,7 @@ export const strings = {
       ticket: "Permission ticket",
       connection: "Connection at a hospital",
       about_me: "Access to your records",
+      portal: "Patient portal connection",
     },
     personAt: (person: string, hospital: string) => `${person} · ${hospital}`,
     pendingBanner: (n: number) =>
@@ -408,6 +434,7 @@ export const strings = {
       revoke: "Ended a permission",
       status_check: "Checked a permission's status",
       disclosure: "Showed the patient's name and birth date",
+      portal_sign_in: "Signed in at a hospital's patient portal",
       other: "Other",
     },
     ok: "Done",

@@ -7,14 +7,23 @@ use crate::oauth::token::TOKEN_EXCHANGE;
 use crate::{Error, ErrorCode, Result};
 use serde_json::{json, Value};
 
-/// The client metadata Tessera registers (RFC 7591) at `party`: a native app (RFC 8252: its loopback redirect
-/// may take any port) authenticating with the install's key, asking only for the grants it uses there — a broker
-/// is never asked for token exchange, which a server that does not offer it refuses to register.
-pub fn client_metadata(identity: &Identity, party: Party) -> Value {
-    let grant_types: &[&str] = match party {
+/// The grants Tessera uses at `party` (and so registers there): a broker is never asked for token exchange, which a
+/// server that does not offer it refuses to register.
+pub fn grant_types(party: Party) -> &'static [&'static str] {
+    match party {
         Party::Broker => &["authorization_code", "refresh_token"],
         Party::Hospital => &["authorization_code", "refresh_token", TOKEN_EXCHANGE],
-    };
+    }
+}
+
+/// The client metadata Tessera registers (RFC 7591) at `party`: a native app (RFC 8252: its loopback redirect
+/// may take any port) authenticating with the install's key, asking only for the grants it uses there.
+pub fn client_metadata(identity: &Identity, party: Party) -> Value {
+    client_metadata_for(identity, grant_types(party))
+}
+
+/// [`client_metadata`] asking for exactly `grant_types` (a hospital's patient portal: the code and refresh grants).
+pub fn client_metadata_for(identity: &Identity, grant_types: &[&str]) -> Value {
     json!({
         "client_name": "Tessera",
         "application_type": "native",
@@ -30,7 +39,18 @@ pub fn client_metadata(identity: &Identity, party: Party) -> Value {
 /// `broker.invalid` at a broker and `hospital.client_rejected` at a hospital, whatever its `error` (RFC 7591
 /// §3.2.2: `invalid_redirect_uri`, `invalid_client_metadata`…), which is kept in the detail.
 pub async fn register(http: &Http, endpoint: &str, identity: &Identity, party: Party) -> Result<String> {
-    let answer = http.post_json(party, endpoint, &client_metadata(identity, party)).await?;
+    register_for(http, endpoint, identity, party, grant_types(party)).await
+}
+
+/// [`register`] for exactly `grant_types`.
+pub async fn register_for(
+    http: &Http,
+    endpoint: &str,
+    identity: &Identity,
+    party: Party,
+    grant_types: &[&str],
+) -> Result<String> {
+    let answer = http.post_json(party, endpoint, &client_metadata_for(identity, grant_types)).await?;
     let client_id =
         answer.json.get("client_id").and_then(Value::as_str).filter(|_| (200..300).contains(&answer.status));
     client_id.map(String::from).ok_or_else(|| {

@@ -1,4 +1,4 @@
-//! RFC 7009 token revocation with `private_key_jwt` client authentication. Built here rather than by the `oauth2`
+//! RFC 7009 token revocation with `private_key_jwt` client authentication (or a public client's id). Built here rather than by the `oauth2`
 //! crate, whose `revoke_token` refuses any address that is not https — the loopback test network included.
 //! Revocation is idempotent, so it is retried like a GET; each attempt carries a fresh client assertion.
 
@@ -21,9 +21,9 @@ pub async fn revoke_token(
 ) -> Result<()> {
     let outcome = http
         .retrying(Retry::Transient, || async move {
-            let assertion = auth.assertion(endpoint).map_err(Failed::fatal)?;
+            let assertion = auth.assertion_if_any(endpoint).map_err(Failed::fatal)?;
             let mut fields = vec![("token", token.expose().as_str()), ("token_type_hint", hint)];
-            fields.extend(transport::client_fields(auth, &assertion));
+            fields.extend(transport::client_fields(auth, assertion.as_ref()));
             let request = transport::form_post(endpoint, &fields).map_err(|e| Failed::fatal(unreadable(party, e)))?;
             let response = http.send_once(party, request).await?;
             Ok(transport::read_status(&response))

@@ -317,30 +317,36 @@ async fn attempt<X: Extras>(
     auth: &ClientAuth<'_>,
     grant: &Grant,
 ) -> std::result::Result<Outcome<Tokens<X>>, Failed> {
-    let assertion = auth.assertion(token_url).map_err(Failed::fatal)?;
+    let assertion = auth.assertion_if_any(token_url).map_err(Failed::fatal)?;
+    // A public client (a client id configured for a patient portal) sends its client id alone.
+    let client_auth: Vec<(&str, &str)> = match &assertion {
+        Some(assertion) => {
+            vec![("client_assertion_type", JWT_BEARER), ("client_assertion", assertion.expose().as_str())]
+        }
+        None => Vec::new(),
+    };
     let send = transport::Client::new(http, party);
     let result = match grant {
         Grant::AuthorizationCode { code, redirect_uri, verifier } => {
             let redirect = oauth2::RedirectUrl::new(redirect_uri.clone())
                 .map_err(|e| Failed::fatal(unreadable(party, format!("redirect URI: {e}"))))?;
             // `oauth2` takes the code and verifier as its own secret types (redacted, not zeroed), for this request.
-            client
+            let mut request = client
                 .exchange_code(oauth2::AuthorizationCode::new(code.expose().clone()))
                 .set_pkce_verifier(oauth2::PkceCodeVerifier::new(verifier.expose().clone()))
-                .set_redirect_uri(Cow::Owned(redirect))
-                .add_extra_param("client_assertion_type", JWT_BEARER)
-                .add_extra_param("client_assertion", assertion.expose().as_str())
-                .request_async(&send)
-                .await
+                .set_redirect_uri(Cow::Owned(redirect));
+            for (name, value) in &client_auth {
+                request = request.add_extra_param(*name, *value);
+            }
+            request.request_async(&send).await
         }
         Grant::RefreshToken(token) => {
             let refresh = oauth2::RefreshToken::new(token.expose().clone());
-            let result = client
-                .exchange_refresh_token(&refresh)
-                .add_extra_param("client_assertion_type", JWT_BEARER)
-                .add_extra_param("client_assertion", assertion.expose().as_str())
-                .request_async(&send)
-                .await;
+            let mut request = client.exchange_refresh_token(&refresh);
+            for (name, value) in &client_auth {
+                request = request.add_extra_param(*name, *value);
+            }
+            let result = request.request_async(&send).await;
             refresh.into_secret().zeroize();
             result
         }
@@ -351,7 +357,7 @@ async fn attempt<X: Extras>(
                 ("subject_token_type", subject_token_type.as_str()),
             ];
             fields.extend(scope.as_deref().map(|scope| ("scope", scope)));
-            fields.extend(transport::client_fields(auth, &assertion));
+            fields.extend(transport::client_fields(auth, assertion.as_ref()));
             let request = transport::form_post(token_url, &fields).map_err(|e| Failed::fatal(unreadable(party, e)))?;
             return Ok(transport::read(&send.send(request).await?));
         }

@@ -76,9 +76,17 @@ pub(crate) fn settle<T>(
     }
 }
 
-/// The fields that authenticate Tessera with `private_key_jwt` (RFC 7523 §2.2) in a form built here.
-pub(crate) fn client_fields<'a>(auth: &'a ClientAuth<'_>, assertion: &'a Sensitive<String>) -> [(&'a str, &'a str); 3] {
-    [("client_id", auth.client_id()), ("client_assertion_type", JWT_BEARER), ("client_assertion", assertion.expose())]
+/// The fields that authenticate Tessera in a form built here: `private_key_jwt` (RFC 7523 §2.2) with `assertion`, or
+/// the client id alone for a public client (no assertion).
+pub(crate) fn client_fields<'a>(
+    auth: &'a ClientAuth<'_>,
+    assertion: Option<&'a Sensitive<String>>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![("client_id", auth.client_id())];
+    if let Some(assertion) = assertion {
+        fields.extend([("client_assertion_type", JWT_BEARER), ("client_assertion", assertion.expose().as_str())]);
+    }
+    fields
 }
 
 /// A form POST in the shape `oauth2` builds its own (`Accept: application/json`, form-encoded body). The secrets

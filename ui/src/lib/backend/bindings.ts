@@ -82,7 +82,12 @@ error: ErrorView | null,
 /**
  * Resources read so far.
  */
-resources: number, };
+resources: number, 
+/**
+ * How the hospital is reached: with the ticket, or through its patient portal (then `ticket_id` is the portal
+ * connection's grant id).
+ */
+via: Via, };
 
 export type HospitalOutcome = { 
 /**
@@ -120,7 +125,17 @@ granted: Array<string>,
 /**
  * Kinds of records the hospital would not let this grant read, in words ("Documents"); the rest was read.
  */
-not_available: Array<string>, };
+not_available: Array<string>, 
+/**
+ * How the hospital was reached: with the ticket, or through its own patient portal (then `ticket_id` is the
+ * portal connection's grant id).
+ */
+via: Via, 
+/**
+ * The hospital takes no permission tickets but offers its own patient-portal sign-in, which the person may
+ * choose for this person ("Sign in at <hospital>'s patient portal"); it is never started on its own.
+ */
+portal_sign_in: boolean, };
 
 export type HospitalView = { 
 /**
@@ -150,7 +165,11 @@ last_contact: string | null,
 /**
  * The people whose tickets can be shown there.
  */
-people: Array<string>, };
+people: Array<string>, 
+/**
+ * The people whose records Tessera reads there through the hospital's own patient portal.
+ */
+portal: Array<string>, };
 
 export type PersonView = { 
 /**
@@ -279,6 +298,8 @@ hospitals: number, };
 
 export type Category = "problem" | "medication" | "allergy" | "result" | "immunization" | "visit" | "document" | "procedure";
 
+export type Via = "ticket" | "portal";
+
 export type Source = { 
 /**
  * Hospital name.
@@ -291,7 +312,11 @@ fhir_base_url: string,
 /**
  * The date that hospital gives, "12 Nov 2025".
  */
-date: string | null, };
+date: string | null, 
+/**
+ * How its records were reached.
+ */
+via: Via, };
 
 export type RecordItem = { 
 /**
@@ -353,7 +378,7 @@ items: Array<RecordItem>,
  */
 missing: Array<string>, };
 
-export type GrantKind = "ticket" | "connection" | "about_me";
+export type GrantKind = "ticket" | "connection" | "about_me" | "portal";
 
 export type GrantStatus = "active" | "expiring" | "expired" | "revoked" | "revocation_pending" | "unchecked";
 
@@ -455,7 +480,44 @@ not_shared: Array<string>,
  */
 end_action: string, };
 
-export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "status_check" | "disclosure" | "other";
+export type PortalSignInStatus = "connected" | "needs_confirmation";
+
+export type PortalSignIn = { 
+/**
+ * Where it stands.
+ */
+status: PortalSignInStatus, 
+/**
+ * The connection's grant id (`p-…`, for `tessera revoke`); while waiting for confirmation, the id to confirm or
+ * cancel.
+ */
+id: string, 
+/**
+ * The hospital's name.
+ */
+hospital: string, 
+/**
+ * Its FHIR base URL.
+ */
+fhir_base_url: string, 
+/**
+ * The person it is filed under (their id), once connected.
+ */
+person: string | null, 
+/**
+ * The portal's patient, "Harold Washington".
+ */
+patient: string, 
+/**
+ * Their birth date in words, "14 Sep 1946".
+ */
+born: string | null, 
+/**
+ * Whether the sign-in added a new person.
+ */
+new_person: boolean, };
+
+export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "status_check" | "disclosure" | "portal_sign_in" | "other";
 
 export type ActivityFilter = { 
 /**
@@ -635,6 +697,22 @@ broker: string,
  */
 hospitals: number, };
 
+export type PortalArgs = { 
+/**
+ * Its id (from `sign_in_at_portal`'s `needs_confirmation` answer).
+ */
+id: string, };
+
+export type PortalResult = { 
+/**
+ * The sign-in, in words (no secret).
+ */
+sign_in: PortalSignIn, 
+/**
+ * The record of the person it was filed under, once connected.
+ */
+record: RecordView | null, };
+
 export type ExportResult = { 
 /**
  * Whether a file was written (`false` when the person closed the save dialog).
@@ -681,6 +759,9 @@ export interface Commands {
   retry_hospital: { args: { args: HospitalForPersonArgs }; result: RecordView };
   confirm_patient: { args: { args: HospitalForPersonArgs }; result: RecordView };
   export_record: { args: { args: ExportArgs }; result: ExportResult };
+  sign_in_at_portal: { args: { args: HospitalForPersonArgs }; result: PortalResult };
+  confirm_portal_person: { args: { args: PortalArgs }; result: PortalResult };
+  cancel_portal_sign_in: { args: { args: PortalArgs }; result: null };
   hospitals: { args: Record<string, never>; result: Array<HospitalView> };
   add_hospital: { args: { args: AddHospitalArgs }; result: HospitalView };
   import_brands: { args: { args: ImportBrandsArgs }; result: Array<HospitalView> };

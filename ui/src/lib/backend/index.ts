@@ -17,6 +17,7 @@ import type {
   HospitalView,
   LoginSummary,
   PersonView,
+  PortalResult,
   RecordView,
   RevocationStep,
   Settings,
@@ -162,6 +163,24 @@ export function retryHospital(person: string, hospital: string, invoker?: Invoke
 /** Opens the hospital's page in the browser to confirm who the patient is, then reads it. */
 export function confirmPatient(person: string, hospital: string, invoker?: Invoker): Promise<RecordView> {
   return call("confirm_patient", { args: { person, hospital } }, invoker);
+}
+
+/**
+ * Signs in at the hospital's own patient portal for the person, in the browser (cancel with `cancelSignIn`); resolves
+ * to the sign-in and, once connected, the record with that hospital read.
+ */
+export function signInAtPortal(person: string, hospital: string, invoker?: Invoker): Promise<PortalResult> {
+  return call("sign_in_at_portal", { args: { person, hospital } }, invoker);
+}
+
+/** Adds the portal's patient of a sign-in waiting for an answer as a new person, and reads them. */
+export function confirmPortalPerson(id: string, invoker?: Invoker): Promise<PortalResult> {
+  return call("confirm_portal_person", { args: { id } }, invoker);
+}
+
+/** Gives up a portal sign-in waiting for an answer: nothing is kept. */
+export function cancelPortalSignIn(id: string, invoker?: Invoker): Promise<null> {
+  return call("cancel_portal_sign_in", { args: { id } }, invoker);
 }
 
 /** Saves the shown items (ids, in order) through a save dialog. */

@@ -1,0 +1,254 @@
+//! A portal connection as a grant of its own kind ([`GrantKind::Portal`]): listed with the others, explained in
+//! words ("Tessera can read Harold Washington's records at Emory through the hospital's patient portal until you
+//! end it"), and ended with the same preview, live steps and receipt as every grant — its refresh token revoked at
+//! the hospital (RFC 7009) where the hospital offers it, then deleted from the keychain; where it does not, the
+//! token is forgotten here and the step says how to end the access at the portal itself.
+
+use crate::describe::{date_words, resource_words};
+use crate::grants::{GrantDetail, GrantKind, GrantStatus, GrantUse, GrantView, RevocationStep, StepState};
+use crate::http::Party;
+use crate::oauth;
+use crate::portal::connections::PortalConnection;
+use crate::portal::possessive;
+use crate::portal::secret::PortalSecret;
+use crate::portal::signin::PortalClient;
+use crate::records::{search_plan, RESOURCE_TYPES};
+use crate::store::PortalRow;
+use crate::wallet::{host_of, Wallet};
+use crate::{Error, ErrorCode, Result};
+
+/// The words for how a portal connection stands.
+fn state_words(row: &PortalRow) -> &'static str {
+    match (row.status.as_str(), row.error_code.as_deref()) {
+        ("connected", _) => "Connected through the patient portal",
+        ("failed", Some("portal.ended")) => "Ended by the hospital: sign in at its patient portal again",
+        ("failed", _) => "Could not connect at the last try",
+        ("revocation_pending", _) => "Ending — waiting for the hospital to answer",
+        ("revoked", _) => "Ended",
+        _ => "Closed",
+    }
+}
+
+/// A portal connection's grant status.
+fn status_of(row: &PortalRow) -> GrantStatus {
+    match (row.status.as_str(), row.error_code.as_deref()) {
+        ("revocation_pending", _) => GrantStatus::RevocationPending,
+        ("revoked", _) => GrantStatus::Revoked,
+        ("failed", Some("portal.ended")) => GrantStatus::Expired,
+        _ => GrantStatus::Active,
+    }
+}
+
+impl Wallet {
+    /// The hospital's name for a portal connection.
+    async fn portal_hospital(&self, row: &PortalRow) -> String {
+        let names = self.store.hospital_names().await.unwrap_or_default();
+        names.get(&row.fhir_base_url).cloned().unwrap_or_else(|| host_of(&row.fhir_base_url))
+    }
+
+    /// A portal connection as listed.
+    async fn portal_view(&self, connection: &PortalConnection) -> GrantView {
+        let row = &connection.row;
+        let hospital = self.portal_hospital(row).await;
+        let person = connection.secret.as_ref().map(|s| s.named.full_name()).unwrap_or_default();
+        let whose = if person.is_empty() { "the patient".to_string() } else { person.clone() };
+        let status = status_of(row);
+        GrantView {
+            id: row.id.clone(),
+            kind: GrantKind::Portal,
+            status,
+            person,
+            issuer: host_of(&row.issuer),
+            hospital: Some(hospital.clone()),
+            expiry: None,
+            summary: format!(
+                "Tessera can read {} records at {hospital} through the hospital's patient portal until you end it",
+                possessive(&whose)
+            ),
+            warning: (status == GrantStatus::Expired).then(|| state_words(row).to_string()),
+        }
+    }
+
+    /// Every portal connection in force or being ended, as grants.
+    pub(crate) async fn portal_grants(&self) -> Result<Vec<GrantView>> {
+        let mut views = Vec::new();
+        for connection in self.portal_connections(None, true).await? {
+            views.push(self.portal_view(&connection).await);
+        }
+        Ok(views)
+    }
+
+    /// The portal connection `id` in full; `None` when `id` is not a portal connection.
+    pub(crate) async fn portal_grant_detail(&self, id: &str) -> Result<Option<GrantDetail>> {
+        let connections = self.portal_connections(None, true).await?;
+        let Some(connection) = connections.iter().find(|c| c.row.id == id) else { return Ok(None) };
+        let grant = self.portal_view(connection).await;
+        let row = &connection.row;
+        let granted = row.granted_scope.clone().unwrap_or_default();
+        let read: Vec<&str> = search_plan(&granted).iter().map(|s| s.resource_type).collect();
+        let mut not_read: Vec<String> = Vec::new();
+        for (resource_type, _) in RESOURCE_TYPES {
+            let words = resource_words(resource_type);
+            if !read.contains(resource_type) && !not_read.contains(&words) {
+                not_read.push(words);
+            }
+        }
+        let not_shared = if not_read.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("The hospital's portal does not share: {}.", not_read.join(", "))]
+        };
+        let hospital = grant.hospital.clone().unwrap_or_default();
+        let where_to_end = match &row.management_endpoint {
+            Some(page) => format!(" (its page for this: {page})"),
+            None => String::new(),
+        };
+        let ends = match row.revocation_endpoint {
+            Some(_) => "It lasts until you end it here (Tessera then asks the hospital to end it too), or until the \
+                        hospital or the portal account ends it."
+                .to_string(),
+            None => format!(
+                "It lasts until you end it. {hospital} offers no way for Tessera to end it there: ending it here \
+                 forgets it, and you can also remove Tessera in {} patient portal{where_to_end}.",
+                possessive(&hospital)
+            ),
+        };
+        Ok(Some(GrantDetail {
+            used: vec![GrantUse {
+                hospital: hospital.clone(),
+                state: state_words(row).to_string(),
+                last_used: date_words(row.last_used),
+                granted: crate::describe::granted_words(&granted),
+            }],
+            description: None,
+            ends,
+            not_shared,
+            end_action: format!("End the portal connection to {hospital}"),
+            grant,
+        }))
+    }
+
+    /// The steps of ending the portal connection `id` (taken when `act`); `None` when `id` is not one.
+    pub(crate) async fn revoke_portal(
+        &self,
+        id: &str,
+        act: bool,
+        report: &(dyn Fn(&RevocationStep) + Sync),
+    ) -> Result<Option<Vec<RevocationStep>>> {
+        let rows = self.store.portal_connections().await?;
+        let Some(row) = rows.into_iter().find(|r| r.id == id && r.status != "revoked") else { return Ok(None) };
+        let hospital = self.portal_hospital(&row).await;
+        let mut steps = Vec::new();
+        let mut ended_there = true;
+        if row.revocation_endpoint.is_some() {
+            let what = format!("Ask {hospital} to end Tessera's access through its patient portal (revoke it there)");
+            let step = self.step(what, act, self.end_portal_at_hospital(&row), report).await;
+            ended_there = step.state == StepState::Done;
+            if act && !ended_there {
+                self.store.set_portal_status(&row.id, "revocation_pending", None, None, None).await?;
+            }
+            steps.push(step);
+        }
+        let what = match (&row.revocation_endpoint, &row.management_endpoint) {
+            (Some(_), _) => "Delete the portal connection's token from the keychain".to_string(),
+            (None, page) => format!(
+                "Forget the portal connection and delete its token from the keychain ({hospital} offers no way for \
+                 Tessera to end it there: to end it at the hospital too, remove Tessera in its patient portal{})",
+                page.as_ref().map(|p| format!(", {p}")).unwrap_or_default()
+            ),
+        };
+        steps.push(if !act || ended_there {
+            self.step(what, act, self.forget_portal(&row), report).await
+        } else {
+            let waiting = RevocationStep { what, state: StepState::Pending, error: None };
+            report(&waiting);
+            waiting
+        });
+        if act {
+            self.sweep_keychain().await;
+        }
+        Ok(Some(steps))
+    }
+
+    /// The hospital's part of ending a portal connection, within the per-hospital deadline.
+    async fn end_portal_at_hospital(&self, row: &PortalRow) -> Result<()> {
+        match tokio::time::timeout(self.fan_out.per_hospital, self.end_portal_there(row)).await {
+            Ok(ended) => ended,
+            Err(_) => Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed")),
+        }
+    }
+
+    /// Revokes a portal connection's refresh token at its hospital (RFC 7009; nothing to do where the hospital
+    /// offers no revocation, or the token is already gone).
+    pub(crate) async fn end_portal_there(&self, row: &PortalRow) -> Result<()> {
+        let Some(endpoint) = &row.revocation_endpoint else { return Ok(()) };
+        let secret = match self.store.get_secret(&self.vault, &row.vault_item).await {
+            Ok(raw) => PortalSecret::decode(&raw)?,
+            Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let identity = self.identity().await?;
+        let client = PortalClient { id: row.client_id.clone(), public: row.public_client };
+        let auth = client.auth(&identity, self);
+        let _one_at_a_time = self.portals.lock_for(&row.id).lock_owned().await;
+        oauth::revoke_token(&self.http, Party::Hospital, endpoint, &secret.refresh_token, "refresh_token", &auth).await
+    }
+
+    /// Forgets a portal connection here: its secret leaves the index at once (the keychain item at the next
+    /// sweep), the row says it was ended.
+    async fn forget_portal(&self, row: &PortalRow) -> Result<()> {
+        self.store.forget_secret(&row.vault_item).await?;
+        self.store.set_portal_status(&row.id, "revoked", None, None, None).await
+    }
+
+    /// Retries every portal connection whose revocation waits for its hospital. Returns how many still wait.
+    pub(crate) async fn retry_pending_portal_revocations(&self) -> Result<usize> {
+        let pending: Vec<PortalRow> =
+            self.store.portal_connections().await?.into_iter().filter(|r| r.status == "revocation_pending").collect();
+        let mut waiting = 0;
+        for row in &pending {
+            match self.end_portal_at_hospital(row).await {
+                Ok(()) => self.forget_portal(row).await?,
+                Err(_) => waiting += 1,
+            }
+        }
+        if !pending.is_empty() {
+            self.sweep_keychain().await;
+        }
+        Ok(waiting)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(status: &str, error: Option<&str>) -> PortalRow {
+        PortalRow {
+            id: "p-1".into(),
+            fhir_base_url: "https://ehr.example/fhir".into(),
+            person_ref: "x".into(),
+            vault_item: "portal/p-1/refresh".into(),
+            issuer: "https://ehr.example".into(),
+            client_id: "c".into(),
+            public_client: false,
+            token_endpoint: "https://ehr.example/token".into(),
+            revocation_endpoint: None,
+            management_endpoint: None,
+            status: status.into(),
+            error_code: error.map(String::from),
+            granted_scope: None,
+            created_at: 0,
+            last_used: 0,
+        }
+    }
+
+    #[test]
+    fn a_portal_connection_ended_by_the_hospital_is_expired_and_one_being_ended_is_pending() {
+        assert_eq!(status_of(&row("connected", None)), GrantStatus::Active);
+        assert_eq!(status_of(&row("failed", Some("hospital.unreachable"))), GrantStatus::Active);
+        assert_eq!(status_of(&row("failed", Some("portal.ended"))), GrantStatus::Expired);
+        assert_eq!(status_of(&row("revocation_pending", None)), GrantStatus::RevocationPending);
+        assert!(state_words(&row("failed", Some("portal.ended"))).contains("sign in at its patient portal again"));
+    }
+}

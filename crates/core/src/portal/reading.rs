@@ -1,0 +1,261 @@
+//! Reading through portal connections, alongside the tickets of a connect: each connection a fan-out job of its own
+//! (the per-hospital deadline, the per-origin cap), its refresh token presented once (never twice at once: one lock
+//! per connection) and the rotated one kept in the keychain before anything is read, then the records the granted
+//! scope allows, each source marked "via the patient portal".
+
+use crate::connect::{fan_out, ConnectionStatus, FanOut, Phase, Progress, ProgressEvent};
+use crate::hospital::{self, Exchange, HospitalEndpoints};
+use crate::http::Http;
+use crate::identity::Identity;
+use crate::oauth::Grant;
+use crate::origin::OriginGate;
+use crate::portal::connections::PortalConnection;
+use crate::portal::secret::PortalSecret;
+use crate::portal::signin::PortalClient;
+use crate::portal::{scope, secret_label};
+use crate::records::{self, Gathered, HospitalRef, RecordItem, Via};
+use crate::store::{ActivityEntry, PortalRow, Store};
+use crate::vault::Vault;
+use crate::wallet::{HospitalOutcome, Wallet};
+use crate::{Clock, Error, ErrorCode, Random, Result};
+use std::sync::Arc;
+
+/// What one portal connection gave a connect: its line, and its items.
+pub(crate) struct PortalRead {
+    /// The hospital line (its `ticket_id` is the connection's grant id).
+    pub outcome: HospitalOutcome,
+    /// The records read, each source marked [`Via::Portal`].
+    pub items: Vec<RecordItem>,
+}
+
+/// One connection's job, owned so that it runs as a task of its own.
+struct Job {
+    http: Http,
+    store: Store,
+    vault: Vault,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    identity: Arc<Identity>,
+    gate: Arc<OriginGate>,
+    progress: Progress,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    row: PortalRow,
+    person: String,
+    name: String,
+    secret: Result<PortalSecret>,
+}
+
+impl Job {
+    fn emit(&self, phase: Phase, resources: u32, error: Option<crate::ErrorView>) {
+        (self.progress)(ProgressEvent {
+            person: self.person.clone(),
+            ticket_id: self.row.id.clone(),
+            fhir_base_url: self.row.fhir_base_url.clone(),
+            name: self.name.clone(),
+            phase,
+            error,
+            resources,
+            via: Via::Portal,
+        });
+    }
+
+    fn entry(&self, kind: &str, outcome: &str, detail: Option<String>) -> ActivityEntry {
+        ActivityEntry {
+            at: self.clock.unix_now(),
+            kind: kind.into(),
+            hospital: Some(self.row.fhir_base_url.clone()),
+            grant: Some(self.row.id.clone()),
+            outcome: outcome.into(),
+            detail,
+        }
+    }
+
+    /// Refreshes (rotating the refresh token, kept before any use of the access token), then reads.
+    async fn read(self) -> Result<(Gathered, String)> {
+        let _one_at_a_time = self.lock.clone().lock_owned().await;
+        self.emit(Phase::Exchanging, 0, None);
+        let secret = self.secret.as_ref().map_err(Clone::clone)?;
+        let base = self.row.fhir_base_url.as_str();
+        let client = PortalClient { id: self.row.client_id.clone(), public: self.row.public_client };
+        let auth = if client.public {
+            crate::identity::ClientAuth::public(&client.id, self.clock.as_ref(), self.random.as_ref())
+        } else {
+            self.identity.as_client(&client.id, self.clock.as_ref(), self.random.as_ref())
+        };
+        let endpoints = HospitalEndpoints {
+            fhir_base_url: base.to_string(),
+            token: self.row.token_endpoint.clone(),
+            register: None,
+            revoke: self.row.revocation_endpoint.clone(),
+            authorize: None,
+            ticket_types: Vec::new(),
+            trust_frameworks: Vec::new(),
+        };
+        let grant = Grant::RefreshToken(secret.refresh_token.clone());
+        let answer = self.gate.run(base, hospital::token_request(&self.http, &endpoints, &auth, &grant)).await;
+        let redemption = match answer {
+            Ok(Exchange::Token(redemption)) => redemption,
+            Ok(Exchange::Interaction(_)) => {
+                return Err(Error::new(ErrorCode::HospitalInvalidResponse).with_detail("interaction_required"))
+            }
+            // The refresh token is refused (`invalid_grant`): the hospital, or the portal account, ended the access.
+            Err(e) if matches!(e.code(), ErrorCode::HospitalNothingShared | ErrorCode::HospitalRejected) => {
+                return Err(Error::new(ErrorCode::PortalEnded).with_detail(e.detail().unwrap_or_default().to_string()))
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(next) = &redemption.refresh_token {
+            let label = secret_label(&secret.named.full_name(), &self.name);
+            let now = self.clock.unix_now();
+            self.store
+                .put_secret(
+                    &self.vault,
+                    &self.row.vault_item,
+                    "portal_refresh",
+                    &label,
+                    &secret.rotated(next.clone()).encode(),
+                    now,
+                )
+                .await?;
+        }
+        self.store.log(&self.entry("refresh", "ok", None)).await?;
+        if redemption.patient != secret.patient {
+            return Err(
+                Error::new(ErrorCode::RecordsWrongPatient).with_detail("the refreshed token names another patient")
+            );
+        }
+        self.emit(Phase::Reading, 0, None);
+        let granted: Vec<&str> =
+            redemption.scope.split_whitespace().filter(|scope| scope.len() <= 1024).take(256).collect();
+        let granted = match (granted.is_empty(), &self.row.granted_scope) {
+            (false, _) => granted.join(" "),
+            (true, Some(earlier)) => earlier.clone(),
+            (true, None) => scope(),
+        };
+        let plan = records::search_plan(&granted);
+        let reader = records::FhirReader {
+            http: &self.http,
+            fhir_base_url: base,
+            token: &redemption.access_token,
+            patient: &redemption.patient,
+            client_jkt: None,
+        };
+        let from = HospitalRef { name: self.name.clone(), fhir_base_url: base.to_string() };
+        let mut gathered =
+            records::read_all(&reader, &self.gate, &plan, &from, |so_far| self.emit(Phase::Reading, so_far, None))
+                .await?;
+        records::reached_via(&mut gathered.items, Via::Portal);
+        self.store.log(&self.entry("records_read", "ok", Some(gathered.counts.join(", ")))).await?;
+        self.emit(Phase::Done, gathered.resources, None);
+        Ok((gathered, granted))
+    }
+}
+
+impl Wallet {
+    /// Reads every portal connection in force for `person` (everyone when `None`) at `hospital` (every hospital when
+    /// `None`), all at once under `policy`, reporting each through `progress` like a ticket's line.
+    pub(crate) async fn read_portals(
+        &self,
+        person: Option<&str>,
+        hospital: Option<&str>,
+        policy: &FanOut,
+        progress: Progress,
+    ) -> Result<Vec<PortalRead>> {
+        let connections: Vec<PortalConnection> = self
+            .portal_connections(person, false)
+            .await?
+            .into_iter()
+            .filter(|c| hospital.is_none_or(|h| h == c.row.fhir_base_url))
+            .collect();
+        if connections.is_empty() {
+            return Ok(Vec::new());
+        }
+        let identity = self.identity().await?;
+        let names = self.store.hospital_names().await?;
+        let gate = Arc::new(OriginGate::new(policy.per_origin));
+        let jobs: Vec<Job> = connections
+            .into_iter()
+            .map(|connection| {
+                let who = connection.person().or(person).unwrap_or_default().to_string();
+                let base = &connection.row.fhir_base_url;
+                Job {
+                    http: self.http.clone(),
+                    store: self.store.clone(),
+                    vault: self.vault.clone(),
+                    clock: self.clock.clone(),
+                    random: self.random.clone(),
+                    identity: identity.clone(),
+                    gate: gate.clone(),
+                    progress: progress.clone(),
+                    lock: self.portals.lock_for(&connection.row.id),
+                    name: names.get(base).cloned().unwrap_or_else(|| crate::wallet::host_of(base)),
+                    person: who,
+                    row: connection.row,
+                    secret: connection.secret,
+                }
+            })
+            .collect();
+        let lines: Vec<(PortalRow, String, String)> =
+            jobs.iter().map(|j| (j.row.clone(), j.person.clone(), j.name.clone())).collect();
+        let failed = |index: usize, result: &Result<(Gathered, String)>| {
+            if let (Err(error), Some((row, person, name))) = (result, lines.get(index)) {
+                progress(ProgressEvent {
+                    person: person.clone(),
+                    ticket_id: row.id.clone(),
+                    fhir_base_url: row.fhir_base_url.clone(),
+                    name: name.clone(),
+                    phase: Phase::Failed,
+                    error: Some(error.view()),
+                    resources: 0,
+                    via: Via::Portal,
+                });
+            }
+        };
+        let results = fan_out(jobs, policy, Job::read, failed).await;
+        let now = self.clock.unix_now();
+        let mut reads = Vec::new();
+        for ((row, person, name), result) in lines.into_iter().zip(results) {
+            let mut outcome = HospitalOutcome {
+                person,
+                ticket_id: row.id.clone(),
+                fhir_base_url: row.fhir_base_url.clone(),
+                name,
+                status: ConnectionStatus::Connected,
+                error: None,
+                resources: 0,
+                granted: Vec::new(),
+                not_available: Vec::new(),
+                via: Via::Portal,
+                portal_sign_in: false,
+            };
+            let items = match result {
+                Ok((gathered, granted)) => {
+                    self.store.set_portal_status(&row.id, "connected", None, Some(&granted), Some(now)).await?;
+                    outcome.resources = gathered.resources;
+                    outcome.granted = crate::describe::granted_words(&granted);
+                    outcome.not_available =
+                        gathered.refused.iter().map(|r| crate::describe::resource_words(r)).collect();
+                    gathered.items
+                }
+                Err(error) => {
+                    let code = error.code();
+                    self.log(
+                        "refresh",
+                        Some(&row.fhir_base_url),
+                        Some(&row.id),
+                        code.as_str(),
+                        error.detail().map(String::from),
+                    )
+                    .await;
+                    self.store.set_portal_status(&row.id, "failed", Some(code.as_str()), None, None).await?;
+                    outcome.status = ConnectionStatus::of_failure(code);
+                    outcome.portal_sign_in = code == ErrorCode::PortalEnded;
+                    outcome.error = Some(error.view());
+                    Vec::new()
+                }
+            };
+            reads.push(PortalRead { outcome, items });
+        }
+        Ok(reads)
+    }
+}

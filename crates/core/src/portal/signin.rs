@@ -1,0 +1,490 @@
+//! Signing in at a hospital's patient portal: the SMART standalone launch in the person's browser (through
+//! [`crate::oauth`]: PKCE S256, `state`, RFC 9207 `iss` where promised, the one-time loopback redirect, `aud` = the
+//! hospital's FHIR base), the code exchanged for tokens, the token's patient read from the hospital and filed under
+//! the person Tessera knows by that name and birth date — or, once the user confirms, a new person. A sign-in that
+//! cannot be kept (another patient than the one asked for, no refresh token, declined) leaves nothing live: its
+//! refresh token is revoked at the hospital (RFC 7009, where offered) and nothing is stored.
+
+use crate::hospital::{self, Exchange, HospitalEndpoints, Redemption};
+use crate::http::Party;
+use crate::identity::{ClientAuth, Identity};
+use crate::oauth::{self, Browser};
+use crate::portal::clients::PortalClients;
+use crate::portal::matching::{self, Match};
+use crate::portal::secret::PortalSecret;
+use crate::portal::{self as portal, PortalOffer};
+use crate::store::{HospitalRow, PortalRow};
+use crate::ticket::NamedPerson;
+use crate::wallet::{host_of, short_hash, Wallet};
+use crate::{Error, ErrorCode, Result, Sensitive};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use ts_rs::TS;
+
+/// How long a sign-in waits for the user to confirm a new person (seconds).
+const CONFIRM_WITHIN: i64 = 600;
+
+/// What a portal sign-in is for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PortalRequest<'a> {
+    /// The person it is for (their id): a portal patient who is someone else Tessera knows is refused; one nobody
+    /// matches is a new person once confirmed. `None`: whoever the portal's patient is, matched by name and birth
+    /// date.
+    pub person: Option<&'a str>,
+    /// Add the portal's patient as a new person when nobody Tessera knows matches (the user said so beforehand).
+    pub add_new_person: bool,
+    /// An account to suggest on the portal's login page (`login_hint`).
+    pub login_hint: Option<&'a str>,
+}
+
+/// How a portal sign-in ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PortalSignInStatus {
+    /// Kept: the connection is filed under its person and read with every connect.
+    Connected,
+    /// The portal's patient is someone Tessera does not know: confirm to add them (or cancel).
+    NeedsConfirmation,
+}
+
+/// A portal sign-in's outcome, as people see it (no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PortalSignIn {
+    /// Where it stands.
+    pub status: PortalSignInStatus,
+    /// The connection's grant id (`p-…`, for `tessera revoke`); while waiting for confirmation, the id to confirm or
+    /// cancel.
+    pub id: String,
+    /// The hospital's name.
+    pub hospital: String,
+    /// Its FHIR base URL.
+    pub fhir_base_url: String,
+    /// The person it is filed under (their id), once connected.
+    pub person: Option<String>,
+    /// The portal's patient, "Harold Washington".
+    pub patient: String,
+    /// Their birth date in words, "14 Sep 1946".
+    pub born: Option<String>,
+    /// Whether the sign-in added a new person.
+    pub new_person: bool,
+}
+
+/// Tessera's client at a portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PortalClient {
+    /// The client id.
+    pub id: String,
+    /// A public client (a configured id without a key).
+    pub public: bool,
+}
+
+impl PortalClient {
+    /// Its client authentication: the install's key, or the client id alone.
+    pub fn auth<'a>(&'a self, identity: &'a Identity, wallet: &'a Wallet) -> ClientAuth<'a> {
+        if self.public {
+            ClientAuth::public(&self.id, wallet.clock.as_ref(), wallet.random.as_ref())
+        } else {
+            identity.as_client(&self.id, wallet.clock.as_ref(), wallet.random.as_ref())
+        }
+    }
+}
+
+/// A sign-in waiting for the user to confirm a new person: its tokens, in memory only (forgotten when the wallet
+/// locks).
+struct Pending {
+    offer: PortalOffer,
+    hospital: String,
+    client: PortalClient,
+    refresh: Sensitive<String>,
+    granted: String,
+    patient: String,
+    named: NamedPerson,
+    gender: Option<String>,
+    expires_at: i64,
+}
+
+/// What a wallet holds in memory about portals: sign-ins waiting for confirmation, and one lock per connection so
+/// that its refresh token (single use: the hospital rotates it) is never presented twice at once.
+#[derive(Default)]
+pub(crate) struct Portals {
+    pending: Mutex<HashMap<String, Pending>>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Portals {
+    /// The lock of connection `id`.
+    pub fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_default().clone()
+    }
+
+    /// Forgets every sign-in waiting for confirmation (on lock).
+    pub fn forget_pending(&self) {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn take(&self, id: &str, now: i64) -> Option<Pending> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.retain(|_, p| p.expires_at > now);
+        pending.remove(id)
+    }
+}
+
+/// The hospital's endpoints for the token requests of a portal.
+pub(crate) fn endpoints_of(offer: &PortalOffer) -> HospitalEndpoints {
+    HospitalEndpoints {
+        fhir_base_url: offer.fhir_base_url.clone(),
+        token: offer.token.clone(),
+        register: offer.register.clone(),
+        revoke: offer.revoke.clone(),
+        authorize: Some(offer.authorize.clone()),
+        ticket_types: Vec::new(),
+        trust_frameworks: Vec::new(),
+    }
+}
+
+/// What the portal's redirect or token endpoint refused, in the portal's words (the shared OAuth client speaks of
+/// a broker's sign-in).
+fn as_portal(error: Error) -> Error {
+    let detail = error.detail().unwrap_or_default().to_string();
+    match error.code() {
+        ErrorCode::BrokerDenied | ErrorCode::HospitalNothingShared | ErrorCode::HospitalRejected => {
+            Error::new(ErrorCode::PortalDenied).with_detail(detail)
+        }
+        ErrorCode::BrokerInvalid => Error::new(ErrorCode::HospitalInvalidResponse).with_detail(detail),
+        _ => error,
+    }
+}
+
+/// "Harold Washington" and "14 Sep 1946".
+fn in_words(named: &NamedPerson) -> (String, Option<String>) {
+    (named.full_name(), named.birth_date.as_deref().map(crate::describe::iso_date_words))
+}
+
+/// The id of a person Tessera knows only through portals: the same name and birth date give the same id at every
+/// hospital.
+fn new_person_id(named: &NamedPerson) -> String {
+    let name = named.full_name().to_lowercase();
+    format!("pp-{}", short_hash(&[&name, named.birth_date.as_deref().unwrap_or("")]))
+}
+
+impl Wallet {
+    /// Signs in at the patient portal of the hospital at `url` through `browser`, and files the connection under
+    /// the person the portal's patient is (see [`PortalRequest`]). A patient nobody matches is kept only after
+    /// the user confirms ([`Wallet::confirm_portal_person`]), unless the request says to add them.
+    pub async fn portal_sign_in(
+        &self,
+        url: &str,
+        request: PortalRequest<'_>,
+        browser: &Browser,
+    ) -> Result<PortalSignIn> {
+        let base = crate::http::normalise_base(url)?;
+        let result = self.portal_sign_in_inner(&base, request, browser).await;
+        let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string());
+        let grant = result.as_ref().ok().filter(|s| s.status == PortalSignInStatus::Connected).map(|s| s.id.as_str());
+        let detail = result.as_ref().err().and_then(|e| e.detail()).map(String::from);
+        self.log("portal_sign_in", Some(&base), grant, &outcome, detail).await;
+        result
+    }
+
+    async fn portal_sign_in_inner(
+        &self,
+        base: &str,
+        request: PortalRequest<'_>,
+        browser: &Browser,
+    ) -> Result<PortalSignIn> {
+        let identity = self.identity().await?;
+        if let Some(person) = request.person {
+            if !self.people().await?.iter().any(|p| p.id == person) {
+                return Err(Error::new(ErrorCode::InvalidInput)
+                    .with_message("Tessera knows no one with that id.")
+                    .with_action("List people with `tessera people` and use one of their ids."));
+            }
+        }
+        let (config, _) = hospital::fetch_configuration(&self.http, base).await?;
+        let offer = portal::offer(base, &config).ok_or_else(|| Error::new(ErrorCode::PortalUnavailable))?;
+        let hospital = match self.store.hospital_names().await?.remove(base) {
+            Some(name) => name,
+            None => hospital::name_of(&self.http, base, &config).await.unwrap_or_else(|| host_of(base)),
+        };
+        let client = self.portal_client(&offer, &identity).await?;
+        let server = oauth::AuthorizationServer { issuer: &offer.issuer, iss_required: offer.iss_required };
+        let extra: Vec<(&str, &str)> = request.login_hint.map(|hint| ("login_hint", hint)).into_iter().collect();
+        let grant = oauth::authorize(
+            &offer.authorize,
+            server,
+            &client.id,
+            &portal::scope(),
+            base,
+            &extra,
+            browser,
+            self.random.as_ref(),
+        )
+        .await
+        .map_err(as_portal)?;
+        let auth = client.auth(&identity, self);
+        let endpoints = endpoints_of(&offer);
+        let redemption = match hospital::token_request(&self.http, &endpoints, &auth, &grant).await {
+            Ok(Exchange::Token(redemption)) => redemption,
+            Ok(Exchange::Interaction(_)) => {
+                return Err(Error::new(ErrorCode::HospitalInvalidResponse).with_detail("interaction_required"))
+            }
+            Err(error) => return Err(as_portal(error)),
+        };
+        let Some(refresh) = redemption.refresh_token.clone() else {
+            self.revoke_portal_token(&offer, &client, &redemption.access_token, "access_token").await;
+            return Err(Error::new(ErrorCode::PortalOfflineRefused));
+        };
+        // From here on a failure leaves nothing live at the hospital.
+        let kept = async {
+            let (named, gender) = self.portal_patient(base, &redemption).await?;
+            let pending = Pending {
+                offer: offer.clone(),
+                hospital: hospital.clone(),
+                client: client.clone(),
+                refresh: refresh.clone(),
+                granted: granted_scope(&redemption),
+                patient: redemption.patient.clone(),
+                named,
+                gender,
+                expires_at: self.clock.unix_now().saturating_add(CONFIRM_WITHIN),
+            };
+            self.file_portal(pending, request).await
+        };
+        match kept.await {
+            Ok(signed_in) => Ok(signed_in),
+            Err(error) => {
+                self.revoke_portal_token(&offer, &client, &refresh, "refresh_token").await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Files a sign-in under its person: the one the patient's name and birth date match — who must be the one asked
+    /// for, when one was — or, for a patient nobody matches, a new person once the user confirms.
+    async fn file_portal(&self, pending: Pending, request: PortalRequest<'_>) -> Result<PortalSignIn> {
+        let people = self.people().await?;
+        let matched = match request.person {
+            Some(id) if people.iter().any(|p| p.id == id && matching::is_person(&pending.named, p)) => {
+                Match::Person(id.to_string())
+            }
+            _ => matching::match_person(&pending.named, &people),
+        };
+        let person = match matched {
+            Match::Person(id) if request.person.is_none_or(|asked| asked == id) => id,
+            Match::Person(_) | Match::Several if request.person.is_some() => {
+                let asked = people.iter().find(|p| Some(p.id.as_str()) == request.person);
+                let name = asked.map(|p| p.name.clone()).unwrap_or_default();
+                return Err(Error::new(ErrorCode::PortalOtherPatient).with_message(format!(
+                    "The patient chosen at {} portal is not {name}; nothing was kept.",
+                    portal::possessive(&pending.hospital)
+                )));
+            }
+            Match::Person(_) | Match::Several => {
+                return Err(Error::new(ErrorCode::InvalidInput)
+                    .with_message("Two people Tessera knows have that patient's name and birth date; nothing was kept.")
+                    .with_action("Start the sign-in from that person's page (or add --person ID)."))
+            }
+            Match::Nobody if request.add_new_person => new_person_id(&pending.named),
+            Match::Nobody => {
+                let id = format!("pending-{}", self.random.token(12));
+                let (patient, born) = in_words(&pending.named);
+                let waiting = PortalSignIn {
+                    status: PortalSignInStatus::NeedsConfirmation,
+                    id: id.clone(),
+                    hospital: pending.hospital.clone(),
+                    fhir_base_url: pending.offer.fhir_base_url.clone(),
+                    person: None,
+                    patient,
+                    born,
+                    new_person: true,
+                };
+                self.portals.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, pending);
+                return Ok(waiting);
+            }
+        };
+        let new_person = !people.iter().any(|p| p.id == person);
+        self.keep_portal(pending, person, new_person).await
+    }
+
+    /// Adds the portal's patient of a sign-in waiting for confirmation as a new person, and keeps the connection.
+    pub async fn confirm_portal_person(&self, id: &str) -> Result<PortalSignIn> {
+        let pending =
+            self.portals.take(id, self.clock.unix_now()).ok_or_else(|| Error::new(ErrorCode::PortalExpired))?;
+        let (offer, client, refresh) = (pending.offer.clone(), pending.client.clone(), pending.refresh.clone());
+        let person = new_person_id(&pending.named);
+        match self.keep_portal(pending, person, true).await {
+            Ok(kept) => {
+                self.log("portal_sign_in", Some(&kept.fhir_base_url), Some(&kept.id), "ok", None).await;
+                Ok(kept)
+            }
+            Err(error) => {
+                self.revoke_portal_token(&offer, &client, &refresh, "refresh_token").await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Gives up a sign-in waiting for confirmation: its refresh token is revoked at the hospital, nothing is kept.
+    pub async fn cancel_portal_sign_in(&self, id: &str) -> Result<()> {
+        if let Some(pending) = self.portals.take(id, i64::MIN) {
+            self.revoke_portal_token(&pending.offer, &pending.client, &pending.refresh, "refresh_token").await;
+            let cancelled = ErrorCode::SigninCancelled.as_str();
+            self.log("portal_sign_in", Some(&pending.offer.fhir_base_url), None, cancelled, None).await;
+        }
+        Ok(())
+    }
+
+    /// Keeps a portal connection: its secret in the keychain and its row in the index, in one commit; an earlier
+    /// connection to the same hospital for the same person is replaced (its refresh token revoked there first).
+    async fn keep_portal(&self, pending: Pending, person: String, new_person: bool) -> Result<PortalSignIn> {
+        let base = pending.offer.fhir_base_url.clone();
+        let id = portal::connection_id(&base, &person);
+        let now = self.clock.unix_now();
+        if let Some(earlier) = self.store.portal_connections().await?.into_iter().find(|r| r.id == id) {
+            self.end_portal_there(&earlier).await.ok();
+        }
+        let row = PortalRow {
+            id: id.clone(),
+            fhir_base_url: base.clone(),
+            person_ref: portal::person_ref(&person),
+            vault_item: portal::secret_item(&id),
+            issuer: pending.offer.issuer.clone(),
+            client_id: pending.client.id.clone(),
+            public_client: pending.client.public,
+            token_endpoint: pending.offer.token.clone(),
+            revocation_endpoint: pending.offer.revoke.clone(),
+            management_endpoint: pending.offer.manage.clone(),
+            status: "connected".into(),
+            error_code: None,
+            granted_scope: Some(pending.granted.clone()),
+            created_at: now,
+            last_used: now,
+        };
+        let secret = PortalSecret {
+            refresh_token: pending.refresh.clone(),
+            patient: pending.patient.clone(),
+            person: person.clone(),
+            named: pending.named.clone(),
+            gender: pending.gender.clone(),
+        };
+        let (patient, born) = in_words(&pending.named);
+        let label = portal::secret_label(&patient, &pending.hospital);
+        self.store.put_portal(&self.vault, &row, &label, &secret.encode()).await?;
+        if !self.store.hospital_names().await?.contains_key(&base) {
+            let directory =
+                HospitalRow { fhir_base_url: base.clone(), name: pending.hospital.clone(), source: "manual".into() };
+            self.store.save_hospital(&directory, &[], now).await?;
+        }
+        Ok(PortalSignIn {
+            status: PortalSignInStatus::Connected,
+            id,
+            hospital: pending.hospital,
+            fhir_base_url: base,
+            person: Some(person),
+            patient,
+            born,
+            new_person,
+        })
+    }
+
+    /// Tessera's client at a portal: one configured in `portal-clients.json` for the hospital or its issuer, else
+    /// the one registered there before, else a new RFC 7591 registration of the install's key (code and refresh
+    /// grants only); `portal.no_client` when none of these is possible.
+    async fn portal_client(&self, offer: &PortalOffer, identity: &Identity) -> Result<PortalClient> {
+        let configured = PortalClients::load(self.profile.dir())?;
+        if let Some(client) = configured.for_hospital(&offer.fhir_base_url, &offer.issuer) {
+            return Ok(PortalClient { id: client.client_id.clone(), public: !client.private_key_jwt });
+        }
+        let registered = self
+            .store
+            .portal_connections()
+            .await?
+            .into_iter()
+            .rev()
+            .find(|r| r.fhir_base_url == offer.fhir_base_url && r.issuer == offer.issuer && !r.public_client);
+        if let Some(row) = registered {
+            return Ok(PortalClient { id: row.client_id, public: false });
+        }
+        match (&offer.register, offer.private_key_jwt) {
+            (Some(endpoint), true) => {
+                let grants = ["authorization_code", "refresh_token"];
+                let id =
+                    oauth::registration::register_for(&self.http, endpoint, identity, Party::Hospital, &grants).await?;
+                Ok(PortalClient { id, public: false })
+            }
+            _ => Err(Error::new(ErrorCode::PortalNoClient)),
+        }
+    }
+
+    /// The token's patient as the hospital names them: its Patient resource, read with the new access token.
+    async fn portal_patient(&self, base: &str, redemption: &Redemption) -> Result<(NamedPerson, Option<String>)> {
+        let url = format!("{base}/Patient/{}", redemption.patient);
+        let answer = self.http.get(Party::Hospital, &url, Some(redemption.access_token.expose())).await?;
+        let json = &answer.json;
+        let is_patient = json.get("resourceType").and_then(Value::as_str) == Some("Patient")
+            && json.get("id").and_then(Value::as_str) == Some(redemption.patient.as_str());
+        if answer.status != 200 || !is_patient {
+            return Err(Error::new(ErrorCode::HospitalInvalidResponse)
+                .with_detail(format!("the token's Patient: HTTP {}, not that Patient", answer.status)));
+        }
+        let gender = json.get("gender").and_then(Value::as_str).filter(|g| g.len() <= 16).map(String::from);
+        Ok((NamedPerson::of_resource(json), gender))
+    }
+
+    /// Revokes `token` at the portal (RFC 7009) when the hospital offers it; a failure is logged, not raised (the
+    /// caller is already giving up).
+    pub(crate) async fn revoke_portal_token(
+        &self,
+        offer: &PortalOffer,
+        client: &PortalClient,
+        token: &Sensitive<String>,
+        hint: &str,
+    ) {
+        let Some(endpoint) = &offer.revoke else { return };
+        let revoked = async {
+            let identity = self.identity().await?;
+            let auth = client.auth(&identity, self);
+            oauth::revoke_token(&self.http, Party::Hospital, endpoint, token, hint, &auth).await
+        };
+        if let Err(error) = revoked.await {
+            tracing::warn!(code = %error.code(), "a portal token was not revoked");
+        }
+    }
+}
+
+/// The scope the hospital granted: its answer's (what the token allows), at most 256 scopes of sane length.
+fn granted_scope(redemption: &Redemption) -> String {
+    let granted: Vec<&str> =
+        redemption.scope.split_whitespace().filter(|scope| scope.len() <= 1024).take(256).collect();
+    if granted.is_empty() {
+        portal::scope()
+    } else {
+        granted.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_known_only_through_portals_has_one_id_wherever_they_sign_in() {
+        let harold =
+            NamedPerson { given: "Harold".into(), family: "Washington".into(), birth_date: Some("1946-09-14".into()) };
+        let shouted = NamedPerson { given: "HAROLD".into(), ..harold.clone() };
+        assert_eq!(new_person_id(&harold), new_person_id(&shouted));
+        assert!(new_person_id(&harold).starts_with("pp-"));
+        let other = NamedPerson { birth_date: Some("1946-09-15".into()), ..harold };
+        assert_ne!(new_person_id(&other), new_person_id(&shouted));
+    }
+
+    #[test]
+    fn the_shared_sign_ins_refusals_are_said_in_the_portals_words() {
+        let refused = as_portal(Error::new(ErrorCode::BrokerDenied).with_detail("access_denied"));
+        assert_eq!((refused.code(), refused.detail()), (ErrorCode::PortalDenied, Some("access_denied")));
+        assert_eq!(as_portal(Error::new(ErrorCode::BrokerInvalid)).code(), ErrorCode::HospitalInvalidResponse);
+        assert_eq!(as_portal(Error::new(ErrorCode::SigninIssuerMismatch)).code(), ErrorCode::SigninIssuerMismatch);
+    }
+}

@@ -1,0 +1,71 @@
+//! A hospital that takes no permission tickets but has its own patient portal: signing in there for the person
+//! whose page is open (through the browser; `cancel_sign_in` cancels it, nothing is kept), adding the portal's
+//! patient as a new person only when the person confirms, and the hospital read into the record at once.
+
+use super::record::progress_to_window;
+use super::wallet;
+use crate::ipc::{HospitalForPersonArgs, PortalArgs, PortalResult};
+use crate::AppState;
+use tessera_core::portal::{PortalRequest, PortalSignIn, PortalSignInStatus};
+use tessera_core::reach::ConnectScope;
+use tessera_core::wallet::Wallet;
+use tessera_core::{Error, ErrorCode, ErrorView};
+
+/// Signs in at the patient portal of `args.hospital` for `args.person`: the portal's patient must be that person (or
+/// someone Tessera does not know yet, who is added only once the person confirms). Returns when the portal's answer
+/// came back (or `cancel_sign_in` was called), with the hospital read into the record.
+#[tauri::command]
+pub async fn sign_in_at_portal<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: tauri::State<'_, AppState>,
+    args: HospitalForPersonArgs,
+) -> Result<PortalResult, ErrorView> {
+    let wallet = wallet(&state).await?;
+    let (cancel, cancelled) = tokio::sync::oneshot::channel();
+    *state.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel);
+    let browser = state.browser();
+    let request = PortalRequest { person: Some(&args.person), ..PortalRequest::default() };
+    let result = tokio::select! {
+        result = wallet.portal_sign_in(&args.hospital, request, &browser) => result,
+        _ = cancelled => Err(Error::new(ErrorCode::SigninCancelled)),
+    };
+    state.sign_in.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let signed = result.map_err(|e| e.view())?;
+    read_after(&app, &state, wallet, signed).await
+}
+
+/// Adds the portal's patient of a sign-in waiting for the person's answer as a new person, and reads them.
+#[tauri::command]
+pub async fn confirm_portal_person<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: tauri::State<'_, AppState>,
+    args: PortalArgs,
+) -> Result<PortalResult, ErrorView> {
+    let wallet = wallet(&state).await?;
+    let signed = wallet.confirm_portal_person(&args.id).await.map_err(|e| e.view())?;
+    read_after(&app, &state, wallet, signed).await
+}
+
+/// Gives up a sign-in waiting for the person's answer: nothing is kept (its token is revoked at the hospital).
+#[tauri::command]
+pub async fn cancel_portal_sign_in(state: tauri::State<'_, AppState>, args: PortalArgs) -> Result<(), ErrorView> {
+    wallet(&state).await?.cancel_portal_sign_in(&args.id).await.map_err(|e| e.view())
+}
+
+/// Once connected, reads the hospital for the person the sign-in was filed under, into their record.
+async fn read_after<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    state: &AppState,
+    wallet: &Wallet,
+    signed: PortalSignIn,
+) -> Result<PortalResult, ErrorView> {
+    let person = match (&signed.status, &signed.person) {
+        (PortalSignInStatus::Connected, Some(person)) => person.clone(),
+        _ => return Ok(PortalResult { sign_in: signed, record: None }),
+    };
+    let scope = ConnectScope { person: Some(&person), hospital: Some(&signed.fhir_base_url), interaction: None };
+    let report = wallet.connect_scoped(scope, progress_to_window(app)).await.map_err(|e| e.view())?;
+    let record = state.shelf.update(&person, report, state.clock.unix_now());
+    let record = wallet.record_view(&person, record).await.map_err(|e| e.view())?;
+    Ok(PortalResult { sign_in: signed, record: Some(record) })
+}
