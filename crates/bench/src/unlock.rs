@@ -4,8 +4,8 @@
 //! The wallet is a real one (tessera-core, the Secret Service keychain), filled by signing in against test networks
 //! on loopback that stay up while it is measured. Each measurement runs in a process of its own (`tessera-bench
 //! worker unlock DIR`): it opens the wallet, locks it (what the Lock button, Ctrl+L and the idle timeout do), then
-//! does what the window does on Unlock — `unlock`, then `wallet_status`, then `list_grants` (the badge, and the
-//! Grants screen) alongside `people` (the screen shown after unlocking).
+//! does what the window does on Unlock — `unlock`, then `wallet_status`, then `people` (the screen shown after
+//! unlocking), and only once the people are drawn `list_grants` (the rail's badge).
 
 use crate::worker::open_wallet;
 use serde::{Deserialize, Serialize};
@@ -101,9 +101,9 @@ pub struct UnlockRun {
     pub unlocked_ms: f64,
     /// `wallet_status` returned (the window then shows the people screen).
     pub status_ms: f64,
-    /// The grants list was ready.
+    /// The grants list (the badge, asked for once the people are drawn) was ready.
     pub grants_ms: f64,
-    /// The people were ready.
+    /// The people were ready: the screen the person unlocked for.
     pub people_ms: f64,
     /// Grants listed.
     pub grants: usize,
@@ -130,15 +130,10 @@ pub async fn run(dir: &Path) -> anyhow::Result<UnlockRun> {
     let unlocked_ms = since(started);
     wallet.status().await.map_err(|e| anyhow::anyhow!("status: {e}"))?;
     let status_ms = since(started);
-    let grants = async {
-        let grants = wallet.grants().await;
-        (grants, since(started))
-    };
-    let people = async {
-        let people = wallet.people().await;
-        (people, since(started))
-    };
-    let ((grants, grants_ms), (people, people_ms)) = futures_util::future::join(grants, people).await;
+    let people = wallet.people().await;
+    let people_ms = since(started);
+    let grants = wallet.grants().await;
+    let grants_ms = since(started);
     let cpu_ms = crate::measure::cpu_ms() - cpu;
     let grants = grants.map_err(|e| anyhow::anyhow!("grants: {e}"))?;
     let people = people.map_err(|e| anyhow::anyhow!("people: {e}"))?;

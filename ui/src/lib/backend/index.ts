@@ -103,22 +103,9 @@ export function reportFirstScreen(invoker?: Invoker, afterFrame: (then: () => vo
   if (firstScreenReported) return;
   firstScreenReported = true;
   afterFrame(() => {
-    firstScreenDrawn();
     call("first_screen", {}, invoker).catch(() => {});
   });
 }
-
-let firstScreenDrawn: () => void = () => {};
-/**
- * Settles once the window's first screen is drawn (see `reportFirstScreen`), or after `within` ms at the latest:
- * work the first screen does not need (the rail's badge) waits for it, so the keychain serves the screen first.
- */
-export function afterFirstScreen(within = 3000): Promise<void> {
-  return Promise.race([drawn, new Promise<void>((resolve) => setTimeout(resolve, within))]);
-}
-const drawn = new Promise<void>((resolve) => {
-  firstScreenDrawn = resolve;
-});
 
 /** The addresses of the trust brokers signed in with before. */
 export function knownBrokers(invoker?: Invoker): Promise<string[]> {
