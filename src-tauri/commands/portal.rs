@@ -9,7 +9,7 @@ use crate::AppState;
 use tessera_core::portal::{PortalRequest, PortalSignIn, PortalSignInStatus};
 use tessera_core::reach::ConnectScope;
 use tessera_core::wallet::Wallet;
-use tessera_core::{Error, ErrorCode, ErrorView};
+use tessera_core::ErrorView;
 
 /// Signs in at the patient portal of `args.hospital` for `args.person`: the portal's patient must be that person (or
 /// someone Tessera does not know yet, who is added only once the person confirms). Returns when the portal's answer
@@ -25,10 +25,12 @@ pub async fn sign_in_at_portal<R: tauri::Runtime>(
     *state.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel);
     let browser = state.browser();
     let request = PortalRequest { person: Some(&args.person), ..PortalRequest::default() };
-    let result = tokio::select! {
-        result = wallet.portal_sign_in(&args.hospital, request, &browser) => result,
-        _ = cancelled => Err(Error::new(ErrorCode::SigninCancelled)),
+    // Cancel ends the wait for the browser only: once the portal's code is back, the sign-in is finished (kept, or
+    // its token revoked) — never dropped halfway with a live token at the hospital.
+    let cancelled = async move {
+        let _ = cancelled.await;
     };
+    let result = wallet.portal_sign_in_cancellable(&args.hospital, request, &browser, cancelled).await;
     state.sign_in.lock().unwrap_or_else(|p| p.into_inner()).take();
     let signed = result.map_err(|e| e.view())?;
     read_after(&app, &state, wallet, signed).await

@@ -95,6 +95,8 @@ error_codes! {
     PortalOtherPatient => "portal.other_patient", "The patient chosen at the portal is not the person you started from; nothing was kept.", "Sign in again and choose that person in the portal's list of patients.";
     PortalNewPerson => "portal.new_person", "The portal's patient is not someone Tessera knows yet.", "Confirm to add them as a new person (the window asks; on the command line add --add-person).";
     PortalExpired => "portal.expired", "That portal sign-in is no longer waiting (Tessera was locked or closed meanwhile); nothing was kept.", "Sign in at the hospital's patient portal again.";
+    PortalAmbiguousPerson => "portal.ambiguous_person", "Two people Tessera knows have the portal patient's name and birth date; nothing was kept.", "Start the sign-in from that person's page (on the command line add --person ID), then sign in again.";
+    PortalStillConnected => "portal.still_connected", "Tessera still reads this hospital through its patient portal.", "End the portal connection first (Grants, or `tessera revoke ID`), then remove the hospital.";
     PortalEnded => "portal.ended", "The hospital ended Tessera's access through its patient portal.", "Sign in at the hospital's patient portal again to keep reading records there.";
 }
 

@@ -55,10 +55,18 @@ pub struct Redemption {
     pub refresh_token: Option<Sensitive<String>>,
     /// Granted scopes, space-separated: the token response's `scope` (see [`token_request_with_fallback`]).
     pub scope: String,
-    /// The local Patient id.
-    pub patient: String,
+    /// The local Patient id, when the answer names it (a refresh answer need not repeat the launch context).
+    pub patient: Option<String>,
     /// Seconds until the access token expires.
     pub expires_in: i64,
+}
+
+impl Redemption {
+    /// The local Patient id the token is for: `hospital.invalid_response` when the answer names none (a ticket's
+    /// redemption and a sign-in's code exchange must).
+    pub fn patient(&self) -> Result<&str> {
+        self.patient.as_deref().ok_or_else(|| invalid("a token response without a valid patient"))
+    }
 }
 
 fn invalid(detail: impl Into<String>) -> Error {
@@ -123,17 +131,20 @@ pub fn endpoints(fhir_base_url: &str, config: &Value) -> Result<HospitalEndpoint
 }
 
 /// What a hospital adds to its token responses: the local Patient id the token is for (`patient`), a FHIR id
-/// (1 to 64 of `[A-Za-z0-9-.]`: it becomes part of every search URL).
-struct Patient(String);
+/// (1 to 64 of `[A-Za-z0-9-.]`: it becomes part of every search URL). It may be absent (a SMART refresh answer need
+/// not repeat the launch context: [`Redemption::patient`] requires it where it must be there); present but not a
+/// FHIR id, the answer is refused.
+struct Patient(Option<String>);
 
 impl Extras for Patient {
     fn read(members: &mut Map<String, Value>) -> std::result::Result<Self, String> {
         match members.remove("patient") {
+            None => Ok(Patient(None)),
             Some(Value::String(id))
                 if (1..=64).contains(&id.len())
                     && id.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c)) =>
             {
-                Ok(Patient(id))
+                Ok(Patient(Some(id)))
             }
             _ => Err("a token response without a valid patient".into()),
         }
@@ -339,7 +350,10 @@ mod tests {
     fn redemptions_need_a_token_and_a_plain_patient_id() {
         let read = |body: Value| token::read_issued::<Patient>(body);
         let base = json!({"access_token": "a", "token_type": "Bearer", "patient": "pt1"});
-        assert_eq!(read(base.clone()).unwrap().extras.0, "pt1");
+        assert_eq!(read(base.clone()).unwrap().extras.0.as_deref(), Some("pt1"));
+        // A refresh answer need not repeat the launch context: no `patient` at all is read as none.
+        let without = json!({"access_token": "a", "token_type": "Bearer"});
+        assert_eq!(read(without).unwrap().extras.0, None);
         for patient in [json!("../../Patient/x?y"), json!("p".repeat(65)), json!(""), json!(42), Value::Null] {
             let mut body = base.clone();
             body["patient"] = patient.clone();

@@ -356,11 +356,19 @@ impl Job {
             self.store.put_secret(&self.vault, &refresh_item, "connection_refresh", &label, refresh, now).await?;
             self.store.save_connection(base, &held.id, "connected", None, Some(&refresh_item), now).await
         };
+        // An answer that names no patient cannot be read with; a rotated refresh token in it is still kept.
+        let patient = match redemption.patient() {
+            Ok(patient) => patient.to_string(),
+            Err(missing) => {
+                keep.await?;
+                return Err(missing);
+            }
+        };
         let reader = records::FhirReader {
             http: &self.http,
             fhir_base_url: base,
             token: &redemption.access_token,
-            patient: &redemption.patient,
+            patient: &patient,
             client_jkt: held.ticket.claims.jkt.as_ref().map(|_| identity.thumbprint()),
         };
         let from = HospitalRef { name: row.name.clone(), fhir_base_url: row.fhir_base_url.clone() };

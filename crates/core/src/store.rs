@@ -129,7 +129,14 @@ enum Companion<'a> {
     None,
     Ticket(&'a TicketRow),
     Portal(&'a PortalRow),
+    /// A rotation: only a value still committed is replaced (one forgotten meanwhile stays forgotten).
+    Rotation,
 }
+
+/// The kinds of secret whose rotation the other side has already made when the new value is written: a refresh
+/// token presented once is spent (the hospital answered the next one), so after a crash a fully written next
+/// generation is the only value worth keeping — [`Store::recover`] rolls it forward instead of back.
+const ROLLED_FORWARD: [&str; 2] = ["portal_refresh", "connection_refresh"];
 
 /// One entry of the activity log. Never record contents, tokens or names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -205,6 +212,21 @@ impl Store {
         self.put_secret_with(vault, id, kind, label, secret, now, Companion::None).await
     }
 
+    /// [`Store::put_secret`] for a rotation of a secret that must still be live: when secret `id` has no committed
+    /// value (it was forgotten — the grant ended — or never written), nothing is written and the answer is
+    /// `vault.item_missing`; a forget that lands while the new item is written wins too (the new item is removed).
+    pub async fn put_rotated(
+        &self,
+        vault: &Vault,
+        id: &str,
+        kind: &str,
+        label: &str,
+        secret: &Sensitive<String>,
+        now: i64,
+    ) -> Result<()> {
+        self.put_secret_with(vault, id, kind, label, secret, now, Companion::Rotation).await
+    }
+
     /// [`Store::put_secret`] for a ticket: its row in `tickets` commits in the same transaction as the switch to
     /// its keychain item, so there is never a ticket row without its secret, nor a secret without its row.
     pub async fn put_ticket(
@@ -244,11 +266,16 @@ impl Store {
         companion: Companion<'_>,
     ) -> Result<()> {
         // 1. Intent: the next generation's item is recorded before the keychain is touched.
-        let row = sqlx::query("SELECT generation FROM vault_items WHERE id = ?")
+        let row = sqlx::query("SELECT generation, state FROM vault_items WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
+        let rotation = matches!(companion, Companion::Rotation);
+        let forgotten = || Error::new(ErrorCode::VaultItemMissing).with_detail("forgotten meanwhile: not rotated");
+        if rotation && row.as_ref().map(|r| r.get::<String, _>("state")).as_deref() != Some("committed") {
+            return Err(forgotten());
+        }
         let generation: i64 = row.map(|r| r.get::<i64, _>("generation")).unwrap_or(0).saturating_add(1);
         let next = format!("{id}~{generation}");
         sqlx::query("INSERT INTO vault_items (id, kind, state, updated_at, next_item, generation) VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT(id) DO UPDATE SET next_item = excluded.next_item, generation = excluded.generation, updated_at = excluded.updated_at")
@@ -258,11 +285,24 @@ impl Store {
         vault.put_new(&next, label, secret).await?;
         // 3. The switch (and the ticket's row) in one commit.
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        sqlx::query("UPDATE vault_items SET stale_item = item, item = next_item, next_item = NULL, state = 'committed' WHERE id = ?")
+        let switched = sqlx::query("UPDATE vault_items SET stale_item = item, item = next_item, next_item = NULL, state = 'committed' WHERE id = ? AND (? = 0 OR state = 'committed')")
             .bind(id)
+            .bind(rotation)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
+        if switched.rows_affected() == 0 {
+            // A rotation of a secret forgotten while its new item was written: the forget stands.
+            tx.rollback().await.map_err(db_error)?;
+            vault.delete(&next).await?;
+            sqlx::query("UPDATE vault_items SET next_item = NULL WHERE id = ? AND next_item = ?")
+                .bind(id)
+                .bind(&next)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            return Err(forgotten());
+        }
         if let Companion::Portal(portal) = companion {
             Write::Portal(portal.clone()).execute(&mut *tx).await?;
         }
@@ -394,12 +434,13 @@ impl Store {
     }
 
     /// Finishes what a crash interrupted. A write that did not reach its commit is rolled back (its new item
-    /// removed; a secret that never had a value is forgotten with its ticket row); an item switched away from is
-    /// deleted; a pending deletion is completed. Committed values are never touched. Returns how many secrets were
-    /// cleaned up.
+    /// removed; a secret that never had a value is forgotten with its ticket row) — except the rotation of a refresh
+    /// token ([`ROLLED_FORWARD`] kinds), which is rolled forward when its new item reads back whole: the hospital
+    /// already honours only the new token, so the new item is committed and the old one dropped. An item switched
+    /// away from is deleted; a pending deletion is completed. Returns how many secrets were cleaned up.
     pub async fn recover(&self, vault: &Vault) -> Result<usize> {
         let rows = sqlx::query(
-            "SELECT id, state, item, next_item, stale_item FROM vault_items WHERE state IN ('pending', 'deleting') OR next_item IS NOT NULL OR stale_item IS NOT NULL",
+            "SELECT id, kind, state, item, next_item, stale_item FROM vault_items WHERE state IN ('pending', 'deleting') OR next_item IS NOT NULL OR stale_item IS NOT NULL",
         )
         .fetch_all(&self.pool)
         .await
@@ -419,6 +460,17 @@ impl Store {
                 continue;
             }
             if let Some(next) = row.get::<Option<String>, _>("next_item") {
+                let kind: String = row.get("kind");
+                if ROLLED_FORWARD.contains(&kind.as_str()) && vault.get(&next).await.is_ok() {
+                    sqlx::query("UPDATE vault_items SET stale_item = item, item = next_item, next_item = NULL, state = 'committed' WHERE id = ? AND next_item = ?")
+                        .bind(&id)
+                        .bind(&next)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db_error)?;
+                    self.drop_stale(vault, &id).await?;
+                    continue;
+                }
                 vault.delete(&next).await?;
                 sqlx::query("UPDATE vault_items SET next_item = NULL WHERE id = ?")
                     .bind(&id)
@@ -732,7 +784,9 @@ impl Store {
     }
 
     /// Records how a patient-portal connection stands: its status, the failure's code, and (when given) the scope
-    /// the hospital granted and the time of use. A pending revocation stays pending unless `status` ends it.
+    /// the hospital granted and the time of use. A pending revocation stays pending unless `status` ends it, and an
+    /// ended connection (`revoked`) is never changed again (a read that finishes after the user ended it cannot
+    /// bring it back).
     pub async fn set_portal_status(
         &self,
         id: &str,
@@ -744,7 +798,8 @@ impl Store {
         sqlx::query(
             "UPDATE portal_connections SET status = CASE WHEN status = 'revocation_pending' AND ?1 NOT IN \
              ('revoked', 'revocation_pending') THEN status ELSE ?1 END, error_code = ?2, \
-             granted_scope = COALESCE(?3, granted_scope), last_used = COALESCE(?4, last_used) WHERE id = ?5",
+             granted_scope = COALESCE(?3, granted_scope), last_used = COALESCE(?4, last_used) \
+             WHERE id = ?5 AND status != 'revoked'",
         )
         .bind(status)
         .bind(error_code)

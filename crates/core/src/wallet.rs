@@ -295,10 +295,11 @@ impl Wallet {
 
     /// Forgets every secret held in memory (the signing key, brokers' access tokens, cached keys); the keychain is read again on next use.
     pub async fn lock(&self) {
+        // Sign-ins waiting for confirmation hold live tokens in memory only: revoked first, while the key is here.
+        self.give_up_pending_portal_sign_ins().await;
         *self.identity.lock().await = None;
         self.jwks.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        self.portals.forget_pending();
         self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
@@ -567,13 +568,28 @@ impl Wallet {
         }))
     }
 
-    /// Removes a hospital from the directory (its registration and cached configuration are forgotten too).
+    /// Removes a hospital from the directory (its registration and cached configuration are forgotten too);
+    /// `portal.still_connected`, naming the connection to end, while a patient-portal connection there is in force
+    /// or being ended (removing the hospital would leave its token live there, out of sight).
     pub async fn remove_hospital(&self, url: &str) -> Result<()> {
         let base = crate::http::normalise_base(url)?;
         if !self.store.hospitals().await?.iter().any(|(row, _)| row.fhir_base_url == base) {
             return Err(Error::new(ErrorCode::InvalidInput)
                 .with_message("That hospital is not in your directory.")
                 .with_action("List hospitals with `tessera hospitals`."));
+        }
+        let portals = self.store.portal_connections().await?;
+        let reading = portals.iter().filter(|row| row.fhir_base_url == base && row.status != "revoked");
+        let ids: Vec<&str> = reading.map(|row| row.id.as_str()).collect();
+        if !ids.is_empty() {
+            let name = self.store.hospital_names().await?.remove(&base).unwrap_or_else(|| host_of(&base));
+            return Err(Error::new(ErrorCode::PortalStillConnected)
+                .with_message(format!("Tessera still reads {name} through its patient portal."))
+                .with_action(format!(
+                    "End the portal connection first: in Grants (\"End the portal connection to {name}\"), or \
+                     `tessera revoke {}`; then remove the hospital.",
+                    ids.join("` and `tessera revoke ")
+                )));
         }
         self.store.forget_hospital(&base).await
     }

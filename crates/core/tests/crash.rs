@@ -129,3 +129,57 @@ async fn crash_recovery_keeps_every_committed_grant() {
     store.delete_secret(&vault, ROTATED).await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A crash between writing a refresh token's next generation and the switch to it: the hospital already honours
+/// only the new token, so recovery rolls a fully written next item forward (and drops the old one); a next item that
+/// never got written whole is rolled back as for any secret.
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_rotated_refresh_token_interrupted_before_its_commit_is_rolled_forward() {
+    let dir = std::env::temp_dir().join(format!("tessera-rollforward-{}", OsRandom.token(6)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vault = Vault::new(format!("tessera-crash:{}", OsRandom.token(6))).with_chunk_limit(64);
+    let store = Store::open(&dir).await.unwrap();
+    for kind in ["portal_refresh", "connection_refresh", "broker_refresh"] {
+        let id = format!("{kind}/x/refresh");
+        store.put_secret(&vault, &id, kind, "Tessera — crash test", &Sensitive::new(value_for(1)), 0).await.unwrap();
+        let old = store.keychain_items(&id).await.unwrap().remove(0);
+        // What a crash leaves: the intent recorded and the next item written, no switch.
+        let next = format!("{id}~9");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join(tessera_core::store::DB_FILE).display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE vault_items SET next_item = ?, generation = 9 WHERE id = ?")
+            .bind(&next)
+            .bind(&id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        vault.put_new(&next, "Tessera — crash test", &Sensitive::new(value_for(2))).await.unwrap();
+        store.recover(&vault).await.unwrap();
+        let kept = store.get_secret(&vault, &id).await.unwrap();
+        let rolled_forward = kind != "broker_refresh";
+        assert_eq!(kept.expose(), &value_for(if rolled_forward { 2 } else { 1 }), "{kind}");
+        assert_eq!(store.keychain_items(&id).await.unwrap().len(), 1, "{kind}");
+        let gone = if rolled_forward { &old } else { &next };
+        assert!(!vault.contains(gone).await.unwrap(), "{kind}: {gone} left behind");
+
+        // A next item never written whole (no header): rolled back, the committed value kept.
+        let committed = store.get_secret(&vault, &id).await.unwrap().expose().clone();
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join(tessera_core::store::DB_FILE).display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE vault_items SET next_item = ?, generation = 20 WHERE id = ?")
+            .bind(format!("{id}~20"))
+            .bind(&id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        store.recover(&vault).await.unwrap();
+        assert_eq!(store.get_secret(&vault, &id).await.unwrap().expose(), &committed, "{kind}");
+        store.delete_secret(&vault, &id).await.unwrap();
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1219,7 +1219,12 @@ async fn token_outcome(party: Party, handler: Handler) -> Outcome {
                 ticket_types: vec![],
                 trust_frameworks: vec![],
             };
-            outcome(hospital::token_request(&http, &endpoints, &auth, &grant).await)
+            // A code exchange's answer must name the patient (a refresh answer need not: `Redemption::patient`).
+            let answer = hospital::token_request(&http, &endpoints, &auth, &grant).await;
+            outcome(answer.and_then(|exchange| match exchange {
+                hospital::Exchange::Token(redemption) => redemption.patient().map(|_| ()),
+                hospital::Exchange::Interaction(_) => Ok(()),
+            }))
         }
         Party::Broker => outcome(broker::token_request(&http, &token, &auth, &grant).await),
     }

@@ -290,3 +290,156 @@ async fn a_patient_nobody_matches_becomes_a_new_person_only_once_confirmed() {
     assert_eq!(wallet.grants().await.unwrap().iter().filter(|g| g.kind == GrantKind::Portal).count(), 1);
     tb.stop().await;
 }
+
+/// The portal-only network with more switches on the portal-only hospital.
+async fn network_with(clock: &ManualClock, more: &[Fault]) -> Testbed {
+    let now = clock.clone();
+    let mut faults = vec![Fault::PortalOnly];
+    faults.extend_from_slice(more);
+    let config = Config {
+        sites: 5,
+        seed: 21,
+        faults: HashMap::from([(PORTAL, faults)]),
+        now: Arc::new(move || now.unix_now()),
+        ..Config::default()
+    };
+    Testbed::start(config).await.unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn reads_and_an_end_at_once_present_each_refresh_token_once_and_an_ended_connection_stays_ended() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let tb = network(&clock).await;
+    let (wallet, vault) = signed_in(&tb, &clock, "race").await;
+    let harold = wallet.people().await.unwrap().remove(0);
+    let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
+    let hospital = &tb.hospitals[PORTAL];
+    let request = PortalRequest { person: Some(&harold.id), ..PortalRequest::default() };
+    let signed = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
+    // The hospital is not removed from the directory while read through its portal (its token would stay live).
+    let kept_in = wallet.remove_hospital(&portal_base).await.unwrap_err();
+    assert_eq!(kept_in.code(), ErrorCode::PortalStillConnected);
+    assert!(kept_in.action().contains(&format!("tessera revoke {}", signed.id)), "{}", kept_in.action());
+
+    // Two reads at once: each presents the token the keychain holds once it has the connection to itself, so the
+    // hospital never sees a rotated token again (which would end the grant).
+    let (first, second) =
+        tokio::join!(wallet.connect(Some(&harold.id), no_progress()), wallet.connect(Some(&harold.id), no_progress()));
+    for report in [first.unwrap(), second.unwrap()] {
+        let line = report.hospitals.iter().find(|o| o.fhir_base_url == portal_base).unwrap();
+        assert_eq!((line.status, line.via), (ConnectionStatus::Connected, Via::Portal), "{line:?}");
+    }
+    assert_eq!(hospital.active_portal_grants(), 1, "no refresh token was presented twice");
+    let kept = kept_refresh_token(&wallet, &vault, &signed.id).await.unwrap();
+    assert_eq!(hospital.portal_refresh_token(&kept), Some(RefreshState::Active));
+
+    // A read and the end of the connection at once: ended at the hospital, nothing left here, and the read that
+    // finishes afterwards brings nothing back.
+    let (_read, ended) = tokio::join!(wallet.connect(Some(&harold.id), no_progress()), wallet.revoke(&signed.id));
+    assert!(ended.unwrap().iter().all(|s| s.state == StepState::Done));
+    assert_eq!(hospital.active_portal_grants(), 0);
+    assert!(!wallet.grants().await.unwrap().iter().any(|g| g.kind == GrantKind::Portal));
+    assert_eq!(kept_refresh_token(&wallet, &vault, &signed.id).await, None);
+    // A late writer (a read finishing after the end) can neither revive the row nor the token.
+    let store = wallet.store();
+    store.set_portal_status(&signed.id, "connected", None, None, Some(1)).await.unwrap();
+    let row = store.portal_connections().await.unwrap().into_iter().find(|r| r.id == signed.id).unwrap();
+    assert_eq!(row.status, "revoked");
+    let item = portal::secret_item(&signed.id);
+    let late = tessera_core::Sensitive::new("{}".to_string());
+    let refused = store.put_rotated(&vault, &item, "portal_refresh", "late", &late, 1).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::VaultItemMissing);
+    assert!(store.keychain_items(&item).await.unwrap().is_empty());
+    assert!(!store.has_secret(&item).await.unwrap());
+    wallet.remove_hospital(&portal_base).await.expect("once the portal connection is ended");
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_refresh_answer_without_the_patient_is_read_with_the_patient_kept() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let tb = network_with(&clock, &[Fault::RefreshWithoutPatient]).await;
+    let (wallet, vault) = signed_in(&tb, &clock, "nopatient").await;
+    let harold = wallet.people().await.unwrap().remove(0);
+    let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
+    let request = PortalRequest { person: Some(&harold.id), ..PortalRequest::default() };
+    let signed = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
+    for _ in 0..2 {
+        let report = wallet.connect(Some(&harold.id), no_progress()).await.unwrap();
+        let line = report.hospitals.iter().find(|o| o.fhir_base_url == portal_base).unwrap();
+        assert_eq!((line.status, line.via), (ConnectionStatus::Connected, Via::Portal), "{line:?}");
+        assert!(line.resources > 0);
+    }
+    let kept = kept_refresh_token(&wallet, &vault, &signed.id).await.unwrap();
+    assert_eq!(tb.hospitals[PORTAL].portal_refresh_token(&kept), Some(RefreshState::Active));
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_sign_in_waiting_for_confirmation_is_revoked_when_the_wallet_locks_or_its_time_runs_out() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let tb = network(&clock).await;
+    let (wallet, _vault) = signed_in(&tb, &clock, "lockpending").await;
+    let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
+    let hospital = &tb.hospitals[PORTAL];
+    let harold_here = hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id.clone();
+    let stranger = hospital.portal_accounts.iter().find(|a| a.charts[0].0 != harold_here).unwrap();
+    let request = PortalRequest { login_hint: Some(&stranger.person_id), ..PortalRequest::default() };
+
+    let waiting = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
+    assert_eq!(waiting.status, PortalSignInStatus::NeedsConfirmation);
+    assert_eq!(hospital.active_portal_grants(), 1);
+    wallet.lock().await;
+    assert_eq!(hospital.active_portal_grants(), 0, "locking gave the sign-in up and revoked its token");
+    assert_eq!(wallet.confirm_portal_person(&waiting.id).await.unwrap_err().code(), ErrorCode::PortalExpired);
+
+    // Past the time to confirm, the next call gives it up (and revokes it) too.
+    let waiting = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
+    assert_eq!(hospital.active_portal_grants(), 1);
+    clock.advance(time::Duration::minutes(11));
+    assert_eq!(wallet.confirm_portal_person("pending-other").await.unwrap_err().code(), ErrorCode::PortalExpired);
+    assert_eq!(hospital.active_portal_grants(), 0, "the expired sign-in's token was revoked");
+    assert_eq!(wallet.confirm_portal_person(&waiting.id).await.unwrap_err().code(), ErrorCode::PortalExpired);
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn cancelling_a_portal_sign_in_never_leaves_a_token_live_at_the_hospital() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let tb = network(&clock).await;
+    let (wallet, _vault) = signed_in(&tb, &clock, "cancel").await;
+    let harold = wallet.people().await.unwrap().remove(0);
+    let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
+    let hospital = &tb.hospitals[PORTAL];
+    let request = PortalRequest { person: Some(&harold.id), ..PortalRequest::default() };
+
+    // Cancelled while the browser is out: nothing was exchanged.
+    let cancelled =
+        wallet.portal_sign_in_cancellable(&portal_base, request, &Browser::Fetch, std::future::ready(())).await;
+    assert_eq!(cancelled.unwrap_err().code(), ErrorCode::SigninCancelled);
+    assert_eq!(hospital.portal_grants().len(), 0);
+
+    // Cancelled the moment the hospital has issued the grant (the code is back): the sign-in finishes — kept —
+    // instead of being dropped with a live token.
+    let issued = async {
+        while hospital.portal_grants().is_empty() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    let signed = wallet.portal_sign_in_cancellable(&portal_base, request, &Browser::Fetch, issued).await;
+    match signed {
+        Ok(signed) => {
+            assert_eq!(signed.status, PortalSignInStatus::Connected);
+            assert_eq!(hospital.active_portal_grants(), 1);
+        }
+        Err(error) => {
+            assert_eq!(error.code(), ErrorCode::SigninCancelled);
+            assert_eq!(hospital.active_portal_grants(), 0, "cancelled only before any token was issued");
+        }
+    }
+    tb.stop().await;
+}

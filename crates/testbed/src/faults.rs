@@ -23,6 +23,7 @@
 //! | `bad-bundle` | FHIR searches answer a Bundle whose entries carry no resource |
 //! | `strict-scopes` | a requested scope wider than the ticket grants is refused (`400 invalid_scope`), as independent Data Holders do, instead of being narrowed |
 //! | `outside-network` | the SMART configuration does not list the network's trust framework |
+//! | `refresh-without-patient` | with `portal-only`: a refresh answer carries no `patient` (launch context is not repeated) |
 //! | `portal-only` | no permission tickets: the hospital's own SMART standalone patient launch instead — its login and patient-picker pages (skipped with `--auto-approve`), public or `private_key_jwt` clients, refresh rotation, RFC 7009 (see [`crate::portal`]) |
 //!
 //! The spec's reference Data Holder's conventions, one switch each (combine them with `+`):
@@ -78,6 +79,8 @@ pub enum Fault {
     OutsideNetwork,
     /// No permission tickets: only its own patient portal's SMART standalone launch ([`crate::portal`]).
     PortalOnly,
+    /// With [`Fault::PortalOnly`]: refresh answers carry no `patient`.
+    RefreshWithoutPatient,
     /// Requires `X-Client-JKT` with key-bound tokens on FHIR requests.
     ClientJkt,
     /// Answers FHIR authorization refusals with 400 and an OperationOutcome.
@@ -117,6 +120,7 @@ impl Fault {
             "strict-scopes" => Fault::StrictScopes,
             "outside-network" => Fault::OutsideNetwork,
             "portal-only" => Fault::PortalOnly,
+            "refresh-without-patient" => Fault::RefreshWithoutPatient,
             "client-jkt" => Fault::ClientJkt,
             "outcome-refusals" => Fault::OutcomeRefusals,
             "refuse" => {
@@ -152,6 +156,7 @@ impl Fault {
             Fault::StrictScopes => "strict-scopes".into(),
             Fault::OutsideNetwork => "outside-network".into(),
             Fault::PortalOnly => "portal-only".into(),
+            Fault::RefreshWithoutPatient => "refresh-without-patient".into(),
             Fault::ClientJkt => "client-jkt".into(),
             Fault::OutcomeRefusals => "outcome-refusals".into(),
             Fault::Refuse(resource_type) => format!("refuse:{resource_type}"),
@@ -187,6 +192,7 @@ mod tests {
         assert_eq!(Fault::parse(&Fault::Flaky(3).label()).unwrap(), Fault::Flaky(3));
         assert_eq!(parse_spec("3=portal-only").unwrap()[&3], vec![Fault::PortalOnly]);
         assert_eq!(Fault::PortalOnly.label(), "portal-only");
+        assert_eq!(Fault::parse("refresh-without-patient").unwrap(), Fault::RefreshWithoutPatient);
     }
 
     #[test]

@@ -31,7 +31,9 @@
 //! enforcement, the picked patient's compartment; nothing is withheld: it is the patient's own portal) and lives an
 //! hour. A refresh token comes with `offline_access`; each refresh answers a new one and the old one is refused from
 //! then on — presenting it again revokes the whole grant (a stolen token used twice). A code is redeemable once, for
-//! two minutes; presenting it again revokes what it was exchanged for (RFC 6749 §4.1.2).
+//! two minutes; presenting it again revokes what it was exchanged for (RFC 6749 §4.1.2). With
+//! [`Fault::RefreshWithoutPatient`] a refresh answer carries no `patient` (SMART does not require a refresh answer to
+//! repeat the launch context).
 //!
 //! **Inspection** for tests, in process on the [`Hospital`]: [`Hospital::portal_grants`],
 //! [`Hospital::active_portal_grants`], [`Hospital::portal_grant_for`] and [`Hospital::portal_refresh_token`]; over
@@ -260,7 +262,15 @@ impl PortalState {
 
     /// The token response for `grant_id`: a new access token with `scope` and, for an offline grant, a new refresh
     /// token.
-    fn issue(&mut self, h: &Hospital, grant_id: &str, client_id: &str, client: &Client, scope: &str) -> Response {
+    fn issue(
+        &mut self,
+        h: &Hospital,
+        grant_id: &str,
+        client_id: &str,
+        client: &Client,
+        scope: &str,
+        refreshed: bool,
+    ) -> Response {
         let now = (h.now)();
         let Some(grant) = self.grants.iter().find(|g| g.id == grant_id).cloned() else {
             return OAuthError::bad("server_error", "grant vanished").into_response();
@@ -284,6 +294,9 @@ impl PortalState {
             "scope": scope,
             "patient": grant.patient,
         });
+        if refreshed && h.has(Fault::RefreshWithoutPatient) {
+            body.as_object_mut().map(|members| members.remove("patient"));
+        }
         if Granted::of(&grant.scope).offline {
             let refresh_token = random_token(32);
             body["refresh_token"] = json!(refresh_token);
@@ -392,7 +405,7 @@ fn code_exchange(h: &Hospital, form: &HashMap<String, String>) -> Result<Respons
         revoked: None,
     });
     state.used_codes.insert(text, id.clone());
-    Ok(state.issue(h, &id, &client_id, &client, &code.scope))
+    Ok(state.issue(h, &id, &client_id, &client, &code.scope, false))
 }
 
 fn refresh(h: &Hospital, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
@@ -430,7 +443,7 @@ fn refresh(h: &Hospital, form: &HashMap<String, String>) -> Result<Response, OAu
     if let Some(used) = state.refresh.get_mut(&presented) {
         used.state = RefreshState::Rotated;
     }
-    Ok(state.issue(h, &grant.id, &client_id, &client, &scope))
+    Ok(state.issue(h, &grant.id, &client_id, &client, &scope, true))
 }
 
 /// RFC 7009 at a hospital, for the tokens its portal issued: a refresh token ends its whole grant, an access token

@@ -128,13 +128,16 @@ impl Wallet {
         }))
     }
 
-    /// The steps of ending the portal connection `id` (taken when `act`); `None` when `id` is not one.
+    /// The steps of ending the portal connection `id` (taken when `act`); `None` when `id` is not one. Taken, they
+    /// run under the connection's lock: a read waiting for it then finds the connection ended, and one under way
+    /// finishes (its rotated token kept) before the token is revoked.
     pub(crate) async fn revoke_portal(
         &self,
         id: &str,
         act: bool,
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> Result<Option<Vec<RevocationStep>>> {
+        let _one_at_a_time = if act { Some(self.portals.lock_for(id).lock_owned().await) } else { None };
         let rows = self.store.portal_connections().await?;
         let Some(row) = rows.into_iter().find(|r| r.id == id && r.status != "revoked") else { return Ok(None) };
         let hospital = self.portal_hospital(&row).await;
@@ -170,8 +173,9 @@ impl Wallet {
         Ok(Some(steps))
     }
 
-    /// The hospital's part of ending a portal connection, within the per-hospital deadline.
-    async fn end_portal_at_hospital(&self, row: &PortalRow) -> Result<()> {
+    /// The hospital's part of ending a portal connection, within the per-hospital deadline (the caller holds the
+    /// connection's lock).
+    pub(crate) async fn end_portal_at_hospital(&self, row: &PortalRow) -> Result<()> {
         match tokio::time::timeout(self.fan_out.per_hospital, self.end_portal_there(row)).await {
             Ok(ended) => ended,
             Err(_) => Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed")),
@@ -179,8 +183,10 @@ impl Wallet {
     }
 
     /// Revokes a portal connection's refresh token at its hospital (RFC 7009; nothing to do where the hospital
-    /// offers no revocation, or the token is already gone).
-    pub(crate) async fn end_portal_there(&self, row: &PortalRow) -> Result<()> {
+    /// offers no revocation, or the token is already gone). The caller holds the connection's lock
+    /// ([`crate::portal::signin::Portals::lock_for`]): the token is read from the keychain here, under it, so it is
+    /// the one in force — never one a read rotated meanwhile.
+    async fn end_portal_there(&self, row: &PortalRow) -> Result<()> {
         let Some(endpoint) = &row.revocation_endpoint else { return Ok(()) };
         let secret = match self.store.get_secret(&self.vault, &row.vault_item).await {
             Ok(raw) => PortalSecret::decode(&raw)?,
@@ -189,24 +195,34 @@ impl Wallet {
         };
         let identity = self.identity().await?;
         let client = PortalClient { id: row.client_id.clone(), public: row.public_client };
-        let auth = client.auth(&identity, self);
-        let _one_at_a_time = self.portals.lock_for(&row.id).lock_owned().await;
+        let auth = client.auth(&identity, self.clock.as_ref(), self.random.as_ref());
         oauth::revoke_token(&self.http, Party::Hospital, endpoint, &secret.refresh_token, "refresh_token", &auth).await
     }
 
     /// Forgets a portal connection here: its secret leaves the index at once (the keychain item at the next
     /// sweep), the row says it was ended.
-    async fn forget_portal(&self, row: &PortalRow) -> Result<()> {
+    pub(crate) async fn forget_portal(&self, row: &PortalRow) -> Result<()> {
         self.store.forget_secret(&row.vault_item).await?;
         self.store.set_portal_status(&row.id, "revoked", None, None, None).await
     }
 
-    /// Retries every portal connection whose revocation waits for its hospital. Returns how many still wait.
+    /// Retries every portal connection whose revocation waits for its hospital (each under its lock). Returns how
+    /// many still wait.
     pub(crate) async fn retry_pending_portal_revocations(&self) -> Result<usize> {
         let pending: Vec<PortalRow> =
             self.store.portal_connections().await?.into_iter().filter(|r| r.status == "revocation_pending").collect();
         let mut waiting = 0;
         for row in &pending {
+            let _one_at_a_time = self.portals.lock_for(&row.id).lock_owned().await;
+            let still_pending = self
+                .store
+                .portal_connections()
+                .await?
+                .iter()
+                .any(|r| r.id == row.id && r.status == "revocation_pending");
+            if !still_pending {
+                continue;
+            }
             match self.end_portal_at_hospital(row).await {
                 Ok(()) => self.forget_portal(row).await?,
                 Err(_) => waiting += 1,

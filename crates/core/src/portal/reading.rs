@@ -4,15 +4,15 @@
 //! scope allows, each source marked "via the patient portal".
 
 use crate::connect::{fan_out, ConnectionStatus, FanOut, Phase, Progress, ProgressEvent};
-use crate::hospital::{self, Exchange, HospitalEndpoints};
+use crate::hospital::{self, Exchange};
 use crate::http::Http;
 use crate::identity::Identity;
 use crate::oauth::Grant;
 use crate::origin::OriginGate;
 use crate::portal::connections::PortalConnection;
 use crate::portal::secret::PortalSecret;
-use crate::portal::signin::PortalClient;
-use crate::portal::{scope, secret_label};
+use crate::portal::signin::{endpoints_of_row, PortalClient};
+use crate::portal::{is_live, scope, secret_label};
 use crate::records::{self, Gathered, HospitalRef, RecordItem, Via};
 use crate::store::{ActivityEntry, PortalRow, Store};
 use crate::vault::Vault;
@@ -42,7 +42,6 @@ struct Job {
     row: PortalRow,
     person: String,
     name: String,
-    secret: Result<PortalSecret>,
 }
 
 impl Job {
@@ -70,27 +69,23 @@ impl Job {
         }
     }
 
-    /// Refreshes (rotating the refresh token, kept before any use of the access token), then reads.
+    /// Refreshes (rotating the refresh token, kept before any use of the access token), then reads. Everything from
+    /// the connection's state to the new token's keeping happens under the connection's lock, and the refresh token
+    /// presented is the one the keychain holds once the lock is held: another read, an end of the connection, or
+    /// (re-read here) another Tessera process may have rotated or ended it while this one waited.
     async fn read(self) -> Result<(Gathered, String)> {
         let _one_at_a_time = self.lock.clone().lock_owned().await;
         self.emit(Phase::Exchanging, 0, None);
-        let secret = self.secret.as_ref().map_err(Clone::clone)?;
+        let ended_here = || Error::new(ErrorCode::PortalEnded).with_detail("ended in Tessera while the read waited");
+        let current = self.store.portal_connections().await?.into_iter().find(|r| r.id == self.row.id);
+        if !current.is_some_and(|row| is_live(&row.status)) {
+            return Err(ended_here());
+        }
+        let secret = PortalSecret::decode(&self.store.get_secret(&self.vault, &self.row.vault_item).await?)?;
         let base = self.row.fhir_base_url.as_str();
         let client = PortalClient { id: self.row.client_id.clone(), public: self.row.public_client };
-        let auth = if client.public {
-            crate::identity::ClientAuth::public(&client.id, self.clock.as_ref(), self.random.as_ref())
-        } else {
-            self.identity.as_client(&client.id, self.clock.as_ref(), self.random.as_ref())
-        };
-        let endpoints = HospitalEndpoints {
-            fhir_base_url: base.to_string(),
-            token: self.row.token_endpoint.clone(),
-            register: None,
-            revoke: self.row.revocation_endpoint.clone(),
-            authorize: None,
-            ticket_types: Vec::new(),
-            trust_frameworks: Vec::new(),
-        };
+        let auth = client.auth(&self.identity, self.clock.as_ref(), self.random.as_ref());
+        let endpoints = endpoints_of_row(&self.row);
         let grant = Grant::RefreshToken(secret.refresh_token.clone());
         let answer = self.gate.run(base, hospital::token_request(&self.http, &endpoints, &auth, &grant)).await;
         let redemption = match answer {
@@ -99,16 +94,18 @@ impl Job {
                 return Err(Error::new(ErrorCode::HospitalInvalidResponse).with_detail("interaction_required"))
             }
             // The refresh token is refused (`invalid_grant`): the hospital, or the portal account, ended the access.
-            Err(e) if matches!(e.code(), ErrorCode::HospitalNothingShared | ErrorCode::HospitalRejected) => {
+            Err(e) if e.code() == ErrorCode::HospitalNothingShared => {
                 return Err(Error::new(ErrorCode::PortalEnded).with_detail(e.detail().unwrap_or_default().to_string()))
             }
             Err(e) => return Err(e),
         };
+        // The rotated token first, whatever else the answer says: the one presented is spent.
         if let Some(next) = &redemption.refresh_token {
             let label = secret_label(&secret.named.full_name(), &self.name);
             let now = self.clock.unix_now();
-            self.store
-                .put_secret(
+            let kept = self
+                .store
+                .put_rotated(
                     &self.vault,
                     &self.row.vault_item,
                     "portal_refresh",
@@ -116,14 +113,22 @@ impl Job {
                     &secret.rotated(next.clone()).encode(),
                     now,
                 )
-                .await?;
+                .await;
+            match kept {
+                Err(e) if e.code() == ErrorCode::VaultItemMissing => return Err(ended_here()),
+                other => other?,
+            }
         }
         self.store.log(&self.entry("refresh", "ok", None)).await?;
-        if redemption.patient != secret.patient {
-            return Err(
-                Error::new(ErrorCode::RecordsWrongPatient).with_detail("the refreshed token names another patient")
-            );
-        }
+        // A refresh answer need not repeat the launch context; when it does, it must name the same patient.
+        let patient = match redemption.patient.as_deref() {
+            Some(named) if named != secret.patient => {
+                return Err(
+                    Error::new(ErrorCode::RecordsWrongPatient).with_detail("the refreshed token names another patient")
+                )
+            }
+            _ => secret.patient.clone(),
+        };
         self.emit(Phase::Reading, 0, None);
         let granted: Vec<&str> =
             redemption.scope.split_whitespace().filter(|scope| scope.len() <= 1024).take(256).collect();
@@ -137,7 +142,7 @@ impl Job {
             http: &self.http,
             fhir_base_url: base,
             token: &redemption.access_token,
-            patient: &redemption.patient,
+            patient: &patient,
             client_jkt: None,
         };
         let from = HospitalRef { name: self.name.clone(), fhir_base_url: base.to_string() };
@@ -191,7 +196,6 @@ impl Wallet {
                     name: names.get(base).cloned().unwrap_or_else(|| crate::wallet::host_of(base)),
                     person: who,
                     row: connection.row,
-                    secret: connection.secret,
                 }
             })
             .collect();

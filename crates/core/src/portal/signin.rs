@@ -16,7 +16,7 @@ use crate::portal::{self as portal, PortalOffer};
 use crate::store::{HospitalRow, PortalRow};
 use crate::ticket::NamedPerson;
 use crate::wallet::{host_of, short_hash, Wallet};
-use crate::{Error, ErrorCode, Result, Sensitive};
+use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -82,11 +82,11 @@ pub(crate) struct PortalClient {
 
 impl PortalClient {
     /// Its client authentication: the install's key, or the client id alone.
-    pub fn auth<'a>(&'a self, identity: &'a Identity, wallet: &'a Wallet) -> ClientAuth<'a> {
+    pub fn auth<'a>(&'a self, identity: &'a Identity, clock: &'a dyn Clock, random: &'a dyn Random) -> ClientAuth<'a> {
         if self.public {
-            ClientAuth::public(&self.id, wallet.clock.as_ref(), wallet.random.as_ref())
+            ClientAuth::public(&self.id, clock, random)
         } else {
-            identity.as_client(&self.id, wallet.clock.as_ref(), wallet.random.as_ref())
+            identity.as_client(&self.id, clock, random)
         }
     }
 }
@@ -94,6 +94,8 @@ impl PortalClient {
 /// A sign-in waiting for the user to confirm a new person: its tokens, in memory only (forgotten when the wallet
 /// locks).
 struct Pending {
+    /// The install's key, kept so that the token can still be revoked once the wallet locks.
+    identity: Arc<Identity>,
     offer: PortalOffer,
     hospital: String,
     client: PortalClient,
@@ -119,15 +121,18 @@ impl Portals {
         self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_default().clone()
     }
 
-    /// Forgets every sign-in waiting for confirmation (on lock).
-    pub fn forget_pending(&self) {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    /// Takes every sign-in waiting for confirmation (on lock: each is then given up, its token revoked).
+    fn drain(&self) -> Vec<Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).drain().map(|(_, p)| p).collect()
     }
 
-    fn take(&self, id: &str, now: i64) -> Option<Pending> {
+    /// Takes the sign-in `id` if it still waits at `now`, and every one whose time ran out (to be given up).
+    fn take(&self, id: &str, now: i64) -> (Option<Pending>, Vec<Pending>) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.retain(|_, p| p.expires_at > now);
-        pending.remove(id)
+        let expired: Vec<String> =
+            pending.iter().filter(|(_, p)| p.expires_at <= now).map(|(k, _)| k.clone()).collect();
+        let expired = expired.iter().filter_map(|k| pending.remove(k)).collect();
+        (pending.remove(id), expired)
     }
 }
 
@@ -139,6 +144,19 @@ pub(crate) fn endpoints_of(offer: &PortalOffer) -> HospitalEndpoints {
         register: offer.register.clone(),
         revoke: offer.revoke.clone(),
         authorize: Some(offer.authorize.clone()),
+        ticket_types: Vec::new(),
+        trust_frameworks: Vec::new(),
+    }
+}
+
+/// The hospital's endpoints for the token requests of a kept connection (its row says them).
+pub(crate) fn endpoints_of_row(row: &PortalRow) -> HospitalEndpoints {
+    HospitalEndpoints {
+        fhir_base_url: row.fhir_base_url.clone(),
+        token: row.token_endpoint.clone(),
+        register: None,
+        revoke: row.revocation_endpoint.clone(),
+        authorize: None,
         ticket_types: Vec::new(),
         trust_frameworks: Vec::new(),
     }
@@ -179,8 +197,21 @@ impl Wallet {
         request: PortalRequest<'_>,
         browser: &Browser,
     ) -> Result<PortalSignIn> {
+        self.portal_sign_in_cancellable(url, request, browser, std::future::pending()).await
+    }
+
+    /// [`Wallet::portal_sign_in`] that the person can cancel: `cancelled` (once it completes) ends the wait for the
+    /// browser with `signin.cancelled`. Only that wait: once the portal's code is back, the sign-in is finished —
+    /// kept, or its token revoked — whatever `cancelled` says, so that no token is ever left live at the hospital.
+    pub async fn portal_sign_in_cancellable(
+        &self,
+        url: &str,
+        request: PortalRequest<'_>,
+        browser: &Browser,
+        cancelled: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<PortalSignIn> {
         let base = crate::http::normalise_base(url)?;
-        let result = self.portal_sign_in_inner(&base, request, browser).await;
+        let result = self.portal_sign_in_inner(&base, request, browser, cancelled).await;
         let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string());
         let grant = result.as_ref().ok().filter(|s| s.status == PortalSignInStatus::Connected).map(|s| s.id.as_str());
         let detail = result.as_ref().err().and_then(|e| e.detail()).map(String::from);
@@ -193,6 +224,7 @@ impl Wallet {
         base: &str,
         request: PortalRequest<'_>,
         browser: &Browser,
+        cancelled: impl std::future::Future<Output = ()> + Send,
     ) -> Result<PortalSignIn> {
         let identity = self.identity().await?;
         if let Some(person) = request.person {
@@ -211,19 +243,15 @@ impl Wallet {
         let client = self.portal_client(&offer, &identity).await?;
         let server = oauth::AuthorizationServer { issuer: &offer.issuer, iss_required: offer.iss_required };
         let extra: Vec<(&str, &str)> = request.login_hint.map(|hint| ("login_hint", hint)).into_iter().collect();
-        let grant = oauth::authorize(
-            &offer.authorize,
-            server,
-            &client.id,
-            &portal::scope(),
-            base,
-            &extra,
-            browser,
-            self.random.as_ref(),
-        )
-        .await
-        .map_err(as_portal)?;
-        let auth = client.auth(&identity, self);
+        let scope = portal::scope();
+        let authorizing =
+            oauth::authorize(&offer.authorize, server, &client.id, &scope, base, &extra, browser, self.random.as_ref());
+        // Cancelling races the browser only: no code, nothing issued. Past this point the sign-in runs to its end.
+        let grant = tokio::select! {
+            grant = authorizing => grant.map_err(as_portal)?,
+            () = cancelled => return Err(Error::new(ErrorCode::SigninCancelled)),
+        };
+        let auth = client.auth(&identity, self.clock.as_ref(), self.random.as_ref());
         let endpoints = endpoints_of(&offer);
         let redemption = match hospital::token_request(&self.http, &endpoints, &auth, &grant).await {
             Ok(Exchange::Token(redemption)) => redemption,
@@ -233,19 +261,20 @@ impl Wallet {
             Err(error) => return Err(as_portal(error)),
         };
         let Some(refresh) = redemption.refresh_token.clone() else {
-            self.revoke_portal_token(&offer, &client, &redemption.access_token, "access_token").await;
+            self.revoke_portal_token(&identity, &offer, &client, &redemption.access_token, "access_token").await;
             return Err(Error::new(ErrorCode::PortalOfflineRefused));
         };
         // From here on a failure leaves nothing live at the hospital.
         let kept = async {
             let (named, gender) = self.portal_patient(base, &redemption).await?;
             let pending = Pending {
+                identity: identity.clone(),
                 offer: offer.clone(),
                 hospital: hospital.clone(),
                 client: client.clone(),
                 refresh: refresh.clone(),
                 granted: granted_scope(&redemption),
-                patient: redemption.patient.clone(),
+                patient: redemption.patient()?.to_string(),
                 named,
                 gender,
                 expires_at: self.clock.unix_now().saturating_add(CONFIRM_WITHIN),
@@ -255,7 +284,7 @@ impl Wallet {
         match kept.await {
             Ok(signed_in) => Ok(signed_in),
             Err(error) => {
-                self.revoke_portal_token(&offer, &client, &refresh, "refresh_token").await;
+                self.revoke_portal_token(&identity, &offer, &client, &refresh, "refresh_token").await;
                 Err(error)
             }
         }
@@ -281,11 +310,7 @@ impl Wallet {
                     portal::possessive(&pending.hospital)
                 )));
             }
-            Match::Person(_) | Match::Several => {
-                return Err(Error::new(ErrorCode::InvalidInput)
-                    .with_message("Two people Tessera knows have that patient's name and birth date; nothing was kept.")
-                    .with_action("Start the sign-in from that person's page (or add --person ID)."))
-            }
+            Match::Person(_) | Match::Several => return Err(Error::new(ErrorCode::PortalAmbiguousPerson)),
             Match::Nobody if request.add_new_person => new_person_id(&pending.named),
             Match::Nobody => {
                 let id = format!("pending-{}", self.random.token(12));
@@ -310,9 +335,11 @@ impl Wallet {
 
     /// Adds the portal's patient of a sign-in waiting for confirmation as a new person, and keeps the connection.
     pub async fn confirm_portal_person(&self, id: &str) -> Result<PortalSignIn> {
-        let pending =
-            self.portals.take(id, self.clock.unix_now()).ok_or_else(|| Error::new(ErrorCode::PortalExpired))?;
-        let (offer, client, refresh) = (pending.offer.clone(), pending.client.clone(), pending.refresh.clone());
+        let (found, expired) = self.portals.take(id, self.clock.unix_now());
+        self.give_up(expired).await;
+        let pending = found.ok_or_else(|| Error::new(ErrorCode::PortalExpired))?;
+        let (identity, offer) = (pending.identity.clone(), pending.offer.clone());
+        let (client, refresh) = (pending.client.clone(), pending.refresh.clone());
         let person = new_person_id(&pending.named);
         match self.keep_portal(pending, person, true).await {
             Ok(kept) => {
@@ -320,7 +347,7 @@ impl Wallet {
                 Ok(kept)
             }
             Err(error) => {
-                self.revoke_portal_token(&offer, &client, &refresh, "refresh_token").await;
+                self.revoke_portal_token(&identity, &offer, &client, &refresh, "refresh_token").await;
                 Err(error)
             }
         }
@@ -328,23 +355,43 @@ impl Wallet {
 
     /// Gives up a sign-in waiting for confirmation: its refresh token is revoked at the hospital, nothing is kept.
     pub async fn cancel_portal_sign_in(&self, id: &str) -> Result<()> {
-        if let Some(pending) = self.portals.take(id, i64::MIN) {
-            self.revoke_portal_token(&pending.offer, &pending.client, &pending.refresh, "refresh_token").await;
-            let cancelled = ErrorCode::SigninCancelled.as_str();
-            self.log("portal_sign_in", Some(&pending.offer.fhir_base_url), None, cancelled, None).await;
-        }
+        let (found, expired) = self.portals.take(id, self.clock.unix_now());
+        self.give_up(found.into_iter().chain(expired).collect()).await;
         Ok(())
     }
 
-    /// Keeps a portal connection: its secret in the keychain and its row in the index, in one commit; an earlier
-    /// connection to the same hospital for the same person is replaced (its refresh token revoked there first).
+    /// Gives up every sign-in still waiting for confirmation (the wallet is locking: their tokens, held in memory
+    /// only, would otherwise be dropped while live at the hospital). Called while the identity is still at hand.
+    pub(crate) async fn give_up_pending_portal_sign_ins(&self) {
+        let pending = self.portals.drain();
+        self.give_up(pending).await;
+    }
+
+    /// Revokes the tokens of sign-ins given up (cancelled, expired, or the wallet locking) and logs each.
+    async fn give_up(&self, given_up: Vec<Pending>) {
+        for pending in given_up {
+            let Pending { identity, offer, client, refresh, .. } = &pending;
+            self.revoke_portal_token(identity, offer, client, refresh, "refresh_token").await;
+            let cancelled = ErrorCode::SigninCancelled.as_str();
+            self.log("portal_sign_in", Some(&pending.offer.fhir_base_url), None, cancelled, None).await;
+        }
+    }
+
+    /// Keeps a portal connection: its secret in the keychain and its row in the index, in one commit, under the
+    /// connection's lock. An earlier connection to the same hospital for the same person is replaced: its token is
+    /// first set aside under an id of its own, waiting for its revocation (so that a crash or a hospital that does
+    /// not answer never loses it), the new one is kept, and only then is the earlier one revoked there — when that
+    /// fails, it stays a pending revocation, retried like every other ([`Wallet::retry_pending_portal_revocations`]).
     async fn keep_portal(&self, pending: Pending, person: String, new_person: bool) -> Result<PortalSignIn> {
         let base = pending.offer.fhir_base_url.clone();
         let id = portal::connection_id(&base, &person);
         let now = self.clock.unix_now();
-        if let Some(earlier) = self.store.portal_connections().await?.into_iter().find(|r| r.id == id) {
-            self.end_portal_there(&earlier).await.ok();
-        }
+        let _one_at_a_time = self.portals.lock_for(&id).lock_owned().await;
+        let earlier = self.store.portal_connections().await?.into_iter().find(|r| r.id == id && r.status != "revoked");
+        let retired = match earlier {
+            Some(earlier) => self.retire_portal(earlier, &pending.hospital).await?,
+            None => None,
+        };
         let row = PortalRow {
             id: id.clone(),
             fhir_base_url: base.clone(),
@@ -377,6 +424,9 @@ impl Wallet {
                 HospitalRow { fhir_base_url: base.clone(), name: pending.hospital.clone(), source: "manual".into() };
             self.store.save_hospital(&directory, &[], now).await?;
         }
+        if let Some(retired) = retired {
+            self.end_retired(&retired).await;
+        }
         Ok(PortalSignIn {
             status: PortalSignInStatus::Connected,
             id,
@@ -387,6 +437,42 @@ impl Wallet {
             born,
             new_person,
         })
+    }
+
+    /// Sets an earlier connection's token aside: the same row and secret under an id of its own
+    /// (`<id>-<random>`), its revocation pending. `None` when it has no token left.
+    async fn retire_portal(&self, earlier: PortalRow, hospital: &str) -> Result<Option<PortalRow>> {
+        let raw = match self.store.get_secret(&self.vault, &earlier.vault_item).await {
+            Ok(raw) => raw,
+            Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let patient = PortalSecret::decode(&raw).map(|s| s.named.full_name()).unwrap_or_default();
+        let id = format!("{}-{}", earlier.id, self.random.token(6));
+        let retired = PortalRow {
+            vault_item: portal::secret_item(&id),
+            id,
+            status: "revocation_pending".into(),
+            error_code: None,
+            ..earlier
+        };
+        let label = format!("{} — being ended", portal::secret_label(&patient, hospital));
+        self.store.put_portal(&self.vault, &retired, &label, &raw).await?;
+        Ok(Some(retired))
+    }
+
+    /// Revokes a set-aside earlier connection at its hospital and forgets it; when the hospital does not answer, it
+    /// stays pending (a failure here never undoes the new connection already kept).
+    async fn end_retired(&self, retired: &PortalRow) {
+        let _one_at_a_time = self.portals.lock_for(&retired.id).lock_owned().await;
+        let ended = async {
+            self.end_portal_at_hospital(retired).await?;
+            self.forget_portal(retired).await
+        };
+        match ended.await {
+            Ok(()) => self.sweep_keychain().await,
+            Err(error) => tracing::warn!(code = %error.code(), "a replaced portal connection waits for its revocation"),
+        }
     }
 
     /// Tessera's client at a portal: one configured in `portal-clients.json` for the hospital or its issuer, else
@@ -420,11 +506,12 @@ impl Wallet {
 
     /// The token's patient as the hospital names them: its Patient resource, read with the new access token.
     async fn portal_patient(&self, base: &str, redemption: &Redemption) -> Result<(NamedPerson, Option<String>)> {
-        let url = format!("{base}/Patient/{}", redemption.patient);
+        let patient = redemption.patient()?;
+        let url = format!("{base}/Patient/{patient}");
         let answer = self.http.get(Party::Hospital, &url, Some(redemption.access_token.expose())).await?;
         let json = &answer.json;
         let is_patient = json.get("resourceType").and_then(Value::as_str) == Some("Patient")
-            && json.get("id").and_then(Value::as_str) == Some(redemption.patient.as_str());
+            && json.get("id").and_then(Value::as_str) == Some(patient);
         if answer.status != 200 || !is_patient {
             return Err(Error::new(ErrorCode::HospitalInvalidResponse)
                 .with_detail(format!("the token's Patient: HTTP {}, not that Patient", answer.status)));
@@ -437,18 +524,15 @@ impl Wallet {
     /// caller is already giving up).
     pub(crate) async fn revoke_portal_token(
         &self,
+        identity: &Identity,
         offer: &PortalOffer,
         client: &PortalClient,
         token: &Sensitive<String>,
         hint: &str,
     ) {
         let Some(endpoint) = &offer.revoke else { return };
-        let revoked = async {
-            let identity = self.identity().await?;
-            let auth = client.auth(&identity, self);
-            oauth::revoke_token(&self.http, Party::Hospital, endpoint, token, hint, &auth).await
-        };
-        if let Err(error) = revoked.await {
+        let auth = client.auth(identity, self.clock.as_ref(), self.random.as_ref());
+        if let Err(error) = oauth::revoke_token(&self.http, Party::Hospital, endpoint, token, hint, &auth).await {
             tracing::warn!(code = %error.code(), "a portal token was not revoked");
         }
     }
