@@ -589,7 +589,7 @@ async fn e2e_a_hospital_without_tickets_is_read_through_its_patient_portal_and_e
     assert!(offer.contains(&name) && offer.contains("patient portal"), "{offer}");
     assert_eq!(tb.hospitals[2].portal_grants().len(), 0, "never signed in on its own");
     assert_accessible(&session, "a hospital offering its patient portal").await;
-    session.screenshot("portal-offered").await;
+    session.screenshot_for_docs("portal-offered").await;
     session.click("[data-testid=portal-sign-in]").await;
     let waiting = session.text_of("[data-testid=portal-cancel]").await;
     assert!(!waiting.is_empty(), "the wait has a Cancel");
