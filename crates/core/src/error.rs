@@ -97,6 +97,7 @@ error_codes! {
     PortalExpired => "portal.expired", "That portal sign-in is no longer waiting (Tessera was locked or closed meanwhile); nothing was kept.", "Sign in at the hospital's patient portal again.";
     PortalAmbiguousPerson => "portal.ambiguous_person", "Two people Tessera knows have the portal patient's name and birth date; nothing was kept.", "Start the sign-in from that person's page (on the command line add --person ID), then sign in again.";
     PortalStillConnected => "portal.still_connected", "Tessera still reads this hospital through its patient portal.", "End the portal connection first (Grants, or `tessera revoke ID`), then remove the hospital.";
+    PortalPatientNotShared => "portal.patient_not_shared", "The portal did not share who the patient is, so Tessera cannot tell whose records these are.", "Sign in again and allow Tessera to see the patient's name and birth date.";
     PortalEnded => "portal.ended", "The hospital ended Tessera's access through its patient portal.", "Sign in at the hospital's patient portal again to keep reading records there.";
 }
 

@@ -186,6 +186,12 @@ pub fn exchange_form(ticket: &Ticket) -> Grant {
     }
 }
 
+/// A granted scope as Tessera keeps and shows it: at most 256 scopes of a sane length (1024 bytes), whatever the
+/// hospital sends; empty when it says none.
+pub(crate) fn sane_scope(scope: &str) -> String {
+    scope.split_whitespace().filter(|scope| scope.len() <= 1024).take(256).collect::<Vec<_>>().join(" ")
+}
+
 /// Sends a token request like [`token_request`]; when the hospital refuses the requested `scope`
 /// (`invalid_scope`), asks once more without `scope`, so that the hospital grants what the ticket allows. Retrying
 /// is safe: the hospital refused the first request, so nothing was issued. The redemption's `scope` is what the
@@ -206,14 +212,7 @@ pub async fn token_request_with_fallback(
     };
     Ok(match answer {
         Exchange::Token(mut redemption) => {
-            // The granted scope is kept and shown: at most 256 scopes of a sane length, whatever the hospital sends.
-            redemption.scope = redemption
-                .scope
-                .split_whitespace()
-                .filter(|scope| scope.len() <= 1024)
-                .take(256)
-                .collect::<Vec<_>>()
-                .join(" ");
+            redemption.scope = sane_scope(&redemption.scope);
             if redemption.scope.is_empty() {
                 redemption.scope = asked.unwrap_or_default().to_string();
             }
@@ -228,6 +227,18 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::collections::HashMap;
+
+    #[test]
+    fn a_granted_scope_is_kept_within_sane_bounds() {
+        assert_eq!(
+            sane_scope("  patient/Condition.rs\tpatient/Observation.rs "),
+            "patient/Condition.rs patient/Observation.rs"
+        );
+        let long = format!("{} patient/Condition.rs", "x".repeat(1025));
+        assert_eq!(sane_scope(&long), "patient/Condition.rs");
+        assert_eq!(sane_scope(&"s ".repeat(300)).split(' ').count(), 256);
+        assert_eq!(sane_scope(""), "");
+    }
     use std::sync::{Arc, Mutex};
 
     #[test]

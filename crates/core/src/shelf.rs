@@ -256,4 +256,17 @@ mod tests {
         assert!(notes.iter().any(|n| n == "Not read yet from Hospital b."), "{notes:?}");
         assert!(!notes.iter().any(|n| n.starts_with("The permission")), "no ticket, no permission: {notes:?}");
     }
+
+    #[test]
+    fn a_ticket_that_shares_only_some_record_types_says_which_it_does_not() {
+        // Elena's ticket shares allergies, problems, results and medications, nothing else.
+        let raw = include_str!("../../../tests/spec-vectors/uc1-ticket.jwt").trim().to_string();
+        let held =
+            HeldTicket { id: "t1".into(), ticket: crate::ticket::Ticket::parse(crate::Sensitive::new(raw)).unwrap() };
+        let notes = missing_notes(&[&held], &[outcome("a", ConnectionStatus::Connected)]);
+        assert!(
+            notes.iter().any(|n| n == "The permission does not share immunizations, visits, documents, procedures."),
+            "{notes:?}"
+        );
+    }
 }

@@ -443,3 +443,97 @@ async fn cancelling_a_portal_sign_in_never_leaves_a_token_live_at_the_hospital()
     }
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_portal_that_forgot_tesseras_client_is_signed_in_at_again_with_a_new_registration() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let tb = network(&clock).await;
+    let (wallet, _vault) = signed_in(&tb, &clock, "forgotclient").await;
+    let harold = wallet.people().await.unwrap().remove(0);
+    let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
+    let hospital = &tb.hospitals[PORTAL];
+    let request = PortalRequest { person: Some(&harold.id), ..PortalRequest::default() };
+    let signed = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
+    let first_client = hospital.portal_grants()[0].client_id.clone();
+
+    // The portal forgets its clients: the read is refused (`invalid_client`) and offers to sign in again.
+    hospital.forget_portal_clients();
+    let report = wallet.connect(Some(&harold.id), no_progress()).await.unwrap();
+    let line = report.hospitals.iter().find(|o| o.fhir_base_url == portal_base).unwrap();
+    // Refused for another reason than `invalid_grant`: not `portal.ended` (the access itself was not ended).
+    assert_eq!(line.error.as_ref().map(|e| e.code.as_str()), Some("hospital.client_rejected"), "{line:?}");
+    assert!(line.portal_sign_in);
+    let row = wallet.store().portal_connections().await.unwrap().into_iter().find(|r| r.id == signed.id).unwrap();
+    assert_eq!((row.status.as_str(), row.error_code.as_deref()), ("failed", Some("hospital.client_rejected")));
+    let grant = wallet.grants().await.unwrap().into_iter().find(|g| g.id == signed.id).unwrap();
+    assert_ne!(grant.status, GrantStatus::Expired, "not shown as ended by the hospital");
+
+    // Signing in again registers Tessera anew (the forgotten client would end at the portal's "unknown app" page).
+    let again = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
+    assert_eq!(again.status, PortalSignInStatus::Connected);
+    let newest = hospital.portal_grants().pop().unwrap();
+    assert_ne!(newest.client_id, first_client, "a new registration");
+    let report = wallet.connect(Some(&harold.id), no_progress()).await.unwrap();
+    let line = report.hospitals.iter().find(|o| o.fhir_base_url == portal_base).unwrap();
+    assert_eq!((line.status, line.via), (ConnectionStatus::Connected, Via::Portal), "{line:?}");
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_portal_that_withholds_the_patient_keeps_nothing_and_says_why() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let tb = network_with(&clock, &[Fault::PortalWithholdsPatient]).await;
+    let (wallet, _vault) = signed_in(&tb, &clock, "withheld").await;
+    let harold = wallet.people().await.unwrap().remove(0);
+    let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
+    let request = PortalRequest { person: Some(&harold.id), ..PortalRequest::default() };
+    let error = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PortalPatientNotShared);
+    assert!(error.action().contains("name and birth date"), "{}", error.action());
+    assert_eq!(tb.hospitals[PORTAL].portal_grants().len(), 1);
+    assert_eq!(tb.hospitals[PORTAL].active_portal_grants(), 0, "the unkept token was revoked");
+    assert!(!wallet.grants().await.unwrap().iter().any(|g| g.kind == GrantKind::Portal));
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_portal_patient_two_known_people_fit_is_filed_under_neither() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let tb = network(&clock).await;
+    let (wallet, vault) = signed_in(&tb, &clock, "ambiguous").await;
+    let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
+    let hospital = &tb.hospitals[PORTAL];
+    let harold_here = hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id.clone();
+    let stranger = hospital.portal_accounts.iter().find(|a| a.charts[0].0 != harold_here).unwrap();
+    let request = PortalRequest { login_hint: Some(&stranger.person_id), add_new_person: true, ..Default::default() };
+    let kept = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
+    assert!(kept.new_person);
+
+    // A second person with the very same name and birth date (as two people known only through portals could be).
+    let store = wallet.store();
+    let row = store.portal_connections().await.unwrap().into_iter().find(|r| r.id == kept.id).unwrap();
+    let item = store.keychain_items(&portal::secret_item(&kept.id)).await.unwrap().remove(0);
+    let mut secret: serde_json::Value = serde_json::from_str(vault.get(&item).await.unwrap().expose()).unwrap();
+    secret["person"] = "pp-twin".into();
+    let twin = tessera_core::store::PortalRow {
+        id: "p-twin".into(),
+        vault_item: portal::secret_item("p-twin"),
+        person_ref: "twin".into(),
+        ..row
+    };
+    let secret = tessera_core::Sensitive::new(secret.to_string());
+    store.put_portal(&vault, &twin, "Tessera — twin", &secret).await.unwrap();
+    assert_eq!(wallet.people().await.unwrap().len(), 3, "Harold, and the two alike");
+
+    // Tessera does not guess: nothing kept, the token revoked.
+    let request = PortalRequest { login_hint: Some(&stranger.person_id), ..PortalRequest::default() };
+    let error = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PortalAmbiguousPerson);
+    assert_eq!(hospital.portal_grants().len(), 2);
+    assert_eq!(hospital.active_portal_grants(), 1, "only the first sign-in's grant is live");
+    assert_eq!(wallet.people().await.unwrap().len(), 3);
+    tb.stop().await;
+}

@@ -81,6 +81,9 @@ pub enum Fault {
     PortalOnly,
     /// With [`Fault::PortalOnly`]: refresh answers carry no `patient`.
     RefreshWithoutPatient,
+    /// With [`Fault::PortalOnly`]: the person unticks the patient's demographics at the consent screen (no
+    /// `patient/Patient.*` scope is granted).
+    PortalWithholdsPatient,
     /// Requires `X-Client-JKT` with key-bound tokens on FHIR requests.
     ClientJkt,
     /// Answers FHIR authorization refusals with 400 and an OperationOutcome.
@@ -121,6 +124,7 @@ impl Fault {
             "outside-network" => Fault::OutsideNetwork,
             "portal-only" => Fault::PortalOnly,
             "refresh-without-patient" => Fault::RefreshWithoutPatient,
+            "portal-withholds-patient" => Fault::PortalWithholdsPatient,
             "client-jkt" => Fault::ClientJkt,
             "outcome-refusals" => Fault::OutcomeRefusals,
             "refuse" => {
@@ -157,6 +161,7 @@ impl Fault {
             Fault::OutsideNetwork => "outside-network".into(),
             Fault::PortalOnly => "portal-only".into(),
             Fault::RefreshWithoutPatient => "refresh-without-patient".into(),
+            Fault::PortalWithholdsPatient => "portal-withholds-patient".into(),
             Fault::ClientJkt => "client-jkt".into(),
             Fault::OutcomeRefusals => "outcome-refusals".into(),
             Fault::Refuse(resource_type) => format!("refuse:{resource_type}"),
@@ -193,6 +198,7 @@ mod tests {
         assert_eq!(parse_spec("3=portal-only").unwrap()[&3], vec![Fault::PortalOnly]);
         assert_eq!(Fault::PortalOnly.label(), "portal-only");
         assert_eq!(Fault::parse("refresh-without-patient").unwrap(), Fault::RefreshWithoutPatient);
+        assert_eq!(Fault::parse("portal-withholds-patient").unwrap(), Fault::PortalWithholdsPatient);
     }
 
     #[test]

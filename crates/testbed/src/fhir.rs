@@ -85,7 +85,10 @@ async fn read_patient(State(h): State<Arc<Hospital>>, Path(id): Path<String>, he
     if id != grant.patient {
         return refused(&h, StatusCode::FORBIDDEN, "forbidden", "Outside the token's patient compartment");
     }
-    if !grant.scopes.iter().any(|s| s.allows("Patient", 'r')) && grant.scopes.is_empty() {
+    // A grant with no scope at all reads nothing; one the person withheld the patient from at the portal
+    // ([`Fault::PortalWithholdsPatient`]) is held to its scope.
+    let held_to_scope = grant.scopes.is_empty() || h.has(Fault::PortalWithholdsPatient);
+    if !grant.scopes.iter().any(|s| s.allows("Patient", 'r')) && held_to_scope {
         return refused(&h, StatusCode::FORBIDDEN, "forbidden", "Scope does not allow Patient");
     }
     let Some(patient) = h.patients.iter().find(|p| p.id == id) else {

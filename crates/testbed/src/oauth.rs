@@ -197,6 +197,12 @@ impl Clients {
         self.clients.lock().unwrap().get(client_id).cloned()
     }
 
+    /// Forgets every registered client, as a server does whose registrations were reset: each is then unknown at
+    /// the authorization endpoint and `invalid_client` at the token endpoint.
+    pub fn forget_all(&self) {
+        self.clients.lock().unwrap().clear();
+    }
+
     /// Authenticates a token-endpoint request by `private_key_jwt`: the assertion must be signed by the registered
     /// key, `iss` = `sub` = client id, `aud` = `token_url` exactly, `exp` in the future (at most 5 minutes), and its
     /// `jti` never seen before. A public client (registered with `none`) sends its `client_id` and no assertion.

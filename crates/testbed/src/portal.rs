@@ -33,11 +33,13 @@
 //! then on — presenting it again revokes the whole grant (a stolen token used twice). A code is redeemable once, for
 //! two minutes; presenting it again revokes what it was exchanged for (RFC 6749 §4.1.2). With
 //! [`Fault::RefreshWithoutPatient`] a refresh answer carries no `patient` (SMART does not require a refresh answer to
-//! repeat the launch context).
+//! repeat the launch context). With [`Fault::PortalWithholdsPatient`] the consent grants no `patient/Patient.*` scope
+//! (the person unticked the patient's demographics), so the token cannot read its own Patient.
 //!
 //! **Inspection** for tests, in process on the [`Hospital`]: [`Hospital::portal_grants`],
 //! [`Hospital::active_portal_grants`], [`Hospital::portal_grant_for`] and [`Hospital::portal_refresh_token`]; over
-//! HTTP, `GET /testbed/hospitals/{index}/portal-grants` on the broker's origin (the grants, never a token).
+//! HTTP, `GET /testbed/hospitals/{index}/portal-grants` on the broker's origin (the grants, never a token). One
+//! switch, in process: [`Hospital::forget_portal_clients`] (its registrations reset).
 
 use crate::data::World;
 use crate::faults::Fault;
@@ -491,6 +493,12 @@ impl Hospital {
         self.portal.lock().grants.iter().rev().find(|g| g.patient == patient || g.patient_person == patient).cloned()
     }
 
+    /// The switch for a portal that forgets its clients (its registrations reset): every client registered so far is
+    /// unknown from now on, and a new registration is needed to sign in or refresh again.
+    pub fn forget_portal_clients(&self) {
+        self.clients.forget_all();
+    }
+
     /// Where a refresh token this portal issued stands (`None`: it never issued it).
     pub fn portal_refresh_token(&self, token: &str) -> Option<RefreshState> {
         let state = self.portal.lock();
@@ -512,7 +520,12 @@ async fn authorize(State(h): State<Arc<Hospital>>, Query(q): Query<HashMap<Strin
         Ok(request) => request,
         Err(refusal) => return *refusal,
     };
-    let granted = Granted::of(&request.scope);
+    let granted = if h.has(Fault::PortalWithholdsPatient) {
+        let kept: Vec<&str> = request.scope.split(' ').filter(|s| !s.starts_with("patient/Patient.")).collect();
+        Granted::of(&kept.join(" "))
+    } else {
+        Granted::of(&request.scope)
+    };
     if granted.resources.is_empty() {
         return error_redirect_described(
             &request.redirect_uri,

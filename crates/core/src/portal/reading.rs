@@ -11,7 +11,7 @@ use crate::oauth::Grant;
 use crate::origin::OriginGate;
 use crate::portal::connections::PortalConnection;
 use crate::portal::secret::PortalSecret;
-use crate::portal::signin::{endpoints_of_row, PortalClient};
+use crate::portal::signin::{token_endpoints, PortalClient};
 use crate::portal::{is_live, scope, secret_label};
 use crate::records::{self, Gathered, HospitalRef, RecordItem, Via};
 use crate::store::{ActivityEntry, PortalRow, Store};
@@ -85,7 +85,7 @@ impl Job {
         let base = self.row.fhir_base_url.as_str();
         let client = PortalClient { id: self.row.client_id.clone(), public: self.row.public_client };
         let auth = client.auth(&self.identity, self.clock.as_ref(), self.random.as_ref());
-        let endpoints = endpoints_of_row(&self.row);
+        let endpoints = token_endpoints(base, &self.row.token_endpoint, self.row.revocation_endpoint.as_deref());
         let grant = Grant::RefreshToken(secret.refresh_token.clone());
         let answer = self.gate.run(base, hospital::token_request(&self.http, &endpoints, &auth, &grant)).await;
         let redemption = match answer {
@@ -130,10 +130,9 @@ impl Job {
             _ => secret.patient.clone(),
         };
         self.emit(Phase::Reading, 0, None);
-        let granted: Vec<&str> =
-            redemption.scope.split_whitespace().filter(|scope| scope.len() <= 1024).take(256).collect();
+        let granted = hospital::sane_scope(&redemption.scope);
         let granted = match (granted.is_empty(), &self.row.granted_scope) {
-            (false, _) => granted.join(" "),
+            (false, _) => granted,
             (true, Some(earlier)) => earlier.clone(),
             (true, None) => scope(),
         };
@@ -253,7 +252,9 @@ impl Wallet {
                     .await;
                     self.store.set_portal_status(&row.id, "failed", Some(code.as_str()), None, None).await?;
                     outcome.status = ConnectionStatus::of_failure(code);
-                    outcome.portal_sign_in = code == ErrorCode::PortalEnded;
+                    // Signing in again mends an ended connection, and one whose client the hospital forgot (the
+                    // next sign-in registers Tessera there again).
+                    outcome.portal_sign_in = matches!(code, ErrorCode::PortalEnded | ErrorCode::HospitalClientRejected);
                     outcome.error = Some(error.view());
                     Vec::new()
                 }

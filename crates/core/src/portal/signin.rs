@@ -15,7 +15,7 @@ use crate::portal::secret::PortalSecret;
 use crate::portal::{self as portal, PortalOffer};
 use crate::store::{HospitalRow, PortalRow};
 use crate::ticket::NamedPerson;
-use crate::wallet::{host_of, short_hash, Wallet};
+use crate::wallet::{host_of, Wallet};
 use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
 use serde::Serialize;
 use serde_json::Value;
@@ -136,26 +136,13 @@ impl Portals {
     }
 }
 
-/// The hospital's endpoints for the token requests of a portal.
-pub(crate) fn endpoints_of(offer: &PortalOffer) -> HospitalEndpoints {
+/// The hospital's endpoints for a portal's token requests (a sign-in's offer, or a kept connection's row, says them).
+pub(crate) fn token_endpoints(fhir_base_url: &str, token: &str, revoke: Option<&str>) -> HospitalEndpoints {
     HospitalEndpoints {
-        fhir_base_url: offer.fhir_base_url.clone(),
-        token: offer.token.clone(),
-        register: offer.register.clone(),
-        revoke: offer.revoke.clone(),
-        authorize: Some(offer.authorize.clone()),
-        ticket_types: Vec::new(),
-        trust_frameworks: Vec::new(),
-    }
-}
-
-/// The hospital's endpoints for the token requests of a kept connection (its row says them).
-pub(crate) fn endpoints_of_row(row: &PortalRow) -> HospitalEndpoints {
-    HospitalEndpoints {
-        fhir_base_url: row.fhir_base_url.clone(),
-        token: row.token_endpoint.clone(),
+        fhir_base_url: fhir_base_url.to_string(),
+        token: token.to_string(),
         register: None,
-        revoke: row.revocation_endpoint.clone(),
+        revoke: revoke.map(String::from),
         authorize: None,
         ticket_types: Vec::new(),
         trust_frameworks: Vec::new(),
@@ -180,11 +167,11 @@ fn in_words(named: &NamedPerson) -> (String, Option<String>) {
     (named.full_name(), named.birth_date.as_deref().map(crate::describe::iso_date_words))
 }
 
-/// The id of a person Tessera knows only through portals: the same name and birth date give the same id at every
-/// hospital.
-fn new_person_id(named: &NamedPerson) -> String {
-    let name = named.full_name().to_lowercase();
-    format!("pp-{}", short_hash(&[&name, named.birth_date.as_deref().unwrap_or("")]))
+/// A new id for a person Tessera knows only through portals: random, so that neither the index nor the activity log
+/// says anything about their name or birth date (a later sign-in at another hospital finds them again by matching
+/// the name and birth date the keychain keeps, never by the id).
+fn new_person_id(random: &dyn Random) -> String {
+    format!("pp-{}", random.token(12))
 }
 
 impl Wallet {
@@ -252,7 +239,7 @@ impl Wallet {
             () = cancelled => return Err(Error::new(ErrorCode::SigninCancelled)),
         };
         let auth = client.auth(&identity, self.clock.as_ref(), self.random.as_ref());
-        let endpoints = endpoints_of(&offer);
+        let endpoints = token_endpoints(&offer.fhir_base_url, &offer.token, offer.revoke.as_deref());
         let redemption = match hospital::token_request(&self.http, &endpoints, &auth, &grant).await {
             Ok(Exchange::Token(redemption)) => redemption,
             Ok(Exchange::Interaction(_)) => {
@@ -311,7 +298,7 @@ impl Wallet {
                 )));
             }
             Match::Person(_) | Match::Several => return Err(Error::new(ErrorCode::PortalAmbiguousPerson)),
-            Match::Nobody if request.add_new_person => new_person_id(&pending.named),
+            Match::Nobody if request.add_new_person => new_person_id(self.random.as_ref()),
             Match::Nobody => {
                 let id = format!("pending-{}", self.random.token(12));
                 let (patient, born) = in_words(&pending.named);
@@ -340,7 +327,7 @@ impl Wallet {
         let pending = found.ok_or_else(|| Error::new(ErrorCode::PortalExpired))?;
         let (identity, offer) = (pending.identity.clone(), pending.offer.clone());
         let (client, refresh) = (pending.client.clone(), pending.refresh.clone());
-        let person = new_person_id(&pending.named);
+        let person = new_person_id(self.random.as_ref());
         match self.keep_portal(pending, person, true).await {
             Ok(kept) => {
                 self.log("portal_sign_in", Some(&kept.fhir_base_url), Some(&kept.id), "ok", None).await;
@@ -476,20 +463,25 @@ impl Wallet {
     }
 
     /// Tessera's client at a portal: one configured in `portal-clients.json` for the hospital or its issuer, else
-    /// the one registered there before, else a new RFC 7591 registration of the install's key (code and refresh
-    /// grants only); `portal.no_client` when none of these is possible.
+    /// the one Tessera registered there before — unless the hospital has since refused it (`invalid_client`, kept as
+    /// a connection's `hospital.client_rejected`: the hospital forgot it, and a sign-in with it would end at the
+    /// portal's "unknown app" page) —, else a new RFC 7591 registration of the install's key (code and refresh grants
+    /// only); `portal.no_client` when none of these is possible.
     async fn portal_client(&self, offer: &PortalOffer, identity: &Identity) -> Result<PortalClient> {
         let configured = PortalClients::load(self.profile.dir())?;
         if let Some(client) = configured.for_hospital(&offer.fhir_base_url, &offer.issuer) {
             return Ok(PortalClient { id: client.client_id.clone(), public: !client.private_key_jwt });
         }
-        let registered = self
+        let rows: Vec<PortalRow> = self
             .store
             .portal_connections()
             .await?
             .into_iter()
-            .rev()
-            .find(|r| r.fhir_base_url == offer.fhir_base_url && r.issuer == offer.issuer && !r.public_client);
+            .filter(|r| r.fhir_base_url == offer.fhir_base_url && r.issuer == offer.issuer && !r.public_client)
+            .collect();
+        let rejected = ErrorCode::HospitalClientRejected.as_str();
+        let forgotten = |id: &str| rows.iter().any(|r| r.client_id == id && r.error_code.as_deref() == Some(rejected));
+        let registered = rows.iter().rev().find(|r| !forgotten(&r.client_id)).cloned();
         if let Some(row) = registered {
             return Ok(PortalClient { id: row.client_id, public: false });
         }
@@ -504,11 +496,17 @@ impl Wallet {
         }
     }
 
-    /// The token's patient as the hospital names them: its Patient resource, read with the new access token.
+    /// The token's patient as the hospital names them: its Patient resource, read with the new access token;
+    /// `portal.patient_not_shared` when the token may not read it (the person withheld it at the portal).
     async fn portal_patient(&self, base: &str, redemption: &Redemption) -> Result<(NamedPerson, Option<String>)> {
         let patient = redemption.patient()?;
         let url = format!("{base}/Patient/{patient}");
         let answer = self.http.get(Party::Hospital, &url, Some(redemption.access_token.expose())).await?;
+        if matches!(answer.status, 401 | 403) {
+            // The person unticked the patient's demographics at the portal's consent screen.
+            return Err(Error::new(ErrorCode::PortalPatientNotShared)
+                .with_detail(format!("the token's Patient: HTTP {}", answer.status)));
+        }
         let json = &answer.json;
         let is_patient = json.get("resourceType").and_then(Value::as_str) == Some("Patient")
             && json.get("id").and_then(Value::as_str) == Some(patient);
@@ -538,14 +536,14 @@ impl Wallet {
     }
 }
 
-/// The scope the hospital granted: its answer's (what the token allows), at most 256 scopes of sane length.
+/// The scope the hospital granted: its answer's (what the token allows, see [`hospital::sane_scope`]), else the
+/// scope asked for.
 fn granted_scope(redemption: &Redemption) -> String {
-    let granted: Vec<&str> =
-        redemption.scope.split_whitespace().filter(|scope| scope.len() <= 1024).take(256).collect();
+    let granted = hospital::sane_scope(&redemption.scope);
     if granted.is_empty() {
         portal::scope()
     } else {
-        granted.join(" ")
+        granted
     }
 }
 
@@ -554,14 +552,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_person_known_only_through_portals_has_one_id_wherever_they_sign_in() {
-        let harold =
-            NamedPerson { given: "Harold".into(), family: "Washington".into(), birth_date: Some("1946-09-14".into()) };
-        let shouted = NamedPerson { given: "HAROLD".into(), ..harold.clone() };
-        assert_eq!(new_person_id(&harold), new_person_id(&shouted));
-        assert!(new_person_id(&harold).starts_with("pp-"));
-        let other = NamedPerson { birth_date: Some("1946-09-15".into()), ..harold };
-        assert_ne!(new_person_id(&other), new_person_id(&shouted));
+    fn a_person_known_only_through_portals_has_an_id_that_says_nothing_about_them() {
+        let random = crate::OsRandom;
+        let (first, second) = (new_person_id(&random), new_person_id(&random));
+        assert!(first.starts_with("pp-") && second.starts_with("pp-"));
+        assert_ne!(first, second, "random, not a function of anything about the person");
+        let guess = format!("pp-{}", crate::wallet::short_hash(&["harold washington", "1946-09-14"]));
+        assert_ne!(first, guess);
     }
 
     #[test]
