@@ -134,9 +134,9 @@ enum Companion<'a> {
 }
 
 /// The kinds of secret whose rotation the other side has already made when the new value is written: a refresh
-/// token presented once is spent (the hospital answered the next one), so after a crash a fully written next
-/// generation is the only value worth keeping — [`Store::recover`] rolls it forward instead of back.
-const ROLLED_FORWARD: [&str; 2] = ["portal_refresh", "connection_refresh"];
+/// token presented once is spent (the hospital or the broker answered with the next one), so after a crash a fully
+/// written next generation is the only value worth keeping — [`Store::recover`] rolls it forward instead of back.
+const ROLLED_FORWARD: [&str; 3] = ["portal_refresh", "connection_refresh", "broker_refresh"];
 
 /// One entry of the activity log. Never record contents, tokens or names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
