@@ -4,6 +4,8 @@
 //! Needs a Secret Service and the fixture's packages (`scripts/setup.sh` runs `npm ci` there): run with
 //! `scripts/with-keyring.sh cargo test -p tessera-core --test interop_oidc -- --ignored`.
 
+mod support;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -11,7 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_core::broker::{self, Browser};
-use tessera_core::connect::FanOut;
 use tessera_core::grants::{GrantKind, GrantStatus};
 use tessera_core::http::{Http, HttpPolicy};
 use tessera_core::identity::Identity;
@@ -106,18 +107,7 @@ impl Drop for OidcBroker {
 }
 
 fn options(clock: &ManualClock) -> WalletOptions {
-    WalletOptions {
-        clock: Arc::new(clock.clone()),
-        random: Arc::new(OsRandom),
-        http: HttpPolicy {
-            timeout: Duration::from_secs(10),
-            backoff: Duration::from_millis(50),
-            ..HttpPolicy::default()
-        },
-        fan_out: FanOut { concurrency: 4, per_hospital: Duration::from_secs(30), per_origin: 4 },
-        interaction: None,
-        idle_lock: None,
-    }
+    support::wallet_options(clock, Duration::from_secs(10), 4)
 }
 
 /// The broker refresh token the wallet holds now.

@@ -5,19 +5,20 @@
 //! `iss`, a new person not confirmed. Run with
 //! `scripts/with-keyring.sh cargo test -p tessera-core --test portal -- --ignored`.
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_core::activity::{ActivityFilter, ActivityKind};
 use tessera_core::broker::Browser;
-use tessera_core::connect::{no_progress, ConnectionStatus, FanOut};
+use tessera_core::connect::{no_progress, ConnectionStatus};
 use tessera_core::grants::{GrantKind, GrantStatus, StepState};
-use tessera_core::http::HttpPolicy;
 use tessera_core::portal::{self, PortalRequest, PortalSignInStatus};
 use tessera_core::records::Via;
 use tessera_core::vault::Vault;
 use tessera_core::wallet::{Wallet, WalletOptions};
-use tessera_core::{Clock, ErrorCode, ManualClock, OsRandom, Profile, Random};
+use tessera_core::{Clock, ErrorCode, ManualClock, Profile};
 use tessera_testbed::faults::Fault;
 use tessera_testbed::portal::RefreshState;
 use tessera_testbed::{Config, Testbed};
@@ -26,23 +27,11 @@ use tessera_testbed::{Config, Testbed};
 const PORTAL: usize = 3;
 
 fn temp_profile(name: &str) -> Profile {
-    let dir = std::env::temp_dir().join(format!("tessera-portal-{name}-{}", OsRandom.token(6)));
-    Profile::open(Some(&dir)).unwrap()
+    support::temp_profile("portal", name)
 }
 
 fn options(clock: &ManualClock) -> WalletOptions {
-    WalletOptions {
-        clock: Arc::new(clock.clone()),
-        random: Arc::new(OsRandom),
-        http: HttpPolicy {
-            timeout: Duration::from_secs(2),
-            backoff: Duration::from_millis(50),
-            ..HttpPolicy::default()
-        },
-        fan_out: FanOut { concurrency: 8, per_hospital: Duration::from_secs(30), per_origin: 4 },
-        interaction: None,
-        idle_lock: None,
-    }
+    support::wallet_options(clock, Duration::from_secs(2), 8)
 }
 
 /// Five hospitals on `clock`'s time, the fourth portal-only; the first person (the caregiver) acts for the second.

@@ -3,16 +3,16 @@
 //! Holders do — accept it; and what a hospital granted is what the record view and the grants view report. Run with
 //! `scripts/with-keyring.sh cargo test -p tessera-core --test scopes -- --ignored` (the test script does).
 
+mod support;
+
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_core::broker::Browser;
-use tessera_core::connect::FanOut;
 use tessera_core::grants::GrantKind;
-use tessera_core::http::HttpPolicy;
 use tessera_core::wallet::{Wallet, WalletOptions};
-use tessera_core::{Clock, ManualClock, OsRandom, Profile, Random};
+use tessera_core::{Clock, ManualClock, Profile};
 use tessera_testbed::faults::Fault;
 use tessera_testbed::{Config, Testbed};
 
@@ -20,23 +20,11 @@ const LABS: &str =
     "patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
 
 fn temp_profile(name: &str) -> Profile {
-    let dir = std::env::temp_dir().join(format!("tessera-scopes-{name}-{}", OsRandom.token(6)));
-    Profile::open(Some(&dir)).unwrap()
+    support::temp_profile("scopes", name)
 }
 
 fn options(clock: &ManualClock) -> WalletOptions {
-    WalletOptions {
-        clock: Arc::new(clock.clone()),
-        random: Arc::new(OsRandom),
-        http: HttpPolicy {
-            timeout: Duration::from_secs(5),
-            backoff: Duration::from_millis(50),
-            ..HttpPolicy::default()
-        },
-        fan_out: FanOut { concurrency: 4, per_hospital: Duration::from_secs(30), per_origin: 4 },
-        interaction: None,
-        idle_lock: None,
-    }
+    support::wallet_options(clock, Duration::from_secs(5), 4)
 }
 
 fn is_lab(resource: &Value) -> bool {

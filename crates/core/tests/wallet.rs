@@ -1,36 +1,25 @@
 //! The wallet against the testbed on loopback, with the keychain in a real Secret Service. Run with
 //! `scripts/with-keyring.sh cargo test -p tessera-core --test wallet -- --ignored` (the test script does).
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tessera_core::broker::Browser;
 use tessera_core::connect::{FanOut, Phase, ProgressEvent};
 use tessera_core::grants::{GrantKind, GrantStatus, StepState};
-use tessera_core::http::HttpPolicy;
 use tessera_core::wallet::{Wallet, WalletOptions};
-use tessera_core::{Clock, ErrorCode, ManualClock, OsRandom, Profile, Random};
+use tessera_core::{Clock, ErrorCode, ManualClock, Profile};
 use tessera_testbed::faults::Fault;
 use tessera_testbed::{Config, Testbed};
 
 fn temp_profile(name: &str) -> Profile {
-    let dir = std::env::temp_dir().join(format!("tessera-wallet-{name}-{}", OsRandom.token(6)));
-    Profile::open(Some(&dir)).unwrap()
+    support::temp_profile("wallet", name)
 }
 
 fn options(clock: &ManualClock) -> WalletOptions {
-    WalletOptions {
-        clock: Arc::new(clock.clone()),
-        random: Arc::new(OsRandom),
-        http: HttpPolicy {
-            timeout: Duration::from_secs(2),
-            backoff: Duration::from_millis(50),
-            ..HttpPolicy::default()
-        },
-        fan_out: FanOut { concurrency: 8, per_hospital: Duration::from_secs(30), per_origin: 4 },
-        interaction: None,
-        idle_lock: None,
-    }
+    support::wallet_options(clock, Duration::from_secs(2), 8)
 }
 
 fn testbed_clock(clock: &ManualClock) -> tessera_testbed::Now {
