@@ -4,26 +4,13 @@
 //! patient nobody matches is refused without `--add-person` when there is no terminal to ask. Needs a Secret
 //! Service (`scripts/with-keyring.sh`).
 
+mod support;
+
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Command;
+use support::tessera;
 use tessera_testbed::faults::Fault;
 use tessera_testbed::{Config, Testbed};
-
-fn tessera(home: &Path, args: &[&str]) -> (bool, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .arg("--home")
-        .arg(home)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("tessera runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("not JSON from {args:?}: {stdout} {}", String::from_utf8_lossy(&output.stderr)));
-    (output.status.success(), json)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]

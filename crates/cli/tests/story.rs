@@ -3,24 +3,12 @@
 //! everywhere with `ticket.revoked` and her grants list shows it revoked. Needs a Secret Service
 //! (`scripts/with-keyring.sh`).
 
-use serde_json::Value;
-use std::path::Path;
-use std::process::Command;
-use tessera_testbed::{Config, Testbed};
+mod support;
 
-fn tessera(home: &Path, args: &[&str]) -> (bool, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .arg("--home")
-        .arg(home)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("tessera runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("not JSON from {args:?}: {stdout} {}", String::from_utf8_lossy(&output.stderr)));
-    (output.status.success(), json)
-}
+use serde_json::Value;
+use std::process::Command;
+use support::tessera;
+use tessera_testbed::{Config, Testbed};
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]

@@ -36,11 +36,18 @@ fn options(clock: &ManualClock) -> WalletOptions {
 
 /// Five hospitals on `clock`'s time, the fourth portal-only; the first person (the caregiver) acts for the second.
 async fn network(clock: &ManualClock) -> Testbed {
+    network_with(clock, &[]).await
+}
+
+/// The portal-only network with more switches on the portal-only hospital.
+async fn network_with(clock: &ManualClock, more: &[Fault]) -> Testbed {
     let now = clock.clone();
+    let mut faults = vec![Fault::PortalOnly];
+    faults.extend_from_slice(more);
     let config = Config {
         sites: 5,
         seed: 21,
-        faults: HashMap::from([(PORTAL, vec![Fault::PortalOnly])]),
+        faults: HashMap::from([(PORTAL, faults)]),
         now: Arc::new(move || now.unix_now()),
         ..Config::default()
     };
@@ -57,6 +64,13 @@ async fn signed_in(tb: &Testbed, clock: &ManualClock, name: &str) -> (Wallet, Va
 }
 
 /// The refresh token a portal connection keeps, read from the keychain the way Tessera wrote it.
+/// A portal account at the portal-only hospital whose first patient is not Harold: someone Tessera does not know.
+fn stranger(tb: &Testbed) -> &tessera_testbed::portal::PortalAccount {
+    let hospital = &tb.hospitals[PORTAL];
+    let harold_here = &hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id;
+    hospital.portal_accounts.iter().find(|a| &a.charts[0].0 != harold_here).expect("another account")
+}
+
 async fn kept_refresh_token(wallet: &Wallet, vault: &Vault, grant: &str) -> Option<String> {
     let items = wallet.store().keychain_items(&portal::secret_item(grant)).await.unwrap();
     let item = items.first()?;
@@ -178,8 +192,7 @@ async fn a_sign_in_for_another_patient_or_a_tampered_redirect_keeps_nothing() {
     let harold = wallet.people().await.unwrap().remove(0);
     let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
     let hospital = &tb.hospitals[PORTAL];
-    let harold_here = hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id.clone();
-    let stranger = hospital.portal_accounts.iter().find(|a| a.charts[0].0 != harold_here).expect("another account");
+    let stranger = stranger(&tb);
 
     // A token for a patient the user did not choose (someone Tessera does not know): never filed under Harold; it
     // waits for the user to add that patient as a new person, and giving up revokes it at the hospital.
@@ -235,8 +248,7 @@ async fn a_patient_nobody_matches_becomes_a_new_person_only_once_confirmed() {
     let (wallet, _vault) = signed_in(&tb, &clock, "newperson").await;
     let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
     let hospital = &tb.hospitals[PORTAL];
-    let harold_here = hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id.clone();
-    let stranger = hospital.portal_accounts.iter().find(|a| a.charts[0].0 != harold_here).unwrap();
+    let stranger = stranger(&tb);
     let request = PortalRequest { login_hint: Some(&stranger.person_id), ..PortalRequest::default() };
 
     // Nobody known: the sign-in waits for the user; cancelling revokes the token and keeps nothing.
@@ -278,21 +290,6 @@ async fn a_patient_nobody_matches_becomes_a_new_person_only_once_confirmed() {
     assert_eq!(hospital.active_portal_grants(), 1, "the refused sign-in's token was revoked");
     assert_eq!(wallet.grants().await.unwrap().iter().filter(|g| g.kind == GrantKind::Portal).count(), 1);
     tb.stop().await;
-}
-
-/// The portal-only network with more switches on the portal-only hospital.
-async fn network_with(clock: &ManualClock, more: &[Fault]) -> Testbed {
-    let now = clock.clone();
-    let mut faults = vec![Fault::PortalOnly];
-    faults.extend_from_slice(more);
-    let config = Config {
-        sites: 5,
-        seed: 21,
-        faults: HashMap::from([(PORTAL, faults)]),
-        now: Arc::new(move || now.unix_now()),
-        ..Config::default()
-    };
-    Testbed::start(config).await.unwrap()
 }
 
 #[tokio::test]
@@ -374,8 +371,7 @@ async fn a_sign_in_waiting_for_confirmation_is_revoked_when_the_wallet_locks_or_
     let (wallet, _vault) = signed_in(&tb, &clock, "lockpending").await;
     let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
     let hospital = &tb.hospitals[PORTAL];
-    let harold_here = hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id.clone();
-    let stranger = hospital.portal_accounts.iter().find(|a| a.charts[0].0 != harold_here).unwrap();
+    let stranger = stranger(&tb);
     let request = PortalRequest { login_hint: Some(&stranger.person_id), ..PortalRequest::default() };
 
     let waiting = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
@@ -495,8 +491,7 @@ async fn a_portal_patient_two_known_people_fit_is_filed_under_neither() {
     let (wallet, vault) = signed_in(&tb, &clock, "ambiguous").await;
     let portal_base = tb.manifest.hospitals[PORTAL].fhir_base_url.clone();
     let hospital = &tb.hospitals[PORTAL];
-    let harold_here = hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id.clone();
-    let stranger = hospital.portal_accounts.iter().find(|a| a.charts[0].0 != harold_here).unwrap();
+    let stranger = stranger(&tb);
     let request = PortalRequest { login_hint: Some(&stranger.person_id), add_new_person: true, ..Default::default() };
     let kept = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();
     assert!(kept.new_person);

@@ -215,6 +215,14 @@ impl App {
         body
     }
 
+    /// Submits the portal's `page` form (`login` or `pick`) of sign-in `request` with `fields`, redirects not
+    /// followed.
+    async fn submit(&self, page: &str, request: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = vec![("request", request)];
+        form.extend_from_slice(fields);
+        self.http.post(format!("{}/portal/{page}", self.endpoint("issuer"))).form(&form).send().await.unwrap()
+    }
+
     /// `GET {fhir_base}/{path}` with `token`: status and body.
     async fn read(&self, path: &str, token: &str) -> (u16, Value) {
         let response = self
@@ -392,11 +400,6 @@ async fn the_manual_path_is_a_login_page_then_a_patient_picker() {
     let app = App::register(&tb, &clock, PORTAL, false).await;
     let base = app.endpoint("issuer");
     let attempt = Attempt::new("m");
-    let form = |id: &str, fields: &[(&'static str, &str)]| {
-        let mut form = vec![("request", id.to_string())];
-        form.extend(fields.iter().map(|(n, v)| (*n, v.to_string())));
-        form
-    };
 
     // The login page: an account to choose (the caregiver preselected), no redirect yet.
     let login = app.http.get(app.authorize_url(&attempt, SCOPE, &[])).send().await.unwrap();
@@ -407,34 +410,16 @@ async fn the_manual_path_is_a_login_page_then_a_patient_picker() {
     let id = request_id(&html);
 
     // Someone without an account here is refused on the same page.
-    let nobody = app
-        .http
-        .post(format!("{base}/portal/login"))
-        .form(&form(&id, &[("person", "p999"), ("decision", "sign-in")]))
-        .send()
-        .await
-        .unwrap();
+    let nobody = app.submit("login", &id, &[("person", "p999"), ("decision", "sign-in")]).await;
     assert_eq!(nobody.status().as_u16(), 400);
     // The picker before signing in is refused.
-    let early = app
-        .http
-        .post(format!("{base}/portal/pick"))
-        .form(&form(&id, &[("patient", &elder_here), ("decision", "allow")]))
-        .send()
-        .await
-        .unwrap();
+    let early = app.submit("pick", &id, &[("patient", &elder_here), ("decision", "allow")]).await;
     assert_eq!(early.status().as_u16(), 400);
     let login = app.http.get(app.authorize_url(&attempt, SCOPE, &[])).send().await.unwrap();
     let id = request_id(&login.text().await.unwrap());
 
     // Signing in as the caregiver: the picker lists her father (proxy access) and herself.
-    let picker = app
-        .http
-        .post(format!("{base}/portal/login"))
-        .form(&form(&id, &[("person", &caregiver.id), ("decision", "sign-in")]))
-        .send()
-        .await
-        .unwrap();
+    let picker = app.submit("login", &id, &[("person", &caregiver.id), ("decision", "sign-in")]).await;
     assert_eq!(picker.status().as_u16(), 200);
     let html = picker.text().await.unwrap();
     assert!(html.contains(&format!(r#"value="{elder_here}" checked"#)), "{html}");
@@ -444,35 +429,17 @@ async fn the_manual_path_is_a_login_page_then_a_patient_picker() {
     assert!(html.contains(&tb.hospitals[PORTAL].info.name));
     // Someone she may not see is refused; the page stays.
     let other = tb.hospitals[PORTAL].patients.iter().find(|p| p.id != elder_here && p.id != caregiver_here).unwrap();
-    let refused = app
-        .http
-        .post(format!("{base}/portal/pick"))
-        .form(&form(&id, &[("patient", &other.id), ("decision", "allow")]))
-        .send()
-        .await
-        .unwrap();
+    let refused = app.submit("pick", &id, &[("patient", &other.id), ("decision", "allow")]).await;
     assert_eq!(refused.status().as_u16(), 400);
     // Her father, allowed: the redirect with code, state and iss.
-    let chosen = app
-        .http
-        .post(format!("{base}/portal/pick"))
-        .form(&form(&id, &[("patient", &elder_here), ("decision", "allow")]))
-        .send()
-        .await
-        .unwrap();
+    let chosen = app.submit("pick", &id, &[("patient", &elder_here), ("decision", "allow")]).await;
     assert_eq!(chosen.status().as_u16(), 303);
     let (_, answer) = location(&chosen).unwrap();
     assert_eq!((answer["state"].as_str(), answer["iss"].as_str()), (attempt.state.as_str(), base.as_str()));
     let (status, body) = app.exchange(&answer["code"], &attempt.verifier, REDIRECT).await;
     assert_eq!((status, body["patient"].as_str()), (200, Some(elder_here.as_str())), "{body}");
     // The page cannot be used twice.
-    let again = app
-        .http
-        .post(format!("{base}/portal/pick"))
-        .form(&form(&id, &[("patient", &elder_here), ("decision", "allow")]))
-        .send()
-        .await
-        .unwrap();
+    let again = app.submit("pick", &id, &[("patient", &elder_here), ("decision", "allow")]).await;
     assert_eq!(again.status().as_u16(), 400);
 
     // Cancel on the login page, deny on the picker: access_denied, with state and iss.
@@ -481,21 +448,9 @@ async fn the_manual_path_is_a_login_page_then_a_patient_picker() {
         let login = app.http.get(app.authorize_url(&attempt, SCOPE, &[])).send().await.unwrap();
         let id = request_id(&login.text().await.unwrap());
         let decision = if step == "login" { "cancel" } else { "sign-in" };
-        let mut answer = app
-            .http
-            .post(format!("{base}/portal/login"))
-            .form(&form(&id, &[("person", &caregiver.id), ("decision", decision)]))
-            .send()
-            .await
-            .unwrap();
+        let mut answer = app.submit("login", &id, &[("person", &caregiver.id), ("decision", decision)]).await;
         if step == "pick" {
-            answer = app
-                .http
-                .post(format!("{base}/portal/pick"))
-                .form(&form(&id, &[("patient", &elder_here), ("decision", "deny")]))
-                .send()
-                .await
-                .unwrap();
+            answer = app.submit("pick", &id, &[("patient", &elder_here), ("decision", "deny")]).await;
         }
         assert_eq!(answer.status().as_u16(), 303, "{step}");
         let (_, query) = location(&answer).unwrap();
