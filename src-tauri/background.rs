@@ -48,7 +48,6 @@ pub fn start(app: &tauri::AppHandle) {
                 wallet.set_idle_lock(forced_idle);
             }
             if wallet.lock_if_idle().await {
-                state.shelf.clear();
                 let _ = app.emit(WALLET_LOCKED, ());
             }
             if ticks.is_multiple_of(status_every) {

@@ -11,12 +11,8 @@ pub mod sleep;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use tessera_core::broker::Browser;
-use tessera_core::shelf::RecordShelf;
 use tessera_core::wallet::Wallet;
 use tessera_core::{Clock, Error, ErrorCode, Profile};
-
-/// How long a person's record read this session is shown before it is read again (unless Refresh is pressed).
-pub const RECORD_MAX_AGE_SECS: i64 = 10 * 60;
 
 /// Shared state of the running app.
 pub struct AppState {
@@ -26,8 +22,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The wallet, opened on first use (a damaged store becomes a coded error on screen, not a crash).
     pub wallet: tokio::sync::OnceCell<Wallet>,
-    /// Records read this session, in memory only.
-    pub shelf: RecordShelf,
     /// How sign-in and patient-confirmation pages are opened (set when the app starts).
     pub browser: OnceLock<Browser>,
     /// Cancels the sign-in under way, if any.
@@ -43,7 +37,6 @@ impl AppState {
             profile,
             clock: Arc::new(tessera_core::SystemClock),
             wallet: tokio::sync::OnceCell::new(),
-            shelf: RecordShelf::new(RECORD_MAX_AGE_SECS),
             browser: OnceLock::new(),
             sign_in: Mutex::new(None),
             demo: tokio::sync::Mutex::new(None),
@@ -75,12 +68,11 @@ impl AppState {
     }
 }
 
-/// Locks now: the wallet forgets its secrets and the records read this session are dropped.
+/// Locks now: the wallet ends its session (its secrets and the records read are forgotten).
 pub async fn lock_now(state: &AppState) {
     if let Some(wallet) = state.wallet.get() {
         wallet.lock().await;
     }
-    state.shelf.clear();
 }
 
 /// The browser the app uses: `TESSERA_BROWSER` when set, else the opener plugin (the desktop's default browser).

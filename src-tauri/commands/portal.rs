@@ -7,7 +7,6 @@ use super::wallet;
 use crate::ipc::{HospitalForPersonArgs, PortalArgs, PortalResult};
 use crate::AppState;
 use tessera_core::portal::{PortalRequest, PortalSignIn, PortalSignInStatus};
-use tessera_core::reach::ConnectScope;
 use tessera_core::wallet::Wallet;
 use tessera_core::ErrorView;
 
@@ -33,7 +32,7 @@ pub async fn sign_in_at_portal<R: tauri::Runtime>(
     let result = wallet.portal_sign_in_cancellable(&args.hospital, request, &browser, cancelled).await;
     state.sign_in.lock().unwrap_or_else(|p| p.into_inner()).take();
     let signed = result.map_err(|e| e.view())?;
-    read_after(&app, &state, wallet, signed).await
+    read_after(&app, wallet, signed).await
 }
 
 /// Adds the portal's patient of a sign-in waiting for the person's answer as a new person, and reads them.
@@ -45,7 +44,7 @@ pub async fn confirm_portal_person<R: tauri::Runtime>(
 ) -> Result<PortalResult, ErrorView> {
     let wallet = wallet(&state).await?;
     let signed = wallet.confirm_portal_person(&args.id).await.map_err(|e| e.view())?;
-    read_after(&app, &state, wallet, signed).await
+    read_after(&app, wallet, signed).await
 }
 
 /// Gives up a sign-in waiting for the person's answer: nothing is kept (its token is revoked at the hospital).
@@ -57,7 +56,6 @@ pub async fn cancel_portal_sign_in(state: tauri::State<'_, AppState>, args: Port
 /// Once connected, reads the hospital for the person the sign-in was filed under, into their record.
 async fn read_after<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
-    state: &AppState,
     wallet: &Wallet,
     signed: PortalSignIn,
 ) -> Result<PortalResult, ErrorView> {
@@ -65,9 +63,7 @@ async fn read_after<R: tauri::Runtime>(
         (PortalSignInStatus::Connected, Some(person)) => person.clone(),
         _ => return Ok(PortalResult { sign_in: signed, record: None }),
     };
-    let scope = ConnectScope { person: Some(&person), hospital: Some(&signed.fhir_base_url), interaction: None };
-    let report = wallet.connect_scoped(scope, progress_to_window(app)).await.map_err(|e| e.view())?;
-    let record = state.shelf.update(&person, report, state.clock.unix_now());
-    let record = wallet.record_view(&person, record).await.map_err(|e| e.view())?;
+    let reading = wallet.read_hospital_into_record(&person, &signed.fhir_base_url, None, progress_to_window(app));
+    let record = reading.await.map_err(|e| e.view())?;
     Ok(PortalResult { sign_in: signed, record: Some(record) })
 }

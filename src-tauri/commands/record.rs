@@ -7,8 +7,7 @@ use crate::AppState;
 use std::sync::Arc;
 use tauri::Emitter;
 use tessera_core::connect::Progress;
-use tessera_core::reach::ConnectScope;
-use tessera_core::shelf::RecordView;
+use tessera_core::shelf::{Freshness, RecordView};
 use tessera_core::{Error, ErrorCode, ErrorView};
 
 /// Progress events forwarded to the window as [`CONNECT_PROGRESS`].
@@ -19,29 +18,17 @@ pub(crate) fn progress_to_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -
     })
 }
 
-/// The person's record: from memory when read less than [`crate::RECORD_MAX_AGE_SECS`] ago (unless `refresh`),
-/// else read from every hospital at once, each hospital's progress emitted as it moves. A hospital that needs the
-/// patient confirmed ends as `needs_confirmation`; it never holds up the others.
+/// The person's record: from memory when read less than [`tessera_core::shelf::FRESH_FOR_SECS`] ago (unless
+/// `refresh`), else read from every hospital at once, each hospital's progress emitted as it moves.
 #[tauri::command]
 pub async fn open_record<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     state: tauri::State<'_, AppState>,
     args: OpenRecordArgs,
 ) -> Result<RecordView, ErrorView> {
+    let freshness = if args.refresh { Freshness::ReadAgain } else { Freshness::Recent };
     let wallet = wallet(&state).await?;
-    if wallet.is_locked() {
-        state.shelf.clear();
-    }
-    let now = state.clock.unix_now();
-    let record = match state.shelf.fresh(&args.person, now).filter(|_| !args.refresh) {
-        Some(record) => record,
-        None => {
-            let scope = ConnectScope { person: Some(&args.person), hospital: None, interaction: None };
-            let report = wallet.connect_scoped(scope, progress_to_window(&app)).await.map_err(|e| e.view())?;
-            state.shelf.put(&args.person, report, now)
-        }
-    };
-    wallet.record_view(&args.person, record).await.map_err(|e| e.view())
+    wallet.open_record(&args.person, freshness, progress_to_window(&app)).await.map_err(|e| e.view())
 }
 
 /// Tries one hospital again for the person and adds what it returns to the record.
@@ -51,7 +38,9 @@ pub async fn retry_hospital<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: HospitalForPersonArgs,
 ) -> Result<RecordView, ErrorView> {
-    reach_one(&app, &state, &args, false).await
+    let wallet = wallet(&state).await?;
+    let progress = progress_to_window(&app);
+    wallet.read_hospital_into_record(&args.person, &args.hospital, None, progress).await.map_err(|e| e.view())
 }
 
 /// Opens the hospital's page in the browser so the person confirms who the patient is (one hospital, one tab),
@@ -62,25 +51,10 @@ pub async fn confirm_patient<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: HospitalForPersonArgs,
 ) -> Result<RecordView, ErrorView> {
-    reach_one(&app, &state, &args, true).await
-}
-
-async fn reach_one<R: tauri::Runtime>(
-    app: &tauri::AppHandle<R>,
-    state: &AppState,
-    args: &HospitalForPersonArgs,
-    confirm: bool,
-) -> Result<RecordView, ErrorView> {
-    let wallet = wallet(state).await?;
-    let browser = state.browser();
-    let scope = ConnectScope {
-        person: Some(&args.person),
-        hospital: Some(&args.hospital),
-        interaction: confirm.then_some(&browser),
-    };
-    let report = wallet.connect_scoped(scope, progress_to_window(app)).await.map_err(|e| e.view())?;
-    let record = state.shelf.update(&args.person, report, state.clock.unix_now());
-    wallet.record_view(&args.person, record).await.map_err(|e| e.view())
+    let wallet = wallet(&state).await?;
+    let (browser, progress) = (state.browser(), progress_to_window(&app));
+    let reading = wallet.read_hospital_into_record(&args.person, &args.hospital, Some(&browser), progress);
+    reading.await.map_err(|e| e.view())
 }
 
 /// Saves the shown items (by id, in order) as a FHIR `collection` Bundle of the hospitals' own resources, to a
@@ -92,7 +66,7 @@ pub async fn export_record<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: ExportArgs,
 ) -> Result<ExportResult, ErrorView> {
-    let record = state.shelf.get(&args.person).ok_or_else(|| {
+    let record = wallet(&state).await?.record_read(&args.person).ok_or_else(|| {
         Error::new(ErrorCode::ExportFailed)
             .with_message("There is no record on screen to save.")
             .with_action("Open the person's record first.")

@@ -121,7 +121,7 @@ impl Wallet {
     /// The activity log, newest first, filtered; hospital names from the directory.
     pub async fn activity(&self, filter: &ActivityFilter) -> Result<Vec<ActivityView>> {
         let mut entries =
-            self.store.activity(filter.hospital.as_deref(), filter.grant.as_deref(), filter.since).await?;
+            self.deps.store.activity(filter.hospital.as_deref(), filter.grant.as_deref(), filter.since).await?;
         if let Some(person) = &filter.person {
             let theirs: Vec<String> = self
                 .held_tickets()
@@ -130,7 +130,8 @@ impl Wallet {
                 .filter(|t| &t.ticket.claims.patient_key == person)
                 .map(|t| t.id)
                 .chain(
-                    self.store
+                    self.deps
+                        .store
                         .portal_connections()
                         .await?
                         .into_iter()
@@ -141,7 +142,7 @@ impl Wallet {
         }
         entries.retain(|e| filter.until.is_none_or(|until| e.at < until));
         entries.retain(|e| filter.kind.is_none_or(|kind| ActivityKind::of(&e.kind) == kind));
-        let names = self.store.hospital_names().await?;
+        let names = self.deps.store.hospital_names().await?;
         entries.reverse();
         Ok(entries.into_iter().map(|e| view(e, &names)).collect())
     }

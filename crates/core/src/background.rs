@@ -14,14 +14,14 @@ impl Wallet {
     /// returns the reminders due that were not sent before, each now recorded as sent.
     pub async fn check_in_background(&self, remind: bool) -> Result<Vec<Reminder>> {
         self.in_background(async {
-            let now = self.clock.unix_now();
-            let mut tickets = self.store.ticket_facts().await?;
+            let now = self.deps.clock.unix_now();
+            let mut tickets = self.deps.store.ticket_facts().await?;
             for ticket in tickets.iter_mut().filter(|t| t.revoked_at.is_none()) {
                 let Some((url, index)) = ticket.status_list.clone() else { continue };
-                match is_revoked(&self.http, &ticket.issuer, &url, index).await {
+                match is_revoked(&self.deps.http, &ticket.issuer, &url, index).await {
                     Ok(true) => {
                         ticket.revoked_at = Some(now);
-                        self.store.set_ticket_facts(ticket).await?;
+                        self.deps.store.set_ticket_facts(ticket).await?;
                         self.log("status_check", None, Some(&ticket.id), ErrorCode::TicketRevoked.as_str(), None).await;
                     }
                     Ok(false) => {}
@@ -36,10 +36,11 @@ impl Wallet {
             if !remind {
                 return Ok(Vec::new());
             }
-            let pending = self.store.connections().await?.iter().filter(|k| k.status == "revocation_pending").count();
+            let pending =
+                self.deps.store.connections().await?.iter().filter(|k| k.status == "revocation_pending").count();
             let mut fresh = Vec::new();
             for reminder in reminders::due(&tickets, pending, now) {
-                if self.store.note_reminder(&reminder.key, now).await? {
+                if self.deps.store.note_reminder(&reminder.key, now).await? {
                     fresh.push(reminder);
                 }
             }

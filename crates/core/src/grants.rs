@@ -238,7 +238,7 @@ impl Wallet {
     /// What a held ticket's issuer says about it, read from its status list now.
     pub(crate) async fn issuer_says(&self, held: &HeldTicket) -> IssuerSays {
         let Some((url, index)) = held.ticket.claims.revocation.as_ref() else { return IssuerSays::NoList };
-        match is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await {
+        match is_revoked(&self.deps.http, &held.ticket.claims.iss, url, *index).await {
             Ok(true) => IssuerSays::Revoked,
             Ok(false) => IssuerSays::Valid,
             Err(error) => IssuerSays::Unknown(error),
@@ -250,7 +250,8 @@ impl Wallet {
     /// known end; otherwise its own `exp`.
     pub(crate) async fn grant_end(&self, held: &HeldTicket) -> Result<Option<i64>> {
         let c = &held.ticket.claims;
-        let renewable = self.store.has_secret(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
+        let renewable =
+            self.deps.store.has_secret(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
         Ok(match (c.continuation, c.authority_until.as_deref().and_then(date_to_unix)) {
             (Some(Some(refresh_until)), _) => Some(refresh_until.max(c.exp)),
             (Some(None), _) => None,
@@ -269,7 +270,7 @@ impl Wallet {
         own: &[&ConnectionRow],
         now: i64,
     ) -> Result<TicketState> {
-        let seen_revoked = self.store.ticket_seen_revoked(&held.id).await?;
+        let seen_revoked = self.deps.store.ticket_seen_revoked(&held.id).await?;
         let says = if seen_revoked { IssuerSays::Revoked } else { self.issuer_says(held).await };
         let revoked = matches!(says, IssuerSays::Revoked);
         if revoked {
@@ -322,7 +323,7 @@ impl Wallet {
             grant_ends_at,
             revoked_at,
         };
-        self.store.set_ticket_facts(&facts).await
+        self.deps.store.set_ticket_facts(&facts).await
     }
 
     /// Every grant: tickets held, their connections, and (when signed in with a broker that offers grant management)
@@ -331,10 +332,10 @@ impl Wallet {
         if let Err(error) = self.remint_due_tickets().await {
             tracing::warn!(code = %error.code(), "tickets not re-minted before listing grants");
         }
-        let now = self.clock.unix_now();
+        let now = self.deps.clock.unix_now();
         let held = self.held_tickets().await?;
-        let connections = self.store.connections().await?;
-        let names = self.store.hospital_names().await?;
+        let connections = self.deps.store.connections().await?;
+        let names = self.deps.store.hospital_names().await?;
         let mut out = Vec::new();
         for ticket in &held {
             let c = &ticket.ticket.claims;
@@ -387,7 +388,7 @@ impl Wallet {
             }
         }
         out.extend(self.portal_grants().await?);
-        for broker in self.store.brokers().await? {
+        for broker in self.deps.store.brokers().await? {
             out.extend(self.grants_about_me(&broker).await.unwrap_or_default());
         }
         Ok(out)
@@ -401,7 +402,7 @@ impl Wallet {
         }
         let grants = self.grants().await?;
         let grant = grants.iter().find(|g| g.id == id).cloned().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
-        let connections = self.store.connections().await?;
+        let connections = self.deps.store.connections().await?;
         let ticket_id = match grant.kind {
             GrantKind::Ticket => Some(grant.id.clone()),
             GrantKind::Connection => connections.iter().find(|k| connection_id(k) == id).map(|k| k.ticket_id.clone()),
@@ -409,8 +410,8 @@ impl Wallet {
         };
         let held = self.held_tickets().await?;
         let ticket = ticket_id.as_ref().and_then(|tid| held.iter().find(|t| &t.id == tid));
-        let names = self.store.hospital_names().await?;
-        let granted = self.store.granted_scopes().await?;
+        let names = self.deps.store.hospital_names().await?;
+        let granted = self.deps.store.granted_scopes().await?;
         let used = connections
             .iter()
             .filter(|k| Some(&k.ticket_id) == ticket_id.as_ref())
@@ -463,13 +464,19 @@ impl Wallet {
     /// Signs out of a broker: its refresh token is revoked there (RFC 7009) and removed from the keychain, and the
     /// broker is forgotten. Tickets already held stay until they end, but are no longer renewed.
     pub async fn sign_out(&self, broker_url: &str) -> Result<()> {
-        let broker =
-            self.store.brokers().await?.into_iter().find(|b| b.url == broker_url.trim_end_matches('/')).ok_or_else(
-                || Error::new(ErrorCode::InvalidInput).with_message("You are not signed in with that broker."),
-            )?;
+        let broker = self
+            .deps
+            .store
+            .brokers()
+            .await?
+            .into_iter()
+            .find(|b| b.url == broker_url.trim_end_matches('/'))
+            .ok_or_else(|| {
+            Error::new(ErrorCode::InvalidInput).with_message("You are not signed in with that broker.")
+        })?;
         self.revoke_broker_refresh(&broker).await?;
-        self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).remove(&broker.url);
-        self.store.forget_broker(&broker.url).await?;
+        self.session.broker_access.lock().unwrap_or_else(|p| p.into_inner()).remove(&broker.url);
+        self.deps.store.forget_broker(&broker.url).await?;
         self.log("sign_out", None, None, "ok", Some(host_of(&broker.url))).await;
         Ok(())
     }
@@ -480,7 +487,7 @@ impl Wallet {
         let (url, index) = held.ticket.claims.revocation.as_ref()?;
         let endpoint = broker.management_endpoint.as_deref()?;
         let access = self.broker_access_token(broker).await.ok()??;
-        let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await.ok()?;
+        let answer = self.deps.http.get(Party::Broker, endpoint, Some(access.expose())).await.ok()?;
         // A ticket held for someone else is among the grants the signed-in person holds; one about themself (their
         // own records, a research consent) among the grants about them.
         let lists = ["held", "about_me"].into_iter().filter_map(|list| answer.json.get(list)?.as_array());
@@ -495,8 +502,8 @@ impl Wallet {
     async fn grants_about_me(&self, broker: &BrokerRow) -> Result<Vec<GrantView>> {
         let Some(endpoint) = &broker.management_endpoint else { return Ok(vec![]) };
         let Some(access) = self.broker_access_token(broker).await? else { return Ok(vec![]) };
-        let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
-        let now = self.clock.unix_now();
+        let answer = self.deps.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
+        let now = self.deps.clock.unix_now();
         let grants = answer.json.get("about_me").and_then(Value::as_array).cloned().unwrap_or_default();
         Ok(grants
             .iter()
@@ -584,7 +591,7 @@ impl Wallet {
         if let Some(steps) = self.revoke_portal(id, act, report).await? {
             return Ok(steps);
         }
-        let connections = self.store.connections().await?;
+        let connections = self.deps.store.connections().await?;
         if let Some(connection) = connections.iter().find(|k| connection_id(k) == id) {
             return Ok(self.revoke_connections(&[connection], act, report).await);
         }
@@ -594,8 +601,13 @@ impl Wallet {
                 connections.iter().filter(|k| k.ticket_id == id && k.refresh_item.is_some()).collect();
             let others_from_same_broker =
                 held_tickets.iter().filter(|t| t.id != id && t.ticket.claims.iss == held.ticket.claims.iss).count();
-            let broker =
-                self.store.brokers().await?.into_iter().find(|b| b.url == held.ticket.claims.iss.trim_end_matches('/'));
+            let broker = self
+                .deps
+                .store
+                .brokers()
+                .await?
+                .into_iter()
+                .find(|b| b.url == held.ticket.claims.iss.trim_end_matches('/'));
             // Every hospital at once, each with its own deadline, and the broker alongside them.
             let (mut steps, at_broker) = futures_util::future::join(
                 self.revoke_connections(&own, act, report),
@@ -607,8 +619,8 @@ impl Wallet {
             let what = format!("Delete the ticket for {} from the keychain", held.ticket.claims.patient.full_name());
             steps.push(if !act || all_done {
                 let delete = async {
-                    self.store.delete_secret(&self.vault, &format!("ticket/{id}")).await?;
-                    self.store.delete_ticket(id).await
+                    self.deps.store.delete_secret(&self.deps.vault, &format!("ticket/{id}")).await?;
+                    self.deps.store.delete_ticket(id).await
                 };
                 self.step(what, act, delete, report).await
             } else {
@@ -619,7 +631,7 @@ impl Wallet {
             return Ok(steps);
         }
         if let Some((grant, host)) = id.split_once('@') {
-            if let Some(broker) = self.store.brokers().await?.into_iter().find(|b| host_of(&b.url) == host) {
+            if let Some(broker) = self.deps.store.brokers().await?.into_iter().find(|b| host_of(&b.url) == host) {
                 let ask = self
                     .step(format!("Ask {host} to revoke the grant"), act, self.revoke_at_broker(&broker, grant), report)
                     .await;
@@ -679,7 +691,7 @@ impl Wallet {
             let (url, index) = held.ticket.claims.revocation.clone().unwrap_or_default();
             let what = format!("Confirm that {host}'s status list shows it revoked");
             let confirm = async {
-                if is_revoked(&self.http, &broker.url, &url, index).await? {
+                if is_revoked(&self.deps.http, &broker.url, &url, index).await? {
                     Ok(())
                 } else {
                     Err(Error::new(ErrorCode::RevocationPending).with_detail("status bit not set yet"))
@@ -739,7 +751,7 @@ impl Wallet {
         act: bool,
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> Vec<RevocationStep> {
-        let names = self.store.hospital_names().await.unwrap_or_default();
+        let names = self.deps.store.hospital_names().await.unwrap_or_default();
         // Boxed as `Send` futures first: a stream of futures borrowing from a closure's argument is not provably
         // `Send` for every lifetime, which the desktop app's commands require.
         let mut jobs: Vec<SendFuture<'_, RevocationStep>> = Vec::with_capacity(connections.len());
@@ -749,7 +761,7 @@ impl Wallet {
             jobs.push(Box::pin(self.revoke_connection(connection, name, act, report)));
         }
         let steps: Vec<RevocationStep> =
-            futures_util::stream::iter(jobs).buffered(self.fan_out.concurrency.max(1)).collect().await;
+            futures_util::stream::iter(jobs).buffered(self.deps.fan_out.concurrency.max(1)).collect().await;
         if act {
             self.sweep_keychain().await;
         }
@@ -767,6 +779,7 @@ impl Wallet {
         let step = self.step(what, act, self.revoke_at_hospital(connection), report).await;
         if act && step.state == StepState::Pending {
             let _ = self
+                .deps
                 .store
                 .set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revocation_pending", false)
                 .await;
@@ -777,7 +790,7 @@ impl Wallet {
     /// Revokes a connection's refresh token at its hospital (RFC 7009) within the per-hospital deadline, then
     /// forgets it here: the index says so at once, the keychain item goes at the next [`Wallet::sweep_keychain`].
     async fn revoke_at_hospital(&self, connection: &ConnectionRow) -> Result<()> {
-        match tokio::time::timeout(self.fan_out.per_hospital, self.revoke_there(connection)).await {
+        match tokio::time::timeout(self.deps.fan_out.per_hospital, self.revoke_there(connection)).await {
             Ok(revoked) => revoked?,
             Err(_) => return Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed")),
         }
@@ -785,8 +798,8 @@ impl Wallet {
             .refresh_item
             .clone()
             .unwrap_or_else(|| connection_refresh_item(&connection.fhir_base_url, &connection.ticket_id));
-        self.store.forget_secret(&item).await?;
-        self.store.set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revoked", true).await
+        self.deps.store.forget_secret(&item).await?;
+        self.deps.store.set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revoked", true).await
     }
 
     /// The hospital's part of ending a connection: its refresh token revoked there.
@@ -794,12 +807,12 @@ impl Wallet {
         let identity = self.identity().await?;
         let identity = identity.as_ref();
         if let (Some(item), Some((client_id, Some(endpoint)))) =
-            (&connection.refresh_item, self.store.registration_details(&connection.fhir_base_url).await?)
+            (&connection.refresh_item, self.deps.store.registration_details(&connection.fhir_base_url).await?)
         {
-            match self.store.get_secret(&self.vault, item).await {
+            match self.deps.store.get_secret(&self.deps.vault, item).await {
                 Ok(token) => {
-                    let auth = identity.as_client(&client_id, self.clock.as_ref(), self.random.as_ref());
-                    revoke_token(&self.http, Party::Hospital, &endpoint, &token, "refresh_token", &auth).await?;
+                    let auth = identity.as_client(&client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
+                    revoke_token(&self.deps.http, Party::Hospital, &endpoint, &token, "refresh_token", &auth).await?;
                 }
                 Err(e) if e.code() == ErrorCode::VaultItemMissing => {}
                 Err(e) => return Err(e),
@@ -811,7 +824,7 @@ impl Wallet {
     /// Removes from the keychain what was forgotten here (a failure is left for the next sweep, or for recovery at
     /// the next start).
     pub(crate) async fn sweep_keychain(&self) {
-        if let Err(error) = self.store.sweep(&self.vault).await {
+        if let Err(error) = self.deps.store.sweep(&self.deps.vault).await {
             tracing::warn!(code = %error.code(), "forgotten keychain items not removed yet");
         }
     }
@@ -821,28 +834,28 @@ impl Wallet {
             .refresh_item
             .clone()
             .unwrap_or_else(|| connection_refresh_item(&connection.fhir_base_url, &connection.ticket_id));
-        self.store.delete_secret(&self.vault, &item).await?;
-        self.store.set_connection_status(&connection.fhir_base_url, &connection.ticket_id, status, true).await
+        self.deps.store.delete_secret(&self.deps.vault, &item).await?;
+        self.deps.store.set_connection_status(&connection.fhir_base_url, &connection.ticket_id, status, true).await
     }
 
     async fn revoke_broker_refresh(&self, broker: &BrokerRow) -> Result<()> {
         let item = crate::wallet::broker_refresh_item(&broker.url);
         if let (Ok(token), Some(endpoint)) =
-            (self.store.get_secret(&self.vault, &item).await, &broker.revocation_endpoint)
+            (self.deps.store.get_secret(&self.deps.vault, &item).await, &broker.revocation_endpoint)
         {
             let identity = self.identity().await?;
             let identity = identity.as_ref();
-            let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());
-            revoke_token(&self.http, Party::Broker, endpoint, &token, "refresh_token", &auth).await?;
+            let auth = identity.as_client(&broker.client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
+            revoke_token(&self.deps.http, Party::Broker, endpoint, &token, "refresh_token", &auth).await?;
         }
-        self.store.delete_secret(&self.vault, &item).await
+        self.deps.store.delete_secret(&self.deps.vault, &item).await
     }
 
     async fn revoke_at_broker(&self, broker: &BrokerRow, grant: &str) -> Result<()> {
         let endpoint = broker.management_endpoint.as_deref().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
         let access = self.broker_access_token(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
         let answer =
-            self.http.post_bearer(Party::Broker, &format!("{endpoint}/{grant}/revoke"), access.expose()).await?;
+            self.deps.http.post_bearer(Party::Broker, &format!("{endpoint}/{grant}/revoke"), access.expose()).await?;
         if answer.status == 200 {
             Ok(())
         } else {
@@ -853,7 +866,7 @@ impl Wallet {
     async fn confirm_revoked(&self, broker: &BrokerRow, grant: &str) -> Result<()> {
         let endpoint = broker.management_endpoint.as_deref().ok_or_else(|| Error::new(ErrorCode::GrantNotFound))?;
         let access = self.broker_access_token(broker).await?.ok_or_else(|| Error::new(ErrorCode::BrokerDenied))?;
-        let answer = self.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
+        let answer = self.deps.http.get(Party::Broker, endpoint, Some(access.expose())).await?;
         let entry = answer
             .json
             .get("about_me")
@@ -864,7 +877,7 @@ impl Wallet {
         });
         let (url, index) =
             revocation.ok_or_else(|| Error::new(ErrorCode::RevocationPending).with_detail("no status-list entry"))?;
-        if is_revoked(&self.http, &broker.url, &url, index).await? {
+        if is_revoked(&self.deps.http, &broker.url, &url, index).await? {
             Ok(())
         } else {
             Err(Error::new(ErrorCode::RevocationPending).with_detail("status bit not set yet"))
@@ -875,7 +888,7 @@ impl Wallet {
     /// per-hospital deadline. Returns how many are still pending.
     pub async fn retry_pending_revocations(&self) -> Result<usize> {
         let portals_waiting = self.retry_pending_portal_revocations().await?;
-        let connections = self.store.connections().await?;
+        let connections = self.deps.store.connections().await?;
         let pending: Vec<&ConnectionRow> = connections.iter().filter(|k| k.status == "revocation_pending").collect();
         if pending.is_empty() {
             return Ok(portals_waiting);
@@ -884,7 +897,7 @@ impl Wallet {
         for connection in pending {
             jobs.push(Box::pin(self.revoke_at_hospital(connection)));
         }
-        let mut outcomes = futures_util::stream::iter(jobs).buffer_unordered(self.fan_out.concurrency.max(1));
+        let mut outcomes = futures_util::stream::iter(jobs).buffer_unordered(self.deps.fan_out.concurrency.max(1));
         let mut failed = 0;
         while let Some(outcome) = outcomes.next().await {
             failed += usize::from(outcome.is_err());

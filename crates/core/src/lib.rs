@@ -35,6 +35,7 @@ pub mod records;
 pub mod reminders;
 pub mod revocation;
 pub mod sensitive;
+pub(crate) mod session;
 pub mod settings;
 pub mod shelf;
 pub mod signin;

@@ -4,16 +4,15 @@
 use crate::broker::{self, Browser};
 use crate::connect::{fan_out, ConnectionStatus, Phase, Progress, ProgressEvent};
 use crate::hospital::{self, Exchange, HospitalEndpoints};
-use crate::http::{Http, Party};
+use crate::http::Party;
 use crate::identity::Identity;
 use crate::journal::Journal;
 use crate::origin::OriginGate;
 use crate::portal::person_ref;
 use crate::records::{self, HospitalRef, RecordItem};
-use crate::store::{ActivityEntry, HospitalRow, Store};
-use crate::vault::Vault;
-use crate::wallet::{connection_refresh_item, serves, ConnectReport, HeldTicket, HospitalOutcome, Wallet};
-use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
+use crate::store::{ActivityEntry, HospitalRow};
+use crate::wallet::{connection_refresh_item, serves, ConnectReport, Deps, HeldTicket, HospitalOutcome, Wallet};
+use crate::{Error, ErrorCode, Result, Sensitive};
 use std::sync::Arc;
 
 /// What one hospital gave.
@@ -52,11 +51,7 @@ impl Run {
 /// runs as a task of its own, on every core, while the fan-out keeps each one's deadline.
 #[derive(Clone)]
 struct Job {
-    http: Http,
-    store: Store,
-    vault: Vault,
-    clock: Arc<dyn Clock>,
-    random: Arc<dyn Random>,
+    deps: Deps,
     identity: Arc<Identity>,
     progress: Progress,
     interaction: Option<Browser>,
@@ -79,7 +74,7 @@ impl Wallet {
     /// Connects to every hospital for `person` (or everyone), reads their records and merges them. Tickets due
     /// for re-minting are re-minted first. A hospital asking to confirm the patient opens the wallet's browser.
     pub async fn connect(&self, person: Option<&str>, progress: Progress) -> Result<ConnectReport> {
-        let scope = ConnectScope { person, hospital: None, interaction: self.interaction.as_ref() };
+        let scope = ConnectScope { person, hospital: None, interaction: self.deps.interaction.as_ref() };
         self.connect_scoped(scope, progress).await
     }
 
@@ -119,7 +114,7 @@ impl Wallet {
         // belongs to that framework, or that the person chose for this patient (one hospital, one person).
         let chosen_here = scope.hospital.is_some() && scope.person.is_some();
         let mut must_advertise: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
-        for (row, linked) in self.store.hospitals().await? {
+        for (row, linked) in self.deps.store.hospitals().await? {
             if scope.hospital.is_some_and(|h| h != row.fhir_base_url) {
                 continue;
             }
@@ -136,17 +131,13 @@ impl Wallet {
         // Before use: a ticket revoked at its issuer is not presented anywhere (each status list read once).
         let revoked = self.revoked_among(&tickets).await;
         let identity = self.identity().await?;
-        let mut policy = self.fan_out.clone();
+        let mut policy = self.deps.fan_out.clone();
         if scope.interaction.is_some() && scope.hospital.is_some() {
             policy.per_hospital += broker::SIGN_IN_TIMEOUT;
         }
         let run = Arc::new(Run::new(policy.per_origin));
         let job = Job {
-            http: self.http.clone(),
-            store: self.store.clone(),
-            vault: self.vault.clone(),
-            clock: self.clock.clone(),
-            random: self.random.clone(),
+            deps: self.deps.clone(),
             identity,
             progress: progress.clone(),
             interaction: scope.interaction.cloned(),
@@ -194,7 +185,7 @@ impl Wallet {
         let (results, portals) = futures_util::future::join(tickets_read, portals).await;
         let mut outcomes = Vec::new();
         let mut items = Vec::new();
-        let now = self.clock.unix_now();
+        let now = self.deps.clock.unix_now();
         for ((row, held), result) in jobs.into_iter().zip(results) {
             let (status, error, count, granted, refused) = match result {
                 Ok(read) => {
@@ -239,7 +230,7 @@ impl Wallet {
             }
             Err(error) => tracing::warn!(code = %error.code(), "the portal connections were not read"),
         }
-        if let Err(error) = self.store.commit(&run.journal).await {
+        if let Err(error) = self.deps.store.commit(&run.journal).await {
             // The outcome stands; what was not recorded is recorded again by the next connect.
             tracing::warn!(code = %error.code(), "the connect's writes were not recorded");
         }
@@ -256,7 +247,7 @@ impl Wallet {
             })
             .collect();
         let entries: Vec<(&str, &str, u64)> = listed.iter().map(|(_, entry)| *entry).collect();
-        let bits = crate::revocation::revoked_bits(&self.http, &entries).await;
+        let bits = crate::revocation::revoked_bits(&self.deps.http, &entries).await;
         listed.iter().zip(bits).filter(|(_, bit)| *bit == Some(true)).map(|((held, _), _)| held.id.clone()).collect()
     }
 }
@@ -265,7 +256,7 @@ impl Job {
     /// An activity-log entry about one hospital and ticket, made now.
     fn entry(&self, kind: &str, hospital: &str, grant: &str, outcome: &str, detail: Option<String>) -> ActivityEntry {
         ActivityEntry {
-            at: self.clock.unix_now(),
+            at: self.deps.clock.unix_now(),
             kind: kind.into(),
             hospital: Some(hospital.into()),
             grant: Some(grant.into()),
@@ -289,7 +280,7 @@ impl Job {
             })
         };
         let base = row.fhir_base_url.as_str();
-        let now = self.clock.unix_now();
+        let now = self.deps.clock.unix_now();
         emit(Phase::Discovering, 0);
         let endpoints = self.discover_in(base).await?;
         if !endpoints.ticket_types.is_empty() && !endpoints.ticket_types.contains(&held.ticket.claims.ticket_type) {
@@ -300,25 +291,26 @@ impl Job {
         if !continuing {
             held.ticket.check_times(now)?;
         }
-        let mut client_id = match self.store.registration(base).await? {
+        let mut client_id = match self.deps.store.registration(base).await? {
             Some(id) => id,
             None => self.register_at(&endpoints, row, held).await?,
         };
         emit(Phase::Exchanging, 0);
         let grant = if continuing {
             let refresh = self
+                .deps
                 .store
-                .get_secret(&self.vault, &refresh_item)
+                .get_secret(&self.deps.vault, &refresh_item)
                 .await
                 .map_err(|_| Error::new(ErrorCode::TicketExpired))?;
             crate::oauth::Grant::RefreshToken(refresh)
         } else {
             hospital::exchange_form(&held.ticket)
         };
-        let (clock, random) = (self.clock.as_ref(), self.random.as_ref());
+        let (clock, random) = (self.deps.clock.as_ref(), self.deps.random.as_ref());
         let auth = identity.as_client(&client_id, clock, random);
         let first =
-            run.gate.run(base, hospital::token_request_with_fallback(&self.http, &endpoints, &auth, &grant)).await;
+            run.gate.run(base, hospital::token_request_with_fallback(&self.deps.http, &endpoints, &auth, &grant)).await;
         if !continuing && !matches!(&first, Err(e) if e.code() == ErrorCode::HospitalUnreachable) {
             // The ticket reached the hospital: say so, without the name itself (the log names no one).
             let detail = "the patient's name and birth date, in the permission ticket".to_string();
@@ -330,7 +322,9 @@ impl Job {
                 run.journal.cache_configuration(base, None);
                 client_id = self.register_at(&endpoints, row, held).await?;
                 let auth = identity.as_client(&client_id, clock, random);
-                run.gate.run(base, hospital::token_request_with_fallback(&self.http, &endpoints, &auth, &grant)).await?
+                run.gate
+                    .run(base, hospital::token_request_with_fallback(&self.deps.http, &endpoints, &auth, &grant))
+                    .await?
             }
             Err(declined) if declined.code() == ErrorCode::HospitalNothingShared => {
                 return Err(self.revoked_since_checked(held).await.unwrap_or(declined));
@@ -353,8 +347,11 @@ impl Job {
         let keep = async {
             let Some(refresh) = &redemption.refresh_token else { return Ok(()) };
             let label = format!("Tessera — connection to {} (refresh token)", row.name);
-            self.store.put_secret(&self.vault, &refresh_item, "connection_refresh", &label, refresh, now).await?;
-            self.store.save_connection(base, &held.id, "connected", None, Some(&refresh_item), now).await
+            self.deps
+                .store
+                .put_secret(&self.deps.vault, &refresh_item, "connection_refresh", &label, refresh, now)
+                .await?;
+            self.deps.store.save_connection(base, &held.id, "connected", None, Some(&refresh_item), now).await
         };
         // An answer that names no patient cannot be read with; a rotated refresh token in it is still kept.
         let patient = match redemption.patient() {
@@ -365,7 +362,7 @@ impl Job {
             }
         };
         let reader = records::FhirReader {
-            http: &self.http,
+            http: &self.deps.http,
             fhir_base_url: base,
             token: &redemption.access_token,
             patient: &patient,
@@ -391,7 +388,8 @@ impl Job {
     /// since (its status list read again). Only the issuer says a ticket is revoked, never a hospital's words.
     async fn revoked_since_checked(&self, held: &HeldTicket) -> Option<Error> {
         let (url, index) = held.ticket.claims.revocation.as_ref()?;
-        let revoked = crate::revocation::is_revoked(&self.http, &held.ticket.claims.iss, url, *index).await.ok()?;
+        let revoked =
+            crate::revocation::is_revoked(&self.deps.http, &held.ticket.claims.iss, url, *index).await.ok()?;
         revoked.then(|| Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer"))
     }
 
@@ -421,12 +419,12 @@ impl Job {
             &endpoints.fhir_base_url,
             &extra,
             browser,
-            self.random.as_ref(),
+            self.deps.random.as_ref(),
         )
         .await?;
         self.run.journal.log(self.entry("interaction", &endpoints.fhir_base_url, &held.id, "ok", None));
-        let auth = self.identity.as_client(client_id, self.clock.as_ref(), self.random.as_ref());
-        match hospital::token_request(&self.http, endpoints, &auth, &grant).await? {
+        let auth = self.identity.as_client(client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
+        match hospital::token_request(&self.deps.http, endpoints, &auth, &grant).await? {
             Exchange::Token(redemption) => Ok(redemption),
             Exchange::Interaction(_) => Err(Error::new(ErrorCode::HospitalInteractionRequired)),
         }
@@ -436,7 +434,7 @@ impl Job {
     async fn discover(&self, fhir_base_url: &str) -> Result<HospitalEndpoints> {
         let journal = Journal::new();
         let endpoints = self.discover_into(&journal, None, fhir_base_url).await;
-        self.store.commit(&journal).await?;
+        self.deps.store.commit(&journal).await?;
         endpoints
     }
 
@@ -452,11 +450,11 @@ impl Job {
         gate: Option<&OriginGate>,
         fhir_base_url: &str,
     ) -> Result<HospitalEndpoints> {
-        let now = self.clock.unix_now();
-        if let Some(config) = self.store.cached_configuration(fhir_base_url, now).await? {
+        let now = self.deps.clock.unix_now();
+        if let Some(config) = self.deps.store.cached_configuration(fhir_base_url, now).await? {
             return hospital::endpoints(fhir_base_url, &config);
         }
-        let fetch = hospital::fetch_configuration(&self.http, fhir_base_url);
+        let fetch = hospital::fetch_configuration(&self.deps.http, fhir_base_url);
         let (config, max_age) = match gate {
             Some(gate) => gate.run(fhir_base_url, fetch).await?,
             None => fetch.await?,
@@ -492,9 +490,9 @@ impl Job {
             .as_deref()
             .ok_or_else(|| Error::new(ErrorCode::HospitalClientRejected).with_detail("no registration endpoint"))?;
         let client_id =
-            run.gate.run(endpoint, broker::register(&self.http, endpoint, identity, Party::Hospital)).await?;
+            run.gate.run(endpoint, broker::register(&self.deps.http, endpoint, identity, Party::Hospital)).await?;
         let (token, revoke) = (&endpoints.token, endpoints.revoke.as_deref());
-        run.journal.save_registration(&row.fhir_base_url, &client_id, token, revoke, self.clock.unix_now());
+        run.journal.save_registration(&row.fhir_base_url, &client_id, token, revoke, self.deps.clock.unix_now());
         Ok(client_id)
     }
 }

@@ -1,8 +1,11 @@
 //! The records a window shows, kept in memory for the session: one merged record per person, as last read, with
 //! each hospital's outcome. Views read from here; nothing is refetched unless the person asks or the record is
-//! older than [`RecordShelf::max_age`]. Locking empties the shelf. Nothing here is ever written to disk.
+//! older than [`FRESH_FOR_SECS`]. The shelf is part of the wallet's [`crate::session::Session`], so locking empties
+//! it. Nothing here is ever written to disk.
 
-use crate::connect::ConnectionStatus;
+use crate::broker::Browser;
+use crate::connect::{ConnectionStatus, Progress};
+use crate::reach::ConnectScope;
 use crate::records::{Category, RecordItem, RESOURCE_TYPES};
 use crate::wallet::{ConnectReport, HeldTicket, HospitalOutcome, PersonView};
 use serde::Serialize;
@@ -37,6 +40,18 @@ pub struct RecordView {
     pub missing: Vec<String>,
 }
 
+/// How long a record read is shown again without reading it anew (seconds).
+pub const FRESH_FOR_SECS: i64 = 10 * 60;
+
+/// Whether opening a record may show what was read earlier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// What was read less than [`FRESH_FOR_SECS`] ago, else read again.
+    Recent,
+    /// Read every hospital again now.
+    ReadAgain,
+}
+
 /// Records read this session, per person, in memory only.
 pub struct RecordShelf {
     max_age: i64,
@@ -53,7 +68,15 @@ impl RecordShelf {
     pub fn max_age(&self) -> i64 {
         self.max_age
     }
+}
 
+impl Default for RecordShelf {
+    fn default() -> Self {
+        Self::new(FRESH_FOR_SECS)
+    }
+}
+
+impl RecordShelf {
     fn records(&self) -> std::sync::MutexGuard<'_, HashMap<String, PersonRecord>> {
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -109,8 +132,51 @@ impl RecordShelf {
 }
 
 impl crate::wallet::Wallet {
+    /// The person's page: their merged record from memory when `freshness` allows and it is recent, else read from
+    /// every hospital at once (each hospital's progress reported as it moves) and kept for the session. A hospital
+    /// that needs the patient confirmed ends as `needs_confirmation`; it never holds up the others.
+    pub async fn open_record(
+        &self,
+        person: &str,
+        freshness: Freshness,
+        progress: Progress,
+    ) -> crate::Result<RecordView> {
+        self.lock_if_idle().await;
+        let now = self.deps.clock.unix_now();
+        let kept = self.session.shelf.fresh(person, now).filter(|_| freshness == Freshness::Recent);
+        let record = match kept {
+            Some(record) => record,
+            None => {
+                let scope = ConnectScope { person: Some(person), hospital: None, interaction: None };
+                let report = self.connect_scoped(scope, progress).await?;
+                self.session.shelf.put(person, report, now)
+            }
+        };
+        self.record_view(person, record).await
+    }
+
+    /// Reads one hospital again for `person` (a retry, a confirmation of the patient through `interaction`, or a
+    /// portal just signed in) and adds what it returns to their record; returns their page.
+    pub async fn read_hospital_into_record(
+        &self,
+        person: &str,
+        hospital: &str,
+        interaction: Option<&Browser>,
+        progress: Progress,
+    ) -> crate::Result<RecordView> {
+        let scope = ConnectScope { person: Some(person), hospital: Some(hospital), interaction };
+        let report = self.connect_scoped(scope, progress).await?;
+        let record = self.session.shelf.update(person, report, self.deps.clock.unix_now());
+        self.record_view(person, record).await
+    }
+
+    /// The record read for `person` this session, however old (`None` after locking or before the first read).
+    pub fn record_read(&self, person: &str) -> Option<PersonRecord> {
+        self.session.shelf.get(person)
+    }
+
     /// The person page for `person` from a record read earlier.
-    pub async fn record_view(&self, person: &str, record: PersonRecord) -> crate::Result<RecordView> {
+    async fn record_view(&self, person: &str, record: PersonRecord) -> crate::Result<RecordView> {
         let people = self.people().await?;
         let person = people.into_iter().find(|p| p.id == person).ok_or_else(|| {
             crate::Error::new(crate::ErrorCode::InvalidInput).with_message("No ticket is about that person.")

@@ -25,8 +25,8 @@ impl Wallet {
     async fn login_inner(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
         let identity = self.identity().await?;
         let identity = identity.as_ref();
-        let endpoints = broker::discover(&self.http, broker_url).await?;
-        let client_id = oauth::register(&self.http, &endpoints.register, identity, Party::Broker).await?;
+        let endpoints = broker::discover(&self.deps.http, broker_url).await?;
+        let client_id = oauth::register(&self.deps.http, &endpoints.register, identity, Party::Broker).await?;
         // OpenID Connect Core §11: an OpenID Provider honours `offline_access` (the refresh token that re-mints
         // tickets) only when the request prompts for consent.
         let mut extra = vec![("prompt", "consent")];
@@ -40,11 +40,11 @@ impl Wallet {
             &endpoints.issuer,
             &extra,
             browser,
-            self.random.as_ref(),
+            self.deps.random.as_ref(),
         )
         .await?;
-        let auth = identity.as_client(&client_id, self.clock.as_ref(), self.random.as_ref());
-        let sign_in = broker::token_request(&self.http, &endpoints.token, &auth, &grant).await?;
+        let auth = identity.as_client(&client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
+        let sign_in = broker::token_request(&self.deps.http, &endpoints.token, &auth, &grant).await?;
         self.remember_broker_access(&endpoints.issuer, &sign_in);
         let row = BrokerRow {
             url: endpoints.issuer.clone(),
@@ -54,9 +54,9 @@ impl Wallet {
             management_endpoint: endpoints.management.clone(),
         };
         let held = self.keep(&endpoints.issuer, sign_in).await?;
-        self.store.save_broker(&row, self.clock.unix_now()).await?;
-        let hospitals = self.store.hospitals().await?.len() as u32;
-        let connections = self.store.connections().await?;
+        self.deps.store.save_broker(&row, self.deps.clock.unix_now()).await?;
+        let hospitals = self.deps.store.hospitals().await?.len() as u32;
+        let connections = self.deps.store.connections().await?;
         let mut tickets = Vec::new();
         for ticket in &held {
             tickets.push(self.view(ticket, &connections).await?);
@@ -66,7 +66,7 @@ impl Wallet {
 
     /// Verifies and stores what a broker's token endpoint returned.
     pub(crate) async fn keep(&self, issuer: &str, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
-        let now = self.clock.unix_now();
+        let now = self.deps.clock.unix_now();
         let identity = self.identity().await?;
         let identity = identity.as_ref();
         // Everything is checked before anything is kept: a bad answer leaves no trace.
@@ -87,9 +87,10 @@ impl Wallet {
         let broker_host = host_of(issuer);
         if let Some(refresh) = &sign_in.refresh_token {
             let item = broker_refresh_item(issuer);
-            self.store
+            self.deps
+                .store
                 .put_secret(
-                    &self.vault,
+                    &self.deps.vault,
                     &item,
                     "broker_refresh",
                     &format!("Tessera — sign-in with {broker_host} (refresh token)"),
@@ -119,7 +120,10 @@ impl Wallet {
                 expires_at: c.exp,
                 received_at: now,
             };
-            self.store.put_ticket(&self.vault, &row, &label, &Sensitive::new(ticket.raw().expose().clone())).await?;
+            self.deps
+                .store
+                .put_ticket(&self.deps.vault, &row, &label, &Sensitive::new(ticket.raw().expose().clone()))
+                .await?;
             self.log("ticket_received", None, Some(&id), "ok", None).await;
             let ticket = HeldTicket { id, ticket };
             let ends = self.grant_end(&ticket).await?;
@@ -142,7 +146,8 @@ impl Wallet {
                 None => (0..held.len()).filter(|i| held[*i].ticket.usable_at(&url)).collect(),
             };
             let ids: Vec<String> = indices.iter().filter_map(|i| held.get(*i)).map(|h| h.id.clone()).collect();
-            self.store
+            self.deps
+                .store
                 .save_hospital(&HospitalRow { fhir_base_url: url, name, source: "hint".into() }, &ids, now)
                 .await?;
         }
@@ -152,21 +157,21 @@ impl Wallet {
     /// Verifies a ticket's signature against its issuer's JWKS (cached; re-fetched once for an unknown `kid`).
     async fn verify(&self, ticket: &Ticket) -> Result<()> {
         let issuer = ticket.claims.iss.trim_end_matches('/').to_string();
-        let cached = self.jwks.lock().unwrap_or_else(|p| p.into_inner()).get(&issuer).cloned();
+        let cached = self.session.jwks.lock().unwrap_or_else(|p| p.into_inner()).get(&issuer).cloned();
         if let Some(jwks) = cached {
             match ticket.verify(&jwks) {
                 Err(e) if e.code() == ErrorCode::TicketUnknownKey => {}
                 other => return other,
             }
         }
-        let answer = self.http.get(Party::Broker, &format!("{issuer}/.well-known/jwks.json"), None).await?;
+        let answer = self.deps.http.get(Party::Broker, &format!("{issuer}/.well-known/jwks.json"), None).await?;
         let keys = answer.json.get("keys").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
         if answer.status != 200 || keys == 0 || keys > 100 {
             return Err(
                 Error::new(ErrorCode::BrokerInvalid).with_detail(format!("JWKS: HTTP {}, {keys} keys", answer.status))
             );
         }
-        self.jwks.lock().unwrap_or_else(|p| p.into_inner()).insert(issuer, answer.json.clone());
+        self.session.jwks.lock().unwrap_or_else(|p| p.into_inner()).insert(issuer, answer.json.clone());
         ticket.verify(&answer.json)
     }
 
@@ -175,7 +180,7 @@ impl Wallet {
     /// yet can only be reached with a fresh ticket).
     async fn remint_due(&self, held: &HeldTicket, links: &[(HospitalRow, Vec<String>)]) -> Result<bool> {
         let claims = &held.ticket.claims;
-        let now = self.clock.unix_now();
+        let now = self.deps.clock.unix_now();
         if claims.continuation.is_none() {
             return Ok(now >= remint_at(claims.iat, claims.exp));
         }
@@ -183,7 +188,7 @@ impl Wallet {
             return Ok(false);
         }
         for (row, _) in links.iter().filter(|(row, linked)| serves(held, row, linked)) {
-            if !self.store.has_secret(&connection_refresh_item(&row.fhir_base_url, &held.id)).await? {
+            if !self.deps.store.has_secret(&connection_refresh_item(&row.fhir_base_url, &held.id)).await? {
                 return Ok(true);
             }
         }
@@ -194,9 +199,9 @@ impl Wallet {
     /// Returns how many tickets were received. A broker that refuses is logged; the old tickets stay.
     pub async fn remint_due_tickets(&self) -> Result<usize> {
         let held = self.held_tickets().await?;
-        let links = self.store.hospitals().await?;
+        let links = self.deps.store.hospitals().await?;
         let mut received = 0;
-        for broker in self.store.brokers().await? {
+        for broker in self.deps.store.brokers().await? {
             let mut due = false;
             for ticket in held.iter().filter(|t| t.ticket.claims.iss.trim_end_matches('/') == broker.url) {
                 due |= self.remint_due(ticket, &links).await?;
@@ -215,16 +220,16 @@ impl Wallet {
 
     /// Keeps a broker's access token in memory until shortly before it expires.
     fn remember_broker_access(&self, issuer: &str, sign_in: &SignIn) {
-        let expires_at = expires_at(self.clock.unix_now(), sign_in.expires_in);
-        let mut tokens = self.broker_access.lock().unwrap_or_else(|p| p.into_inner());
+        let expires_at = expires_at(self.deps.clock.unix_now(), sign_in.expires_in);
+        let mut tokens = self.session.broker_access.lock().unwrap_or_else(|p| p.into_inner());
         tokens.insert(issuer.to_string(), (sign_in.access_token.clone(), expires_at));
     }
 
     /// A live access token for the broker's grant management: the one in memory while it lasts a minute more, else
     /// a fresh one through [`Wallet::broker_session`]. `None` when there is no refresh token.
     pub(crate) async fn broker_access_token(&self, broker: &BrokerRow) -> Result<Option<Sensitive<String>>> {
-        let now = self.clock.unix_now();
-        let cached = self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).get(&broker.url).cloned();
+        let now = self.deps.clock.unix_now();
+        let cached = self.session.broker_access.lock().unwrap_or_else(|p| p.into_inner()).get(&broker.url).cloned();
         if let Some((token, _)) = cached.filter(|(_, expires_at)| *expires_at > now + 60) {
             return Ok(Some(token));
         }
@@ -238,7 +243,7 @@ impl Wallet {
         &self,
         broker: &BrokerRow,
     ) -> Result<Option<(Sensitive<String>, Vec<HeldTicket>)>> {
-        let refresh = match self.store.get_secret(&self.vault, &broker_refresh_item(&broker.url)).await {
+        let refresh = match self.deps.store.get_secret(&self.deps.vault, &broker_refresh_item(&broker.url)).await {
             Ok(refresh) => refresh,
             Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(None),
             Err(e) => return Err(e),
@@ -246,8 +251,8 @@ impl Wallet {
         let grant = Grant::RefreshToken(refresh);
         let identity = self.identity().await?;
         let identity = identity.as_ref();
-        let auth = identity.as_client(&broker.client_id, self.clock.as_ref(), self.random.as_ref());
-        let sign_in = broker::token_request(&self.http, &broker.token_endpoint, &auth, &grant).await?;
+        let auth = identity.as_client(&broker.client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
+        let sign_in = broker::token_request(&self.deps.http, &broker.token_endpoint, &auth, &grant).await?;
         self.remember_broker_access(&broker.url, &sign_in);
         let access = sign_in.access_token.clone();
         let tickets = self.keep(&broker.url, sign_in).await?;

@@ -9,18 +9,20 @@ use crate::describe::{describe, TicketDescription};
 use crate::hospital;
 use crate::http::{Http, HttpPolicy, Party};
 use crate::identity::Identity;
+use crate::portal::signin::ConnectionLocks;
 use crate::profile::hex;
 use crate::records::RecordItem;
+use crate::session::Session;
 use crate::status::{WalletState, WalletStatus};
 use crate::store::{ActivityEntry, ConnectionRow, HospitalRow, Store};
 use crate::ticket::Ticket;
 use crate::vault::Vault;
-use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result, Sensitive};
+use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use ts_rs::TS;
 
 /// Everything passed in to a wallet.
@@ -163,26 +165,27 @@ pub struct LoginSummary {
     pub hospitals: u32,
 }
 
-/// An open wallet.
+/// What every part of the wallet uses, and a job running on its own clones: cheap handles, no secret.
+#[derive(Clone)]
+pub(crate) struct Deps {
+    pub profile: Profile,
+    pub store: Store,
+    pub vault: Vault,
+    pub http: Http,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub fan_out: FanOut,
+    pub interaction: Option<Browser>,
+}
+
+/// An open wallet: its [`Deps`] and the [`Session`] that lives only while it is unlocked.
 pub struct Wallet {
-    pub(crate) profile: Profile,
-    pub(crate) store: Store,
-    pub(crate) vault: Vault,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) random: Arc<dyn Random>,
-    pub(crate) http: Http,
-    pub(crate) fan_out: FanOut,
-    pub(crate) interaction: Option<Browser>,
-    identity: tokio::sync::Mutex<Option<Arc<Identity>>>,
+    pub(crate) deps: Deps,
+    pub(crate) session: Session,
     /// Seconds without use before locking; 0: never.
     idle_lock: std::sync::atomic::AtomicI64,
-    last_use: Mutex<i64>,
-    locked: std::sync::atomic::AtomicBool,
-    pub(crate) jwks: Mutex<HashMap<String, Value>>,
-    /// Brokers' access tokens (for grant management) and when they expire, memory only.
-    pub(crate) broker_access: Mutex<HashMap<String, (Sensitive<String>, i64)>>,
-    /// Patient-portal sign-ins waiting for confirmation and the per-connection refresh locks, memory only.
-    pub(crate) portals: crate::portal::signin::Portals,
+    /// One lock per portal connection (kept across locking, see [`ConnectionLocks`]).
+    pub(crate) connection_locks: ConnectionLocks,
 }
 
 tokio::task_local! {
@@ -237,7 +240,7 @@ impl Wallet {
         let store = Store::open(profile.dir()).await?;
         let vault = Vault::new(profile.namespace());
         store.recover(&vault).await?;
-        Ok(Self {
+        let deps = Deps {
             http: Http::new(options.http, options.random.clone())?,
             vault,
             store,
@@ -246,30 +249,29 @@ impl Wallet {
             random: options.random,
             fan_out: options.fan_out,
             interaction: options.interaction,
-            identity: tokio::sync::Mutex::new(None),
+        };
+        Ok(Self {
+            deps,
+            session: Session::default(),
             idle_lock: std::sync::atomic::AtomicI64::new(idle_secs(options.idle_lock)),
-            last_use: Mutex::new(i64::MIN),
-            locked: std::sync::atomic::AtomicBool::new(false),
-            jwks: Mutex::default(),
-            broker_access: Mutex::default(),
-            portals: Default::default(),
+            connection_locks: ConnectionLocks::default(),
         })
     }
 
     /// The store (activity log and index).
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.deps.store
     }
 
     /// The status for the first screen. Reads the store only, never the keychain.
     pub async fn status(&self) -> Result<WalletStatus> {
-        let [brokers, people, tickets, hospitals] = self.store.counts().await?;
+        let [brokers, people, tickets, hospitals] = self.deps.store.counts().await?;
         let state = match (brokers, self.is_locked()) {
             (0, _) => WalletState::Empty,
             (_, true) => WalletState::Locked,
             (_, false) => WalletState::Ready,
         };
-        Ok(WalletStatus::new(&self.profile.name(), state, brokers, people, tickets, hospitals))
+        Ok(WalletStatus::new(&self.deps.profile.name(), state, brokers, people, tickets, hospitals))
     }
 
     /// The install's identity, read from the keychain on first use after opening or unlocking.
@@ -281,26 +283,24 @@ impl Wallet {
                 return Err(Error::new(ErrorCode::WalletLocked));
             }
         } else {
-            *self.last_use.lock().unwrap_or_else(|p| p.into_inner()) = self.clock.unix_now();
+            *self.session.last_use.lock().unwrap_or_else(|p| p.into_inner()) = Some(self.deps.clock.unix_now());
         }
-        let mut slot = self.identity.lock().await;
+        let mut slot = self.session.identity.lock().await;
         if let Some(identity) = slot.as_ref() {
             return Ok(identity.clone());
         }
-        let identity = Arc::new(Identity::load_or_create(&self.vault).await?);
+        let identity = Arc::new(Identity::load_or_create(&self.deps.vault).await?);
         *slot = Some(identity.clone());
-        self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.session.begin();
         Ok(identity)
     }
 
-    /// Forgets every secret held in memory (the signing key, brokers' access tokens, cached keys); the keychain is read again on next use.
+    /// Ends the session: every secret and record held in memory is forgotten at once (the signing key, brokers'
+    /// access tokens, cached keys, the records read); the keychain is read again on next use. Portal sign-ins that
+    /// were waiting for the person's answer are given up, their tokens revoked at the hospital.
     pub async fn lock(&self) {
-        // Sign-ins waiting for confirmation hold live tokens in memory only: revoked first, while the key is here.
-        self.give_up_pending_portal_sign_ins().await;
-        *self.identity.lock().await = None;
-        self.jwks.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        self.broker_access.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
+        let waiting = self.session.end().await;
+        self.give_up(waiting).await;
     }
 
     /// Locks when the idle period has passed since the last use. Returns whether it locked.
@@ -309,9 +309,9 @@ impl Wallet {
         if idle == 0 {
             return false;
         }
-        let last = *self.last_use.lock().unwrap_or_else(|p| p.into_inner());
-        let holding = self.identity.lock().await.is_some();
-        if holding && last != i64::MIN && self.clock.unix_now() - last >= idle {
+        let last = *self.session.last_use.lock().unwrap_or_else(|p| p.into_inner());
+        let holding = self.session.identity.lock().await.is_some();
+        if holding && last.is_some_and(|last| self.deps.clock.unix_now().saturating_sub(last) >= idle) {
             self.lock().await;
             return true;
         }
@@ -337,7 +337,7 @@ impl Wallet {
 
     /// Whether the secrets are locked away (after [`Wallet::lock`] or the idle period).
     pub fn is_locked(&self) -> bool {
-        self.locked.load(std::sync::atomic::Ordering::SeqCst)
+        self.session.is_locked()
     }
 
     pub(crate) async fn log(
@@ -349,22 +349,22 @@ impl Wallet {
         detail: Option<String>,
     ) {
         let entry = ActivityEntry {
-            at: self.clock.unix_now(),
+            at: self.deps.clock.unix_now(),
             kind: kind.into(),
             hospital: hospital.map(String::from),
             grant: grant.map(String::from),
             outcome: outcome.into(),
             detail,
         };
-        if let Err(error) = self.store.log(&entry).await {
+        if let Err(error) = self.deps.store.log(&entry).await {
             tracing::warn!(code = %error.code(), "activity not recorded");
         }
     }
 
     /// Every ticket held, read from the keychain.
     pub async fn held_tickets(&self) -> Result<Vec<HeldTicket>> {
-        let rows = self.store.tickets().await?;
-        let reads = rows.iter().map(|(_, item)| self.store.get_secret(&self.vault, item));
+        let rows = self.deps.store.tickets().await?;
+        let reads = rows.iter().map(|(_, item)| self.deps.store.get_secret(&self.deps.vault, item));
         let raws = futures_util::future::join_all(reads).await;
         rows.into_iter().zip(raws).map(|((id, _), raw)| Ok(HeldTicket { id, ticket: Ticket::parse(raw?)? })).collect()
     }
@@ -372,7 +372,7 @@ impl Wallet {
     /// A held ticket as people see it, with its grant's one status.
     pub(crate) async fn view(&self, held: &HeldTicket, connections: &[ConnectionRow]) -> Result<TicketView> {
         let own: Vec<&ConnectionRow> = connections.iter().filter(|k| k.ticket_id == held.id).collect();
-        let state = self.ticket_state(held, &own, self.clock.unix_now()).await?;
+        let state = self.ticket_state(held, &own, self.deps.clock.unix_now()).await?;
         Ok(TicketView {
             id: held.id.clone(),
             person: held.ticket.claims.patient_key.clone(),
@@ -390,7 +390,7 @@ impl Wallet {
         if let Err(error) = self.remint_due_tickets().await {
             tracing::warn!(code = %error.code(), "tickets not re-minted before listing");
         }
-        let connections = self.store.connections().await?;
+        let connections = self.deps.store.connections().await?;
         let mut out = Vec::new();
         for held in self.held_tickets().await? {
             out.push(self.view(&held, &connections).await?);
@@ -408,8 +408,8 @@ impl Wallet {
             hospitals: BTreeSet<String>,
             connected: BTreeSet<String>,
         }
-        let directory = self.store.hospitals().await?;
-        let connections = self.store.connections().await?;
+        let directory = self.deps.store.hospitals().await?;
+        let connections = self.deps.store.connections().await?;
         let mut people: Vec<Gathered> = Vec::new();
         for held in self.held_tickets().await? {
             let c = &held.ticket.claims;
@@ -500,9 +500,10 @@ impl Wallet {
     /// The hospital directory, with each hospital's last connection and the people whose tickets it takes.
     pub async fn hospitals(&self) -> Result<Vec<HospitalView>> {
         let held = self.held_tickets().await?;
-        let connections = self.store.connections().await?;
+        let connections = self.deps.store.connections().await?;
         let portals = self.portal_connections(None, false).await?;
         Ok(self
+            .deps
             .store
             .hospitals()
             .await?
@@ -549,13 +550,13 @@ impl Wallet {
     /// SMART configuration or CapabilityStatement (never shown as host and port when it names itself).
     pub async fn add_hospital(&self, url: &str) -> Result<HospitalView> {
         let base = crate::http::normalise_base(url)?;
-        let (config, _) = hospital::fetch_configuration(&self.http, &base).await.map_err(|error| {
+        let (config, _) = hospital::fetch_configuration(&self.deps.http, &base).await.map_err(|error| {
             let action = "Check the address and that the hospital is online, then add it again; nothing was added.";
             error.with_action(action)
         })?;
-        let name = hospital::name_of(&self.http, &base, &config).await.unwrap_or_else(|| host_of(&base));
+        let name = hospital::name_of(&self.deps.http, &base, &config).await.unwrap_or_else(|| host_of(&base));
         let row = HospitalRow { fhir_base_url: base.clone(), name, source: "manual".into() };
-        self.store.save_hospital(&row, &[], self.clock.unix_now()).await?;
+        self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
         Ok(self.hospitals().await?.into_iter().find(|h| h.fhir_base_url == base).unwrap_or(HospitalView {
             fhir_base_url: base,
             name: row.name,
@@ -573,16 +574,16 @@ impl Wallet {
     /// or being ended (removing the hospital would leave its token live there, out of sight).
     pub async fn remove_hospital(&self, url: &str) -> Result<()> {
         let base = crate::http::normalise_base(url)?;
-        if !self.store.hospitals().await?.iter().any(|(row, _)| row.fhir_base_url == base) {
+        if !self.deps.store.hospitals().await?.iter().any(|(row, _)| row.fhir_base_url == base) {
             return Err(Error::new(ErrorCode::InvalidInput)
                 .with_message("That hospital is not in your directory.")
                 .with_action("List hospitals with `tessera hospitals`."));
         }
-        let portals = self.store.portal_connections().await?;
+        let portals = self.deps.store.portal_connections().await?;
         let reading = portals.iter().filter(|row| row.fhir_base_url == base && row.status != "revoked");
         let ids: Vec<&str> = reading.map(|row| row.id.as_str()).collect();
         if !ids.is_empty() {
-            let name = self.store.hospital_names().await?.remove(&base).unwrap_or_else(|| host_of(&base));
+            let name = self.deps.store.hospital_names().await?.remove(&base).unwrap_or_else(|| host_of(&base));
             return Err(Error::new(ErrorCode::PortalStillConnected)
                 .with_message(format!("Tessera still reads {name} through its patient portal."))
                 .with_action(format!(
@@ -591,13 +592,13 @@ impl Wallet {
                     ids.join("` and `tessera revoke ")
                 )));
         }
-        self.store.forget_hospital(&base).await
+        self.deps.store.forget_hospital(&base).await
     }
 
     /// Imports a SMART User-access Brands bundle from a file path or an http(s) URL into the hospital directory.
     pub async fn import_brands(&self, source: &str) -> Result<Vec<HospitalView>> {
         let bundle: Value = if source.starts_with("https://") || source.starts_with("http://") {
-            let answer = self.http.get(Party::Hospital, source, None).await?;
+            let answer = self.deps.http.get(Party::Hospital, source, None).await?;
             if answer.status != 200 {
                 return Err(
                     Error::new(ErrorCode::HospitalError).with_detail(format!("brands bundle: HTTP {}", answer.status))
@@ -615,7 +616,7 @@ impl Wallet {
         let mut added = Vec::new();
         for brand in crate::brands::parse(&bundle)? {
             let row = HospitalRow { fhir_base_url: brand.fhir_base_url, name: brand.name, source: "brands".into() };
-            self.store.save_hospital(&row, &[], self.clock.unix_now()).await?;
+            self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
             added.push(row.fhir_base_url);
         }
         let directory = self.hospitals().await?;

@@ -26,7 +26,7 @@ impl Wallet {
     /// Where people read through a hospital's own patient portal: (FHIR base URL, the person's one-way hash), for
     /// every connection in force — from the index alone, no keychain read.
     pub(crate) async fn portal_reach(&self) -> Result<std::collections::HashSet<(String, String)>> {
-        let rows = self.store.portal_connections().await?;
+        let rows = self.deps.store.portal_connections().await?;
         Ok(rows.into_iter().filter(|row| is_live(&row.status)).map(|row| (row.fhir_base_url, row.person_ref)).collect())
     }
 
@@ -36,6 +36,7 @@ impl Wallet {
     pub(crate) async fn portal_connections(&self, person: Option<&str>, ending: bool) -> Result<Vec<PortalConnection>> {
         let wanted = person.map(person_ref);
         let rows: Vec<PortalRow> = self
+            .deps
             .store
             .portal_connections()
             .await?
@@ -44,7 +45,7 @@ impl Wallet {
             .filter(|row| wanted.as_ref().is_none_or(|w| *w == row.person_ref))
             .collect();
         let reads = rows.iter().map(|row| async {
-            let raw = self.store.get_secret(&self.vault, &row.vault_item).await?;
+            let raw = self.deps.store.get_secret(&self.deps.vault, &row.vault_item).await?;
             PortalSecret::decode(&raw)
         });
         let secrets = futures_util::future::join_all(reads).await;

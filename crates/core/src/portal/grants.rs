@@ -42,7 +42,7 @@ fn status_of(row: &PortalRow) -> GrantStatus {
 impl Wallet {
     /// The hospital's name for a portal connection.
     async fn portal_hospital(&self, row: &PortalRow) -> String {
-        let names = self.store.hospital_names().await.unwrap_or_default();
+        let names = self.deps.store.hospital_names().await.unwrap_or_default();
         names.get(&row.fhir_base_url).cloned().unwrap_or_else(|| host_of(&row.fhir_base_url))
     }
 
@@ -137,8 +137,8 @@ impl Wallet {
         act: bool,
         report: &(dyn Fn(&RevocationStep) + Sync),
     ) -> Result<Option<Vec<RevocationStep>>> {
-        let _one_at_a_time = if act { Some(self.portals.lock_for(id).lock_owned().await) } else { None };
-        let rows = self.store.portal_connections().await?;
+        let _one_at_a_time = if act { Some(self.connection_locks.lock_for(id).lock_owned().await) } else { None };
+        let rows = self.deps.store.portal_connections().await?;
         let Some(row) = rows.into_iter().find(|r| r.id == id && r.status != "revoked") else { return Ok(None) };
         let hospital = self.portal_hospital(&row).await;
         let mut steps = Vec::new();
@@ -148,7 +148,7 @@ impl Wallet {
             let step = self.step(what, act, self.end_portal_at_hospital(&row), report).await;
             ended_there = step.state == StepState::Done;
             if act && !ended_there {
-                self.store.set_portal_status(&row.id, "revocation_pending", None, None, None).await?;
+                self.deps.store.set_portal_status(&row.id, "revocation_pending", None, None, None).await?;
             }
             steps.push(step);
         }
@@ -176,7 +176,7 @@ impl Wallet {
     /// The hospital's part of ending a portal connection, within the per-hospital deadline (the caller holds the
     /// connection's lock).
     pub(crate) async fn end_portal_at_hospital(&self, row: &PortalRow) -> Result<()> {
-        match tokio::time::timeout(self.fan_out.per_hospital, self.end_portal_there(row)).await {
+        match tokio::time::timeout(self.deps.fan_out.per_hospital, self.end_portal_there(row)).await {
             Ok(ended) => ended,
             Err(_) => Err(Error::new(ErrorCode::HospitalTimeout).with_detail("hospital deadline passed")),
         }
@@ -184,37 +184,45 @@ impl Wallet {
 
     /// Revokes a portal connection's refresh token at its hospital (RFC 7009; nothing to do where the hospital
     /// offers no revocation, or the token is already gone). The caller holds the connection's lock
-    /// ([`crate::portal::signin::Portals::lock_for`]): the token is read from the keychain here, under it, so it is
+    /// ([`crate::portal::signin::ConnectionLocks::lock_for`]): the token is read from the keychain here, under it, so it is
     /// the one in force — never one a read rotated meanwhile.
     async fn end_portal_there(&self, row: &PortalRow) -> Result<()> {
         let Some(endpoint) = &row.revocation_endpoint else { return Ok(()) };
-        let secret = match self.store.get_secret(&self.vault, &row.vault_item).await {
+        let secret = match self.deps.store.get_secret(&self.deps.vault, &row.vault_item).await {
             Ok(raw) => PortalSecret::decode(&raw)?,
             Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(()),
             Err(e) => return Err(e),
         };
         let identity = self.identity().await?;
         let client = PortalClient { id: row.client_id.clone(), public: row.public_client };
-        let auth = client.auth(&identity, self.clock.as_ref(), self.random.as_ref());
-        oauth::revoke_token(&self.http, Party::Hospital, endpoint, &secret.refresh_token, "refresh_token", &auth).await
+        let auth = client.auth(&identity, self.deps.clock.as_ref(), self.deps.random.as_ref());
+        oauth::revoke_token(&self.deps.http, Party::Hospital, endpoint, &secret.refresh_token, "refresh_token", &auth)
+            .await
     }
 
     /// Forgets a portal connection here: its secret leaves the index at once (the keychain item at the next
     /// sweep), the row says it was ended.
     pub(crate) async fn forget_portal(&self, row: &PortalRow) -> Result<()> {
-        self.store.forget_secret(&row.vault_item).await?;
-        self.store.set_portal_status(&row.id, "revoked", None, None, None).await
+        self.deps.store.forget_secret(&row.vault_item).await?;
+        self.deps.store.set_portal_status(&row.id, "revoked", None, None, None).await
     }
 
     /// Retries every portal connection whose revocation waits for its hospital (each under its lock). Returns how
     /// many still wait.
     pub(crate) async fn retry_pending_portal_revocations(&self) -> Result<usize> {
-        let pending: Vec<PortalRow> =
-            self.store.portal_connections().await?.into_iter().filter(|r| r.status == "revocation_pending").collect();
+        let pending: Vec<PortalRow> = self
+            .deps
+            .store
+            .portal_connections()
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "revocation_pending")
+            .collect();
         let mut waiting = 0;
         for row in &pending {
-            let _one_at_a_time = self.portals.lock_for(&row.id).lock_owned().await;
+            let _one_at_a_time = self.connection_locks.lock_for(&row.id).lock_owned().await;
             let still_pending = self
+                .deps
                 .store
                 .portal_connections()
                 .await?

@@ -5,7 +5,6 @@
 
 use crate::connect::{fan_out, ConnectionStatus, FanOut, Phase, Progress, ProgressEvent};
 use crate::hospital::{self, Exchange};
-use crate::http::Http;
 use crate::identity::Identity;
 use crate::oauth::Grant;
 use crate::origin::OriginGate;
@@ -14,10 +13,9 @@ use crate::portal::secret::PortalSecret;
 use crate::portal::signin::{token_endpoints, PortalClient};
 use crate::portal::{is_live, scope, secret_label};
 use crate::records::{self, Gathered, HospitalRef, RecordItem, Via};
-use crate::store::{ActivityEntry, PortalRow, Store};
-use crate::vault::Vault;
-use crate::wallet::{HospitalOutcome, Wallet};
-use crate::{Clock, Error, ErrorCode, Random, Result};
+use crate::store::{ActivityEntry, PortalRow};
+use crate::wallet::{Deps, HospitalOutcome, Wallet};
+use crate::{Error, ErrorCode, Result};
 use std::sync::Arc;
 
 /// What one portal connection gave a connect: its line, and its items.
@@ -30,11 +28,7 @@ pub(crate) struct PortalRead {
 
 /// One connection's job, owned so that it runs as a task of its own.
 struct Job {
-    http: Http,
-    store: Store,
-    vault: Vault,
-    clock: Arc<dyn Clock>,
-    random: Arc<dyn Random>,
+    deps: Deps,
     identity: Arc<Identity>,
     gate: Arc<OriginGate>,
     progress: Progress,
@@ -60,7 +54,7 @@ impl Job {
 
     fn entry(&self, kind: &str, outcome: &str, detail: Option<String>) -> ActivityEntry {
         ActivityEntry {
-            at: self.clock.unix_now(),
+            at: self.deps.clock.unix_now(),
             kind: kind.into(),
             hospital: Some(self.row.fhir_base_url.clone()),
             grant: Some(self.row.id.clone()),
@@ -77,17 +71,17 @@ impl Job {
         let _one_at_a_time = self.lock.clone().lock_owned().await;
         self.emit(Phase::Exchanging, 0, None);
         let ended_here = || Error::new(ErrorCode::PortalEnded).with_detail("ended in Tessera while the read waited");
-        let current = self.store.portal_connections().await?.into_iter().find(|r| r.id == self.row.id);
+        let current = self.deps.store.portal_connections().await?.into_iter().find(|r| r.id == self.row.id);
         if !current.is_some_and(|row| is_live(&row.status)) {
             return Err(ended_here());
         }
-        let secret = PortalSecret::decode(&self.store.get_secret(&self.vault, &self.row.vault_item).await?)?;
+        let secret = PortalSecret::decode(&self.deps.store.get_secret(&self.deps.vault, &self.row.vault_item).await?)?;
         let base = self.row.fhir_base_url.as_str();
         let client = PortalClient { id: self.row.client_id.clone(), public: self.row.public_client };
-        let auth = client.auth(&self.identity, self.clock.as_ref(), self.random.as_ref());
+        let auth = client.auth(&self.identity, self.deps.clock.as_ref(), self.deps.random.as_ref());
         let endpoints = token_endpoints(base, &self.row.token_endpoint, self.row.revocation_endpoint.as_deref());
         let grant = Grant::RefreshToken(secret.refresh_token.clone());
-        let answer = self.gate.run(base, hospital::token_request(&self.http, &endpoints, &auth, &grant)).await;
+        let answer = self.gate.run(base, hospital::token_request(&self.deps.http, &endpoints, &auth, &grant)).await;
         let redemption = match answer {
             Ok(Exchange::Token(redemption)) => redemption,
             Ok(Exchange::Interaction(_)) => {
@@ -102,11 +96,12 @@ impl Job {
         // The rotated token first, whatever else the answer says: the one presented is spent.
         if let Some(next) = &redemption.refresh_token {
             let label = secret_label(&secret.named.full_name(), &self.name);
-            let now = self.clock.unix_now();
+            let now = self.deps.clock.unix_now();
             let kept = self
+                .deps
                 .store
                 .put_rotated(
-                    &self.vault,
+                    &self.deps.vault,
                     &self.row.vault_item,
                     "portal_refresh",
                     &label,
@@ -119,7 +114,7 @@ impl Job {
                 other => other?,
             }
         }
-        self.store.log(&self.entry("refresh", "ok", None)).await?;
+        self.deps.store.log(&self.entry("refresh", "ok", None)).await?;
         // A refresh answer need not repeat the launch context; when it does, it must name the same patient.
         let patient = match redemption.patient.as_deref() {
             Some(named) if named != secret.patient => {
@@ -138,7 +133,7 @@ impl Job {
         };
         let plan = records::search_plan(&granted);
         let reader = records::FhirReader {
-            http: &self.http,
+            http: &self.deps.http,
             fhir_base_url: base,
             token: &redemption.access_token,
             patient: &patient,
@@ -149,7 +144,7 @@ impl Job {
             records::read_all(&reader, &self.gate, &plan, &from, |so_far| self.emit(Phase::Reading, so_far, None))
                 .await?;
         records::reached_via(&mut gathered.items, Via::Portal);
-        self.store.log(&self.entry("records_read", "ok", Some(gathered.counts.join(", ")))).await?;
+        self.deps.store.log(&self.entry("records_read", "ok", Some(gathered.counts.join(", ")))).await?;
         self.emit(Phase::Done, gathered.resources, None);
         Ok((gathered, granted))
     }
@@ -175,7 +170,7 @@ impl Wallet {
             return Ok(Vec::new());
         }
         let identity = self.identity().await?;
-        let names = self.store.hospital_names().await?;
+        let names = self.deps.store.hospital_names().await?;
         let gate = Arc::new(OriginGate::new(policy.per_origin));
         let jobs: Vec<Job> = connections
             .into_iter()
@@ -183,15 +178,11 @@ impl Wallet {
                 let who = connection.person().or(person).unwrap_or_default().to_string();
                 let base = &connection.row.fhir_base_url;
                 Job {
-                    http: self.http.clone(),
-                    store: self.store.clone(),
-                    vault: self.vault.clone(),
-                    clock: self.clock.clone(),
-                    random: self.random.clone(),
+                    deps: self.deps.clone(),
                     identity: identity.clone(),
                     gate: gate.clone(),
                     progress: progress.clone(),
-                    lock: self.portals.lock_for(&connection.row.id),
+                    lock: self.connection_locks.lock_for(&connection.row.id),
                     name: names.get(base).cloned().unwrap_or_else(|| crate::wallet::host_of(base)),
                     person: who,
                     row: connection.row,
@@ -215,7 +206,7 @@ impl Wallet {
             }
         };
         let results = fan_out(jobs, policy, Job::read, failed).await;
-        let now = self.clock.unix_now();
+        let now = self.deps.clock.unix_now();
         let mut reads = Vec::new();
         for ((row, person, name), result) in lines.into_iter().zip(results) {
             let mut outcome = HospitalOutcome {
@@ -233,7 +224,7 @@ impl Wallet {
             };
             let items = match result {
                 Ok((gathered, granted)) => {
-                    self.store.set_portal_status(&row.id, "connected", None, Some(&granted), Some(now)).await?;
+                    self.deps.store.set_portal_status(&row.id, "connected", None, Some(&granted), Some(now)).await?;
                     outcome.resources = gathered.resources;
                     outcome.granted = crate::describe::granted_words(&granted);
                     outcome.not_available =
@@ -250,7 +241,7 @@ impl Wallet {
                         error.detail().map(String::from),
                     )
                     .await;
-                    self.store.set_portal_status(&row.id, "failed", Some(code.as_str()), None, None).await?;
+                    self.deps.store.set_portal_status(&row.id, "failed", Some(code.as_str()), None, None).await?;
                     outcome.status = ConnectionStatus::of_failure(code);
                     // Signing in again mends an ended connection, and one whose client the hospital forgot (the
                     // next sign-in registers Tessera there again).

@@ -93,7 +93,7 @@ impl PortalClient {
 
 /// A sign-in waiting for the user to confirm a new person: its tokens, in memory only (forgotten when the wallet
 /// locks).
-struct Pending {
+pub(crate) struct Pending {
     /// The install's key, kept so that the token can still be revoked once the wallet locks.
     identity: Arc<Identity>,
     offer: PortalOffer,
@@ -107,32 +107,49 @@ struct Pending {
     expires_at: i64,
 }
 
-/// What a wallet holds in memory about portals: sign-ins waiting for confirmation, and one lock per connection so
-/// that its refresh token (single use: the hospital rotates it) is never presented twice at once.
+/// Patient-portal sign-ins waiting for the person's answer (a patient Tessera does not know), memory only: part of
+/// the [`crate::session::Session`], so locking gives each one up.
 #[derive(Default)]
-pub(crate) struct Portals {
+pub(crate) struct WaitingSignIns {
     pending: Mutex<HashMap<String, Pending>>,
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-impl Portals {
-    /// The lock of connection `id`.
-    pub fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_default().clone()
+impl WaitingSignIns {
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps a sign-in waiting under `id`.
+    fn insert(&self, id: String, pending: Pending) {
+        self.pending().insert(id, pending);
     }
 
     /// Takes every sign-in waiting for confirmation (on lock: each is then given up, its token revoked).
-    fn drain(&self) -> Vec<Pending> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).drain().map(|(_, p)| p).collect()
+    pub(crate) fn drain(&self) -> Vec<Pending> {
+        self.pending().drain().map(|(_, p)| p).collect()
     }
 
     /// Takes the sign-in `id` if it still waits at `now`, and every one whose time ran out (to be given up).
     fn take(&self, id: &str, now: i64) -> (Option<Pending>, Vec<Pending>) {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pending = self.pending();
         let expired: Vec<String> =
             pending.iter().filter(|(_, p)| p.expires_at <= now).map(|(k, _)| k.clone()).collect();
         let expired = expired.iter().filter_map(|k| pending.remove(k)).collect();
         (pending.remove(id), expired)
+    }
+}
+
+/// One lock per portal connection, so that its refresh token (single use: the hospital rotates it) is never
+/// presented twice at once. Not part of the session: a lock held across [`Wallet::lock`] must stay the only one.
+#[derive(Default)]
+pub(crate) struct ConnectionLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl ConnectionLocks {
+    /// The lock of connection `id`.
+    pub fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_default().clone()
     }
 }
 
@@ -221,26 +238,34 @@ impl Wallet {
                     .with_action("List people with `tessera people` and use one of their ids."));
             }
         }
-        let (config, _) = hospital::fetch_configuration(&self.http, base).await?;
+        let (config, _) = hospital::fetch_configuration(&self.deps.http, base).await?;
         let offer = portal::offer(base, &config).ok_or_else(|| Error::new(ErrorCode::PortalUnavailable))?;
-        let hospital = match self.store.hospital_names().await?.remove(base) {
+        let hospital = match self.deps.store.hospital_names().await?.remove(base) {
             Some(name) => name,
-            None => hospital::name_of(&self.http, base, &config).await.unwrap_or_else(|| host_of(base)),
+            None => hospital::name_of(&self.deps.http, base, &config).await.unwrap_or_else(|| host_of(base)),
         };
         let client = self.portal_client(&offer, &identity).await?;
         let server = oauth::AuthorizationServer { issuer: &offer.issuer, iss_required: offer.iss_required };
         let extra: Vec<(&str, &str)> = request.login_hint.map(|hint| ("login_hint", hint)).into_iter().collect();
         let scope = portal::scope();
-        let authorizing =
-            oauth::authorize(&offer.authorize, server, &client.id, &scope, base, &extra, browser, self.random.as_ref());
+        let authorizing = oauth::authorize(
+            &offer.authorize,
+            server,
+            &client.id,
+            &scope,
+            base,
+            &extra,
+            browser,
+            self.deps.random.as_ref(),
+        );
         // Cancelling races the browser only: no code, nothing issued. Past this point the sign-in runs to its end.
         let grant = tokio::select! {
             grant = authorizing => grant.map_err(as_portal)?,
             () = cancelled => return Err(Error::new(ErrorCode::SigninCancelled)),
         };
-        let auth = client.auth(&identity, self.clock.as_ref(), self.random.as_ref());
+        let auth = client.auth(&identity, self.deps.clock.as_ref(), self.deps.random.as_ref());
         let endpoints = token_endpoints(&offer.fhir_base_url, &offer.token, offer.revoke.as_deref());
-        let redemption = match hospital::token_request(&self.http, &endpoints, &auth, &grant).await {
+        let redemption = match hospital::token_request(&self.deps.http, &endpoints, &auth, &grant).await {
             Ok(Exchange::Token(redemption)) => redemption,
             Ok(Exchange::Interaction(_)) => {
                 return Err(Error::new(ErrorCode::HospitalInvalidResponse).with_detail("interaction_required"))
@@ -264,7 +289,7 @@ impl Wallet {
                 patient: redemption.patient()?.to_string(),
                 named,
                 gender,
-                expires_at: self.clock.unix_now().saturating_add(CONFIRM_WITHIN),
+                expires_at: self.deps.clock.unix_now().saturating_add(CONFIRM_WITHIN),
             };
             self.file_portal(pending, request).await
         };
@@ -298,9 +323,9 @@ impl Wallet {
                 )));
             }
             Match::Person(_) | Match::Several => return Err(Error::new(ErrorCode::PortalAmbiguousPerson)),
-            Match::Nobody if request.add_new_person => new_person_id(self.random.as_ref()),
+            Match::Nobody if request.add_new_person => new_person_id(self.deps.random.as_ref()),
             Match::Nobody => {
-                let id = format!("pending-{}", self.random.token(12));
+                let id = format!("pending-{}", self.deps.random.token(12));
                 let (patient, born) = in_words(&pending.named);
                 let waiting = PortalSignIn {
                     status: PortalSignInStatus::NeedsConfirmation,
@@ -312,7 +337,7 @@ impl Wallet {
                     born,
                     new_person: true,
                 };
-                self.portals.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, pending);
+                self.session.waiting.insert(id, pending);
                 return Ok(waiting);
             }
         };
@@ -322,12 +347,12 @@ impl Wallet {
 
     /// Adds the portal's patient of a sign-in waiting for confirmation as a new person, and keeps the connection.
     pub async fn confirm_portal_person(&self, id: &str) -> Result<PortalSignIn> {
-        let (found, expired) = self.portals.take(id, self.clock.unix_now());
+        let (found, expired) = self.session.waiting.take(id, self.deps.clock.unix_now());
         self.give_up(expired).await;
         let pending = found.ok_or_else(|| Error::new(ErrorCode::PortalExpired))?;
         let (identity, offer) = (pending.identity.clone(), pending.offer.clone());
         let (client, refresh) = (pending.client.clone(), pending.refresh.clone());
-        let person = new_person_id(self.random.as_ref());
+        let person = new_person_id(self.deps.random.as_ref());
         match self.keep_portal(pending, person, true).await {
             Ok(kept) => {
                 self.log("portal_sign_in", Some(&kept.fhir_base_url), Some(&kept.id), "ok", None).await;
@@ -342,20 +367,15 @@ impl Wallet {
 
     /// Gives up a sign-in waiting for confirmation: its refresh token is revoked at the hospital, nothing is kept.
     pub async fn cancel_portal_sign_in(&self, id: &str) -> Result<()> {
-        let (found, expired) = self.portals.take(id, self.clock.unix_now());
+        let (found, expired) = self.session.waiting.take(id, self.deps.clock.unix_now());
         self.give_up(found.into_iter().chain(expired).collect()).await;
         Ok(())
     }
 
-    /// Gives up every sign-in still waiting for confirmation (the wallet is locking: their tokens, held in memory
-    /// only, would otherwise be dropped while live at the hospital). Called while the identity is still at hand.
-    pub(crate) async fn give_up_pending_portal_sign_ins(&self) {
-        let pending = self.portals.drain();
-        self.give_up(pending).await;
-    }
-
-    /// Revokes the tokens of sign-ins given up (cancelled, expired, or the wallet locking) and logs each.
-    async fn give_up(&self, given_up: Vec<Pending>) {
+    /// Revokes the tokens of sign-ins given up (cancelled, expired, or the wallet locking: their tokens, held in
+    /// memory only, would otherwise be dropped while live at the hospital) and logs each. Each sign-in carries the
+    /// key it was made with, so this works after the session ended.
+    pub(crate) async fn give_up(&self, given_up: Vec<Pending>) {
         for pending in given_up {
             let Pending { identity, offer, client, refresh, .. } = &pending;
             self.revoke_portal_token(identity, offer, client, refresh, "refresh_token").await;
@@ -372,9 +392,10 @@ impl Wallet {
     async fn keep_portal(&self, pending: Pending, person: String, new_person: bool) -> Result<PortalSignIn> {
         let base = pending.offer.fhir_base_url.clone();
         let id = portal::connection_id(&base, &person);
-        let now = self.clock.unix_now();
-        let _one_at_a_time = self.portals.lock_for(&id).lock_owned().await;
-        let earlier = self.store.portal_connections().await?.into_iter().find(|r| r.id == id && r.status != "revoked");
+        let now = self.deps.clock.unix_now();
+        let _one_at_a_time = self.connection_locks.lock_for(&id).lock_owned().await;
+        let earlier =
+            self.deps.store.portal_connections().await?.into_iter().find(|r| r.id == id && r.status != "revoked");
         let retired = match earlier {
             Some(earlier) => self.retire_portal(earlier, &pending.hospital).await?,
             None => None,
@@ -405,11 +426,11 @@ impl Wallet {
         };
         let (patient, born) = in_words(&pending.named);
         let label = portal::secret_label(&patient, &pending.hospital);
-        self.store.put_portal(&self.vault, &row, &label, &secret.encode()).await?;
-        if !self.store.hospital_names().await?.contains_key(&base) {
+        self.deps.store.put_portal(&self.deps.vault, &row, &label, &secret.encode()).await?;
+        if !self.deps.store.hospital_names().await?.contains_key(&base) {
             let directory =
                 HospitalRow { fhir_base_url: base.clone(), name: pending.hospital.clone(), source: "manual".into() };
-            self.store.save_hospital(&directory, &[], now).await?;
+            self.deps.store.save_hospital(&directory, &[], now).await?;
         }
         if let Some(retired) = retired {
             self.end_retired(&retired).await;
@@ -429,13 +450,13 @@ impl Wallet {
     /// Sets an earlier connection's token aside: the same row and secret under an id of its own
     /// (`<id>-<random>`), its revocation pending. `None` when it has no token left.
     async fn retire_portal(&self, earlier: PortalRow, hospital: &str) -> Result<Option<PortalRow>> {
-        let raw = match self.store.get_secret(&self.vault, &earlier.vault_item).await {
+        let raw = match self.deps.store.get_secret(&self.deps.vault, &earlier.vault_item).await {
             Ok(raw) => raw,
             Err(e) if e.code() == ErrorCode::VaultItemMissing => return Ok(None),
             Err(e) => return Err(e),
         };
         let patient = PortalSecret::decode(&raw).map(|s| s.named.full_name()).unwrap_or_default();
-        let id = format!("{}-{}", earlier.id, self.random.token(6));
+        let id = format!("{}-{}", earlier.id, self.deps.random.token(6));
         let retired = PortalRow {
             vault_item: portal::secret_item(&id),
             id,
@@ -444,14 +465,14 @@ impl Wallet {
             ..earlier
         };
         let label = format!("{} — being ended", portal::secret_label(&patient, hospital));
-        self.store.put_portal(&self.vault, &retired, &label, &raw).await?;
+        self.deps.store.put_portal(&self.deps.vault, &retired, &label, &raw).await?;
         Ok(Some(retired))
     }
 
     /// Revokes a set-aside earlier connection at its hospital and forgets it; when the hospital does not answer, it
     /// stays pending (a failure here never undoes the new connection already kept).
     async fn end_retired(&self, retired: &PortalRow) {
-        let _one_at_a_time = self.portals.lock_for(&retired.id).lock_owned().await;
+        let _one_at_a_time = self.connection_locks.lock_for(&retired.id).lock_owned().await;
         let ended = async {
             self.end_portal_at_hospital(retired).await?;
             self.forget_portal(retired).await
@@ -468,11 +489,12 @@ impl Wallet {
     /// portal's "unknown app" page) —, else a new RFC 7591 registration of the install's key (code and refresh grants
     /// only); `portal.no_client` when none of these is possible.
     async fn portal_client(&self, offer: &PortalOffer, identity: &Identity) -> Result<PortalClient> {
-        let configured = PortalClients::load(self.profile.dir())?;
+        let configured = PortalClients::load(self.deps.profile.dir())?;
         if let Some(client) = configured.for_hospital(&offer.fhir_base_url, &offer.issuer) {
             return Ok(PortalClient { id: client.client_id.clone(), public: !client.private_key_jwt });
         }
         let rows: Vec<PortalRow> = self
+            .deps
             .store
             .portal_connections()
             .await?
@@ -489,7 +511,8 @@ impl Wallet {
             (Some(endpoint), true) => {
                 let grants = ["authorization_code", "refresh_token"];
                 let id =
-                    oauth::registration::register_for(&self.http, endpoint, identity, Party::Hospital, &grants).await?;
+                    oauth::registration::register_for(&self.deps.http, endpoint, identity, Party::Hospital, &grants)
+                        .await?;
                 Ok(PortalClient { id, public: false })
             }
             _ => Err(Error::new(ErrorCode::PortalNoClient)),
@@ -501,7 +524,7 @@ impl Wallet {
     async fn portal_patient(&self, base: &str, redemption: &Redemption) -> Result<(NamedPerson, Option<String>)> {
         let patient = redemption.patient()?;
         let url = format!("{base}/Patient/{patient}");
-        let answer = self.http.get(Party::Hospital, &url, Some(redemption.access_token.expose())).await?;
+        let answer = self.deps.http.get(Party::Hospital, &url, Some(redemption.access_token.expose())).await?;
         if matches!(answer.status, 401 | 403) {
             // The person unticked the patient's demographics at the portal's consent screen.
             return Err(Error::new(ErrorCode::PortalPatientNotShared)
@@ -529,8 +552,8 @@ impl Wallet {
         hint: &str,
     ) {
         let Some(endpoint) = &offer.revoke else { return };
-        let auth = client.auth(identity, self.clock.as_ref(), self.random.as_ref());
-        if let Err(error) = oauth::revoke_token(&self.http, Party::Hospital, endpoint, token, hint, &auth).await {
+        let auth = client.auth(identity, self.deps.clock.as_ref(), self.deps.random.as_ref());
+        if let Err(error) = oauth::revoke_token(&self.deps.http, Party::Hospital, endpoint, token, hint, &auth).await {
             tracing::warn!(code = %error.code(), "a portal token was not revoked");
         }
     }
