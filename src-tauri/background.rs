@@ -12,8 +12,8 @@ use crate::commands::WALLET_LOCKED;
 use crate::AppState;
 use std::time::Duration;
 use tauri::{Emitter, Manager};
-use tessera_core::reminders::Reminder;
-use tessera_core::settings::Settings;
+use tessera_core::base::settings::Settings;
+use tessera_core::grants::reminders::Reminder;
 
 /// How often the idle lock is checked.
 pub const LOCK_CHECK: Duration = Duration::from_secs(60);

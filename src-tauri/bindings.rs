@@ -6,16 +6,17 @@
 //! rewrites it.
 
 use crate::ipc::*;
-use tessera_core::activity::{ActivityFilter, ActivityKind, ActivityView};
-use tessera_core::connect::{ConnectionStatus, Phase, ProgressEvent};
-use tessera_core::describe::TicketDescription;
-use tessera_core::grants::{GrantDetail, GrantKind, GrantStatus, GrantUse, GrantView, RevocationStep, StepState};
+use tessera_core::base::settings::Settings;
+use tessera_core::grants::activity::{ActivityFilter, ActivityKind, ActivityView};
+use tessera_core::grants::status::{GrantKind, GrantStatus, StepState};
+use tessera_core::grants::{GrantDetail, GrantUse, GrantView, RevocationStep};
+use tessera_core::hospitals::fan_out::{ConnectionStatus, Phase, ProgressEvent};
 use tessera_core::portal::{PortalSignIn, PortalSignInStatus};
+use tessera_core::records::shelf::RecordView;
 use tessera_core::records::{Category, RecordItem, Source, Via};
-use tessera_core::settings::Settings;
-use tessera_core::shelf::RecordView;
 use tessera_core::status::{WalletState, WalletStatus};
-use tessera_core::wallet::{HospitalOutcome, HospitalView, LoginSummary, PersonView, TicketView};
+use tessera_core::view::{HospitalOutcome, HospitalView, LoginSummary, PersonView, TicketView};
+use tessera_core::words::describe::TicketDescription;
 use tessera_core::ErrorView;
 use ts_rs::TS;
 

@@ -44,7 +44,7 @@ pub struct PortalResult {
     /// The sign-in, in words (no secret).
     pub sign_in: tessera_core::portal::PortalSignIn,
     /// The record of the person it was filed under, once connected.
-    pub record: Option<tessera_core::shelf::RecordView>,
+    pub record: Option<tessera_core::records::shelf::RecordView>,
 }
 
 /// `export_record`: the items shown, to be saved as a FHIR Bundle.
@@ -108,7 +108,7 @@ pub struct ExportResult {
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ActivityArgs {
     /// The filters (all optional).
-    pub filter: tessera_core::activity::ActivityFilter,
+    pub filter: tessera_core::grants::activity::ActivityFilter,
 }
 
 /// The format of an activity export.
@@ -125,7 +125,7 @@ pub enum ExportFormat {
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ExportActivityArgs {
     /// The filters (all optional).
-    pub filter: tessera_core::activity::ActivityFilter,
+    pub filter: tessera_core::grants::activity::ActivityFilter,
     /// CSV or JSON.
     pub format: ExportFormat,
 }
@@ -134,7 +134,7 @@ pub struct ExportActivityArgs {
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct SettingsArgs {
     /// The new settings.
-    pub settings: tessera_core::settings::Settings,
+    pub settings: tessera_core::base::settings::Settings,
 }
 
 /// `sign_out`: which broker.

@@ -54,7 +54,7 @@ impl AppState {
                     http: Default::default(),
                     fan_out: Default::default(),
                     interaction: None,
-                    idle_lock: tessera_core::settings::Settings::load(self.profile.dir()).idle_lock(),
+                    idle_lock: tessera_core::base::settings::Settings::load(self.profile.dir()).idle_lock(),
                 };
                 Wallet::open(self.profile.clone(), options)
             })
@@ -89,7 +89,7 @@ fn app_browser(app: &tauri::AppHandle) -> Browser {
 
 /// Starts the desktop app and returns the process exit code.
 pub fn run() -> i32 {
-    tessera_core::logging::init();
+    tessera_core::base::logging::init();
     if let Some(problem) = missing_display() {
         eprintln!("tessera-app: {} ({}) {}", problem.message(), problem.detail().unwrap_or(""), problem.action());
         return 2;

@@ -58,7 +58,7 @@ fn watch(bus: Bus, app: tauri::AppHandle) {
 /// Locks (and tells the window) when the setting "lock when the computer sleeps or the screen locks" is on.
 fn lock_if_asked(app: &tauri::AppHandle) {
     let state = app.state::<AppState>();
-    if !tessera_core::settings::Settings::load(state.profile.dir()).lock_on_sleep {
+    if !tessera_core::base::settings::Settings::load(state.profile.dir()).lock_on_sleep {
         return;
     }
     tauri::async_runtime::block_on(crate::lock_now(&state));

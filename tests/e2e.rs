@@ -125,7 +125,7 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     let card = session.text_of("[data-testid=person-card]").await;
     assert!(card.contains("Harold Washington"), "{card}");
     assert!(card.contains("healthcare power of attorney"), "{card}");
-    let born = tessera_core::describe::iso_date_words(&harold.birth_date);
+    let born = tessera_core::words::describe::iso_date_words(&harold.birth_date);
     assert!(card.contains(&born), "the card gives his birth date in words ({born}): {card}");
     assert_accessible(&session, "people").await;
     session.screenshot_for_docs("people").await;
@@ -466,7 +466,12 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
     // Unlock; opening Harold reads his record again (it was dropped from memory).
     session.click("[data-testid=unlock]").await;
     open_first_person(&session).await;
-    assert!(reads(&captured_ipc(&session).await) > before, "the record was read again after unlocking");
+    // The lines may be drawn before the read's answer is captured: wait for the answer (it fails if none comes).
+    session
+        .wait_until(20, "the record read again after unlocking", || async {
+            reads(&captured_ipc(&session).await) > before
+        })
+        .await;
 
     // Settings, and Ctrl+L locks on demand.
     session.click("[data-testid=nav-settings]").await;

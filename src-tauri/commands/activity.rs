@@ -3,7 +3,7 @@
 use super::wallet;
 use crate::ipc::{ActivityArgs, ExportActivityArgs, ExportFormat, ExportResult};
 use crate::AppState;
-use tessera_core::activity::{to_csv, to_json, ActivityView};
+use tessera_core::grants::activity::{to_csv, to_json, ActivityView};
 use tessera_core::{Error, ErrorCode, ErrorView};
 
 /// The log, newest first, filtered.
@@ -24,7 +24,7 @@ pub async fn export_activity<R: tauri::Runtime>(
         ExportFormat::Csv => (to_csv(&entries), "csv"),
         ExportFormat::Json => (to_json(&entries), "json"),
     };
-    let day = tessera_core::activity::rfc3339(state.clock.unix_now());
+    let day = tessera_core::grants::activity::rfc3339(state.clock.unix_now());
     let file_name = format!("tessera-activity-{}.{extension}", day.get(..10).unwrap_or("export"));
     let Some(path) = super::record::save_path(&app, &file_name, "Save the activity log", extension).await else {
         return Ok(ExportResult { saved: false, file_name: None, resources: 0 });

@@ -3,7 +3,7 @@
 use super::wallet;
 use crate::ipc::{AddHospitalArgs, ImportBrandsArgs, RemoveHospitalArgs};
 use crate::AppState;
-use tessera_core::wallet::HospitalView;
+use tessera_core::view::HospitalView;
 use tessera_core::ErrorView;
 
 /// Every hospital: name, last connection, last contact, the people whose tickets it takes.

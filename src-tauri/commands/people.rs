@@ -2,7 +2,7 @@
 
 use super::wallet;
 use crate::AppState;
-use tessera_core::wallet::{PersonView, TicketView};
+use tessera_core::view::{PersonView, TicketView};
 use tessera_core::ErrorView;
 
 /// Every person whose records the tickets open.

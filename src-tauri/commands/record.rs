@@ -6,8 +6,8 @@ use crate::ipc::{ExportArgs, ExportResult, HospitalForPersonArgs, OpenRecordArgs
 use crate::AppState;
 use std::sync::Arc;
 use tauri::Emitter;
-use tessera_core::connect::Progress;
-use tessera_core::shelf::{Freshness, RecordView};
+use tessera_core::hospitals::fan_out::Progress;
+use tessera_core::records::shelf::{Freshness, RecordView};
 use tessera_core::{Error, ErrorCode, ErrorView};
 
 /// Progress events forwarded to the window as [`CONNECT_PROGRESS`].
@@ -18,7 +18,7 @@ pub(crate) fn progress_to_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -
     })
 }
 
-/// The person's record: from memory when read less than [`tessera_core::shelf::FRESH_FOR_SECS`] ago (unless
+/// The person's record: from memory when read less than [`tessera_core::records::shelf::FRESH_FOR_SECS`] ago (unless
 /// `refresh`), else read from every hospital at once, each hospital's progress emitted as it moves.
 #[tauri::command]
 pub async fn open_record<R: tauri::Runtime>(

@@ -3,7 +3,7 @@
 use super::wallet;
 use crate::ipc::{AboutView, BrokerArgs, SettingsArgs};
 use crate::AppState;
-use tessera_core::settings::Settings;
+use tessera_core::base::settings::Settings;
 use tessera_core::ErrorView;
 
 /// The settings of this profile.

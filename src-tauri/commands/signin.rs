@@ -5,7 +5,7 @@ use super::wallet;
 use crate::ipc::{DemoNetwork, SignInArgs};
 use crate::AppState;
 use tessera_core::status::WalletStatus;
-use tessera_core::wallet::LoginSummary;
+use tessera_core::view::LoginSummary;
 use tessera_core::{Error, ErrorCode, ErrorView};
 
 /// The wallet's status for the first screen (read from the store; the keychain is not touched).

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use std::time::{Duration, Instant};
-use tessera_core::http::{Http, HttpPolicy, Party};
+use tessera_core::base::http::{Http, HttpPolicy, Party};
 use tessera_core::ticket::Ticket;
 use tessera_core::vault::Vault;
 use tessera_core::{OsRandom, Random, Sensitive};

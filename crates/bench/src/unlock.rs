@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tessera_core::broker::Browser;
-use tessera_core::connect::no_progress;
-use tessera_core::grants::GrantKind;
+use tessera_core::grants::status::GrantKind;
+use tessera_core::hospitals::fan_out::no_progress;
 use tessera_testbed::{data::Role, Config, Testbed};
 
 /// How the wallet's grants came to be.

@@ -5,11 +5,12 @@ use crate::measure::{cpu_ms, peak_kb, reset_peak, rss_kb, trimmed_rss_kb};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use tessera_core::base::http::HttpPolicy;
 use tessera_core::broker::Browser;
-use tessera_core::connect::{no_progress, ConnectionStatus, FanOut};
-use tessera_core::grants::StepState;
-use tessera_core::http::HttpPolicy;
-use tessera_core::wallet::{ConnectReport, Wallet, WalletOptions};
+use tessera_core::grants::status::StepState;
+use tessera_core::hospitals::fan_out::{no_progress, ConnectionStatus, FanOut};
+use tessera_core::view::ConnectReport;
+use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{OsRandom, Profile, Random, SystemClock};
 
 /// One measured operation.

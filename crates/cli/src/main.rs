@@ -153,8 +153,8 @@ enum Outcome {
 
 impl Outcome {
     /// The outcome of a connect: hospitals read (connected, or no records there) against the rest.
-    fn of_connect(report: &tessera_core::wallet::ConnectReport) -> Self {
-        use tessera_core::connect::ConnectionStatus;
+    fn of_connect(report: &tessera_core::view::ConnectReport) -> Self {
+        use tessera_core::hospitals::fan_out::ConnectionStatus;
         let read = report
             .hospitals
             .iter()
@@ -186,7 +186,7 @@ fn quiet_on_closed_pipe() {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    tessera_core::logging::init();
+    tessera_core::base::logging::init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -224,7 +224,7 @@ pub async fn open_wallet(home: Option<&std::path::Path>, interaction: Browser) -
 
 /// The Unix time at which `YYYY-MM-DD` begins (UTC).
 fn day_start(day: &str) -> Result<i64, Error> {
-    tessera_core::describe::parse_day(day).map(|d| d.midnight().assume_utc().unix_timestamp()).ok_or_else(|| {
+    tessera_core::words::describe::parse_day(day).map(|d| d.midnight().assume_utc().unix_timestamp()).ok_or_else(|| {
         Error::new(ErrorCode::InvalidInput)
             .with_message(format!("{day:?} is not a date."))
             .with_action("Use YYYY-MM-DD.")
@@ -298,7 +298,7 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
                         .with_action("Run again with --add-person to add them as a new person."));
                 };
             }
-            let scope = tessera_core::reach::ConnectScope {
+            let scope = tessera_core::hospitals::reach::ConnectScope {
                 person: signed.person.as_deref(),
                 hospital: Some(&signed.fhir_base_url),
                 interaction: Some(&browser),
@@ -308,7 +308,7 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
             Ok(Outcome::of_connect(&report))
         }
         Command::Connect { person, hospital, .. } => {
-            let scope = tessera_core::reach::ConnectScope {
+            let scope = tessera_core::hospitals::reach::ConnectScope {
                 person: person.as_deref(),
                 hospital: hospital.as_deref(),
                 interaction: Some(&browser),
@@ -335,7 +335,7 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
                 Some(day) => Some(day_start(day)?),
                 None => None,
             };
-            let filter = tessera_core::activity::ActivityFilter {
+            let filter = tessera_core::grants::activity::ActivityFilter {
                 person: person.clone(),
                 hospital: hospital.clone(),
                 grant: grant.clone(),
@@ -357,7 +357,7 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
             }
             let steps = wallet.revoke(id).await?;
             out.revocation(id, &steps)?;
-            let complete = steps.iter().all(|s| s.state == tessera_core::grants::StepState::Done);
+            let complete = steps.iter().all(|s| s.state == tessera_core::grants::status::StepState::Done);
             Ok(if complete { Outcome::All } else { Outcome::Some })
         }
         Command::Demo | Command::Status => unreachable!("handled above"),

@@ -2,14 +2,14 @@
 
 use serde::Serialize;
 use std::sync::Arc;
-use tessera_core::activity::ActivityView;
-use tessera_core::connect::{Phase, Progress};
-use tessera_core::describe::date_words;
+use tessera_core::grants::activity::ActivityView;
 use tessera_core::grants::{GrantView, RevocationStep};
+use tessera_core::hospitals::fan_out::{Phase, Progress};
 use tessera_core::portal::{possessive, PortalSignIn};
 use tessera_core::records::{Category, Via};
 use tessera_core::status::WalletStatus;
-use tessera_core::wallet::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
+use tessera_core::view::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
+use tessera_core::words::describe::date_words;
 use tessera_core::{Error, ErrorCode};
 
 /// What an empty profile says, with the command that fills it.
@@ -34,7 +34,7 @@ impl Output {
     /// Live progress: one line per hospital step on stderr (nothing with `--json`).
     pub fn progress(&self) -> Progress {
         if self.json {
-            return tessera_core::connect::no_progress();
+            return tessera_core::hospitals::fan_out::no_progress();
         }
         Arc::new(|event| {
             let what = match event.phase {
@@ -257,7 +257,7 @@ impl Output {
 
     /// `revoke`: each step and its state.
     pub fn revocation(&self, id: &str, steps: &[RevocationStep]) -> Result<(), Error> {
-        let complete = steps.iter().all(|s| s.state == tessera_core::grants::StepState::Done);
+        let complete = steps.iter().all(|s| s.state == tessera_core::grants::status::StepState::Done);
         if self.json {
             return print_json(&serde_json::json!({ "id": id, "complete": complete, "steps": steps }));
         }
@@ -278,14 +278,14 @@ impl Output {
 
     /// `activity --csv`: one row per entry, RFC 4180 quoting, times in RFC 3339.
     pub fn activity_csv(&self, entries: &[ActivityView]) -> Result<(), Error> {
-        print!("{}", tessera_core::activity::to_csv(entries));
+        print!("{}", tessera_core::grants::activity::to_csv(entries));
         Ok(())
     }
 
     /// `activity`.
     pub fn activity(&self, entries: &[ActivityView]) -> Result<(), Error> {
         if self.json {
-            println!("{}", tessera_core::activity::to_json(entries));
+            println!("{}", tessera_core::grants::activity::to_json(entries));
             return Ok(());
         }
         for e in entries {

@@ -2,9 +2,9 @@
 //! the brokers' signing keys and access tokens, patient-portal sign-ins waiting for the person's answer, and the
 //! records read. [`Session::end`] forgets all of it at once (the wallet locks); nothing here is written to disk.
 
-use crate::identity::Identity;
-use crate::portal::signin::{Pending, WaitingSignIns};
-use crate::shelf::RecordShelf;
+use crate::portal::waiting::{Pending, WaitingSignIns};
+use crate::records::shelf::RecordShelf;
+use crate::vault::identity::Identity;
 use crate::Sensitive;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -60,7 +60,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wallet::ConnectReport;
+    use crate::view::ConnectReport;
 
     #[tokio::test]
     async fn ending_the_session_forgets_everything_it_holds_at_once() {

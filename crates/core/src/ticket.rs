@@ -1,6 +1,6 @@
 //! Permission Tickets: parse (the newest kernel and the April-2026 kernel), verify (ES256 against the issuer's
 //! JWK Set by `kid`), check times with a clock-skew margin, and turn the ticket's grant into the SMART v2 scopes
-//! Tessera requests (exactly what the ticket grants, granular narrowing included). [`crate::describe`] puts the
+//! Tessera requests (exactly what the ticket grants, granular narrowing included). [`crate::words::describe`] puts the
 //! parsed claims in plain words (digest §2.8).
 //!
 //! The raw JWT is kept byte for byte in a [`Sensitive`] (it is presented unmodified at hospitals); the parsed

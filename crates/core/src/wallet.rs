@@ -1,29 +1,24 @@
-//! The wallet: one profile's store, vault and identity, its view models, and the operations on the directory,
-//! people and tickets. Front ends (CLI, desktop) call only `Wallet` and receive view models that carry no secret.
-//! The other operations are `impl Wallet` blocks of their own modules: `signin` (broker sign-in, re-minting),
-//! `reach` (connecting to hospitals, records) and `grants` (grants and revocation).
+//! The wallet: one profile's [`Deps`] (store, vault, HTTP, clock, randomness, fan-out limits) and its [`Session`]
+//! (what locking forgets), the lock itself, and the tickets and people read from the keychain. Front ends (CLI,
+//! desktop) call only `Wallet` and receive view models ([`crate::view`]) that carry no secret. The other operations
+//! are `impl Wallet` blocks in their capability's folder: `broker::signin`, `hospitals::{directory, reach}`,
+//! `records::opening`, `grants`, `portal`.
 
+use crate::base::http::{Http, HttpPolicy};
 use crate::broker::Browser;
-use crate::connect::{ConnectionStatus, FanOut};
-use crate::describe::{describe, TicketDescription};
-use crate::hospital;
-use crate::http::{Http, HttpPolicy, Party};
-use crate::identity::Identity;
-use crate::portal::signin::ConnectionLocks;
-use crate::profile::hex;
-use crate::records::RecordItem;
+use crate::hospitals::fan_out::{ConnectionStatus, FanOut};
+use crate::portal::waiting::ConnectionLocks;
 use crate::session::Session;
 use crate::status::{WalletState, WalletStatus};
-use crate::store::{ActivityEntry, ConnectionRow, HospitalRow, Store};
+use crate::store::{ActivityEntry, ConnectionRow, Store};
 use crate::ticket::Ticket;
+use crate::vault::identity::Identity;
 use crate::vault::Vault;
-use crate::{Clock, Error, ErrorCode, ErrorView, Profile, Random, Result};
-use serde::Serialize;
-use serde_json::Value;
-use sha2::{Digest, Sha256};
+use crate::view::{serves, HeldTicket, PersonView, TicketView};
+use crate::words::describe::describe;
+use crate::{Clock, Error, ErrorCode, Profile, Random, Result};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use ts_rs::TS;
 
 /// Everything passed in to a wallet.
 pub struct WalletOptions {
@@ -40,129 +35,6 @@ pub struct WalletOptions {
     pub interaction: Option<Browser>,
     /// After this long without use the wallet forgets every secret it holds in memory (`None`: never).
     pub idle_lock: Option<std::time::Duration>,
-}
-
-/// A ticket held, with its id.
-#[derive(Debug, Clone)]
-pub struct HeldTicket {
-    /// Stable id (the same across re-mints of the same grant).
-    pub id: String,
-    /// The ticket.
-    pub ticket: Ticket,
-}
-
-/// A ticket as shown to people.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct TicketView {
-    /// Stable id.
-    pub id: String,
-    /// The person it is about (their id at the issuer).
-    pub person: String,
-    /// Plain-words description.
-    pub description: TicketDescription,
-    /// Unix expiry of this ticket itself (new presentations); the broker re-mints it before then.
-    #[ts(type = "number")]
-    pub expires_at: i64,
-    /// The grant's one status — the same as in the grants list (see `Wallet::ticket_state`).
-    pub status: crate::grants::GrantStatus,
-    /// When the grant behind it ends (`None`: until someone ends it).
-    #[ts(type = "number | null")]
-    pub ends_at: Option<i64>,
-    /// What needs saying about it: revoked, not checked, or ending soon.
-    pub warning: Option<String>,
-}
-
-/// A person whose records the wallet can open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct PersonView {
-    /// Their id at the issuer (use with `--person`).
-    pub id: String,
-    /// Full name.
-    pub name: String,
-    /// `YYYY-MM-DD`.
-    pub birth_date: Option<String>,
-    /// `self`, or the v3-RoleCode authority the user holds (e.g. `HPOWATT`).
-    pub relationship: String,
-    /// "14 Sep 1946".
-    pub born: Option<String>,
-    /// The authority in words ("healthcare power of attorney"); `None` for the user's own records.
-    pub authority: Option<String>,
-    /// Hospitals in the directory that a ticket about this person can be shown at.
-    pub hospitals: u32,
-    /// Of those, how many are connected (records were read there).
-    pub connected: u32,
-    /// When the access ends, "12 Nov 2027"; `None`: until someone ends it.
-    pub access_ends: Option<String>,
-}
-
-/// A hospital in the directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct HospitalView {
-    /// FHIR base URL.
-    pub fhir_base_url: String,
-    /// Name.
-    pub name: String,
-    /// `hint`, `brands` or `manual`.
-    pub source: String,
-    /// How many held tickets point at it.
-    pub tickets: u32,
-    /// How the last connection there went (the best across tickets); `None` before the first.
-    pub status: Option<ConnectionStatus>,
-    /// When Tessera last reached it, "12 Nov 2026".
-    pub last_contact: Option<String>,
-    /// The people whose tickets can be shown there.
-    pub people: Vec<String>,
-    /// The people whose records Tessera reads there through the hospital's own patient portal.
-    pub portal: Vec<String>,
-}
-
-/// One hospital's connection outcome for one ticket (the `connect --json` contract).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct HospitalOutcome {
-    /// The person the ticket is about (their id at the issuer).
-    pub person: String,
-    /// The ticket presented.
-    pub ticket_id: String,
-    /// FHIR base URL.
-    pub fhir_base_url: String,
-    /// Name.
-    pub name: String,
-    /// How it ended.
-    pub status: ConnectionStatus,
-    /// The coded failure, if any.
-    pub error: Option<ErrorView>,
-    /// Resources read.
-    pub resources: u32,
-    /// What the hospital granted this time, in words (one line per scope of its token); empty when it failed.
-    pub granted: Vec<String>,
-    /// Kinds of records the hospital would not let this grant read, in words ("Documents"); the rest was read.
-    pub not_available: Vec<String>,
-    /// How the hospital was reached: with the ticket, or through its own patient portal (then `ticket_id` is the
-    /// portal connection's grant id).
-    pub via: crate::records::Via,
-    /// The hospital takes no permission tickets but offers its own patient-portal sign-in, which the person may
-    /// choose for this person ("Sign in at <hospital>'s patient portal"); it is never started on its own.
-    pub portal_sign_in: bool,
-}
-
-/// What `connect` returns: every hospital's outcome and the merged record (PHI, memory only).
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct ConnectReport {
-    /// Per hospital.
-    pub hospitals: Vec<HospitalOutcome>,
-    /// The merged record.
-    pub records: Vec<RecordItem>,
-}
-
-/// What a sign-in brought.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct LoginSummary {
-    /// The broker.
-    pub broker: String,
-    /// Tickets received, described.
-    pub tickets: Vec<TicketView>,
-    /// Hospitals suggested by the broker.
-    pub hospitals: u32,
 }
 
 /// What every part of the wallet uses, and a job running on its own clones: cheap handles, no secret.
@@ -201,37 +73,6 @@ fn in_background() -> bool {
 /// An idle period in whole seconds, at least one; 0 for never.
 fn idle_secs(idle: Option<std::time::Duration>) -> i64 {
     idle.map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1))
-}
-
-pub(crate) fn short_hash(parts: &[&str]) -> String {
-    hex(&Sha256::digest(parts.join("\u{1f}").as_bytes())[..6])
-}
-
-/// The vault item of a broker's refresh token.
-pub(crate) fn broker_refresh_item(issuer: &str) -> String {
-    format!("broker/{}/refresh", short_hash(&[issuer]))
-}
-
-/// The vault item of a hospital connection's continuation refresh token.
-pub(crate) fn connection_refresh_item(fhir_base_url: &str, ticket_id: &str) -> String {
-    format!("connection/{}/refresh", short_hash(&[fhir_base_url, ticket_id]))
-}
-
-/// Whether `held` is the ticket to present at `row`: the broker's hints link tickets to hospitals; a hospital with
-/// no hint (added by hand or from a Brands bundle) takes every ticket whose audience covers it.
-pub(crate) fn serves(held: &HeldTicket, row: &HospitalRow, linked: &[String]) -> bool {
-    if linked.is_empty() {
-        held.ticket.usable_at(&row.fhir_base_url)
-    } else {
-        linked.contains(&held.id)
-    }
-}
-
-pub(crate) fn host_of(url: &str) -> String {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| format!("{h}{}", u.port().map(|p| format!(":{p}")).unwrap_or_default())))
-        .unwrap_or_else(|| url.into())
 }
 
 impl Wallet {
@@ -422,8 +263,11 @@ impl Wallet {
                             name: c.patient.full_name(),
                             birth_date: c.patient.birth_date.clone(),
                             relationship: c.authority.clone().unwrap_or_else(|| "self".into()),
-                            born: c.patient.birth_date.as_deref().map(crate::describe::iso_date_words),
-                            authority: c.authority.as_deref().map(|a| crate::describe::authority_words(a).to_string()),
+                            born: c.patient.birth_date.as_deref().map(crate::words::describe::iso_date_words),
+                            authority: c
+                                .authority
+                                .as_deref()
+                                .map(|a| crate::words::describe::authority_words(a).to_string()),
                             hospitals: 0,
                             connected: 0,
                             access_ends: None,
@@ -463,7 +307,7 @@ impl Wallet {
                             name: secret.named.full_name(),
                             birth_date: secret.named.birth_date.clone(),
                             relationship: "portal".into(),
-                            born: secret.named.birth_date.as_deref().map(crate::describe::iso_date_words),
+                            born: secret.named.birth_date.as_deref().map(crate::words::describe::iso_date_words),
                             authority: Some("proxy at a patient portal".into()),
                             hospitals: 0,
                             connected: 0,
@@ -490,136 +334,10 @@ impl Wallet {
                 PersonView {
                     hospitals: gathered.hospitals.len() as u32,
                     connected: gathered.connected.len() as u32,
-                    access_ends: end.map(crate::describe::date_words),
+                    access_ends: end.map(crate::words::describe::date_words),
                     ..gathered.person
                 }
             })
             .collect())
-    }
-
-    /// The hospital directory, with each hospital's last connection and the people whose tickets it takes.
-    pub async fn hospitals(&self) -> Result<Vec<HospitalView>> {
-        let held = self.held_tickets().await?;
-        let connections = self.deps.store.connections().await?;
-        let portals = self.portal_connections(None, false).await?;
-        Ok(self
-            .deps
-            .store
-            .hospitals()
-            .await?
-            .into_iter()
-            .map(|(row, linked)| {
-                let mine: Vec<_> = connections.iter().filter(|k| k.fhir_base_url == row.fhir_base_url).collect();
-                let through: Vec<_> = portals.iter().filter(|c| c.row.fhir_base_url == row.fhir_base_url).collect();
-                let status = ["connected", "needs_confirmation", "not_shown", "no_records", "unsupported", "failed"]
-                    .into_iter()
-                    .find(|s| mine.iter().any(|k| k.status == *s) || through.iter().any(|c| c.row.status == *s))
-                    .map(|s| match s {
-                        "connected" => ConnectionStatus::Connected,
-                        "needs_confirmation" => ConnectionStatus::NeedsConfirmation,
-                        "not_shown" => ConnectionStatus::NotShown,
-                        "no_records" => ConnectionStatus::NoRecords,
-                        "unsupported" => ConnectionStatus::Unsupported,
-                        _ => ConnectionStatus::Failed,
-                    });
-                let last = mine.iter().map(|k| k.last_used).chain(through.iter().map(|c| c.row.last_used)).max();
-                let mut portal: Vec<String> =
-                    through.iter().filter_map(|c| c.secret.as_ref().ok()).map(|s| s.named.full_name()).collect();
-                portal.dedup();
-                let mut people: Vec<String> = held
-                    .iter()
-                    .filter(|t| serves(t, &row, &linked))
-                    .map(|t| t.ticket.claims.patient.full_name())
-                    .collect();
-                people.dedup();
-                HospitalView {
-                    fhir_base_url: row.fhir_base_url,
-                    name: row.name,
-                    source: row.source,
-                    tickets: linked.len() as u32,
-                    status,
-                    last_contact: last.map(crate::describe::date_words),
-                    people,
-                    portal,
-                }
-            })
-            .collect())
-    }
-
-    /// Adds a hospital by its FHIR base URL, after checking it answers SMART discovery; its name is read from its
-    /// SMART configuration or CapabilityStatement (never shown as host and port when it names itself).
-    pub async fn add_hospital(&self, url: &str) -> Result<HospitalView> {
-        let base = crate::http::normalise_base(url)?;
-        let (config, _) = hospital::fetch_configuration(&self.deps.http, &base).await.map_err(|error| {
-            let action = "Check the address and that the hospital is online, then add it again; nothing was added.";
-            error.with_action(action)
-        })?;
-        let name = hospital::name_of(&self.deps.http, &base, &config).await.unwrap_or_else(|| host_of(&base));
-        let row = HospitalRow { fhir_base_url: base.clone(), name, source: "manual".into() };
-        self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
-        Ok(self.hospitals().await?.into_iter().find(|h| h.fhir_base_url == base).unwrap_or(HospitalView {
-            fhir_base_url: base,
-            name: row.name,
-            source: row.source,
-            tickets: 0,
-            status: None,
-            last_contact: None,
-            people: Vec::new(),
-            portal: Vec::new(),
-        }))
-    }
-
-    /// Removes a hospital from the directory (its registration and cached configuration are forgotten too);
-    /// `portal.still_connected`, naming the connection to end, while a patient-portal connection there is in force
-    /// or being ended (removing the hospital would leave its token live there, out of sight).
-    pub async fn remove_hospital(&self, url: &str) -> Result<()> {
-        let base = crate::http::normalise_base(url)?;
-        if !self.deps.store.hospitals().await?.iter().any(|(row, _)| row.fhir_base_url == base) {
-            return Err(Error::new(ErrorCode::InvalidInput)
-                .with_message("That hospital is not in your directory.")
-                .with_action("List hospitals with `tessera hospitals`."));
-        }
-        let portals = self.deps.store.portal_connections().await?;
-        let reading = portals.iter().filter(|row| row.fhir_base_url == base && row.status != "revoked");
-        let ids: Vec<&str> = reading.map(|row| row.id.as_str()).collect();
-        if !ids.is_empty() {
-            let name = self.deps.store.hospital_names().await?.remove(&base).unwrap_or_else(|| host_of(&base));
-            return Err(Error::new(ErrorCode::PortalStillConnected)
-                .with_message(format!("Tessera still reads {name} through its patient portal."))
-                .with_action(format!(
-                    "End the portal connection first: in Grants (\"End the portal connection to {name}\"), or \
-                     `tessera revoke {}`; then remove the hospital.",
-                    ids.join("` and `tessera revoke ")
-                )));
-        }
-        self.deps.store.forget_hospital(&base).await
-    }
-
-    /// Imports a SMART User-access Brands bundle from a file path or an http(s) URL into the hospital directory.
-    pub async fn import_brands(&self, source: &str) -> Result<Vec<HospitalView>> {
-        let bundle: Value = if source.starts_with("https://") || source.starts_with("http://") {
-            let answer = self.deps.http.get(Party::Hospital, source, None).await?;
-            if answer.status != 200 {
-                return Err(
-                    Error::new(ErrorCode::HospitalError).with_detail(format!("brands bundle: HTTP {}", answer.status))
-                );
-            }
-            answer.json
-        } else {
-            let text = std::fs::read_to_string(source).map_err(|e| {
-                Error::new(ErrorCode::InvalidInput)
-                    .with_message("Tessera cannot read that file.")
-                    .with_detail(e.to_string())
-            })?;
-            serde_json::from_str(&text).unwrap_or(Value::Null)
-        };
-        let mut added = Vec::new();
-        for brand in crate::brands::parse(&bundle)? {
-            let row = HospitalRow { fhir_base_url: brand.fhir_base_url, name: brand.name, source: "brands".into() };
-            self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
-            added.push(row.fhir_base_url);
-        }
-        let directory = self.hospitals().await?;
-        Ok(added.iter().filter_map(|url| directory.iter().find(|h| &h.fhir_base_url == url).cloned()).collect())
     }
 }

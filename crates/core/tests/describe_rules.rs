@@ -5,8 +5,8 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use tessera_core::describe::{describe, iso_date_words, TicketDescription};
 use tessera_core::ticket::Ticket;
+use tessera_core::words::describe::{describe, iso_date_words, TicketDescription};
 use tessera_core::Sensitive;
 
 const OBS: &str = "http://terminology.hl7.org/CodeSystem/observation-category";

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use tessera_core::describe::{describe, TicketDescription};
 use tessera_core::ticket::Ticket;
+use tessera_core::words::describe::{describe, TicketDescription};
 use tessera_core::Sensitive;
 
 fn shared() -> Option<PathBuf> {

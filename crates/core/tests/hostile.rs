@@ -18,13 +18,13 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tessera_core::base::http::{Http, HttpPolicy, Party};
 use tessera_core::broker;
-use tessera_core::hospital::{self, HospitalEndpoints, TOKEN_EXCHANGE};
-use tessera_core::http::{Http, HttpPolicy, Party};
-use tessera_core::identity::Identity;
+use tessera_core::hospitals::exchange::{self, HospitalEndpoints, TOKEN_EXCHANGE};
 use tessera_core::oauth::{self, redirect::redirect_params, AuthorizationServer, Browser, Grant};
 use tessera_core::records;
 use tessera_core::ticket::Ticket;
+use tessera_core::vault::identity::Identity;
 use tessera_core::{Error, ErrorCode, ManualClock, SeededRandom, Sensitive};
 use tessera_jose::{b64url, b64url_decode, SigningKey};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -997,7 +997,7 @@ fn hospital_config_rows() -> Vec<Row<Value>> {
 #[tokio::test]
 async fn hostile_hospital_configurations() {
     run("hospital smart-configuration", hospital_config_rows(), |config| {
-        async move { outcome(hospital::endpoints(HOSPITAL, &config)) }.boxed()
+        async move { outcome(exchange::endpoints(HOSPITAL, &config)) }.boxed()
     })
     .await;
 }
@@ -1025,7 +1025,7 @@ async fn discovery_outcome(party: Party, served: Served) -> Outcome {
         Served::Address(address) => (address.to_string(), None),
     };
     match party {
-        Party::Hospital => outcome(hospital::discover(&http, &address).await),
+        Party::Hospital => outcome(exchange::discover(&http, &address).await),
         Party::Broker => outcome(broker::discover(&http, &address).await),
     }
 }
@@ -1220,10 +1220,10 @@ async fn token_outcome(party: Party, handler: Handler) -> Outcome {
                 trust_frameworks: vec![],
             };
             // A code exchange's answer must name the patient (a refresh answer need not: `Redemption::patient`).
-            let answer = hospital::token_request(&http, &endpoints, &auth, &grant).await;
+            let answer = exchange::token_request(&http, &endpoints, &auth, &grant).await;
             outcome(answer.and_then(|exchange| match exchange {
-                hospital::Exchange::Token(redemption) => redemption.patient().map(|_| ()),
-                hospital::Exchange::Interaction(_) => Ok(()),
+                exchange::Exchange::Token(redemption) => redemption.patient().map(|_| ()),
+                exchange::Exchange::Interaction(_) => Ok(()),
             }))
         }
         Party::Broker => outcome(broker::token_request(&http, &token, &auth, &grant).await),

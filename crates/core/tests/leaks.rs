@@ -68,7 +68,7 @@ async fn no_secret_or_name_reaches_disk_or_logs() {
     };
     let wallet = Wallet::open(profile.clone(), options).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(!report.records.is_empty());
     wallet.grants().await.unwrap();
 

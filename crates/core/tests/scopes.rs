@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_core::broker::Browser;
-use tessera_core::grants::GrantKind;
+use tessera_core::grants::status::GrantKind;
 use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{Clock, ManualClock, Profile};
 use tessera_testbed::faults::Fault;

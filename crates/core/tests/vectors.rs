@@ -1,8 +1,8 @@
 //! The spec's signed vectors (`tests/spec-vectors/`, kept in the repository) verify and parse as their README says.
 
 use serde_json::Value;
-use tessera_core::describe::describe;
 use tessera_core::ticket::{Kernel, Ticket};
+use tessera_core::words::describe::describe;
 use tessera_core::{ErrorCode, Sensitive};
 
 /// The vectors' directory; a missing one fails the test (it never passes by skipping).

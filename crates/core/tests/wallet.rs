@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tessera_core::broker::Browser;
-use tessera_core::connect::{FanOut, Phase, ProgressEvent};
-use tessera_core::grants::{GrantKind, GrantStatus, StepState};
+use tessera_core::grants::status::{GrantKind, GrantStatus, StepState};
+use tessera_core::hospitals::fan_out::{FanOut, Phase, ProgressEvent};
 use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{Clock, ErrorCode, ManualClock, Profile};
 use tessera_testbed::faults::Fault;
@@ -170,7 +170,7 @@ async fn research_consent_keeps_working_past_exp_until_revoked() {
     assert!(description.headline.contains("consent to the study"), "{description:?}");
     assert!(description.details.iter().any(|d| d.starts_with("Connections stay active until")));
 
-    let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let first = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(first.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", first.hospitals);
 
     // Two days later the ticket has expired; the hospitals' continuation refresh tokens keep the consent working.
@@ -178,7 +178,7 @@ async fn research_consent_keeps_working_past_exp_until_revoked() {
     // The ticket itself has expired, the grant has not: one status says so everywhere.
     let tickets = wallet.tickets().await.unwrap();
     assert!(tickets.iter().all(|t| t.expires_at < clock.unix_now() && t.status == GrantStatus::Active), "{tickets:?}");
-    let later = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let later = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(later.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", later.hospitals);
     let refreshes =
         wallet.store().activity(None, None, None).await.unwrap().into_iter().filter(|a| a.kind == "refresh").count();
@@ -187,7 +187,7 @@ async fn research_consent_keeps_working_past_exp_until_revoked() {
     // Revoking the consent at the broker ends it everywhere, continuation included.
     let grant = tb.broker.grants()[0].id.clone();
     assert!(tb.broker.revoke_grant(&grant));
-    let after = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let after = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(
         after.hospitals.iter().all(|h| h.error.as_ref().is_some_and(|e| e.code == "ticket.revoked")),
         "{:?}",
@@ -251,14 +251,14 @@ async fn an_ambiguous_patient_is_confirmed_once_through_the_hospital_launch() {
     .await
     .unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
-    let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let first = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(first.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", first.hospitals);
     let launches = || async {
         wallet.store().activity(None, None, None).await.unwrap().iter().filter(|a| a.kind == "interaction").count()
     };
     assert_eq!(launches().await, 1);
     // The same ticket now redeems silently at that hospital.
-    let second = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let second = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(second.hospitals.iter().all(|h| h.status.as_str() == "connected"));
     assert_eq!(launches().await, 1);
     tb.stop().await;
@@ -277,7 +277,7 @@ async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
     assert_eq!(wallet.remint_due_tickets().await.unwrap(), 0);
     // At 21 hours of 24 the ticket is re-minted with the rotated refresh token, then again the next day.
     clock.advance(time::Duration::hours(19));
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", report.hospitals);
     let after = wallet.tickets().await.unwrap()[0].expires_at;
     assert!(after > before + 20 * 3600, "{before} → {after}");
@@ -308,7 +308,7 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
     let participant = participant(&tb);
     let wallet = Wallet::open(temp_profile("pending"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant.id)).await.unwrap();
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let reached: Vec<String> = report.hospitals.iter().map(|h| h.fhir_base_url.clone()).collect();
     assert!(reached.len() >= 2);
     let grants = wallet.grants().await.unwrap();
@@ -375,7 +375,7 @@ async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use(
     clock.advance(time::Duration::minutes(6));
     assert!(wallet.lock_if_idle().await);
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Locked);
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"));
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Ready);
     tb.stop().await;
@@ -420,9 +420,9 @@ async fn discovery_is_cached_and_registrations_remembered_across_connects() {
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let requests = || tb.hospitals.iter().map(|h| h.requests.load(Ordering::SeqCst)).collect::<Vec<_>>();
     let before = requests();
-    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let first = requests();
-    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let second = requests();
     for i in 0..3 {
         // The first connect discovers, registers, exchanges and reads; the second only exchanges and reads.
@@ -430,7 +430,7 @@ async fn discovery_is_cached_and_registrations_remembered_across_connects() {
     }
     // After max-age (one hour) discovery happens again.
     clock.advance(time::Duration::minutes(61));
-    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let third = requests();
     assert_eq!(third[0] - second[0], second[0] - first[0] + 1);
     tb.stop().await;
@@ -447,13 +447,13 @@ async fn a_hospital_added_years_later_is_reached_with_the_same_consent() {
     // The participant has not been to the last of her hospitals yet: it is not in the directory.
     let later = wallet.hospitals().await.unwrap().last().unwrap().fhir_base_url.clone();
     wallet.remove_hospital(&later).await.unwrap();
-    let first = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let first = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(first.hospitals.iter().all(|h| h.status.as_str() == "connected" && h.fhir_base_url != later));
 
     // Two years on the ticket itself has long expired; the consent (five years, continuation) has not.
     clock.advance(time::Duration::days(2 * 365));
     wallet.add_hospital(&later).await.unwrap();
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let new_one = report.hospitals.iter().find(|h| h.fhir_base_url == later).unwrap();
     assert_eq!(new_one.status.as_str(), "connected", "{new_one:?}");
     assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", report.hospitals);
@@ -497,11 +497,12 @@ async fn the_background_check_works_while_locked_never_unlocks_and_never_counts_
     // Unlocked: the check does not count as use, so the wallet still locks on time.
     clock.advance(time::Duration::minutes(5));
     assert!(wallet.check_in_background(true).await.unwrap().is_empty(), "the authority runs for a year");
-    let quiet = wallet.in_background(wallet.connect(None, tessera_core::connect::no_progress())).await.unwrap();
+    let quiet =
+        wallet.in_background(wallet.connect(None, tessera_core::hospitals::fan_out::no_progress())).await.unwrap();
     assert!(quiet.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", quiet.hospitals);
     clock.advance(time::Duration::minutes(6));
     assert!(wallet.lock_if_idle().await, "background work kept the wallet awake");
-    let refused = wallet.in_background(wallet.connect(None, tessera_core::connect::no_progress())).await;
+    let refused = wallet.in_background(wallet.connect(None, tessera_core::hospitals::fan_out::no_progress())).await;
     assert_eq!(refused.err().map(|e| e.code()), Some(ErrorCode::WalletLocked), "background work never unlocks");
 
     // Locked: reminders come from the public facts kept at sign-in, each once, and the wallet stays locked.
@@ -535,7 +536,7 @@ async fn a_status_list_that_cannot_be_read_shows_the_grant_as_unchecked_never_ac
     let tb = network(&clock, Config { sites: 2, seed: 3, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("unchecked"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
-    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let held = || async { wallet.grants().await.unwrap().into_iter().filter(|g| g.kind != GrantKind::AboutMe) };
     assert!(held().await.all(|g| g.status == GrantStatus::Active));
 
@@ -553,7 +554,7 @@ async fn a_status_list_that_cannot_be_read_shows_the_grant_as_unchecked_never_ac
 #[tokio::test]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
 async fn a_network_ticket_is_shown_only_where_the_broker_the_network_or_the_person_says() {
-    use tessera_core::reach::ConnectScope;
+    use tessera_core::hospitals::reach::ConnectScope;
     let clock = now();
     // Every hospital but the first says nothing about belonging to the network's trust framework.
     let faults: HashMap<usize, Vec<Fault>> = (1..4).map(|i| (i, vec![Fault::OutsideNetwork])).collect();
@@ -568,7 +569,7 @@ async fn a_network_ticket_is_shown_only_where_the_broker_the_network_or_the_pers
         wallet.add_hospital(url).await.unwrap();
     }
     let inside = &tb.manifest.hospitals[0].fhir_base_url;
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let disclosed = |url: String| {
         let wallet = &wallet;
         async move {
@@ -591,7 +592,7 @@ async fn a_network_ticket_is_shown_only_where_the_broker_the_network_or_the_pers
     // The person chooses one of them for this patient: the ticket is shown there, and the log says so.
     let chosen = report.hospitals.iter().find(|h| h.status.as_str() == "not_shown").unwrap().fhir_base_url.clone();
     let scope = ConnectScope { person: Some(&person), hospital: Some(&chosen), interaction: None };
-    let once = wallet.connect_scoped(scope, tessera_core::connect::no_progress()).await.unwrap();
+    let once = wallet.connect_scoped(scope, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert_eq!(once.hospitals[0].status.as_str(), "connected", "{:?}", once.hospitals);
     assert!(disclosed(chosen.clone()).await);
     tb.stop().await;
@@ -613,7 +614,7 @@ async fn a_hospitals_searches_run_in_parallel_but_never_beyond_the_per_origin_ca
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     for connect in ["first", "second"] {
         tb.hospitals.iter().for_each(|h| h.most_in_flight.store(0, Ordering::SeqCst));
-        let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+        let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
         assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{connect}: {:?}", report.hospitals);
         let most: Vec<u64> = tb.hospitals.iter().map(|h| h.most_in_flight.load(Ordering::SeqCst)).collect();
         assert!(most.iter().all(|m| *m <= 2), "{connect}: the cap is 2 requests per hospital: {most:?}");
@@ -670,7 +671,7 @@ async fn a_status_list_shared_by_many_tickets_is_read_once_per_connect() {
         tb.broker.status_list_reads.load(Ordering::SeqCst) - hospitals
     };
     let before = wallet_reads();
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"), "{:?}", report.hospitals);
     assert!(report.hospitals.len() > tickets.len(), "{:?}", report.hospitals);
     assert_eq!(wallet_reads() - before, 1, "one read of the list for {} tickets", tickets.len());
@@ -687,7 +688,7 @@ async fn a_consent_used_at_many_hospitals_is_revoked_at_all_of_them_at_once() {
     let wallet =
         Wallet::open(temp_profile("revoke-all"), all_at_once(&clock, 4, Duration::from_secs(30))).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, Some(&participant)).await.unwrap();
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert_eq!(report.hospitals.iter().filter(|h| h.status.as_str() == "connected").count(), 40);
     let ticket = wallet.tickets().await.unwrap().remove(0).id;
     let steps = wallet.revoke(&ticket).await.unwrap();
@@ -708,7 +709,7 @@ async fn a_hospitals_refusal_keeps_its_own_reason_in_the_activity_log() {
     let tb = network(&clock, Config { sites: 2, seed: 3, faults, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("reason"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
-    wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let refusing = &tb.manifest.hospitals[1].fhir_base_url;
     let log = wallet.store().activity(Some(refusing), None, None).await.unwrap();
     let refusal = log.iter().find(|a| a.kind == "redemption" && a.outcome != "ok").expect("the refusal is logged");
@@ -752,7 +753,7 @@ async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuse
     let tb = network(&clock, Config { sites: 3, seed: 3, faults, dialect, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("reference"), options(&clock)).await.unwrap();
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let like_reference = &tb.manifest.hospitals[0].fhir_base_url;
     let at = |base: &str| report.hospitals.iter().find(|h| h.fhir_base_url == base).unwrap().clone();
     let (reference, plain) = (at(like_reference), at(&tb.manifest.hospitals[1].fhir_base_url));
@@ -823,11 +824,11 @@ async fn one_ticket_per_hospital_is_kept_and_shown_only_at_its_hospital() {
     let theirs: Vec<_> = held.iter().filter(|t| t.ticket.claims.patient_key == patient.id).collect();
     assert_eq!(theirs.len(), sites, "one ticket per hospital, all kept: {:?}", summary.tickets.len());
     for ticket in &theirs {
-        let described = tessera_core::describe::describe(&ticket.ticket);
+        let described = tessera_core::words::describe::describe(&ticket.ticket);
         let words = described.not_shared.join("\n");
         assert!(words.contains("sensitive"), "the policy is described: {described:?}");
     }
-    let report = wallet.connect(None, tessera_core::connect::no_progress()).await.unwrap();
+    let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     let lines: Vec<_> = report.hospitals.iter().filter(|h| theirs.iter().any(|t| t.id == h.ticket_id)).collect();
     assert_eq!(lines.len(), sites, "each ticket shown once, at its own hospital: {lines:?}");
     assert!(lines.iter().all(|h| h.status.as_str() == "connected"), "{lines:?}");
@@ -850,7 +851,7 @@ async fn a_ticket_revoked_during_a_connect_is_reported_revoked_not_just_declined
     wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
     let grant = tb.broker.grants().into_iter().next().unwrap();
     let broker = tb.clone();
-    let progress: tessera_core::connect::Progress = Arc::new(move |event: ProgressEvent| {
+    let progress: tessera_core::hospitals::fan_out::Progress = Arc::new(move |event: ProgressEvent| {
         if event.phase == Phase::Exchanging {
             broker.broker.set_status_bit(grant.status_index);
         }

@@ -35,7 +35,7 @@ impl std::fmt::Debug for Browser {
 impl Browser {
     /// Opens `url`; a browser that cannot be started is `browser.unavailable` (naming the page's host).
     pub(crate) async fn open(&self, url: &str) -> Result<()> {
-        let host = crate::wallet::host_of(url);
+        let host = crate::base::ids::host_of(url);
         let failed = |detail: String| {
             Error::new(ErrorCode::BrowserUnavailable)
                 .with_message(format!("Tessera could not open a web browser to show the page of {host}."))
@@ -60,7 +60,7 @@ impl Browser {
                 if !returned || !answer.status().is_success() {
                     return Err(failed(format!(
                         "the page ended at {} with HTTP {}",
-                        crate::wallet::host_of(end.as_str()),
+                        crate::base::ids::host_of(end.as_str()),
                         answer.status().as_u16()
                     ))
                     .with_message(format!("The sign-in page of {host} did not return to Tessera without a person.")));

@@ -3,7 +3,7 @@
 //! (or loopback), and read defensively — endpoints only on the base's own origin, lists only of text. What each
 //! party requires of it is the party's own (`broker::discover`, `hospital::endpoints`).
 
-use crate::http::{normalise_base, same_origin, Answer, Http, Party};
+use crate::base::http::{normalise_base, same_origin, Answer, Http, Party};
 use crate::Result;
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 //! follows, "indicative" only: it is kept, shortened, as the detail the activity log shows, and never decides
 //! anything — a hospital cannot make Tessera say a grant was revoked by writing "revoked".
 
-use crate::http::Party;
+use crate::base::http::Party;
 use crate::{Error, ErrorCode, Sensitive};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};

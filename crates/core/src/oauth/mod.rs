@@ -10,8 +10,8 @@
 //! - [`error`] — error answers typed by their `error` member, mapped to Tessera's codes in one table; the
 //!   `error_description` is only ever detail for the log.
 //!
-//! Client authentication is `private_key_jwt` (a fresh assertion per attempt, from [`crate::identity`]). Every
-//! request travels through the wallet's own HTTP layer ([`crate::http`]: deadlines, size caps, no redirects, retries
+//! Client authentication is `private_key_jwt` (a fresh assertion per attempt, from [`crate::vault::identity`]). Every
+//! request travels through the wallet's own HTTP layer ([`crate::base::http`]: deadlines, size caps, no redirects, retries
 //! only where safe); secrets stay in their wrappers until the request body is encoded.
 
 pub mod authorization;

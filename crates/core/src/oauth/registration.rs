@@ -1,9 +1,9 @@
 //! RFC 7591 dynamic client registration of the install's key, at a broker or a hospital.
 
-use crate::http::{Http, Party};
-use crate::identity::Identity;
+use crate::base::http::{Http, Party};
 use crate::oauth::error::OAuthError;
 use crate::oauth::token::TOKEN_EXCHANGE;
+use crate::vault::identity::Identity;
 use crate::{Error, ErrorCode, Result};
 use serde_json::{json, Value};
 

@@ -2,10 +2,10 @@
 //! crate, whose `revoke_token` refuses any address that is not https — the loopback test network included.
 //! Revocation is idempotent, so it is retried like a GET; each attempt carries a fresh client assertion.
 
-use crate::http::{Failed, Http, Party, Retry};
-use crate::identity::ClientAuth;
+use crate::base::http::{Failed, Http, Party, Retry};
 use crate::oauth::token::unreadable;
 use crate::oauth::transport::{self, Outcome};
+use crate::vault::identity::ClientAuth;
 use crate::{Result, Sensitive};
 
 /// Asks `endpoint` to revoke `token` (`hint`: its `token_type_hint`, e.g. `refresh_token`). A 200 is success

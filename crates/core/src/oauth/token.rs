@@ -4,10 +4,10 @@
 //! request is repeated only when it certainly did not reach the server. A token response is read into
 //! [`Issued`] — its secrets in their wrappers — with the members its party adds ([`Extras`]).
 
-use crate::http::{Failed, Http, Party, Retry};
-use crate::identity::{ClientAuth, JWT_BEARER};
+use crate::base::http::{Failed, Http, Party, Retry};
 use crate::oauth::error::Refusal;
 use crate::oauth::transport::{self, Outcome};
+use crate::vault::identity::{ClientAuth, JWT_BEARER};
 use crate::{Error, ErrorCode, Result, Sensitive};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{EndpointNotSet, EndpointSet, StandardRevocableToken};

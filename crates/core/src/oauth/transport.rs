@@ -5,9 +5,9 @@
 //! loopback test network, which `oauth2` refuses for not being https) are encoded here in the same shape, and their
 //! answers read with the same checks `oauth2` applies to its own.
 
-use crate::http::{Failed, Http, Party};
-use crate::identity::{ClientAuth, JWT_BEARER};
+use crate::base::http::{Failed, Http, Party};
 use crate::oauth::error::Refusal;
+use crate::vault::identity::{ClientAuth, JWT_BEARER};
 use crate::Sensitive;
 use oauth2::http::{header, Method, StatusCode};
 use oauth2::{HttpRequest, HttpResponse, RequestTokenError};

@@ -19,7 +19,9 @@
 //! client id of a public client (PKCE is its proof), or an object whose `auth` says `none` (the same) or
 //! `private_key_jwt` (the vendor registered this install's key). A hospital entry wins over an issuer entry.
 
-use crate::http::normalise_base;
+use crate::base::http::normalise_base;
+use crate::vault::identity::{ClientAuth, Identity};
+use crate::{Clock, Random};
 use crate::{Error, ErrorCode, Result};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -132,6 +134,26 @@ impl PortalClients {
     /// Whether nothing is configured.
     pub fn is_empty(&self) -> bool {
         self.hospitals.is_empty() && self.issuers.is_empty()
+    }
+}
+
+/// Tessera's client at a portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PortalClient {
+    /// The client id.
+    pub id: String,
+    /// A public client (a configured id without a key).
+    pub public: bool,
+}
+
+impl PortalClient {
+    /// Its client authentication: the install's key, or the client id alone.
+    pub fn auth<'a>(&'a self, identity: &'a Identity, clock: &'a dyn Clock, random: &'a dyn Random) -> ClientAuth<'a> {
+        if self.public {
+            ClientAuth::public(&self.id, clock, random)
+        } else {
+            identity.as_client(&self.id, clock, random)
+        }
     }
 }
 

@@ -4,17 +4,19 @@
 //! the hospital (RFC 7009) where the hospital offers it, then deleted from the keychain; where it does not, the
 //! token is forgotten here and the step says how to end the access at the portal itself.
 
-use crate::describe::{date_words, resource_words};
-use crate::grants::{GrantDetail, GrantKind, GrantStatus, GrantUse, GrantView, RevocationStep, StepState};
-use crate::http::Party;
+use crate::base::http::Party;
+use crate::base::ids::host_of;
+use crate::grants::status::{GrantKind, GrantStatus, StepState};
+use crate::grants::{GrantDetail, GrantUse, GrantView, RevocationStep};
 use crate::oauth;
+use crate::portal::clients::PortalClient;
 use crate::portal::connections::PortalConnection;
 use crate::portal::possessive;
 use crate::portal::secret::PortalSecret;
-use crate::portal::signin::PortalClient;
 use crate::records::{search_plan, RESOURCE_TYPES};
 use crate::store::PortalRow;
-use crate::wallet::{host_of, Wallet};
+use crate::wallet::Wallet;
+use crate::words::describe::{date_words, resource_words};
 use crate::{Error, ErrorCode, Result};
 
 /// The words for how a portal connection stands.
@@ -118,7 +120,7 @@ impl Wallet {
                 hospital: hospital.clone(),
                 state: state_words(row).to_string(),
                 last_used: date_words(row.last_used),
-                granted: crate::describe::granted_words(&granted),
+                granted: crate::words::describe::granted_words(&granted),
             }],
             description: None,
             ends,
@@ -184,7 +186,7 @@ impl Wallet {
 
     /// Revokes a portal connection's refresh token at its hospital (RFC 7009; nothing to do where the hospital
     /// offers no revocation, or the token is already gone). The caller holds the connection's lock
-    /// ([`crate::portal::signin::ConnectionLocks::lock_for`]): the token is read from the keychain here, under it, so it is
+    /// ([`crate::portal::waiting::ConnectionLocks::lock_for`]): the token is read from the keychain here, under it, so it is
     /// the one in force — never one a read rotated meanwhile.
     async fn end_portal_there(&self, row: &PortalRow) -> Result<()> {
         let Some(endpoint) = &row.revocation_endpoint else { return Ok(()) };

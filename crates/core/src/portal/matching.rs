@@ -6,7 +6,7 @@
 //! user confirms.
 
 use crate::ticket::NamedPerson;
-use crate::wallet::PersonView;
+use crate::view::PersonView;
 
 /// Who the portal's patient is among the people Tessera knows.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,11 +19,12 @@ pub mod matching;
 pub mod reading;
 pub mod secret;
 pub mod signin;
+pub mod waiting;
 
-use crate::hospital::TOKEN_EXCHANGE;
+use crate::base::ids::short_hash;
+use crate::hospitals::exchange::TOKEN_EXCHANGE;
 use crate::oauth::discovery::Metadata;
 use crate::records::RESOURCE_TYPES;
-use crate::wallet::short_hash;
 use crate::ErrorView;
 
 use serde_json::Value;

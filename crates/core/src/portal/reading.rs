@@ -3,18 +3,20 @@
 //! per connection) and the rotated one kept in the keychain before anything is read, then the records the granted
 //! scope allows, each source marked "via the patient portal".
 
-use crate::connect::{fan_out, ConnectionStatus, FanOut, Phase, Progress, ProgressEvent};
-use crate::hospital::{self, Exchange};
-use crate::identity::Identity;
+use crate::base::origin::OriginGate;
+use crate::hospitals::exchange::{self, Exchange};
+use crate::hospitals::fan_out::{fan_out, ConnectionStatus, FanOut, Phase, Progress, ProgressEvent};
 use crate::oauth::Grant;
-use crate::origin::OriginGate;
+use crate::portal::clients::PortalClient;
 use crate::portal::connections::PortalConnection;
 use crate::portal::secret::PortalSecret;
-use crate::portal::signin::{token_endpoints, PortalClient};
+use crate::portal::signin::token_endpoints;
 use crate::portal::{is_live, scope, secret_label};
 use crate::records::{self, Gathered, HospitalRef, RecordItem, Via};
 use crate::store::{ActivityEntry, PortalRow};
-use crate::wallet::{Deps, HospitalOutcome, Wallet};
+use crate::vault::identity::Identity;
+use crate::view::HospitalOutcome;
+use crate::wallet::{Deps, Wallet};
 use crate::{Error, ErrorCode, Result};
 use std::sync::Arc;
 
@@ -81,7 +83,7 @@ impl Job {
         let auth = client.auth(&self.identity, self.deps.clock.as_ref(), self.deps.random.as_ref());
         let endpoints = token_endpoints(base, &self.row.token_endpoint, self.row.revocation_endpoint.as_deref());
         let grant = Grant::RefreshToken(secret.refresh_token.clone());
-        let answer = self.gate.run(base, hospital::token_request(&self.deps.http, &endpoints, &auth, &grant)).await;
+        let answer = self.gate.run(base, exchange::token_request(&self.deps.http, &endpoints, &auth, &grant)).await;
         let redemption = match answer {
             Ok(Exchange::Token(redemption)) => redemption,
             Ok(Exchange::Interaction(_)) => {
@@ -125,7 +127,7 @@ impl Job {
             _ => secret.patient.clone(),
         };
         self.emit(Phase::Reading, 0, None);
-        let granted = hospital::sane_scope(&redemption.scope);
+        let granted = exchange::sane_scope(&redemption.scope);
         let granted = match (granted.is_empty(), &self.row.granted_scope) {
             (false, _) => granted,
             (true, Some(earlier)) => earlier.clone(),
@@ -183,7 +185,7 @@ impl Wallet {
                     gate: gate.clone(),
                     progress: progress.clone(),
                     lock: self.connection_locks.lock_for(&connection.row.id),
-                    name: names.get(base).cloned().unwrap_or_else(|| crate::wallet::host_of(base)),
+                    name: names.get(base).cloned().unwrap_or_else(|| crate::base::ids::host_of(base)),
                     person: who,
                     row: connection.row,
                 }
@@ -226,9 +228,9 @@ impl Wallet {
                 Ok((gathered, granted)) => {
                     self.deps.store.set_portal_status(&row.id, "connected", None, Some(&granted), Some(now)).await?;
                     outcome.resources = gathered.resources;
-                    outcome.granted = crate::describe::granted_words(&granted);
+                    outcome.granted = crate::words::describe::granted_words(&granted);
                     outcome.not_available =
-                        gathered.refused.iter().map(|r| crate::describe::resource_words(r)).collect();
+                        gathered.refused.iter().map(|r| crate::words::describe::resource_words(r)).collect();
                     gathered.items
                 }
                 Err(error) => {

@@ -5,22 +5,22 @@
 //! cannot be kept (another patient than the one asked for, no refresh token, declined) leaves nothing live: its
 //! refresh token is revoked at the hospital (RFC 7009, where offered) and nothing is stored.
 
-use crate::hospital::{self, Exchange, HospitalEndpoints, Redemption};
-use crate::http::Party;
-use crate::identity::{ClientAuth, Identity};
+use crate::base::http::Party;
+use crate::base::ids::host_of;
+use crate::hospitals::exchange::{self, Exchange, HospitalEndpoints, Redemption};
 use crate::oauth::{self, Browser};
-use crate::portal::clients::PortalClients;
+use crate::portal::clients::{PortalClient, PortalClients};
 use crate::portal::matching::{self, Match};
 use crate::portal::secret::PortalSecret;
+use crate::portal::waiting::Pending;
 use crate::portal::{self as portal, PortalOffer};
 use crate::store::{HospitalRow, PortalRow};
 use crate::ticket::NamedPerson;
-use crate::wallet::{host_of, Wallet};
-use crate::{Clock, Error, ErrorCode, Random, Result, Sensitive};
+use crate::vault::identity::Identity;
+use crate::wallet::Wallet;
+use crate::{Error, ErrorCode, Random, Result, Sensitive};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use ts_rs::TS;
 
 /// How long a sign-in waits for the user to confirm a new person (seconds).
@@ -71,88 +71,6 @@ pub struct PortalSignIn {
     pub new_person: bool,
 }
 
-/// Tessera's client at a portal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PortalClient {
-    /// The client id.
-    pub id: String,
-    /// A public client (a configured id without a key).
-    pub public: bool,
-}
-
-impl PortalClient {
-    /// Its client authentication: the install's key, or the client id alone.
-    pub fn auth<'a>(&'a self, identity: &'a Identity, clock: &'a dyn Clock, random: &'a dyn Random) -> ClientAuth<'a> {
-        if self.public {
-            ClientAuth::public(&self.id, clock, random)
-        } else {
-            identity.as_client(&self.id, clock, random)
-        }
-    }
-}
-
-/// A sign-in waiting for the user to confirm a new person: its tokens, in memory only (forgotten when the wallet
-/// locks).
-pub(crate) struct Pending {
-    /// The install's key, kept so that the token can still be revoked once the wallet locks.
-    identity: Arc<Identity>,
-    offer: PortalOffer,
-    hospital: String,
-    client: PortalClient,
-    refresh: Sensitive<String>,
-    granted: String,
-    patient: String,
-    named: NamedPerson,
-    gender: Option<String>,
-    expires_at: i64,
-}
-
-/// Patient-portal sign-ins waiting for the person's answer (a patient Tessera does not know), memory only: part of
-/// the [`crate::session::Session`], so locking gives each one up.
-#[derive(Default)]
-pub(crate) struct WaitingSignIns {
-    pending: Mutex<HashMap<String, Pending>>,
-}
-
-impl WaitingSignIns {
-    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Keeps a sign-in waiting under `id`.
-    fn insert(&self, id: String, pending: Pending) {
-        self.pending().insert(id, pending);
-    }
-
-    /// Takes every sign-in waiting for confirmation (on lock: each is then given up, its token revoked).
-    pub(crate) fn drain(&self) -> Vec<Pending> {
-        self.pending().drain().map(|(_, p)| p).collect()
-    }
-
-    /// Takes the sign-in `id` if it still waits at `now`, and every one whose time ran out (to be given up).
-    fn take(&self, id: &str, now: i64) -> (Option<Pending>, Vec<Pending>) {
-        let mut pending = self.pending();
-        let expired: Vec<String> =
-            pending.iter().filter(|(_, p)| p.expires_at <= now).map(|(k, _)| k.clone()).collect();
-        let expired = expired.iter().filter_map(|k| pending.remove(k)).collect();
-        (pending.remove(id), expired)
-    }
-}
-
-/// One lock per portal connection, so that its refresh token (single use: the hospital rotates it) is never
-/// presented twice at once. Not part of the session: a lock held across [`Wallet::lock`] must stay the only one.
-#[derive(Default)]
-pub(crate) struct ConnectionLocks {
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-impl ConnectionLocks {
-    /// The lock of connection `id`.
-    pub fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_default().clone()
-    }
-}
-
 /// The hospital's endpoints for a portal's token requests (a sign-in's offer, or a kept connection's row, says them).
 pub(crate) fn token_endpoints(fhir_base_url: &str, token: &str, revoke: Option<&str>) -> HospitalEndpoints {
     HospitalEndpoints {
@@ -181,7 +99,7 @@ fn as_portal(error: Error) -> Error {
 
 /// "Harold Washington" and "14 Sep 1946".
 fn in_words(named: &NamedPerson) -> (String, Option<String>) {
-    (named.full_name(), named.birth_date.as_deref().map(crate::describe::iso_date_words))
+    (named.full_name(), named.birth_date.as_deref().map(crate::words::describe::iso_date_words))
 }
 
 /// A new id for a person Tessera knows only through portals: random, so that neither the index nor the activity log
@@ -214,7 +132,7 @@ impl Wallet {
         browser: &Browser,
         cancelled: impl std::future::Future<Output = ()> + Send,
     ) -> Result<PortalSignIn> {
-        let base = crate::http::normalise_base(url)?;
+        let base = crate::base::http::normalise_base(url)?;
         let result = self.portal_sign_in_inner(&base, request, browser, cancelled).await;
         let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string());
         let grant = result.as_ref().ok().filter(|s| s.status == PortalSignInStatus::Connected).map(|s| s.id.as_str());
@@ -238,11 +156,11 @@ impl Wallet {
                     .with_action("List people with `tessera people` and use one of their ids."));
             }
         }
-        let (config, _) = hospital::fetch_configuration(&self.deps.http, base).await?;
+        let (config, _) = exchange::fetch_configuration(&self.deps.http, base).await?;
         let offer = portal::offer(base, &config).ok_or_else(|| Error::new(ErrorCode::PortalUnavailable))?;
         let hospital = match self.deps.store.hospital_names().await?.remove(base) {
             Some(name) => name,
-            None => hospital::name_of(&self.deps.http, base, &config).await.unwrap_or_else(|| host_of(base)),
+            None => exchange::name_of(&self.deps.http, base, &config).await.unwrap_or_else(|| host_of(base)),
         };
         let client = self.portal_client(&offer, &identity).await?;
         let server = oauth::AuthorizationServer { issuer: &offer.issuer, iss_required: offer.iss_required };
@@ -265,7 +183,7 @@ impl Wallet {
         };
         let auth = client.auth(&identity, self.deps.clock.as_ref(), self.deps.random.as_ref());
         let endpoints = token_endpoints(&offer.fhir_base_url, &offer.token, offer.revoke.as_deref());
-        let redemption = match hospital::token_request(&self.deps.http, &endpoints, &auth, &grant).await {
+        let redemption = match exchange::token_request(&self.deps.http, &endpoints, &auth, &grant).await {
             Ok(Exchange::Token(redemption)) => redemption,
             Ok(Exchange::Interaction(_)) => {
                 return Err(Error::new(ErrorCode::HospitalInvalidResponse).with_detail("interaction_required"))
@@ -559,10 +477,10 @@ impl Wallet {
     }
 }
 
-/// The scope the hospital granted: its answer's (what the token allows, see [`hospital::sane_scope`]), else the
+/// The scope the hospital granted: its answer's (what the token allows, see [`exchange::sane_scope`]), else the
 /// scope asked for.
 fn granted_scope(redemption: &Redemption) -> String {
-    let granted = hospital::sane_scope(&redemption.scope);
+    let granted = exchange::sane_scope(&redemption.scope);
     if granted.is_empty() {
         portal::scope()
     } else {
@@ -580,7 +498,7 @@ mod tests {
         let (first, second) = (new_person_id(&random), new_person_id(&random));
         assert!(first.starts_with("pp-") && second.starts_with("pp-"));
         assert_ne!(first, second, "random, not a function of anything about the person");
-        let guess = format!("pp-{}", crate::wallet::short_hash(&["harold washington", "1946-09-14"]));
+        let guess = format!("pp-{}", crate::base::ids::short_hash(&["harold washington", "1946-09-14"]));
         assert_ne!(first, guess);
     }
 

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tessera_core::connect::FanOut;
-use tessera_core::http::HttpPolicy;
+use tessera_core::base::http::HttpPolicy;
+use tessera_core::hospitals::fan_out::FanOut;
 use tessera_core::wallet::WalletOptions;
 use tessera_core::{ManualClock, OsRandom, Profile, Random};
 

@@ -4,11 +4,19 @@
 //! Statuses: `active`, `expiring` (ends within 30 days), `expired`, `revoked` (seen in the issuer's status list),
 //! `revocation_pending` (revoked here, some hospital not reached yet; retried on every connect and on demand).
 
-use crate::describe::{date_words, describe};
-use crate::http::Party;
-use crate::revocation::{is_revoked, revoke_token};
+pub mod activity;
+pub mod background;
+pub mod reminders;
+pub mod status;
+
+use crate::base::http::Party;
+use crate::base::ids::{connection_refresh_item, host_of, short_hash};
+use crate::broker::status_list::{is_revoked, revoke_token};
+use crate::grants::status::{GrantKind, GrantStatus, StepState};
 use crate::store::{BrokerRow, ConnectionRow, TicketFacts};
-use crate::wallet::{connection_refresh_item, host_of, short_hash, HeldTicket, Wallet};
+use crate::view::HeldTicket;
+use crate::wallet::Wallet;
+use crate::words::describe::{date_words, describe};
 use crate::{Error, ErrorCode, Result};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -42,38 +50,6 @@ pub struct GrantView {
     pub warning: Option<String>,
 }
 
-/// What kind of grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantKind {
-    /// A ticket held in the wallet.
-    Ticket,
-    /// A connection made at a hospital with a ticket (a continuation refresh token).
-    Connection,
-    /// A grant the broker knows about the signed-in person (someone may see my records).
-    AboutMe,
-    /// A connection made through a hospital's own patient portal (a refresh token of its own).
-    Portal,
-}
-
-/// Where a grant stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantStatus {
-    /// In force.
-    Active,
-    /// Ends within 30 days.
-    Expiring,
-    /// Ended.
-    Expired,
-    /// Revoked (seen in the issuer's status list, or revoked here).
-    Revoked,
-    /// Revoked here; some hospital has not confirmed yet (retried).
-    RevocationPending,
-    /// Its issuer's status list could not be read, so whether it was ended is not known (never shown as active).
-    Unchecked,
-}
-
 /// A boxed future that can cross threads (what the fan-outs over connections run).
 type SendFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
@@ -105,34 +81,6 @@ pub(crate) enum IssuerSays {
     Unknown(Error),
 }
 
-/// Where a revocation step stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum StepState {
-    /// Shown before anything happens (the preview).
-    Planned,
-    /// Done.
-    Done,
-    /// Could not finish yet (the place was unreachable); retried automatically.
-    Pending,
-}
-
-macro_rules! words {
-    ($ty:ty { $($variant:ident => $word:literal),* $(,)? }) => {
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(match self { $(Self::$variant => $word),* })
-            }
-        }
-    };
-}
-words!(GrantKind { Ticket => "ticket", Connection => "connection", AboutMe => "about_me", Portal => "portal" });
-words!(GrantStatus {
-    Active => "active", Expiring => "expiring", Expired => "expired", Revoked => "revoked",
-    RevocationPending => "revocation_pending", Unchecked => "unchecked",
-});
-words!(StepState { Planned => "planned", Done => "done", Pending => "pending" });
-
 /// A revocation step and whether it is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RevocationStep {
@@ -163,7 +111,7 @@ pub struct GrantDetail {
     /// The grant as listed.
     pub grant: GrantView,
     /// The ticket behind it in plain words (tickets and connections).
-    pub description: Option<crate::describe::TicketDescription>,
+    pub description: Option<crate::words::describe::TicketDescription>,
     /// Where and when it was used.
     pub used: Vec<GrantUse>,
     /// When it ends and what happens then.
@@ -211,7 +159,7 @@ fn checked_status(by_time: GrantStatus, unchecked: bool) -> GrantStatus {
 /// The last second of the day `YYYY-MM-DD` (UTC): a grant that ends "on" a day is valid all of it, and shows
 /// that day (not the next) as its end.
 fn date_to_unix(date: &str) -> Option<i64> {
-    Some(crate::describe::parse_day(date.get(..10)?)?.next_day()?.midnight().assume_utc().unix_timestamp() - 1)
+    Some(crate::words::describe::parse_day(date.get(..10)?)?.next_day()?.midnight().assume_utc().unix_timestamp() - 1)
 }
 
 /// A connection's stored status in words.
@@ -251,7 +199,7 @@ impl Wallet {
     pub(crate) async fn grant_end(&self, held: &HeldTicket) -> Result<Option<i64>> {
         let c = &held.ticket.claims;
         let renewable =
-            self.deps.store.has_secret(&crate::wallet::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
+            self.deps.store.has_secret(&crate::base::ids::broker_refresh_item(c.iss.trim_end_matches('/'))).await?;
         Ok(match (c.continuation, c.authority_until.as_deref().and_then(date_to_unix)) {
             (Some(Some(refresh_until)), _) => Some(refresh_until.max(c.exp)),
             (Some(None), _) => None,
@@ -422,7 +370,7 @@ impl Wallet {
                 last_used: date_words(k.last_used),
                 granted: granted
                     .get(&(k.fhir_base_url.clone(), k.ticket_id.clone()))
-                    .map(|scope| crate::describe::granted_words(scope))
+                    .map(|scope| crate::words::describe::granted_words(scope))
                     .unwrap_or_default(),
             })
             .collect();
@@ -431,7 +379,7 @@ impl Wallet {
             .iter()
             .flat_map(|d| d.not_shared.iter().chain(&d.limits))
             .cloned()
-            .chain(ticket.map(|t| crate::shelf::missing_notes(&[t], &[])).unwrap_or_default())
+            .chain(ticket.map(|t| crate::records::missing::missing_notes(&[t], &[])).unwrap_or_default())
             .collect();
         let until = match ticket {
             Some(t) => self.grant_end(t).await?,
@@ -514,7 +462,7 @@ impl Wallet {
                 let relationship = g
                     .get("relationship")
                     .and_then(Value::as_str)
-                    .map(|code| crate::describe::relationship_words(code, "your"));
+                    .map(|code| crate::words::describe::relationship_words(code, "your"));
                 let summary = match (requester, study, relationship) {
                     (Some(name), _, Some(authority)) => format!("{name} may access your records as {authority}"),
                     (_, Some(study), _) => format!("Your consent to the study \"{study}\""),
@@ -839,7 +787,7 @@ impl Wallet {
     }
 
     async fn revoke_broker_refresh(&self, broker: &BrokerRow) -> Result<()> {
-        let item = crate::wallet::broker_refresh_item(&broker.url);
+        let item = crate::base::ids::broker_refresh_item(&broker.url);
         if let (Ok(token), Some(endpoint)) =
             (self.deps.store.get_secret(&self.deps.vault, &item).await, &broker.revocation_endpoint)
         {

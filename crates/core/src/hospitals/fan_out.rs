@@ -115,7 +115,7 @@ impl Default for FanOut {
     /// Every hospital at once, up to what the process can hold open (see [`hospitals_in_flight`]), a few
     /// connections each, 45 s per hospital.
     fn default() -> Self {
-        let per_origin = crate::origin::DEFAULT_PER_ORIGIN;
+        let per_origin = crate::base::origin::DEFAULT_PER_ORIGIN;
         Self { concurrency: hospitals_in_flight(per_origin), per_hospital: Duration::from_secs(45), per_origin }
     }
 }
@@ -278,12 +278,12 @@ mod tests {
 
     #[test]
     fn hospitals_in_flight_fit_the_open_files_limit() {
-        let in_flight = hospitals_in_flight(crate::origin::DEFAULT_PER_ORIGIN) as u64;
+        let in_flight = hospitals_in_flight(crate::base::origin::DEFAULT_PER_ORIGIN) as u64;
         assert!((FEWEST_IN_FLIGHT..=MOST_IN_FLIGHT).contains(&in_flight));
         let files = raise_open_files();
         assert!(
             in_flight == FEWEST_IN_FLIGHT
-                || in_flight * (crate::origin::DEFAULT_PER_ORIGIN as u64 + 1) + RESERVED_FILES <= files,
+                || in_flight * (crate::base::origin::DEFAULT_PER_ORIGIN as u64 + 1) + RESERVED_FILES <= files,
             "{in_flight} hospitals with {files} files"
         );
     }

@@ -41,7 +41,7 @@ pub fn parse(bundle: &Value) -> Result<Vec<BrandEndpoint>> {
     for endpoint in resources.iter().filter(|r| r.get("resourceType").and_then(Value::as_str) == Some("Endpoint")) {
         let active = endpoint.get("status").and_then(Value::as_str).is_none_or(|s| s == "active");
         let Some(address) = endpoint.get("address").and_then(Value::as_str) else { continue };
-        let Ok(base) = crate::http::normalise_base(address) else { continue };
+        let Ok(base) = crate::base::http::normalise_base(address) else { continue };
         if !active || out.iter().any(|e: &BrandEndpoint| e.fhir_base_url == base) {
             continue;
         }

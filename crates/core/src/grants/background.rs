@@ -4,8 +4,8 @@
 //! it does counts as use or unlocks the wallet, and it reads no ticket from the keychain — only the public facts the
 //! store keeps about each ticket ([`crate::store::TicketFacts`]).
 
-use crate::reminders::{self, Reminder};
-use crate::revocation::is_revoked;
+use crate::broker::status_list::is_revoked;
+use crate::grants::reminders::{self, Reminder};
 use crate::wallet::Wallet;
 use crate::{ErrorCode, Result};
 

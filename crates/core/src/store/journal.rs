@@ -3,7 +3,7 @@
 //! write is also what the store's own single-write methods execute, so there is one statement per kind of write.
 //! Nothing here is a secret: keychain work goes through `Store::put_secret`, never through a journal.
 
-use crate::store::ActivityEntry;
+use crate::store::rows::ActivityEntry;
 use crate::Result;
 use std::sync::Mutex;
 
@@ -36,7 +36,7 @@ pub(crate) enum Write {
     /// The scope a hospital granted for a ticket.
     GrantedScope { fhir_base_url: String, ticket_id: String, scope: String },
     /// A patient-portal connection's row (a new sign-in replaces the earlier one for the same hospital and person).
-    Portal(crate::store::PortalRow),
+    Portal(crate::store::rows::PortalRow),
 }
 
 impl Write {
@@ -119,7 +119,7 @@ impl Write {
             .bind(row.created_at)
             .bind(row.last_used),
         };
-        query.execute(executor).await.map_err(crate::store::db_error)?;
+        query.execute(executor).await.map_err(crate::store::rows::db_error)?;
         Ok(())
     }
 }

@@ -11,6 +11,8 @@
 //! keyring's in-memory mock store (a build without a platform keychain) is refused as `vault.unavailable`. The
 //! vault never falls back to a plain file or to memory.
 
+pub mod identity;
+
 use crate::{Error, ErrorCode, Result, Sensitive};
 use keyring::Entry;
 use std::collections::HashMap;

@@ -1,17 +1,19 @@
 //! Reaching hospitals: connecting to every hospital at once with a ticket each, presenting tickets (or continuing
 //! with refresh tokens), confirming ambiguous patients, reading and merging records.
 
+use crate::base::http::Party;
+use crate::base::ids::connection_refresh_item;
+use crate::base::origin::OriginGate;
 use crate::broker::{self, Browser};
-use crate::connect::{fan_out, ConnectionStatus, Phase, Progress, ProgressEvent};
-use crate::hospital::{self, Exchange, HospitalEndpoints};
-use crate::http::Party;
-use crate::identity::Identity;
-use crate::journal::Journal;
-use crate::origin::OriginGate;
+use crate::hospitals::exchange::{self, Exchange, HospitalEndpoints};
+use crate::hospitals::fan_out::{fan_out, ConnectionStatus, Phase, Progress, ProgressEvent};
 use crate::portal::person_ref;
 use crate::records::{self, HospitalRef, RecordItem};
+use crate::store::journal::Journal;
 use crate::store::{ActivityEntry, HospitalRow};
-use crate::wallet::{connection_refresh_item, serves, ConnectReport, Deps, HeldTicket, HospitalOutcome, Wallet};
+use crate::vault::identity::Identity;
+use crate::view::{serves, ConnectReport, HeldTicket, HospitalOutcome};
+use crate::wallet::{Deps, Wallet};
 use crate::{Error, ErrorCode, Result, Sensitive};
 use std::sync::Arc;
 
@@ -215,8 +217,8 @@ impl Wallet {
                 status,
                 error,
                 resources: count,
-                granted: granted.as_deref().map(crate::describe::granted_words).unwrap_or_default(),
-                not_available: refused.iter().map(|r| crate::describe::resource_words(r)).collect(),
+                granted: granted.as_deref().map(crate::words::describe::granted_words).unwrap_or_default(),
+                not_available: refused.iter().map(|r| crate::words::describe::resource_words(r)).collect(),
                 via: records::Via::Ticket,
                 portal_sign_in,
             });
@@ -247,7 +249,7 @@ impl Wallet {
             })
             .collect();
         let entries: Vec<(&str, &str, u64)> = listed.iter().map(|(_, entry)| *entry).collect();
-        let bits = crate::revocation::revoked_bits(&self.deps.http, &entries).await;
+        let bits = crate::broker::status_list::revoked_bits(&self.deps.http, &entries).await;
         listed.iter().zip(bits).filter(|(_, bit)| *bit == Some(true)).map(|((held, _), _)| held.id.clone()).collect()
     }
 }
@@ -305,12 +307,12 @@ impl Job {
                 .map_err(|_| Error::new(ErrorCode::TicketExpired))?;
             crate::oauth::Grant::RefreshToken(refresh)
         } else {
-            hospital::exchange_form(&held.ticket)
+            exchange::exchange_form(&held.ticket)
         };
         let (clock, random) = (self.deps.clock.as_ref(), self.deps.random.as_ref());
         let auth = identity.as_client(&client_id, clock, random);
         let first =
-            run.gate.run(base, hospital::token_request_with_fallback(&self.deps.http, &endpoints, &auth, &grant)).await;
+            run.gate.run(base, exchange::token_request_with_fallback(&self.deps.http, &endpoints, &auth, &grant)).await;
         if !continuing && !matches!(&first, Err(e) if e.code() == ErrorCode::HospitalUnreachable) {
             // The ticket reached the hospital: say so, without the name itself (the log names no one).
             let detail = "the patient's name and birth date, in the permission ticket".to_string();
@@ -323,7 +325,7 @@ impl Job {
                 client_id = self.register_at(&endpoints, row, held).await?;
                 let auth = identity.as_client(&client_id, clock, random);
                 run.gate
-                    .run(base, hospital::token_request_with_fallback(&self.deps.http, &endpoints, &auth, &grant))
+                    .run(base, exchange::token_request_with_fallback(&self.deps.http, &endpoints, &auth, &grant))
                     .await?
             }
             Err(declined) if declined.code() == ErrorCode::HospitalNothingShared => {
@@ -389,7 +391,7 @@ impl Job {
     async fn revoked_since_checked(&self, held: &HeldTicket) -> Option<Error> {
         let (url, index) = held.ticket.claims.revocation.as_ref()?;
         let revoked =
-            crate::revocation::is_revoked(&self.deps.http, &held.ticket.claims.iss, url, *index).await.ok()?;
+            crate::broker::status_list::is_revoked(&self.deps.http, &held.ticket.claims.iss, url, *index).await.ok()?;
         revoked.then(|| Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer"))
     }
 
@@ -401,7 +403,7 @@ impl Job {
         client_id: &str,
         held: &HeldTicket,
         launch: Sensitive<String>,
-    ) -> Result<hospital::Redemption> {
+    ) -> Result<exchange::Redemption> {
         let (Some(browser), Some(authorize)) = (&self.interaction, &endpoints.authorize) else {
             return Err(Error::new(ErrorCode::HospitalInteractionRequired));
         };
@@ -424,7 +426,7 @@ impl Job {
         .await?;
         self.run.journal.log(self.entry("interaction", &endpoints.fhir_base_url, &held.id, "ok", None));
         let auth = self.identity.as_client(client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
-        match hospital::token_request(&self.deps.http, endpoints, &auth, &grant).await? {
+        match exchange::token_request(&self.deps.http, endpoints, &auth, &grant).await? {
             Exchange::Token(redemption) => Ok(redemption),
             Exchange::Interaction(_) => Err(Error::new(ErrorCode::HospitalInteractionRequired)),
         }
@@ -452,14 +454,14 @@ impl Job {
     ) -> Result<HospitalEndpoints> {
         let now = self.deps.clock.unix_now();
         if let Some(config) = self.deps.store.cached_configuration(fhir_base_url, now).await? {
-            return hospital::endpoints(fhir_base_url, &config);
+            return exchange::endpoints(fhir_base_url, &config);
         }
-        let fetch = hospital::fetch_configuration(&self.deps.http, fhir_base_url);
+        let fetch = exchange::fetch_configuration(&self.deps.http, fhir_base_url);
         let (config, max_age) = match gate {
             Some(gate) => gate.run(fhir_base_url, fetch).await?,
             None => fetch.await?,
         };
-        let endpoints = hospital::endpoints(fhir_base_url, &config).inspect_err(|error| {
+        let endpoints = exchange::endpoints(fhir_base_url, &config).inspect_err(|error| {
             // No tickets here: the person may still choose the hospital's own patient portal.
             if error.code() == ErrorCode::HospitalUnsupported && crate::portal::offer(fhir_base_url, &config).is_some()
             {

@@ -1,10 +1,14 @@
 //! Records: FHIR search with paging at one hospital (bounded, loop-proof, checked to be about the right patient),
 //! normalised into what a caregiver looks at, and merged across hospitals with provenance. Kept in memory only.
 
+pub mod missing;
+pub mod opening;
+pub mod shelf;
+
+use crate::base::http::{Http, Party};
+use crate::base::origin::OriginGate;
 use crate::broker::same_origin;
-use crate::describe::iso_date_words;
-use crate::http::{Http, Party};
-use crate::origin::OriginGate;
+use crate::words::describe::iso_date_words;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde::Serialize;
 use serde_json::Value;
@@ -578,7 +582,7 @@ pub fn merge(items: impl IntoIterator<Item = RecordItem>) -> Vec<RecordItem> {
                 }
             }
             None => {
-                item.id = crate::wallet::short_hash(&[&key]);
+                item.id = crate::base::ids::short_hash(&[&key]);
                 merged.insert(key, item);
             }
         }

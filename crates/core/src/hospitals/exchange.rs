@@ -3,11 +3,11 @@
 //! answer that names the patient, and Proposal 001's `interaction_required`. The requests themselves (registration,
 //! token requests, revocation) are [`crate::oauth`]'s, and so is the typing of every error answer.
 
-use crate::http::{Http, Party};
-use crate::identity::ClientAuth;
+use crate::base::http::{Http, Party};
 use crate::oauth::discovery::{self, Metadata};
 use crate::oauth::{token, Answer, Extras, Grant, OAuthError};
 use crate::ticket::Ticket;
+use crate::vault::identity::ClientAuth;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde_json::{Map, Value};
 
@@ -307,8 +307,8 @@ mod tests {
     #[tokio::test]
     async fn a_refused_scope_is_asked_once_more_without_scope_and_the_grant_is_recorded() {
         let random: Arc<dyn crate::Random> = Arc::new(crate::SeededRandom::new(7));
-        let http = Http::new(crate::http::HttpPolicy::default(), random.clone()).unwrap();
-        let identity = crate::identity::Identity::from_key(tessera_jose::SigningKey::generate().unwrap());
+        let http = Http::new(crate::base::http::HttpPolicy::default(), random.clone()).unwrap();
+        let identity = crate::vault::identity::Identity::from_key(tessera_jose::SigningKey::generate().unwrap());
         let clock = crate::ManualClock::new(time::OffsetDateTime::now_utc());
         let auth = identity.as_client("client-1", &clock, random.as_ref());
         const LABS: &str = "patient/Observation.rs?category=http://x|laboratory";

@@ -1,14 +1,14 @@
 //! Signing in with a trust broker and keeping what it issues: the Proposal 003 round trip, verification of every
 //! ticket before anything is kept, and re-minting through the broker's refresh token.
 
+use crate::base::http::Party;
+use crate::base::ids::{broker_refresh_item, connection_refresh_item, host_of, short_hash};
 use crate::broker::{self, SignIn};
-use crate::http::Party;
 use crate::oauth::{self, Browser, Grant};
 use crate::store::{BrokerRow, HospitalRow, TicketRow};
 use crate::ticket::Ticket;
-use crate::wallet::{
-    broker_refresh_item, connection_refresh_item, host_of, serves, short_hash, HeldTicket, LoginSummary, Wallet,
-};
+use crate::view::{serves, HeldTicket, LoginSummary};
+use crate::wallet::Wallet;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde_json::Value;
 
@@ -131,8 +131,10 @@ impl Wallet {
             held.push(ticket);
         }
         for hint in &sign_in.hints {
-            let Some(url) =
-                hint.get("fhir_base_url").and_then(Value::as_str).and_then(|u| crate::http::normalise_base(u).ok())
+            let Some(url) = hint
+                .get("fhir_base_url")
+                .and_then(Value::as_str)
+                .and_then(|u| crate::base::http::normalise_base(u).ok())
             else {
                 continue;
             };

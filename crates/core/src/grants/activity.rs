@@ -3,9 +3,9 @@
 //! Entries never hold record contents, tokens or names of people (the store refuses to keep them in the first
 //! place); hospital names are looked up from the directory when the log is read.
 
-use crate::describe::date_words;
 use crate::store::ActivityEntry;
 use crate::wallet::Wallet;
+use crate::words::describe::date_words;
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

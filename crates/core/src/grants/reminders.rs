@@ -4,8 +4,8 @@
 //! anything from a record: they say what kind of thing needs attention and where in Tessera to look. Each has a key
 //! under which it is sent once (the store remembers sent keys).
 
-use crate::describe::date_words;
 use crate::store::TicketFacts;
+use crate::words::describe::date_words;
 
 const DAY: i64 = 86_400;
 

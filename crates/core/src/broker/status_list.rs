@@ -1,7 +1,7 @@
 //! Ending things: reading a ticket's bit in its issuer's revocation status list (the only proof that a revocation
 //! took effect everywhere); RFC 7009 token revocation itself is the OAuth client's ([`crate::oauth::revoke_token`]).
 
-use crate::http::{same_origin, Http, Party};
+use crate::base::http::{same_origin, Http, Party};
 use crate::{Error, ErrorCode, Result};
 use serde_json::Value;
 use tessera_jose::status_list::StatusList;

@@ -3,16 +3,19 @@
 //! its token answer, which carries tickets and endpoint hints. The OAuth requests themselves (registration, the
 //! authorization round trip, the code exchange and the refresh) are [`crate::oauth`]'s.
 
-use crate::http::{Http, Party};
-use crate::identity::ClientAuth;
+pub mod signin;
+pub mod status_list;
+
+use crate::base::http::{Http, Party};
 use crate::oauth::discovery::{self, Metadata};
 use crate::oauth::{token, Extras, Grant};
+use crate::vault::identity::ClientAuth;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde_json::{Map, Value};
 
 // Kept at their former paths: `Browser` for the front ends, the rest for `reach` and `records`, which still name
 // them here (new code takes them from `oauth` and `http`).
-pub use crate::http::same_origin;
+pub use crate::base::http::same_origin;
 pub use crate::oauth::{authorize, register, AuthorizationServer, Browser, SIGN_IN_TIMEOUT};
 
 /// The scopes Tessera asks the broker for: tickets, identity, re-minting, and every record type.
@@ -57,7 +60,7 @@ fn invalid(detail: impl Into<String>) -> Error {
 
 /// Reads and checks the broker's SMART configuration.
 pub async fn discover(http: &Http, broker_url: &str) -> Result<BrokerEndpoints> {
-    let base = crate::http::normalise_base(broker_url)?;
+    let base = crate::base::http::normalise_base(broker_url)?;
     let answer = discovery::fetch(http, Party::Broker, &base).await?;
     if answer.status != 200 || !answer.json.is_object() {
         return Err(invalid(format!("smart-configuration answered HTTP {}", answer.status)));
