@@ -2,10 +2,18 @@
 //!
 //! This crate holds adapters only (invariant 1): every command calls into tessera-core and returns a view model
 //! with no secret in it, or an [`ErrorView`](tessera_core::ErrorView).
+//!
+//! The app installs the single-instance (a second launch focuses the window), opener, dialog and notification
+//! plugins. Without a display on Linux it prints one line naming the fix and exits with status 2, instead of GTK's
+//! panic. `AppState` opens the wallet on first use, with the settings' idle lock and no interaction browser: a
+//! hospital that asks to confirm the patient is opened only by `confirm_patient`, one at a time. Pages open through
+//! `TESSERA_BROWSER` (a command) when set, else the opener plugin. The in-app demo network (`start_demo_network`)
+//! is a `tessera_testbed::Testbed` with a real consent page, kept in `AppState`.
 
 pub mod background;
 pub mod bindings;
 pub mod commands;
+pub mod contract;
 pub mod ipc;
 pub mod sleep;
 

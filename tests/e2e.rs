@@ -3,6 +3,20 @@
 //! Run inside a display (the test script uses `xvfb-run`): `cargo test --workspace -- --ignored e2e_` (every e2e
 //! test's name starts with `e2e_`). `cargo test` builds `target/debug/tessera-app` first. Screenshots go to
 //! `target/e2e/`, and the ones the README shows to `docs/screenshots/`.
+//!
+//! The tests: the caregiver's first run (welcome → the demo network → the broker's consent page → people → six live
+//! hospital lines, one down and one needing confirmation → confirm → Retry once the hospital is back → one merged
+//! record, a problem several hospitals report shown once with each of them as a source → export, a FHIR Bundle of
+//! exactly the shown item's resources → the hospital directory); a research consent ended while one of its
+//! hospitals is down (the step stays pending, Retry finishes once the testbed's control route brings it back, the
+//! hospital's RFC 7009 log shows it, Activity lists each step); the patient ending his caregiver's access from "Who
+//! can see my records" (her next read is refused everywhere, in words); the idle lock with an injected short
+//! timeout (a week-long grant's reminder reaches the test's own notification service once, naming no one), unlock,
+//! the record read again, Ctrl+L, and locking with the screen; the main flow of both parts by keyboard alone
+//! (`AppSession::keyboard_to` presses Tab until the control has a visible focus, then Enter, or an arrow key for
+//! the record's tabs); a hospital without tickets read through its patient portal and ended in Grants. Screens
+//! along the way are checked with axe-core (`support::audit::assert_accessible`), and each test ends by scanning
+//! every captured IPC payload for secrets and raw FHIR.
 
 mod support;
 
@@ -427,8 +441,8 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
     let browser = RecordingBrowser::new(&scratch);
     // The desktop's notification service, to see the reminders the app sends.
     let notifications = NotificationService::start();
-    // A short idle period and a frequent background check, injected for the test: four and two seconds.
-    let (idle, check) = (std::path::Path::new("4"), std::path::Path::new("2"));
+    // A short idle period and a frequent background check, injected for the test: eight and two seconds.
+    let (idle, check) = (std::path::Path::new("8"), std::path::Path::new("2"));
     let env = [
         ("TESSERA_BROWSER", browser.script.as_path()),
         ("TESSERA_IDLE_LOCK_SECS", idle),
@@ -473,15 +487,25 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
         })
         .await;
 
-    // Settings, and Ctrl+L locks on demand.
+    // Settings, and Ctrl+L locks on demand. Lock after five minutes first (applied at once), so that the short
+    // injected idle period cannot lock the window while this screen is checked.
     session.click("[data-testid=nav-settings]").await;
     session.text_when("[data-testid=about-version]", "the version", |t| t.contains(env!("CARGO_PKG_VERSION"))).await;
+    session.text_of("[data-testid=setting-lock-after]").await;
+    let timeout = session.client.find(Locator::Css("[data-testid=setting-lock-after]")).await.unwrap();
+    timeout.select_by_value("5").await.unwrap();
+    session.text_of("[data-testid=settings-saved]").await;
     assert_accessible(&session, "settings").await;
     session.screenshot_for_docs("settings").await;
     // Never lock when idle from now on: below, only Ctrl+L and the screen locking can lock it.
     let timeout = session.client.find(Locator::Css("[data-testid=setting-lock-after]")).await.unwrap();
     timeout.select_by_value("0").await.unwrap();
-    session.text_of("[data-testid=settings-saved]").await;
+    session
+        .wait_until(10, "the setting saved as never", || async {
+            let ipc = captured_ipc(&session).await;
+            ipc.contains("\"lock_after_minutes\":0")
+        })
+        .await;
     let body = session.client.find(Locator::Css("body")).await.unwrap();
     body.send_keys("\u{E009}l\u{E000}").await.unwrap();
     session.text_of("[data-testid=locked]").await;

@@ -51,10 +51,11 @@ describe("activity filters", () => {
 
 describe("activity in words", () => {
   it("names every kind", () => {
-    expect(ACTIVITY_KINDS).toHaveLength(11);
+    expect(ACTIVITY_KINDS).toHaveLength(12);
     for (const kind of ACTIVITY_KINDS) expect(kindWords(kind)).not.toMatch(/_/);
     expect(kindWords("records_read")).toBe("Read records");
     expect(kindWords("revoke")).toBe("Ended a permission");
+    expect(kindWords("sign_out")).toBe("Signed out");
   });
 
   it("says Done, or Failed with the code", () => {

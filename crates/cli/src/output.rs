@@ -8,6 +8,7 @@ use tessera_core::hospitals::fan_out::{Phase, Progress};
 use tessera_core::portal::{possessive, PortalSignIn};
 use tessera_core::records::{Category, Via};
 use tessera_core::status::WalletStatus;
+use tessera_core::store::HospitalSource;
 use tessera_core::view::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
 use tessera_core::words::describe::date_words;
 use tessera_core::{Error, ErrorCode};
@@ -113,7 +114,7 @@ impl Output {
                 person.id,
                 person.name,
                 person.birth_date.as_deref().unwrap_or("—"),
-                person.relationship
+                person.relationship.code()
             );
         }
         Ok(())
@@ -126,7 +127,7 @@ impl Output {
         }
         println!("{:<40} {:<8} {:<7} FHIR BASE URL", "NAME", "SOURCE", "TICKETS");
         for h in hospitals {
-            println!("{:<40} {:<8} {:<7} {}", h.name, h.source, h.tickets, h.fhir_base_url);
+            println!("{:<40} {:<8} {:<7} {}", h.name, source_words(h.source), h.tickets, h.fhir_base_url);
         }
         Ok(())
     }
@@ -299,5 +300,14 @@ impl Output {
             );
         }
         Ok(())
+    }
+}
+
+/// Where a hospital came from, in the directory's SOURCE column.
+fn source_words(source: HospitalSource) -> &'static str {
+    match source {
+        HospitalSource::Hint => "hint",
+        HospitalSource::Brands => "brands",
+        HospitalSource::Manual => "manual",
     }
 }

@@ -1,6 +1,7 @@
 //! What the wallet holds only while it is unlocked, in one place: the install's key, when the wallet was last used,
-//! the brokers' signing keys and access tokens, patient-portal sign-ins waiting for the person's answer, and the
-//! records read. [`Session::end`] forgets all of it at once (the wallet locks); nothing here is written to disk.
+//! the issuers' public key sets (JWKS) and the brokers' access tokens, patient-portal sign-ins waiting for the
+//! person's answer, and the records read. [`Session::end`] forgets all of it at once (the wallet locks); nothing
+//! here is written to disk.
 
 use crate::portal::waiting::{Pending, WaitingSignIns};
 use crate::records::shelf::RecordShelf;

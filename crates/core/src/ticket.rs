@@ -5,6 +5,13 @@
 //!
 //! The raw JWT is kept byte for byte in a [`Sensitive`] (it is presented unmodified at hospitals); the parsed
 //! claims are PHI and stay in memory.
+//!
+//! With `CLOCK_SKEW` (60 s), a ticket counts as expired a minute early, and an `iat` or `nbf` up to a minute ahead
+//! of the clock is accepted. A ticket over `MAX_TICKET_BYTES` (256 KiB), a claim of the wrong type or a
+//! `must_understand` entry Tessera does not know (it understands `sensitivity_policy`) is refused, never read
+//! around. The scopes requested are the newest kernel's `smart_scopes` verbatim, or, for the April-2026 kernel, one
+//! granular SMART v2 scope per resource type × `category_any_of` × `code_any_of` (the permission list is capped,
+//! not expanded without bound).
 
 use crate::{Error, ErrorCode, Result, Sensitive};
 use serde::Serialize;

@@ -6,7 +6,7 @@ use crate::base::error::ErrorView;
 use crate::grants::status::GrantStatus;
 use crate::hospitals::fan_out::ConnectionStatus;
 use crate::records::{RecordItem, Via};
-use crate::store::HospitalRow;
+use crate::store::{HospitalRow, HospitalSource};
 use crate::ticket::Ticket;
 use crate::words::describe::TicketDescription;
 use serde::Serialize;
@@ -42,6 +42,35 @@ pub struct TicketView {
     pub warning: Option<String>,
 }
 
+/// How the user stands to a person whose records the wallet can open. Serialized as its code: `self`, `portal`,
+/// or the authority's v3-RoleCode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relationship {
+    /// The user's own records.
+    Own,
+    /// Known only through a hospital's patient portal, where the user signed in for them.
+    PortalProxy,
+    /// An authority a ticket says the user holds (a v3-RoleCode such as `HPOWATT`).
+    Authority(String),
+}
+
+impl Relationship {
+    /// Its code: `self`, `portal`, or the authority's RoleCode.
+    pub fn code(&self) -> &str {
+        match self {
+            Relationship::Own => "self",
+            Relationship::PortalProxy => "portal",
+            Relationship::Authority(code) => code,
+        }
+    }
+}
+
+impl Serialize for Relationship {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
 /// A person whose records the wallet can open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct PersonView {
@@ -51,8 +80,9 @@ pub struct PersonView {
     pub name: String,
     /// `YYYY-MM-DD`.
     pub birth_date: Option<String>,
-    /// `self`, or the v3-RoleCode authority the user holds (e.g. `HPOWATT`).
-    pub relationship: String,
+    /// How the user stands to them (`self`, `portal`, or the v3-RoleCode authority held, e.g. `HPOWATT`).
+    #[ts(type = "string")]
+    pub relationship: Relationship,
     /// "14 Sep 1946".
     pub born: Option<String>,
     /// The authority in words ("healthcare power of attorney"); `None` for the user's own records.
@@ -72,8 +102,8 @@ pub struct HospitalView {
     pub fhir_base_url: String,
     /// Name.
     pub name: String,
-    /// `hint`, `brands` or `manual`.
-    pub source: String,
+    /// Where it came from.
+    pub source: HospitalSource,
     /// How many held tickets point at it.
     pub tickets: u32,
     /// How the last connection there went (the best across tickets); `None` before the first.

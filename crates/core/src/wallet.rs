@@ -6,15 +6,15 @@
 
 use crate::base::http::{Http, HttpPolicy};
 use crate::broker::Browser;
-use crate::hospitals::fan_out::{ConnectionStatus, FanOut};
+use crate::hospitals::fan_out::FanOut;
 use crate::portal::waiting::ConnectionLocks;
 use crate::session::Session;
 use crate::status::{WalletState, WalletStatus};
-use crate::store::{ActivityEntry, ConnectionRow, Store};
+use crate::store::{ActivityEntry, ActivityKind, ConnectionRow, ConnectionState, Outcome, Store};
 use crate::ticket::Ticket;
 use crate::vault::identity::Identity;
 use crate::vault::Vault;
-use crate::view::{serves, HeldTicket, PersonView, TicketView};
+use crate::view::{serves, HeldTicket, PersonView, Relationship, TicketView};
 use crate::words::describe::describe;
 use crate::{Clock, Error, ErrorCode, Profile, Random, Result};
 use std::collections::BTreeSet;
@@ -183,18 +183,18 @@ impl Wallet {
 
     pub(crate) async fn log(
         &self,
-        kind: &str,
+        kind: ActivityKind,
         hospital: Option<&str>,
         grant: Option<&str>,
-        outcome: &str,
+        outcome: Outcome,
         detail: Option<String>,
     ) {
         let entry = ActivityEntry {
             at: self.deps.clock.unix_now(),
-            kind: kind.into(),
+            kind,
             hospital: hospital.map(String::from),
             grant: grant.map(String::from),
-            outcome: outcome.into(),
+            outcome,
             detail,
         };
         if let Err(error) = self.deps.store.log(&entry).await {
@@ -262,7 +262,7 @@ impl Wallet {
                             id: c.patient_key.clone(),
                             name: c.patient.full_name(),
                             birth_date: c.patient.birth_date.clone(),
-                            relationship: c.authority.clone().unwrap_or_else(|| "self".into()),
+                            relationship: c.authority.clone().map_or(Relationship::Own, Relationship::Authority),
                             born: c.patient.birth_date.as_deref().map(crate::words::describe::iso_date_words),
                             authority: c
                                 .authority
@@ -290,7 +290,7 @@ impl Wallet {
             gathered.connected.extend(
                 connections
                     .iter()
-                    .filter(|k| k.ticket_id == held.id && k.status == ConnectionStatus::Connected.as_str())
+                    .filter(|k| k.ticket_id == held.id && k.status == ConnectionState::Connected)
                     .map(|k| k.fhir_base_url.clone()),
             );
         }
@@ -306,7 +306,7 @@ impl Wallet {
                             id: secret.person.clone(),
                             name: secret.named.full_name(),
                             birth_date: secret.named.birth_date.clone(),
-                            relationship: "portal".into(),
+                            relationship: Relationship::PortalProxy,
                             born: secret.named.birth_date.as_deref().map(crate::words::describe::iso_date_words),
                             authority: Some("proxy at a patient portal".into()),
                             hospitals: 0,
@@ -322,7 +322,7 @@ impl Wallet {
             };
             let base = &connection.row.fhir_base_url;
             people[index].hospitals.insert(base.clone());
-            if connection.row.status == ConnectionStatus::Connected.as_str() {
+            if connection.row.status == ConnectionState::Connected {
                 people[index].connected.insert(base.clone());
             }
         }

@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use tessera_core::store::{SecretKind, VaultItem};
 use tessera_core::store::{Store, TicketRow};
 use tessera_core::vault::Vault;
 use tessera_core::{OsRandom, Random, Sensitive};
@@ -43,7 +44,15 @@ async fn crash_child_writer() {
         let secret = Sensitive::new(value_for(i));
         store.put_ticket(&vault, &ticket(i), "Tessera — crash test", &secret).await.unwrap();
         println!("committed {i}");
-        store.put_secret(&vault, ROTATED, "broker_refresh", "Tessera — crash test", &secret, 0).await.unwrap();
+        store
+            .put_secret(
+                &vault,
+                VaultItem { id: ROTATED, kind: SecretKind::BrokerRefresh, label: "Tessera — crash test" },
+                &secret,
+                0,
+            )
+            .await
+            .unwrap();
         println!("rotated {i}");
     }
 }
@@ -120,7 +129,10 @@ async fn crash_recovery_keeps_every_committed_grant() {
                 assert!(!vault.contains(&format!("{item}#1")).await.unwrap(), "round {round}: orphan chunk of {item}");
             }
         }
-        assert!(store.committed_items("ticket").await.unwrap().len() == tickets.len(), "round {round}: index mismatch");
+        assert!(
+            store.committed_items(SecretKind::Ticket).await.unwrap().len() == tickets.len(),
+            "round {round}: index mismatch"
+        );
     }
     let store = Store::open(&dir).await.unwrap();
     for (_, item) in store.tickets().await.unwrap() {
@@ -140,9 +152,14 @@ async fn a_rotated_refresh_token_interrupted_before_its_commit_is_rolled_forward
     std::fs::create_dir_all(&dir).unwrap();
     let vault = Vault::new(format!("tessera-crash:{}", OsRandom.token(6))).with_chunk_limit(64);
     let store = Store::open(&dir).await.unwrap();
-    for kind in ["portal_refresh", "connection_refresh", "broker_refresh"] {
-        let id = format!("{kind}/x/refresh");
-        store.put_secret(&vault, &id, kind, "Tessera — crash test", &Sensitive::new(value_for(1)), 0).await.unwrap();
+    for (kind, name) in [
+        (SecretKind::PortalRefresh, "portal_refresh"),
+        (SecretKind::ConnectionRefresh, "connection_refresh"),
+        (SecretKind::BrokerRefresh, "broker_refresh"),
+    ] {
+        let id = format!("{name}/x/refresh");
+        let item = VaultItem { id: &id, kind, label: "Tessera — crash test" };
+        store.put_secret(&vault, item, &Sensitive::new(value_for(1)), 0).await.unwrap();
         let old = store.keychain_items(&id).await.unwrap().remove(0);
         // What a crash leaves: the intent recorded and the next item written, no switch.
         let next = format!("{id}~9");
@@ -159,9 +176,9 @@ async fn a_rotated_refresh_token_interrupted_before_its_commit_is_rolled_forward
         vault.put_new(&next, "Tessera — crash test", &Sensitive::new(value_for(2))).await.unwrap();
         store.recover(&vault).await.unwrap();
         let kept = store.get_secret(&vault, &id).await.unwrap();
-        assert_eq!(kept.expose(), &value_for(2), "{kind}");
-        assert_eq!(store.keychain_items(&id).await.unwrap().len(), 1, "{kind}");
-        assert!(!vault.contains(&old).await.unwrap(), "{kind}: {old} left behind");
+        assert_eq!(kept.expose(), &value_for(2), "{kind:?}");
+        assert_eq!(store.keychain_items(&id).await.unwrap().len(), 1, "{kind:?}");
+        assert!(!vault.contains(&old).await.unwrap(), "{kind:?}: {old} left behind");
 
         // A next item never written whole (no header): rolled back, the committed value kept.
         let committed = store.get_secret(&vault, &id).await.unwrap().expose().clone();
@@ -176,7 +193,7 @@ async fn a_rotated_refresh_token_interrupted_before_its_commit_is_rolled_forward
             .unwrap();
         pool.close().await;
         store.recover(&vault).await.unwrap();
-        assert_eq!(store.get_secret(&vault, &id).await.unwrap().expose(), &committed, "{kind}");
+        assert_eq!(store.get_secret(&vault, &id).await.unwrap().expose(), &committed, "{kind:?}");
         store.delete_secret(&vault, &id).await.unwrap();
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -16,6 +16,7 @@ use tessera_core::base::http::{Http, HttpPolicy};
 use tessera_core::broker::{self, Browser};
 use tessera_core::grants::status::{GrantKind, GrantStatus};
 use tessera_core::oauth::Grant;
+use tessera_core::store::SecretKind;
 use tessera_core::vault::identity::Identity;
 use tessera_core::vault::Vault;
 use tessera_core::wallet::{Wallet, WalletOptions};
@@ -112,7 +113,7 @@ fn options(clock: &ManualClock) -> WalletOptions {
 
 /// The broker refresh token the wallet holds now.
 async fn held_refresh_token(wallet: &Wallet, vault: &Vault) -> Sensitive<String> {
-    let items = wallet.store().committed_items("broker_refresh").await.unwrap();
+    let items = wallet.store().committed_items(SecretKind::BrokerRefresh).await.unwrap();
     assert_eq!(items.len(), 1, "{items:?}");
     wallet.store().get_secret(vault, &items[0]).await.unwrap()
 }
@@ -210,8 +211,8 @@ async fn sign_in_re_mint_and_sign_out_pass_against_oidc_provider() {
     broker.set_clock(&clock).await;
     assert_eq!(wallet.remint_due_tickets().await.unwrap(), 0);
     let log = wallet.store().activity(None, None, None).await.unwrap();
-    let last = log.iter().rev().find(|a| a.kind == "refresh").unwrap();
-    assert_eq!(last.outcome, "broker.denied", "{last:?}");
+    let last = log.iter().rev().find(|a| a.kind == tessera_core::store::ActivityKind::Refresh).unwrap();
+    assert_eq!(last.outcome, Err(tessera_core::ErrorCode::BrokerDenied), "{last:?}");
     assert_eq!(wallet.tickets().await.unwrap().len(), 1);
 
     // Sign in again, then sign out: the refresh token is revoked at oidc-provider (RFC 7009) and forgotten here.
@@ -227,7 +228,7 @@ async fn sign_in_re_mint_and_sign_out_pass_against_oidc_provider() {
     assert_eq!(revocations[0]["client_id"], row.client_id.as_str());
     assert!(broker.events_named("grant_revoked").await.iter().any(|e| e["route"] == "revocation"));
     assert!(wallet.store().brokers().await.unwrap().is_empty());
-    assert!(wallet.store().committed_items("broker_refresh").await.unwrap().is_empty());
+    assert!(wallet.store().committed_items(SecretKind::BrokerRefresh).await.unwrap().is_empty());
     // The revoked token no longer works there.
     let refused = refresh_refused(&row.token_endpoint, &row.client_id, &identity, &clock, &third_refresh).await;
     assert_eq!(refused, Some(ErrorCode::BrokerDenied));

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tessera_core::broker::Browser;
+use tessera_core::store::SecretKind;
 use tessera_core::vault::Vault;
 use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{OsRandom, Profile, Random, SystemClock};
@@ -79,7 +80,7 @@ async fn no_secret_or_name_reaches_disk_or_logs() {
         needles.push((format!("ticket {id}"), raw.clone()));
         needles.push((format!("ticket {id} signature"), raw.rsplit('.').next().unwrap().to_string()));
     }
-    for kind in ["broker_refresh", "connection_refresh"] {
+    for kind in [SecretKind::BrokerRefresh, SecretKind::ConnectionRefresh] {
         for item in wallet.store().committed_items(kind).await.unwrap() {
             needles.push((item.clone(), wallet.store().get_secret(&vault, &item).await.unwrap().into_exposed()));
         }

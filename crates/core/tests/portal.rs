@@ -11,16 +11,19 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_core::broker::Browser;
-use tessera_core::grants::activity::{ActivityFilter, ActivityKind};
+use tessera_core::grants::activity::ActivityFilter;
 use tessera_core::grants::status::{GrantKind, GrantStatus, StepState};
 use tessera_core::hospitals::fan_out::{no_progress, ConnectionStatus};
 use tessera_core::portal::{self, PortalRequest, PortalSignInStatus};
 use tessera_core::records::Via;
+use tessera_core::store::ActivityKind;
+use tessera_core::store::{ConnectionState, SecretKind, VaultItem};
 use tessera_core::vault::Vault;
+use tessera_core::view::Relationship;
 use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{Clock, ErrorCode, ManualClock, Profile};
 use tessera_testbed::faults::Fault;
-use tessera_testbed::portal::RefreshState;
+use tessera_testbed::portal_state::RefreshState;
 use tessera_testbed::{Config, Testbed};
 
 /// The portal-only hospital's index.
@@ -65,7 +68,7 @@ async fn signed_in(tb: &Testbed, clock: &ManualClock, name: &str) -> (Wallet, Va
 
 /// The refresh token a portal connection keeps, read from the keychain the way Tessera wrote it.
 /// A portal account at the portal-only hospital whose first patient is not Harold: someone Tessera does not know.
-fn stranger(tb: &Testbed) -> &tessera_testbed::portal::PortalAccount {
+fn stranger(tb: &Testbed) -> &tessera_testbed::portal_state::PortalAccount {
     let hospital = &tb.hospitals[PORTAL];
     let harold_here = &hospital.patients.iter().find(|p| p.person_id == tb.world.people[1].id).unwrap().id;
     hospital.portal_accounts.iter().find(|a| &a.charts[0].0 != harold_here).expect("another account")
@@ -269,7 +272,7 @@ async fn a_patient_nobody_matches_becomes_a_new_person_only_once_confirmed() {
     let people = wallet.people().await.unwrap();
     assert_eq!(people.len(), 2);
     let added = people.iter().find(|p| p.id == person).unwrap();
-    assert_eq!((added.name.as_str(), added.relationship.as_str()), (kept.patient.as_str(), "portal"));
+    assert_eq!((added.name.as_str(), added.relationship.code()), (kept.patient.as_str(), "portal"));
     let report = wallet.connect(Some(&person), no_progress()).await.unwrap();
     assert_eq!(report.hospitals.len(), 1, "{:?}", report.hospitals);
     assert_eq!((report.hospitals[0].status, report.hospitals[0].via), (ConnectionStatus::Connected, Via::Portal));
@@ -282,7 +285,8 @@ async fn a_patient_nobody_matches_becomes_a_new_person_only_once_confirmed() {
     );
     assert_eq!(hospital.active_portal_grants(), 1, "the earlier connection was ended when replaced");
     // A sign-in for Harold that brings back this other known person: refused, revoked at the hospital, nothing kept.
-    let harold = wallet.people().await.unwrap().into_iter().find(|p| p.relationship != "portal").unwrap();
+    let harold =
+        wallet.people().await.unwrap().into_iter().find(|p| p.relationship != Relationship::PortalProxy).unwrap();
     let for_harold = PortalRequest { person: Some(&harold.id), ..request };
     let error = wallet.portal_sign_in(&portal_base, for_harold, &Browser::Fetch).await.unwrap_err();
     assert_eq!(error.code(), ErrorCode::PortalOtherPatient);
@@ -329,12 +333,15 @@ async fn reads_and_an_end_at_once_present_each_refresh_token_once_and_an_ended_c
     assert_eq!(kept_refresh_token(&wallet, &vault, &signed.id).await, None);
     // A late writer (a read finishing after the end) can neither revive the row nor the token.
     let store = wallet.store();
-    store.set_portal_status(&signed.id, "connected", None, None, Some(1)).await.unwrap();
+    store.set_portal_status(&signed.id, ConnectionState::Connected, None, None, Some(1)).await.unwrap();
     let row = store.portal_connections().await.unwrap().into_iter().find(|r| r.id == signed.id).unwrap();
-    assert_eq!(row.status, "revoked");
+    assert_eq!(row.status, ConnectionState::Revoked);
     let item = portal::secret_item(&signed.id);
     let late = tessera_core::Sensitive::new("{}".to_string());
-    let refused = store.put_rotated(&vault, &item, "portal_refresh", "late", &late, 1).await.unwrap_err();
+    let refused = store
+        .put_rotated(&vault, VaultItem { id: &item, kind: SecretKind::PortalRefresh, label: "late" }, &late, 1)
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::VaultItemMissing);
     assert!(store.keychain_items(&item).await.unwrap().is_empty());
     assert!(!store.has_secret(&item).await.unwrap());
@@ -450,7 +457,7 @@ async fn a_portal_that_forgot_tesseras_client_is_signed_in_at_again_with_a_new_r
     assert_eq!(line.error.as_ref().map(|e| e.code.as_str()), Some("hospital.client_rejected"), "{line:?}");
     assert!(line.portal_sign_in);
     let row = wallet.store().portal_connections().await.unwrap().into_iter().find(|r| r.id == signed.id).unwrap();
-    assert_eq!((row.status.as_str(), row.error_code.as_deref()), ("failed", Some("hospital.client_rejected")));
+    assert_eq!((row.status, row.error_code), (ConnectionState::Failed, Some(ErrorCode::HospitalClientRejected)));
     let grant = wallet.grants().await.unwrap().into_iter().find(|g| g.id == signed.id).unwrap();
     assert_ne!(grant.status, GrantStatus::Expired, "not shown as ended by the hospital");
 

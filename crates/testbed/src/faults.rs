@@ -129,7 +129,7 @@ impl Fault {
             "outcome-refusals" => Fault::OutcomeRefusals,
             "refuse" => {
                 let named = arg.unwrap_or_default();
-                let known = crate::fhir::SEARCHABLE.iter().find(|t| **t == named);
+                let known = crate::scopes::SEARCHABLE.iter().find(|t| **t == named);
                 Fault::Refuse(known.ok_or_else(|| format!("fault refuse: {named:?} is not a searchable type"))?)
             }
             "unnamed" => Fault::Unnamed,

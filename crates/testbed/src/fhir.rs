@@ -5,8 +5,10 @@
 //! for Condition, MedicationRequest, AllergyIntolerance, Observation, Immunization, Encounter, DiagnosticReport,
 //! DocumentReference and Procedure. Errors are OperationOutcomes.
 
+use crate::access::AccessGrant;
 use crate::faults::Fault;
-use crate::hospital::{AccessGrant, Hospital};
+use crate::hospital::Hospital;
+use crate::scopes::SEARCHABLE;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,19 +17,6 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// The resource types the search API serves.
-pub const SEARCHABLE: &[&str] = &[
-    "Condition",
-    "MedicationRequest",
-    "AllergyIntolerance",
-    "Observation",
-    "Immunization",
-    "Encounter",
-    "DiagnosticReport",
-    "DocumentReference",
-    "Procedure",
-];
 
 /// The routes, to be merged into a hospital's router.
 pub fn routes() -> axum::Router<Arc<Hospital>> {

@@ -15,22 +15,20 @@
 //! A `portal-only` hospital takes no tickets: its SMART configuration, token endpoint and revocation are its patient
 //! portal's, with the standalone launch under `/portal/` ([`crate::portal`]).
 
+use crate::access::{scope_text, AccessGrant, LocalPatient};
 use crate::broker::{UC1, UC2};
 use crate::data::HospitalInfo;
 use crate::faults::Fault;
-use crate::html::{escape, page};
 use crate::oauth::{no_store, pkce_matches, random_token, Clients, OAuthError};
+use crate::portal_state::{Portal, PortalAccount};
 use crate::scopes::Scope;
 use crate::Now;
-use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use tessera_jose::status_list::StatusList;
 
 /// The subject-token type of a Permission Ticket.
@@ -42,79 +40,45 @@ pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchang
 const KNOWN_CONSTRAINTS: &[&str] =
     &["smart_scopes", "data_period", "data_holder_filter", "sensitivity_withhold", "permissions", "sensitive_data"];
 
-/// A patient as this hospital knows them.
 #[derive(Debug, Clone)]
-pub struct LocalPatient {
-    /// The local Patient id.
-    pub id: String,
-    /// The network person id (for the test only; real hospitals have no such link).
-    pub person_id: String,
-    /// Given name.
-    pub given: String,
-    /// Family name.
-    pub family: String,
-    /// `YYYY-MM-DD`.
-    pub birth_date: String,
-    /// `male` / `female`.
-    pub gender: String,
-}
-
-/// What an access token allows.
-#[derive(Debug, Clone)]
-pub struct AccessGrant {
-    /// The local patient id.
-    pub patient: String,
-    /// Granted scopes.
-    pub scopes: Vec<Scope>,
-    /// Unix expiry.
-    pub expires_at: i64,
-    /// The ticket's `data_period` (`start`, `end`), as dates.
-    pub data_period: (Option<String>, Option<String>),
-    /// Sensitivity codes to withhold.
-    pub withhold: Vec<String>,
-    /// The thumbprint of the key the ticket was bound to (the presenting client's).
-    pub jkt: String,
+pub(crate) struct RefreshGrant {
+    pub(crate) client_id: String,
+    pub(crate) ticket: String,
+    pub(crate) access: AccessGrant,
+    pub(crate) refresh_until: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
-struct RefreshGrant {
-    client_id: String,
-    ticket: String,
-    access: AccessGrant,
-    refresh_until: Option<i64>,
+pub(crate) struct Launch {
+    pub(crate) client_id: String,
+    pub(crate) ticket_jti: String,
+    pub(crate) access: AccessGrant,
+    pub(crate) candidates: Vec<String>,
+    pub(crate) person_hint: Option<String>,
+    pub(crate) expires_at: i64,
 }
 
-#[derive(Debug, Clone)]
-struct Launch {
-    client_id: String,
-    ticket_jti: String,
-    access: AccessGrant,
-    candidates: Vec<String>,
-    person_hint: Option<String>,
-    expires_at: i64,
-}
-
-struct LaunchCode {
-    client_id: String,
-    redirect_uri: String,
-    challenge: String,
-    access: AccessGrant,
-    ticket_jti: String,
+pub(crate) struct LaunchCode {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) challenge: String,
+    pub(crate) access: AccessGrant,
+    pub(crate) ticket_jti: String,
 }
 
 /// One hospital: its setup (reachable directly through `Deref`, e.g. `hospital.info.name`) and its live state.
 pub struct Hospital {
-    setup: HospitalSetup,
+    pub(crate) setup: HospitalSetup,
     pub(crate) clients: Clients,
-    http: reqwest::Client,
-    jwks_cache: Mutex<Option<Value>>,
+    pub(crate) http: reqwest::Client,
+    pub(crate) jwks_cache: Mutex<Option<Value>>,
     pub(crate) tokens: Mutex<HashMap<String, AccessGrant>>,
-    pub(crate) portal: crate::portal::Portal,
-    refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
-    launches: Mutex<HashMap<String, Launch>>,
-    launch_codes: Mutex<HashMap<String, LaunchCode>>,
-    resolved: Mutex<HashMap<String, String>>,
-    revoked_log: Mutex<Vec<String>>,
+    pub(crate) portal: Portal,
+    pub(crate) refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
+    pub(crate) launches: Mutex<HashMap<String, Launch>>,
+    pub(crate) launch_codes: Mutex<HashMap<String, LaunchCode>>,
+    pub(crate) resolved: Mutex<HashMap<String, String>>,
+    pub(crate) revoked_log: Mutex<Vec<String>>,
     /// Requests seen, for `flaky` and `rate-limit`.
     pub requests: AtomicU64,
     /// Set to answer every request with 503 (an outage that can end, for tests).
@@ -150,7 +114,7 @@ pub struct HospitalSetup {
     /// Records by local patient id.
     pub records: HashMap<String, Vec<Value>>,
     /// Who can sign in to its patient portal (a `portal-only` hospital; else empty).
-    pub portal_accounts: Vec<crate::portal::PortalAccount>,
+    pub portal_accounts: Vec<PortalAccount>,
     /// The clock.
     pub now: Now,
 }
@@ -174,7 +138,7 @@ impl Hospital {
         Self {
             setup,
             clients,
-            portal: crate::portal::Portal::default(),
+            portal: Portal::default(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().expect("HTTP client"),
             jwks_cache: Mutex::default(),
             tokens: Mutex::default(),
@@ -206,21 +170,6 @@ impl Hospital {
         self.faults.iter().any(|f| matches!(f, Fault::Refuse(refused) if *refused == resource_type))
     }
 
-    /// The routes (FHIR included).
-    pub fn router(self: Arc<Self>) -> Router {
-        Router::new()
-            .route("/fhir/.well-known/smart-configuration", get(smart_configuration))
-            .route("/auth/register", post(register))
-            .route("/auth/token", post(token))
-            .route("/auth/authorize", get(authorize).post(authorize_submitted))
-            .route("/auth/revoke", post(revoke))
-            .route("/auth/introspect", post(introspect))
-            .merge(crate::fhir::routes())
-            .merge(crate::portal::routes())
-            .layer(axum::middleware::from_fn_with_state(self.clone(), crate::faults_layer))
-            .with_state(self)
-    }
-
     /// The access grant behind a bearer token, if it is live.
     pub fn access(&self, token: &str) -> Option<AccessGrant> {
         let grant = self.tokens.lock().unwrap().get(token).cloned()?;
@@ -242,7 +191,7 @@ impl Hospital {
         self.refresh_tokens.lock().unwrap().len()
     }
 
-    fn token_url(&self) -> String {
+    pub(crate) fn token_url(&self) -> String {
         format!("{}/auth/token", self.base)
     }
 
@@ -485,7 +434,7 @@ impl Hospital {
         no_store(Json(body).into_response())
     }
 
-    async fn exchange(&self, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
+    pub(crate) async fn exchange(&self, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
         let now = (self.now)();
         // (1) client authentication
         let (client_id, client) = self.clients.authenticate(form, &self.token_url(), now)?;
@@ -535,7 +484,7 @@ impl Hospital {
         }
     }
 
-    async fn refresh(&self, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
+    pub(crate) async fn refresh(&self, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
         let now = (self.now)();
         let (client_id, _) = self.clients.authenticate(form, &self.token_url(), now)?;
         let token = form.get("refresh_token").cloned().unwrap_or_default();
@@ -561,7 +510,7 @@ impl Hospital {
         Ok(self.issue(access, &patient, Some((client_id, grant.ticket, grant.refresh_until))))
     }
 
-    fn code_exchange(&self, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
+    pub(crate) fn code_exchange(&self, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
         let (client_id, _) = self.clients.authenticate(form, &self.token_url(), (self.now)())?;
         let field = |name: &str| form.get(name).cloned().unwrap_or_default();
         let code = self
@@ -580,242 +529,4 @@ impl Hospital {
         self.resolved.lock().unwrap().insert(code.ticket_jti, patient.clone());
         Ok(self.issue(code.access, &patient, None))
     }
-}
-
-/// The text form of a scope.
-pub fn scope_text(scope: &Scope) -> String {
-    let base = format!("{}/{}.{}", scope.context, scope.resource, scope.permissions);
-    scope.query.as_ref().map_or(base.clone(), |q| format!("{base}?{q}"))
-}
-
-async fn smart_configuration(State(h): State<Arc<Hospital>>) -> Response {
-    if h.has(Fault::PortalOnly) {
-        return crate::portal::smart_configuration(&h);
-    }
-    let tickets = !h.has(Fault::NoTickets);
-    let mut grant_types = vec!["authorization_code", "refresh_token"];
-    if tickets {
-        grant_types.push(TOKEN_EXCHANGE);
-    }
-    let mut config = json!({
-        "issuer": h.base,
-        "fhir_base_url": h.fhir_base(),
-        "authorization_endpoint": format!("{}/auth/authorize", h.base),
-        "token_endpoint": h.token_url(),
-        "registration_endpoint": format!("{}/auth/register", h.base),
-        "revocation_endpoint": format!("{}/auth/revoke", h.base),
-        "introspection_endpoint": format!("{}/auth/introspect", h.base),
-        "grant_types_supported": grant_types,
-        "response_types_supported": ["code"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
-        "scopes_supported": ["patient/*.rs", "launch"],
-        "capabilities": ["launch-ehr", "client-confidential-asymmetric", "permission-v2", "context-ehr-patient"],
-        "organization": { "name": h.info.name, "npi": h.info.npi, "state": h.info.state },
-    });
-    if h.has(Fault::Unnamed) {
-        config.as_object_mut().map(|c| c.remove("organization"));
-    }
-    if tickets {
-        config["smart_permission_ticket_types_supported"] = json!([UC1, UC2]);
-    }
-    if tickets && !h.has(Fault::OutsideNetwork) {
-        config["extensions"] = json!({
-            "https://smarthealthit.org/smart-permission-tickets/smart-configuration": {
-                "permission_ticket_profile": "v2",
-                "supported_client_binding_types": ["jkt"],
-                "supported_trust_frameworks": [{ "framework": h.network, "framework_type": "well-known" }],
-            }
-        });
-    }
-    ([(axum::http::header::CACHE_CONTROL, "max-age=3600")], Json(config)).into_response()
-}
-
-async fn register(State(h): State<Arc<Hospital>>, body: String) -> Response {
-    as_outcome(&h, h.clients.registration_response(&body, (h.now)())).await
-}
-
-/// At a hospital that answers OAuth errors as FHIR OperationOutcomes (`outcome-errors`, as the spec's reference
-/// Data Holder does at registration), an error answer becomes one: the same status, an issue whose code stands for
-/// the `error`, the description as its diagnostics. A Proposal 001 `launch` answer is left as it is.
-async fn as_outcome(h: &Hospital, response: Response) -> Response {
-    if !h.has(Fault::OutcomeErrors) || response.status().is_success() {
-        return response;
-    }
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap_or_default();
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if body.get("launch").is_some() {
-        return (status, Json(body)).into_response();
-    }
-    let code = match body.get("error").and_then(Value::as_str) {
-        Some("invalid_client") => "security",
-        Some("invalid_grant") => "processing",
-        Some("invalid_scope") => "forbidden",
-        Some("unsupported_grant_type") => "not-supported",
-        Some("server_error") => "exception",
-        _ => "invalid",
-    };
-    let diagnostics = body.get("error_description").and_then(Value::as_str).unwrap_or_default();
-    let outcome = json!({ "resourceType": "OperationOutcome",
-        "issue": [{ "severity": "error", "code": code, "diagnostics": diagnostics }] });
-    no_store((status, Json(outcome)).into_response())
-}
-
-async fn token(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, String>>) -> Response {
-    if h.has(Fault::Malformed) {
-        return ([(axum::http::header::CONTENT_TYPE, "application/json")], r#"{"access_token": "abc", "token_"#)
-            .into_response();
-    }
-    if h.has(Fault::PortalOnly) {
-        return crate::portal::token(&h, &form);
-    }
-    let result = match form.get("grant_type").map(String::as_str) {
-        Some(TOKEN_EXCHANGE) => h.exchange(&form).await,
-        Some("refresh_token") => h.refresh(&form).await,
-        Some("authorization_code") => h.code_exchange(&form),
-        _ => Err(OAuthError::bad("unsupported_grant_type", "Unsupported grant type")),
-    };
-    as_outcome(&h, result.unwrap_or_else(IntoResponse::into_response)).await
-}
-
-async fn authorize(State(h): State<Arc<Hospital>>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let param = |name: &str| q.get(name).cloned().unwrap_or_default();
-    let Some(client) = h.clients.get(&param("client_id")) else {
-        return (StatusCode::BAD_REQUEST, "unknown client").into_response();
-    };
-    let redirect_uri = param("redirect_uri");
-    if !client.allows_redirect(&redirect_uri) {
-        return (StatusCode::BAD_REQUEST, "redirect_uri not registered").into_response();
-    }
-    let launch = h.launches.lock().unwrap().get(&param("launch")).cloned();
-    let valid = launch.as_ref().is_some_and(|l| l.client_id == param("client_id") && l.expires_at > (h.now)());
-    if !valid || param("code_challenge_method") != "S256" || param("aud").trim_end_matches('/') != h.fhir_base() {
-        let mut url = url::Url::parse(&redirect_uri).expect("validated");
-        url.query_pairs_mut().append_pair("error", "invalid_request").append_pair("state", &param("state"));
-        return Redirect::to(url.as_str()).into_response();
-    }
-    let launch = launch.expect("checked");
-    if h.auto_approve {
-        let chosen = h
-            .patients
-            .iter()
-            .find(|p| launch.candidates.contains(&p.id) && Some(&p.person_id) == launch.person_hint.as_ref());
-        let chosen = chosen.map(|p| p.id.clone()).unwrap_or_else(|| launch.candidates[0].clone());
-        return finish_launch(&h, &param("launch"), &chosen, &redirect_uri, &param("state"), &param("code_challenge"));
-    }
-    let options: String = h
-        .patients
-        .iter()
-        .filter(|p| launch.candidates.contains(&p.id))
-        .map(|p| {
-            format!(
-                r#"<label><input type="radio" name="patient" value="{}"> {} {} — born {} — record {}</label>"#,
-                escape(&p.id),
-                escape(&p.given),
-                escape(&p.family),
-                escape(&p.birth_date),
-                escape(&p.id)
-            )
-        })
-        .collect();
-    let hidden = ["launch", "redirect_uri", "state", "code_challenge"]
-        .iter()
-        .map(|n| format!(r#"<input type="hidden" name="{n}" value="{}">"#, escape(&param(n))))
-        .collect::<String>();
-    Html(page(&h.info.name, &format!(
-        "<h1>{}</h1><p>More than one patient here matches. Which one is the person you act for?</p><form method=\"post\" action=\"/auth/authorize\">{hidden}<fieldset>{options}</fieldset><button type=\"submit\">Confirm</button></form>",
-        escape(&h.info.name)
-    )))
-    .into_response()
-}
-
-async fn authorize_submitted(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, String>>) -> Response {
-    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-    let candidates = h.launches.lock().unwrap().get(&field("launch")).map(|l| l.candidates.clone()).unwrap_or_default();
-    if !candidates.contains(&field("patient")) {
-        return (StatusCode::BAD_REQUEST, "choose one of the listed patients").into_response();
-    }
-    finish_launch(
-        &h,
-        &field("launch"),
-        &field("patient"),
-        &field("redirect_uri"),
-        &field("state"),
-        &field("code_challenge"),
-    )
-}
-
-fn finish_launch(
-    h: &Hospital,
-    launch_id: &str,
-    patient: &str,
-    redirect_uri: &str,
-    state: &str,
-    challenge: &str,
-) -> Response {
-    let Some(launch) = h.launches.lock().unwrap().remove(launch_id) else {
-        return (StatusCode::BAD_REQUEST, "launch used").into_response();
-    };
-    let code = random_token(24);
-    let mut access = launch.access;
-    access.patient = patient.to_string();
-    h.launch_codes.lock().unwrap().insert(
-        code.clone(),
-        LaunchCode {
-            client_id: launch.client_id,
-            redirect_uri: redirect_uri.to_string(),
-            challenge: challenge.to_string(),
-            access,
-            ticket_jti: launch.ticket_jti,
-        },
-    );
-    let mut url = match url::Url::parse(redirect_uri) {
-        Ok(url) => url,
-        Err(_) => return (StatusCode::BAD_REQUEST, "bad redirect").into_response(),
-    };
-    url.query_pairs_mut().append_pair("code", &code).append_pair("state", state).append_pair("iss", &h.base);
-    Redirect::to(url.as_str()).into_response()
-}
-
-async fn revoke(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, String>>) -> Response {
-    let client_id = match h.clients.authenticate(&form, &format!("{}/auth/revoke", h.base), (h.now)()) {
-        Ok((client_id, _)) => client_id,
-        Err(error) => return error.into_response(),
-    };
-    let token = form.get("token").cloned().unwrap_or_default();
-    match crate::portal::revoke(&h, &client_id, &token) {
-        Ok(Some(kind)) => h.revoked_log.lock().unwrap().push(kind.into()),
-        Ok(None) => {}
-        Err(error) => return error.into_response(),
-    }
-    if h.tokens.lock().unwrap().remove(&token).is_some() {
-        h.revoked_log.lock().unwrap().push("access_token".into());
-    }
-    if h.refresh_tokens.lock().unwrap().remove(&token).is_some() {
-        h.revoked_log.lock().unwrap().push("refresh_token".into());
-    }
-    StatusCode::OK.into_response()
-}
-
-async fn introspect(State(h): State<Arc<Hospital>>, Form(form): Form<HashMap<String, String>>) -> Response {
-    if let Err(error) = h.clients.authenticate(&form, &format!("{}/auth/introspect", h.base), (h.now)()) {
-        return error.into_response();
-    }
-    let token = form.get("token").cloned().unwrap_or_default();
-    let body = match h.access(&token) {
-        Some(grant) => json!({
-            "active": true,
-            "scope": grant.scopes.iter().map(scope_text).collect::<Vec<_>>().join(" "),
-            "patient": grant.patient,
-            "exp": grant.expires_at,
-            "token_type": "Bearer",
-        }),
-        None => json!({
-            "active": h.refresh_tokens.lock().unwrap().contains_key(&token)
-                || h.portal_refresh_token(&token) == Some(crate::portal::RefreshState::Active)
-        }),
-    };
-    no_store(Json(body).into_response())
 }

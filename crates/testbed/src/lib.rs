@@ -5,7 +5,15 @@
 //! the [`Manifest`] that names them. Faults ([`faults`]) are injected per hospital; a `portal-only` hospital takes
 //! no tickets and is reached through its own patient portal's SMART standalone launch ([`portal`]). The
 //! `tessera-testbed` binary is a thin wrapper that prints the manifest and serves until killed.
+//!
+//! Control and inspection routes on the broker's origin: `POST /testbed/hospitals/{index}/up` and `…/down` (a
+//! hospital started or taken down keeps its address), `GET …/revocations` and `GET …/portal-grants` (never a
+//! token). For the scale tests and the benchmark each hospital counts the requests it is answering (`in_flight`,
+//! `most_in_flight`) and its status-list reads, the broker counts status-list reads, and
+//! `Config::participant_everywhere` puts the research participant at every hospital. Transport faults (latency,
+//! errors, rate limits, hangs, slow bodies) are applied by `faults_layer`.
 
+pub mod access;
 pub mod broker;
 pub mod data;
 pub mod demo;
@@ -13,19 +21,22 @@ pub mod faults;
 pub mod fhir;
 pub mod fixtures;
 pub mod hospital;
+pub mod hospital_routes;
 pub mod html;
 pub mod oauth;
 pub mod portal;
+pub mod portal_state;
 pub mod scopes;
 pub use tessera_jose::status_list;
 
+use access::LocalPatient;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use broker::{Broker, BrokerSetup};
 use faults::Fault;
-use hospital::{Hospital, HospitalSetup, LocalPatient};
+use hospital::{Hospital, HospitalSetup};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -41,25 +41,27 @@
 //! HTTP, `GET /testbed/hospitals/{index}/portal-grants` on the broker's origin (the grants, never a token). One
 //! switch, in process: [`Hospital::forget_portal_clients`] (its registrations reset).
 
+use crate::access::{AccessGrant, LocalPatient};
 use crate::data::World;
 use crate::faults::Fault;
-use crate::fhir::SEARCHABLE;
-use crate::hospital::{scope_text, AccessGrant, Hospital, LocalPatient};
+use crate::hospital::Hospital;
 use crate::html::{escape, page};
 use crate::oauth::{
-    error_page, error_redirect, error_redirect_described, no_store, pkce_matches, random_token, redirect_with,
-    AuthorizationRequest, Client, OAuthError,
+    error_page, error_redirect, error_redirect_described, no_store, pkce_matches, random_token, redirect_with, Client,
+    OAuthError,
 };
-use crate::scopes::Scope;
+use crate::portal_state::{
+    Code, Granted, Pending, PortalAccount, PortalGrant, PortalState, RefreshState, RefreshToken,
+};
+use crate::scopes::SEARCHABLE;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// Seconds a sign-in under way (its login and picker pages) stays usable.
 const REQUEST_LIFETIME: i64 = 600;
@@ -69,19 +71,6 @@ const CODE_LIFETIME: i64 = 120;
 const ACCESS_LIFETIME: i64 = 3600;
 /// What a portal offers besides resource scopes (`scopes_supported`).
 const CONTEXT_SCOPES: &[&str] = &["launch/patient", "openid", "fhirUser", "offline_access"];
-
-/// A person who can sign in to a hospital's portal, and the charts they may open there.
-#[derive(Debug, Clone)]
-pub struct PortalAccount {
-    /// The network person id (what `login_hint` names).
-    pub person_id: String,
-    /// Their name, on the login page.
-    pub name: String,
-    /// `YYYY-MM-DD`.
-    pub birth_date: String,
-    /// The charts in the picker's order: the local Patient id and, for proxy access, the authority's v3-RoleCode.
-    pub charts: Vec<(String, Option<&'static str>)>,
-}
 
 /// The portal accounts of hospital `site`, whose patients are `patients`, in the order of the world's people.
 pub fn accounts(world: &World, site: usize, patients: &[LocalPatient]) -> Vec<PortalAccount> {
@@ -102,145 +91,6 @@ pub fn accounts(world: &World, site: usize, patients: &[LocalPatient]) -> Vec<Po
             })
         })
         .collect()
-}
-
-/// One sign-in through a hospital's portal: who signed in, whose chart they chose, for which app. No tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PortalGrant {
-    /// `pg1`, `pg2`, … in the order they were given.
-    pub id: String,
-    /// The app it was given to.
-    pub client_id: String,
-    /// The network person id of who signed in.
-    pub account: String,
-    /// The local Patient id chosen in the picker (`patient` in the token response).
-    pub patient: String,
-    /// The network person id of that patient (testbed only).
-    pub patient_person: String,
-    /// The granted scope, as in the token response.
-    pub scope: String,
-    /// When it was given (the code exchange).
-    pub issued_at: i64,
-    /// Why it ended, once revoked (RFC 7009, a reused refresh token, a reused code).
-    pub revoked: Option<String>,
-}
-
-impl PortalGrant {
-    /// Whether its tokens still work.
-    pub fn active(&self) -> bool {
-        self.revoked.is_none()
-    }
-}
-
-/// Where a refresh token issued by a portal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefreshState {
-    /// It can be used (once).
-    Active,
-    /// It was used and replaced by a new one; it is refused, and presenting it again ends the grant.
-    Rotated,
-    /// It, or its grant, was revoked.
-    Revoked,
-}
-
-/// What a portal grants of a requested `scope`: each SMART v2 `patient/` resource scope on a type served here (or
-/// `*`), its permissions cut to what exists here (read and search: `cruds` becomes `rs`), kept only when its
-/// narrowing is a `category`/`code` query this server understands; `launch/patient` and `offline_access` when asked
-/// for. `user/` and `system/` scopes are not granted by a patient portal, nor `openid`/`fhirUser` (no `id_token`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Granted {
-    /// The resource scopes.
-    pub resources: Vec<Scope>,
-    /// The whole granted scope, as answered.
-    pub scope: String,
-    /// Whether `offline_access` was granted (a refresh token).
-    pub offline: bool,
-}
-
-impl Granted {
-    /// What is granted of `requested`.
-    pub fn of(requested: &str) -> Self {
-        let mut resources: Vec<Scope> = Vec::new();
-        for scope in requested.split(' ').filter_map(Scope::parse) {
-            let served =
-                scope.resource == "*" || scope.resource == "Patient" || SEARCHABLE.contains(&scope.resource.as_str());
-            let understood = scope.query.as_deref().is_none_or(|q| {
-                q.split('&').all(|pair| {
-                    pair.split_once('=')
-                        .is_some_and(|(name, value)| matches!(name, "category" | "code") && !value.is_empty())
-                })
-            });
-            let permissions: String = scope.permissions.chars().filter(|c| matches!(c, 'r' | 's')).collect();
-            if scope.context != "patient" || !served || !understood || permissions.is_empty() {
-                continue;
-            }
-            let scope = Scope { permissions, ..scope };
-            if !resources.contains(&scope) {
-                resources.push(scope);
-            }
-        }
-        let asked = |name: &str| requested.split(' ').any(|s| s == name);
-        let mut words: Vec<String> = resources.iter().map(scope_text).collect();
-        if asked("launch/patient") {
-            words.push("launch/patient".into());
-        }
-        let offline = asked("offline_access");
-        if offline {
-            words.push("offline_access".into());
-        }
-        Self { resources, scope: words.join(" "), offline }
-    }
-}
-
-/// A sign-in under way: the checked request, and who signed in once they have.
-struct Pending {
-    request: AuthorizationRequest,
-    granted: Granted,
-    patient_hint: Option<String>,
-    account: Option<String>,
-    expires_at: i64,
-}
-
-struct Code {
-    client_id: String,
-    redirect_uri: String,
-    challenge: String,
-    expires_at: i64,
-    account: String,
-    patient: String,
-    scope: String,
-}
-
-#[derive(Clone)]
-struct RefreshToken {
-    grant: String,
-    client_id: String,
-    state: RefreshState,
-}
-
-#[derive(Default)]
-struct PortalState {
-    pending: HashMap<String, Pending>,
-    codes: HashMap<String, Code>,
-    /// Codes already exchanged, with the grant each gave.
-    used_codes: HashMap<String, String>,
-    grants: Vec<PortalGrant>,
-    refresh: HashMap<String, RefreshToken>,
-    /// Access tokens issued here: their grant and client.
-    access: HashMap<String, (String, String)>,
-}
-
-/// A hospital's portal state: sign-ins under way, codes, grants and their tokens.
-#[derive(Default)]
-pub struct Portal {
-    state: Mutex<PortalState>,
-}
-
-impl Portal {
-    fn lock(&self) -> MutexGuard<'_, PortalState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 impl PortalState {

@@ -124,6 +124,19 @@ fn is_ordered_subsequence(text: &str, order: &str) -> bool {
     text.chars().all(|c| rest.by_ref().any(|o| o == c))
 }
 
+/// The resource types the search API serves.
+pub const SEARCHABLE: &[&str] = &[
+    "Condition",
+    "MedicationRequest",
+    "AllergyIntolerance",
+    "Observation",
+    "Immunization",
+    "Encounter",
+    "DiagnosticReport",
+    "DocumentReference",
+    "Procedure",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

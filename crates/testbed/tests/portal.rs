@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use tessera_jose::SigningKey;
 use tessera_testbed::faults::Fault;
-use tessera_testbed::portal::RefreshState;
+use tessera_testbed::portal_state::RefreshState;
 use tessera_testbed::{Config, Testbed};
 
 /// The portal-only hospital's index.

@@ -220,7 +220,7 @@ async fn fhir_enforces_data_period_and_withheld_sensitivity_labels() {
     let hospital = &tb.hospitals[0];
     let all = &hospital.records[patient];
     let mut served = 0;
-    for kind in tessera_testbed::fhir::SEARCHABLE {
+    for kind in tessera_testbed::scopes::SEARCHABLE {
         let bundle: Value = get_json(&http, &format!("{fhir_base}/{kind}?patient={patient}&_count=2"), token).await;
         // Follow paging to the end.
         let mut pages = vec![bundle];

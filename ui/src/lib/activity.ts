@@ -7,6 +7,7 @@ import { strings } from "./strings";
 /** Every kind of entry, in the order the kind filter lists them. */
 export const ACTIVITY_KINDS: ActivityKind[] = [
   "sign_in",
+  "sign_out",
   "ticket_received",
   "redemption",
   "refresh",

@@ -426,6 +426,7 @@ export const strings = {
     columns: { when: "When", what: "What", hospital: "Hospital", outcome: "Outcome", detail: "Detail" },
     kinds: {
       sign_in: "Signed in",
+      sign_out: "Signed out",
       ticket_received: "Received a permission",
       redemption: "Showed a permission",
       refresh: "Renewed a connection",

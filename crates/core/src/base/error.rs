@@ -29,6 +29,11 @@ macro_rules! error_codes {
                 match self { $(ErrorCode::$variant => $code,)* }
             }
 
+            /// The code whose dotted form is `code`, if there is one.
+            pub fn parse(code: &str) -> Option<ErrorCode> {
+                match code { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+
             /// The default message for people.
             pub fn default_message(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $message,)* }

@@ -4,6 +4,17 @@
 //! accepted, except loopback ([`normalise_base`]). Failures become coded errors naming the party (`hospital.*` or
 //! `broker.*`) — never a panic, never a secret in the message. The OAuth client ([`crate::oauth`]) sends through
 //! `Http::send_once` and `Http::retrying`.
+//!
+//! Which failures are retried depends on the request (`Retry`): GETs and RFC 7009 revocations are repeated after a
+//! timeout, a connection error, a 5xx or a 429 (`Retry::Transient`); token requests — the code exchange, the
+//! refresh with rotation, the RFC 8693 exchange — only when the server certainly did not act on them: no
+//! connection, a 429, or a 503 with `Retry-After` (`Retry::OnlyIfUnprocessed`), because a reused code can make a
+//! server revoke what it issued and a lost rotation reply would orphan a token. Backoff doubles per attempt with
+//! jitter from the injected `Random`; a 429's `Retry-After` longer than the policy's cap fails at once instead of
+//! waiting. Redirects are never followed. A body over the cap is `records.too_large` from a hospital and
+//! `broker.invalid` from a broker. One idle connection is kept per host (`pool_max_idle_per_host(1)`), so a fan-out
+//! to hundreds of hospitals does not keep their idle sockets. An `Answer`'s `Debug` prints no body. `same_origin`
+//! is the second address rule, beside `normalise_base`.
 
 use crate::{Error, ErrorCode, Random, Result};
 use serde_json::Value;

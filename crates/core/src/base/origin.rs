@@ -1,6 +1,9 @@
 //! A cap on the requests the wallet has in flight at one origin. A hospital is one server: like a browser, the
 //! wallet opens a few connections to it at a time, however many searches it has to make there, so that reading
 //! 500 hospitals at once never turns into hundreds of requests at one of them.
+//!
+//! One gate serves one run (a connect, a revocation). `OriginGate::run_alone` is for a server that answered 429: it
+//! waits until nothing else is in flight at that origin and holds every place while it runs.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

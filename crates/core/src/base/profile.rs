@@ -4,6 +4,8 @@
 //! application-data folder (see [`Profile::open`]; on Linux `$XDG_DATA_HOME/tessera/default` or
 //! `~/.local/share/tessera/default`). The keychain namespace is derived
 //! from the folder's canonical path, so two profiles never see each other's secrets.
+//!
+//! On Unix the folder is created with mode 0700.
 
 use crate::{Error, ErrorCode, Result};
 use sha2::{Digest, Sha256};

@@ -2,6 +2,11 @@
 //! discovery (same-origin endpoints, S256, the issuance capability, RFC 9207), the scopes Tessera asks it for, and
 //! its token answer, which carries tickets and endpoint hints. The OAuth requests themselves (registration, the
 //! authorization round trip, the code exchange and the refresh) are [`crate::oauth`]'s.
+//!
+//! `LOGIN_SCOPE` asks for tickets, identity, re-minting (`offline_access`) and every record type. Each ticket in a
+//! token answer goes straight into a `Sensitive`. `Browser`, `authorize`, `register`, `AuthorizationServer`,
+//! `SIGN_IN_TIMEOUT` and `same_origin` are re-exported here at their former paths (the front ends name
+//! `broker::Browser`); new code takes them from `oauth` and `base::http`.
 
 pub mod signin;
 pub mod status_list;

@@ -1,11 +1,19 @@
 //! Signing in with a trust broker and keeping what it issues: the Proposal 003 round trip, verification of every
 //! ticket before anything is kept, and re-minting through the broker's refresh token.
+//!
+//! The sign-in adds `prompt=consent`: an OpenID Provider honours `offline_access` only then. Before anything is
+//! kept, every ticket must come from the broker's issuer, verify against its JWK Set (cached in the session;
+//! fetched again once for an unknown `kid`) and, when key-bound, name this install's thumbprint. A ticket is
+//! re-minted at 80 % of its life; a continuation ticket only once it has expired and some hospital it is meant for
+//! holds no continuation refresh token yet. The broker's access token, for its grant management, is kept in memory
+//! until shortly before it expires (at most a day) and cleared by `lock`, so listing and revoking grants do not
+//! re-mint tickets each time.
 
 use crate::base::http::Party;
 use crate::base::ids::{broker_refresh_item, connection_refresh_item, host_of, short_hash};
 use crate::broker::{self, SignIn};
 use crate::oauth::{self, Browser, Grant};
-use crate::store::{BrokerRow, HospitalRow, TicketRow};
+use crate::store::{ActivityKind, BrokerRow, HospitalRow, HospitalSource, SecretKind, TicketRow, VaultItem};
 use crate::ticket::Ticket;
 use crate::view::{serves, HeldTicket, LoginSummary};
 use crate::wallet::Wallet;
@@ -17,8 +25,8 @@ impl Wallet {
     /// verified and kept (tickets and the refresh token in the keychain, the rest in the store).
     pub async fn login(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
         let result = self.login_inner(broker_url, browser, login_hint).await;
-        let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string());
-        self.log("sign_in", None, None, &outcome, Some(host_of(broker_url))).await;
+        let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());
+        self.log(ActivityKind::SignIn, None, None, outcome, Some(host_of(broker_url))).await;
         result
     }
 
@@ -87,13 +95,12 @@ impl Wallet {
         let broker_host = host_of(issuer);
         if let Some(refresh) = &sign_in.refresh_token {
             let item = broker_refresh_item(issuer);
+            let label = format!("Tessera — sign-in with {broker_host} (refresh token)");
             self.deps
                 .store
                 .put_secret(
                     &self.deps.vault,
-                    &item,
-                    "broker_refresh",
-                    &format!("Tessera — sign-in with {broker_host} (refresh token)"),
+                    VaultItem { id: &item, kind: SecretKind::BrokerRefresh, label: &label },
                     refresh,
                     now,
                 )
@@ -124,7 +131,7 @@ impl Wallet {
                 .store
                 .put_ticket(&self.deps.vault, &row, &label, &Sensitive::new(ticket.raw().expose().clone()))
                 .await?;
-            self.log("ticket_received", None, Some(&id), "ok", None).await;
+            self.log(ActivityKind::TicketReceived, None, Some(&id), Ok(()), None).await;
             let ticket = HeldTicket { id, ticket };
             let ends = self.grant_end(&ticket).await?;
             self.note_ticket_facts(&ticket, ends, None).await?;
@@ -150,7 +157,7 @@ impl Wallet {
             let ids: Vec<String> = indices.iter().filter_map(|i| held.get(*i)).map(|h| h.id.clone()).collect();
             self.deps
                 .store
-                .save_hospital(&HospitalRow { fhir_base_url: url, name, source: "hint".into() }, &ids, now)
+                .save_hospital(&HospitalRow { fhir_base_url: url, name, source: HospitalSource::Hint }, &ids, now)
                 .await?;
         }
         Ok(held)
@@ -214,7 +221,9 @@ impl Wallet {
             match self.broker_session(&broker).await {
                 Ok(Some((_, tickets))) => received += tickets.len(),
                 Ok(None) => {}
-                Err(error) => self.log("refresh", None, None, error.code().as_str(), Some(host_of(&broker.url))).await,
+                Err(error) => {
+                    self.log(ActivityKind::Refresh, None, None, Err(error.code()), Some(host_of(&broker.url))).await
+                }
             }
         }
         Ok(received)
@@ -266,7 +275,7 @@ impl Wallet {
                 host_of(&broker.url)
             ),
         };
-        self.log("refresh", None, None, "ok", Some(detail)).await;
+        self.log(ActivityKind::Refresh, None, None, Ok(()), Some(detail)).await;
         Ok(Some((access, tickets)))
     }
 }

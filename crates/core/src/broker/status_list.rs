@@ -1,5 +1,9 @@
 //! Ending things: reading a ticket's bit in its issuer's revocation status list (the only proof that a revocation
 //! took effect everywhere); RFC 7009 token revocation itself is the OAuth client's ([`crate::oauth::revoke_token`]).
+//!
+//! A status list must live on its issuer's origin. `revoked_bits` reads each distinct list once for many tickets,
+//! all lists at once; a list that cannot be read or trusted answers `None`. The grant views ask `is_revoked`
+//! instead, and show a grant whose list cannot be read as `unchecked`.
 
 use crate::base::http::{same_origin, Http, Party};
 use crate::{Error, ErrorCode, Result};

@@ -3,63 +3,20 @@
 //! Entries never hold record contents, tokens or names of people (the store refuses to keep them in the first
 //! place); hospital names are looked up from the directory when the log is read.
 
-use crate::store::ActivityEntry;
+use crate::store::rows::outcome_text;
+use crate::store::{ActivityEntry, ActivityKind};
 use crate::wallet::Wallet;
 use crate::words::describe::date_words;
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// What an entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ActivityKind {
-    /// A sign-in with a trust broker.
-    SignIn,
-    /// A ticket received from a broker.
-    TicketReceived,
-    /// A ticket presented at a hospital.
-    Redemption,
-    /// A refresh: tickets re-minted, or a hospital connection continued.
-    Refresh,
-    /// Records read at a hospital (resource types and counts).
-    RecordsRead,
-    /// The patient confirmed at a hospital.
-    Interaction,
-    /// A revocation step.
-    Revoke,
-    /// A ticket's status checked at its issuer's public status list (in the background).
-    StatusCheck,
-    /// A ticket shown to a hospital: the patient's name and birth date went with it.
-    Disclosure,
-    /// A sign-in at a hospital's own patient portal.
-    PortalSignIn,
-    /// Anything else.
-    Other,
-}
-
 impl ActivityKind {
-    /// The kind of a stored entry.
-    pub fn of(kind: &str) -> Self {
-        match kind {
-            "sign_in" => ActivityKind::SignIn,
-            "ticket_received" => ActivityKind::TicketReceived,
-            "redemption" => ActivityKind::Redemption,
-            "refresh" => ActivityKind::Refresh,
-            "records_read" => ActivityKind::RecordsRead,
-            "interaction" => ActivityKind::Interaction,
-            "revoke" => ActivityKind::Revoke,
-            "status_check" => ActivityKind::StatusCheck,
-            "disclosure" => ActivityKind::Disclosure,
-            "portal_sign_in" => ActivityKind::PortalSignIn,
-            _ => ActivityKind::Other,
-        }
-    }
-
     /// In words, "Read records".
     pub fn words(self) -> &'static str {
         match self {
             ActivityKind::SignIn => "Signed in with the trust broker",
+            ActivityKind::SignOut => "Signed out of the trust broker",
             ActivityKind::TicketReceived => "Received a permission",
             ActivityKind::Redemption => "Showed the permission",
             ActivityKind::Refresh => "Renewed access",
@@ -141,7 +98,7 @@ impl Wallet {
             entries.retain(|e| e.grant.as_ref().is_some_and(|g| theirs.contains(g)));
         }
         entries.retain(|e| filter.until.is_none_or(|until| e.at < until));
-        entries.retain(|e| filter.kind.is_none_or(|kind| ActivityKind::of(&e.kind) == kind));
+        entries.retain(|e| filter.kind.is_none_or(|kind| e.kind == kind));
         let names = self.deps.store.hospital_names().await?;
         entries.reverse();
         Ok(entries.into_iter().map(|e| view(e, &names)).collect())
@@ -149,7 +106,7 @@ impl Wallet {
 }
 
 fn view(entry: ActivityEntry, names: &std::collections::HashMap<String, String>) -> ActivityView {
-    let kind = ActivityKind::of(&entry.kind);
+    let kind = entry.kind;
     ActivityView {
         at: entry.at,
         day: date_words(entry.at),
@@ -157,8 +114,8 @@ fn view(entry: ActivityEntry, names: &std::collections::HashMap<String, String>)
         what: kind.words().to_string(),
         hospital: entry.hospital.map(|url| names.get(&url).cloned().unwrap_or(url)),
         grant: entry.grant,
-        ok: entry.outcome == "ok",
-        outcome: entry.outcome,
+        ok: entry.outcome.is_ok(),
+        outcome: outcome_text(&entry.outcome).to_string(),
         detail: entry.detail,
     }
 }
@@ -209,13 +166,18 @@ pub fn to_json(entries: &[ActivityView]) -> String {
 mod tests {
     use super::*;
 
-    fn entry(at: i64, kind: &str, hospital: Option<&str>, outcome: &str) -> ActivityEntry {
+    /// The outcome column of the CSV's third line.
+    fn failed_outcome(csv: &str) -> String {
+        csv.lines().nth(2).unwrap().split("\",\"").nth(5).unwrap().to_string()
+    }
+
+    fn entry(at: i64, kind: ActivityKind, hospital: Option<&str>, outcome: crate::store::Outcome) -> ActivityEntry {
         ActivityEntry {
             at,
-            kind: kind.into(),
+            kind,
             hospital: hospital.map(String::from),
             grant: Some("t-1".into()),
-            outcome: outcome.into(),
+            outcome,
             detail: Some("Condition: 3, \"quoted\"".into()),
         }
     }
@@ -223,10 +185,12 @@ mod tests {
     #[test]
     fn entries_read_in_words_with_hospital_names_and_export_as_csv_and_json() {
         let names = std::collections::HashMap::from([("http://h/fhir".to_string(), "Decatur Clinic".to_string())]);
-        let read = view(entry(1_790_000_000, "records_read", Some("http://h/fhir"), "ok"), &names);
+        let read = view(entry(1_790_000_000, ActivityKind::RecordsRead, Some("http://h/fhir"), Ok(())), &names);
         assert_eq!((read.kind, read.what.as_str(), read.ok), (ActivityKind::RecordsRead, "Read records", true));
         assert_eq!(read.hospital.as_deref(), Some("Decatur Clinic"));
-        let failed = view(entry(1_790_000_100, "redemption", Some("http://gone/fhir"), "hospital.unreachable"), &names);
+        let unreachable = Err(crate::ErrorCode::HospitalUnreachable);
+        let failed =
+            view(entry(1_790_000_100, ActivityKind::Redemption, Some("http://gone/fhir"), unreachable), &names);
         assert_eq!((failed.ok, failed.hospital.as_deref()), (false, Some("http://gone/fhir")));
 
         let csv = to_csv(&[read.clone(), failed]);
@@ -239,6 +203,6 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&to_json(&[read])).unwrap();
         assert_eq!(json["activity"][0]["time"], "2026-09-21T14:13:20Z");
         assert_eq!(json["activity"][0]["kind"], "records_read");
-        assert_eq!(ActivityKind::of("whatever"), ActivityKind::Other);
+        assert_eq!(failed_outcome(&csv), "hospital.unreachable");
     }
 }

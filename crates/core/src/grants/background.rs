@@ -6,6 +6,8 @@
 
 use crate::broker::status_list::is_revoked;
 use crate::grants::reminders::{self, Reminder};
+use crate::store::ActivityKind;
+use crate::store::ConnectionState;
 use crate::wallet::Wallet;
 use crate::{ErrorCode, Result};
 
@@ -22,7 +24,14 @@ impl Wallet {
                     Ok(true) => {
                         ticket.revoked_at = Some(now);
                         self.deps.store.set_ticket_facts(ticket).await?;
-                        self.log("status_check", None, Some(&ticket.id), ErrorCode::TicketRevoked.as_str(), None).await;
+                        self.log(
+                            ActivityKind::StatusCheck,
+                            None,
+                            Some(&ticket.id),
+                            Err(ErrorCode::TicketRevoked),
+                            None,
+                        )
+                        .await;
                     }
                     Ok(false) => {}
                     Err(error) => tracing::warn!(code = %error.code(), "status list not read"),
@@ -36,8 +45,14 @@ impl Wallet {
             if !remind {
                 return Ok(Vec::new());
             }
-            let pending =
-                self.deps.store.connections().await?.iter().filter(|k| k.status == "revocation_pending").count();
+            let pending = self
+                .deps
+                .store
+                .connections()
+                .await?
+                .iter()
+                .filter(|k| k.status == ConnectionState::RevocationPending)
+                .count();
             let mut fresh = Vec::new();
             for reminder in reminders::due(&tickets, pending, now) {
                 if self.deps.store.note_reminder(&reminder.key, now).await? {

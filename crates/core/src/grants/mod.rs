@@ -3,6 +3,17 @@
 //!
 //! Statuses: `active`, `expiring` (ends within 30 days), `expired`, `revoked` (seen in the issuer's status list),
 //! `revocation_pending` (revoked here, some hospital not reached yet; retried on every connect and on demand).
+//!
+//! A grant is also `unchecked` when its issuer's status list cannot be read (never shown as `active`), and a
+//! patient-portal connection is a grant of its own kind (`portal::grants`). `ticket_state` is the one status of a
+//! held ticket's grant, used by `grants`, `tickets`, the sign-in summary and so by the window and the CLI alike;
+//! `grants` and `tickets` re-mint due tickets first. Revoking a held ticket asks its broker to revoke the grant
+//! (when the broker lists it), confirms the status-list bit — so every hospital refuses it — and signs out of the
+//! broker when no other ticket comes from it; alongside, every hospital connection is ended at once
+//! (`revoke_connections`), each within the per-hospital deadline. Steps come back in the order they ended
+//! (`revoke_with_progress` reports each as it happens); the forgotten refresh tokens leave the keychain in one
+//! sweep after the hospitals answered. `retry_pending_revocations` runs every pending one at once, each with its
+//! deadline.
 
 pub mod activity;
 pub mod background;
@@ -13,7 +24,7 @@ use crate::base::http::Party;
 use crate::base::ids::{connection_refresh_item, host_of, short_hash};
 use crate::broker::status_list::{is_revoked, revoke_token};
 use crate::grants::status::{GrantKind, GrantStatus, StepState};
-use crate::store::{BrokerRow, ConnectionRow, TicketFacts};
+use crate::store::{ActivityKind, BrokerRow, ConnectionRow, ConnectionState, TicketFacts};
 use crate::view::HeldTicket;
 use crate::wallet::Wallet;
 use crate::words::describe::{date_words, describe};
@@ -163,17 +174,17 @@ fn date_to_unix(date: &str) -> Option<i64> {
 }
 
 /// A connection's stored status in words.
-fn connection_words(status: &str) -> &'static str {
+fn connection_words(status: ConnectionState) -> &'static str {
     match status {
-        "connected" => "Connected",
-        "failed" => "Could not connect",
-        "unsupported" => "Does not accept permission tickets",
-        "no_records" => "Nothing shared there under this permission",
-        "needs_confirmation" => "Waiting for you to confirm the patient",
-        "not_shown" => "Not shown there (not in the network; you can choose it)",
-        "revocation_pending" => "Ending — waiting for the hospital to answer",
-        "revoked" => "Ended",
-        _ => "Closed",
+        ConnectionState::Connected => "Connected",
+        ConnectionState::Failed => "Could not connect",
+        ConnectionState::Unsupported => "Does not accept permission tickets",
+        ConnectionState::NoRecords => "Nothing shared there under this permission",
+        ConnectionState::NeedsConfirmation => "Waiting for you to confirm the patient",
+        ConnectionState::NotShown => "Not shown there (not in the network; you can choose it)",
+        ConnectionState::RevocationPending => "Ending — waiting for the hospital to answer",
+        ConnectionState::Revoked => "Ended",
+        ConnectionState::Closed => "Closed",
     }
 }
 
@@ -224,11 +235,13 @@ impl Wallet {
         if revoked {
             // Connections still being revoked keep their refresh token until the hospital confirms (RFC 7009):
             // forgetting it here would leave a live token at a hospital that was never told.
-            for connection in own.iter().filter(|k| k.refresh_item.is_some() && k.status != "revocation_pending") {
-                self.forget_connection(connection, "closed").await?;
+            for connection in
+                own.iter().filter(|k| k.refresh_item.is_some() && k.status != ConnectionState::RevocationPending)
+            {
+                self.forget_connection(connection, ConnectionState::Closed).await?;
             }
         }
-        let pending = own.iter().filter(|k| k.status == "revocation_pending").count();
+        let pending = own.iter().filter(|k| k.status == ConnectionState::RevocationPending).count();
         let ends = self.grant_end(held).await?;
         self.note_ticket_facts(held, ends, revoked.then_some(now)).await?;
         let unchecked = match &says {
@@ -312,11 +325,14 @@ impl Wallet {
                 },
                 warning: state.warning.clone(),
             });
-            for connection in own.iter().filter(|k| matches!(k.status.as_str(), "connected" | "revocation_pending")) {
+            for connection in own
+                .iter()
+                .filter(|k| matches!(k.status, ConnectionState::Connected | ConnectionState::RevocationPending))
+            {
                 out.push(GrantView {
                     id: connection_id(connection),
                     kind: GrantKind::Connection,
-                    status: if connection.status == "revocation_pending" {
+                    status: if connection.status == ConnectionState::RevocationPending {
                         GrantStatus::RevocationPending
                     } else {
                         state.by_issuer_and_time
@@ -366,7 +382,7 @@ impl Wallet {
             .filter(|k| grant.kind != GrantKind::Connection || connection_id(k) == id)
             .map(|k| GrantUse {
                 hospital: names.get(&k.fhir_base_url).cloned().unwrap_or_else(|| host_of(&k.fhir_base_url)),
-                state: connection_words(&k.status).to_string(),
+                state: connection_words(k.status).to_string(),
                 last_used: date_words(k.last_used),
                 granted: granted
                     .get(&(k.fhir_base_url.clone(), k.ticket_id.clone()))
@@ -425,7 +441,7 @@ impl Wallet {
         self.revoke_broker_refresh(&broker).await?;
         self.session.broker_access.lock().unwrap_or_else(|p| p.into_inner()).remove(&broker.url);
         self.deps.store.forget_broker(&broker.url).await?;
-        self.log("sign_out", None, None, "ok", Some(host_of(&broker.url))).await;
+        self.log(ActivityKind::SignOut, None, None, Ok(()), Some(host_of(&broker.url))).await;
         Ok(())
     }
 
@@ -525,8 +541,8 @@ impl Wallet {
         let ended = ended.into_inner().unwrap_or_else(|p| p.into_inner());
         let steps = if ended.len() == steps.len() { ended } else { steps };
         let outcome =
-            if steps.iter().all(|s| s.state == StepState::Done) { "ok" } else { ErrorCode::RevocationPending.as_str() };
-        self.log("revoke", None, Some(id), outcome, Some(format!("{} steps", steps.len()))).await;
+            if steps.iter().all(|s| s.state == StepState::Done) { Ok(()) } else { Err(ErrorCode::RevocationPending) };
+        self.log(ActivityKind::Revoke, None, Some(id), outcome, Some(format!("{} steps", steps.len()))).await;
         Ok(steps)
     }
 
@@ -729,7 +745,12 @@ impl Wallet {
             let _ = self
                 .deps
                 .store
-                .set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revocation_pending", false)
+                .set_connection_status(
+                    &connection.fhir_base_url,
+                    &connection.ticket_id,
+                    ConnectionState::RevocationPending,
+                    false,
+                )
                 .await;
         }
         step
@@ -747,7 +768,10 @@ impl Wallet {
             .clone()
             .unwrap_or_else(|| connection_refresh_item(&connection.fhir_base_url, &connection.ticket_id));
         self.deps.store.forget_secret(&item).await?;
-        self.deps.store.set_connection_status(&connection.fhir_base_url, &connection.ticket_id, "revoked", true).await
+        self.deps
+            .store
+            .set_connection_status(&connection.fhir_base_url, &connection.ticket_id, ConnectionState::Revoked, true)
+            .await
     }
 
     /// The hospital's part of ending a connection: its refresh token revoked there.
@@ -777,7 +801,7 @@ impl Wallet {
         }
     }
 
-    async fn forget_connection(&self, connection: &ConnectionRow, status: &str) -> Result<()> {
+    async fn forget_connection(&self, connection: &ConnectionRow, status: ConnectionState) -> Result<()> {
         let item = connection
             .refresh_item
             .clone()
@@ -837,7 +861,8 @@ impl Wallet {
     pub async fn retry_pending_revocations(&self) -> Result<usize> {
         let portals_waiting = self.retry_pending_portal_revocations().await?;
         let connections = self.deps.store.connections().await?;
-        let pending: Vec<&ConnectionRow> = connections.iter().filter(|k| k.status == "revocation_pending").collect();
+        let pending: Vec<&ConnectionRow> =
+            connections.iter().filter(|k| k.status == ConnectionState::RevocationPending).collect();
         if pending.is_empty() {
             return Ok(portals_waiting);
         }

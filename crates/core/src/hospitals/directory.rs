@@ -7,6 +7,7 @@ use crate::base::ids::host_of;
 use crate::hospitals::exchange;
 use crate::hospitals::fan_out::ConnectionStatus;
 use crate::store::HospitalRow;
+use crate::store::{ConnectionState, HospitalSource};
 use crate::view::{serves, HospitalView};
 use crate::wallet::Wallet;
 use crate::{Error, ErrorCode, Result};
@@ -27,17 +28,20 @@ impl Wallet {
             .map(|(row, linked)| {
                 let mine: Vec<_> = connections.iter().filter(|k| k.fhir_base_url == row.fhir_base_url).collect();
                 let through: Vec<_> = portals.iter().filter(|c| c.row.fhir_base_url == row.fhir_base_url).collect();
-                let status = ["connected", "needs_confirmation", "not_shown", "no_records", "unsupported", "failed"]
-                    .into_iter()
-                    .find(|s| mine.iter().any(|k| k.status == *s) || through.iter().any(|c| c.row.status == *s))
-                    .map(|s| match s {
-                        "connected" => ConnectionStatus::Connected,
-                        "needs_confirmation" => ConnectionStatus::NeedsConfirmation,
-                        "not_shown" => ConnectionStatus::NotShown,
-                        "no_records" => ConnectionStatus::NoRecords,
-                        "unsupported" => ConnectionStatus::Unsupported,
-                        _ => ConnectionStatus::Failed,
-                    });
+                // The best outcome across its connections, best first.
+                let status = [
+                    ConnectionStatus::Connected,
+                    ConnectionStatus::NeedsConfirmation,
+                    ConnectionStatus::NotShown,
+                    ConnectionStatus::NoRecords,
+                    ConnectionStatus::Unsupported,
+                    ConnectionStatus::Failed,
+                ]
+                .into_iter()
+                .find(|s| {
+                    let state = s.kept_as();
+                    mine.iter().any(|k| k.status == state) || through.iter().any(|c| c.row.status == state)
+                });
                 let last = mine.iter().map(|k| k.last_used).chain(through.iter().map(|c| c.row.last_used)).max();
                 let mut portal: Vec<String> =
                     through.iter().filter_map(|c| c.secret.as_ref().ok()).map(|s| s.named.full_name()).collect();
@@ -71,7 +75,7 @@ impl Wallet {
             error.with_action(action)
         })?;
         let name = exchange::name_of(&self.deps.http, &base, &config).await.unwrap_or_else(|| host_of(&base));
-        let row = HospitalRow { fhir_base_url: base.clone(), name, source: "manual".into() };
+        let row = HospitalRow { fhir_base_url: base.clone(), name, source: HospitalSource::Manual };
         self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
         Ok(self.hospitals().await?.into_iter().find(|h| h.fhir_base_url == base).unwrap_or(HospitalView {
             fhir_base_url: base,
@@ -96,7 +100,7 @@ impl Wallet {
                 .with_action("List hospitals with `tessera hospitals`."));
         }
         let portals = self.deps.store.portal_connections().await?;
-        let reading = portals.iter().filter(|row| row.fhir_base_url == base && row.status != "revoked");
+        let reading = portals.iter().filter(|row| row.fhir_base_url == base && row.status != ConnectionState::Revoked);
         let ids: Vec<&str> = reading.map(|row| row.id.as_str()).collect();
         if !ids.is_empty() {
             let name = self.deps.store.hospital_names().await?.remove(&base).unwrap_or_else(|| host_of(&base));
@@ -131,7 +135,8 @@ impl Wallet {
         };
         let mut added = Vec::new();
         for brand in crate::hospitals::brands::parse(&bundle)? {
-            let row = HospitalRow { fhir_base_url: brand.fhir_base_url, name: brand.name, source: "brands".into() };
+            let row =
+                HospitalRow { fhir_base_url: brand.fhir_base_url, name: brand.name, source: HospitalSource::Brands };
             self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
             added.push(row.fhir_base_url);
         }

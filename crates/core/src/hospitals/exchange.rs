@@ -2,6 +2,12 @@
 //! RFC 8693 grant that presents a ticket (and asks once more without `scope` when the scope is refused), the token
 //! answer that names the patient, and Proposal 001's `interaction_required`. The requests themselves (registration,
 //! token requests, revocation) are [`crate::oauth`]'s, and so is the typing of every error answer.
+//!
+//! All of `invalid_grant` (no such patient, nothing visible under the ticket's limits, an issuer not trusted, a
+//! binding…) is `hospital.nothing_shared`: the connection's outcome is `no_records`, not a failure, and the
+//! hospital's description is kept as the log's detail. `hospitals::reach` then reads the ticket's status list
+//! again; only the issuer's bit makes it `ticket.revoked`. The scope the hospital granted is kept per connection
+//! and reported by the record view and the grants view. The token answer's `patient` must be a plain FHIR id.
 
 use crate::base::http::{Http, Party};
 use crate::oauth::discovery::{self, Metadata};

@@ -1,6 +1,13 @@
 //! Connecting to many hospitals at once: bounded concurrency, a deadline per hospital, live progress events, and
 //! isolation — one slow, broken or hostile hospital never delays or breaks the others.
+//!
+//! A panic inside one job ends that job only, as `internal`. `FanOut::default` runs as many hospitals at once as
+//! the open-files limit allows (`hospitals_in_flight`: the soft limit is first raised toward the hard limit), 45 s
+//! per hospital, at most `DEFAULT_PER_ORIGIN` requests at one origin. A `ProgressEvent` carries no secret and no
+//! record content. `ConnectionStatus` is `connected`, `failed`, `unsupported`, `no_records`, `needs_confirmation`
+//! or `not_shown`.
 
+use crate::store::ConnectionState;
 use crate::{Error, ErrorCode, ErrorView};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
@@ -57,7 +64,26 @@ impl ConnectionStatus {
         }
     }
 
-    /// The name stored in the connection table and printed by the CLI.
+    /// The state a connection is kept in after this outcome.
+    pub fn kept_as(self) -> ConnectionState {
+        match self {
+            ConnectionStatus::Connected => ConnectionState::Connected,
+            ConnectionStatus::Failed => ConnectionState::Failed,
+            ConnectionStatus::Unsupported => ConnectionState::Unsupported,
+            ConnectionStatus::NoRecords => ConnectionState::NoRecords,
+            ConnectionStatus::NeedsConfirmation => ConnectionState::NeedsConfirmation,
+            ConnectionStatus::NotShown => ConnectionState::NotShown,
+        }
+    }
+
+    /// The outcome a kept connection's state says of its last connect (`None` once it is ended or ending).
+    pub fn of_kept(state: ConnectionState) -> Option<Self> {
+        [Self::Connected, Self::Failed, Self::Unsupported, Self::NoRecords, Self::NeedsConfirmation, Self::NotShown]
+            .into_iter()
+            .find(|status| status.kept_as() == state)
+    }
+
+    /// The name printed by the CLI.
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionStatus::Connected => "connected",

@@ -1,5 +1,22 @@
 //! Reaching hospitals: connecting to every hospital at once with a ticket each, presenting tickets (or continuing
 //! with refresh tokens), confirming ambiguous patients, reading and merging records.
+//!
+//! A connect, in order: tickets due are re-minted; each hospital gets the tickets its broker hints link to it, or,
+//! without hints, every ticket whose audience covers it; every ticket's status list is read once per list, and a
+//! ticket revoked at its issuer is presented nowhere. A ticket whose audience is a trust framework goes, unasked,
+//! only to a hospital its broker named, one whose SMART configuration lists that framework, or the one the person
+//! chose for this patient (`ConnectScope` with one person and one hospital); elsewhere the line is `not_shown`
+//! (`hospital.not_chosen`) and nothing is sent. Every presentation is a `disclosure` activity entry naming no one.
+//! Then, per (hospital, ticket) `Job` — owned clones, each a task of its own: discovery through the store's cache,
+//! the registration remembered (registered again after `hospital.client_rejected`), the token exchange or the
+//! continuation refresh, Proposal 001's launch for `interaction_required` (only when the connect has a browser for
+//! it; otherwise the line is `needs_confirmation`), then the searches, which start as soon as the token arrives
+//! while a continuation's refresh token goes to the keychain. Index writes go to the run's `Journal`, committed
+//! once at the end (a continuation's refresh token and its connection row are written at once). Pending revocations
+//! are retried alongside and never hold the connect up. A hospital that takes no tickets but offers a patient
+//! portal has `portal_sign_in` on its `unsupported` line — never a sign-in of its own accord; the person's portal
+//! connections are read alongside (`Wallet::read_portals`), and no ticket is presented where that person is read
+//! through a portal.
 
 use crate::base::http::Party;
 use crate::base::ids::connection_refresh_item;
@@ -10,7 +27,8 @@ use crate::hospitals::fan_out::{fan_out, ConnectionStatus, Phase, Progress, Prog
 use crate::portal::person_ref;
 use crate::records::{self, HospitalRef, RecordItem};
 use crate::store::journal::Journal;
-use crate::store::{ActivityEntry, HospitalRow};
+use crate::store::ConnectionState;
+use crate::store::{ActivityEntry, ActivityKind, HospitalRow, Outcome, SecretKind, VaultItem};
 use crate::vault::identity::Identity;
 use crate::view::{serves, ConnectReport, HeldTicket, HospitalOutcome};
 use crate::wallet::{Deps, Wallet};
@@ -195,15 +213,21 @@ impl Wallet {
                     (ConnectionStatus::Connected, None, read.resources, Some(read.granted), read.refused)
                 }
                 Err(error) => {
-                    let code = error.code().as_str();
+                    let code = error.code();
                     // The hospital's own reason (its `error` and `error_description`, never a secret) stays with it.
                     let reason = error.detail().map(String::from);
-                    run.journal.log(job.entry("redemption", &row.fhir_base_url, &held.id, code, reason));
+                    run.journal.log(job.entry(
+                        ActivityKind::Redemption,
+                        &row.fhir_base_url,
+                        &held.id,
+                        Err(code),
+                        reason,
+                    ));
                     (ConnectionStatus::of_failure(error.code()), Some(error.view()), 0, None, Vec::new())
                 }
             };
-            let code = error.as_ref().map(|e| e.code.as_str());
-            run.journal.save_connection(&row.fhir_base_url, &held.id, status.as_str(), code, None, now);
+            let code = error.as_ref().and_then(|e| ErrorCode::parse(&e.code));
+            run.journal.save_connection(&row.fhir_base_url, &held.id, status.kept_as(), code, None, now);
             if let Some(granted) = &granted {
                 run.journal.save_granted_scope(&row.fhir_base_url, &held.id, granted);
             }
@@ -256,13 +280,20 @@ impl Wallet {
 
 impl Job {
     /// An activity-log entry about one hospital and ticket, made now.
-    fn entry(&self, kind: &str, hospital: &str, grant: &str, outcome: &str, detail: Option<String>) -> ActivityEntry {
+    fn entry(
+        &self,
+        kind: ActivityKind,
+        hospital: &str,
+        grant: &str,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) -> ActivityEntry {
         ActivityEntry {
             at: self.deps.clock.unix_now(),
-            kind: kind.into(),
+            kind,
             hospital: Some(hospital.into()),
             grant: Some(grant.into()),
-            outcome: outcome.into(),
+            outcome,
             detail,
         }
     }
@@ -316,7 +347,7 @@ impl Job {
         if !continuing && !matches!(&first, Err(e) if e.code() == ErrorCode::HospitalUnreachable) {
             // The ticket reached the hospital: say so, without the name itself (the log names no one).
             let detail = "the patient's name and birth date, in the permission ticket".to_string();
-            run.journal.log(self.entry("disclosure", base, &held.id, "ok", Some(detail)));
+            run.journal.log(self.entry(ActivityKind::Disclosure, base, &held.id, Ok(()), Some(detail)));
         }
         let exchange = match first {
             Err(e) if e.code() == ErrorCode::HospitalClientRejected => {
@@ -337,7 +368,13 @@ impl Job {
             Exchange::Token(redemption) => redemption,
             Exchange::Interaction(launch) => self.confirm_patient(&endpoints, &client_id, held, launch).await?,
         };
-        run.journal.log(self.entry(if continuing { "refresh" } else { "redemption" }, base, &held.id, "ok", None));
+        run.journal.log(self.entry(
+            if continuing { ActivityKind::Refresh } else { ActivityKind::Redemption },
+            base,
+            &held.id,
+            Ok(()),
+            None,
+        ));
         emit(Phase::Reading, 0);
         if redemption.scope.trim().is_empty() {
             // Neither the answer nor the request named a scope: the hospital granted what the ticket allows.
@@ -351,9 +388,17 @@ impl Job {
             let label = format!("Tessera — connection to {} (refresh token)", row.name);
             self.deps
                 .store
-                .put_secret(&self.deps.vault, &refresh_item, "connection_refresh", &label, refresh, now)
+                .put_secret(
+                    &self.deps.vault,
+                    VaultItem { id: &refresh_item, kind: SecretKind::ConnectionRefresh, label: &label },
+                    refresh,
+                    now,
+                )
                 .await?;
-            self.deps.store.save_connection(base, &held.id, "connected", None, Some(&refresh_item), now).await
+            self.deps
+                .store
+                .save_connection(base, &held.id, ConnectionState::Connected, None, Some(&refresh_item), now)
+                .await
         };
         // An answer that names no patient cannot be read with; a rotated refresh token in it is still kept.
         let patient = match redemption.patient() {
@@ -381,7 +426,13 @@ impl Job {
             granted: redemption.scope.clone(),
             refused: gathered.refused,
         };
-        run.journal.log(self.entry("records_read", base, &held.id, "ok", Some(gathered.counts.join(", "))));
+        run.journal.log(self.entry(
+            ActivityKind::RecordsRead,
+            base,
+            &held.id,
+            Ok(()),
+            Some(gathered.counts.join(", ")),
+        ));
         emit(Phase::Done, read.resources);
         Ok(read)
     }
@@ -424,7 +475,7 @@ impl Job {
             self.deps.random.as_ref(),
         )
         .await?;
-        self.run.journal.log(self.entry("interaction", &endpoints.fhir_base_url, &held.id, "ok", None));
+        self.run.journal.log(self.entry(ActivityKind::Interaction, &endpoints.fhir_base_url, &held.id, Ok(()), None));
         let auth = self.identity.as_client(client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
         match exchange::token_request(&self.deps.http, endpoints, &auth, &grant).await? {
             Exchange::Token(redemption) => Ok(redemption),

@@ -1,5 +1,10 @@
 //! How pages of an authorization server are shown to the person: the desktop's default browser, a command, a front
 //! end's own opener, or (headless runs against an auto-approving server) an HTTP client that follows redirects.
+//!
+//! `Browser::System` uses the `open` crate; `Command` runs `--browser CMD` (or the desktop app's `TESSERA_BROWSER`)
+//! with the URL as its last argument, split like a shell's words. `Fetch` keeps cookies across redirects, as a
+//! browser does through a login and a consent page, and fails at once, as `browser.unavailable`, unless it ends
+//! back on Tessera's loopback `/callback`.
 
 use crate::{Error, ErrorCode, Result};
 use std::time::Duration;

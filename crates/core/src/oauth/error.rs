@@ -2,6 +2,11 @@
 //! ([`OAuthError::code`]). `error_description` is text for developers (RFC 6749 §5.2) and, in the spec Tessera
 //! follows, "indicative" only: it is kept, shortened, as the detail the activity log shows, and never decides
 //! anything — a hospital cannot make Tessera say a grant was revoked by writing "revoked".
+//!
+//! An unknown or missing `error` is the party's "cannot read" code (`hospital.invalid_response`, `broker.invalid`).
+//! A FHIR OperationOutcome answered instead of RFC 6749 JSON (as the spec's reference Data Holder does) is typed
+//! from its HTTP status and first issue code. `Refusal` keeps the status, the `error`, the `error_description`
+//! shortened to printable ASCII and Proposal 001's `launch` in a `Sensitive`.
 
 use crate::base::http::Party;
 use crate::{Error, ErrorCode, Sensitive};

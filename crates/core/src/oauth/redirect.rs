@@ -1,5 +1,9 @@
 //! The loopback redirect listener of a native app (RFC 8252 §7.3): a real HTTP server on 127.0.0.1 that waits for
 //! the one redirect carrying this request's `state`, and answers everything else with a neutral page.
+//!
+//! The listener is an axum server: it takes many connections at once (an idle or slow one delays nobody), serves
+//! only `GET /callback`, accepts a query of at most `MAX_REDIRECT_QUERY` bytes with exactly one `state`, and closes
+//! after answering the first request that carries this sign-in's `state`.
 
 use crate::{Error, ErrorCode, Result};
 use std::time::Duration;

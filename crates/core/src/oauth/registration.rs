@@ -1,4 +1,6 @@
 //! RFC 7591 dynamic client registration of the install's key, at a broker or a hospital.
+//!
+//! The registration asks for `application_type: native` and only the grant types used at that server.
 
 use crate::base::http::{Http, Party};
 use crate::oauth::error::OAuthError;

@@ -3,6 +3,10 @@
 //! `oauth2` does not build) as a form of the same shape. Each attempt carries a fresh client assertion, and a
 //! request is repeated only when it certainly did not reach the server. A token response is read into
 //! [`Issued`] — its secrets in their wrappers — with the members its party adds ([`Extras`]).
+//!
+//! Token responses are read through Tessera's own type, not `oauth2`'s: it refuses to serialize (`oauth2` requires
+//! the trait) and its `Debug` prints `<redacted>`; `expires_in` must be a whole number of seconds within bounds,
+//! and a response without a non-empty bearer `access_token` is refused.
 
 use crate::base::http::{Failed, Http, Party, Retry};
 use crate::oauth::error::Refusal;

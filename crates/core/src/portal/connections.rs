@@ -1,8 +1,9 @@
 //! The portal connections a wallet keeps, each with what its keychain item says (whom it is for), and what the
 //! people and hospital views learn from them.
 
+use crate::portal::person_ref;
 use crate::portal::secret::PortalSecret;
-use crate::portal::{is_live, person_ref};
+use crate::store::ConnectionState;
 use crate::store::PortalRow;
 use crate::wallet::Wallet;
 use crate::Result;
@@ -27,7 +28,7 @@ impl Wallet {
     /// every connection in force — from the index alone, no keychain read.
     pub(crate) async fn portal_reach(&self) -> Result<std::collections::HashSet<(String, String)>> {
         let rows = self.deps.store.portal_connections().await?;
-        Ok(rows.into_iter().filter(|row| is_live(&row.status)).map(|row| (row.fhir_base_url, row.person_ref)).collect())
+        Ok(rows.into_iter().filter(|row| row.status.is_live()).map(|row| (row.fhir_base_url, row.person_ref)).collect())
     }
 
     /// The portal connections still in force (connected, or failed at the last read) — or, with `ending`, also
@@ -41,7 +42,7 @@ impl Wallet {
             .portal_connections()
             .await?
             .into_iter()
-            .filter(|row| is_live(&row.status) || (ending && row.status == "revocation_pending"))
+            .filter(|row| row.status.is_live() || (ending && row.status == ConnectionState::RevocationPending))
             .filter(|row| wanted.as_ref().is_none_or(|w| *w == row.person_ref))
             .collect();
         let reads = rows.iter().map(|row| async {

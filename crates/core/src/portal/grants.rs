@@ -14,6 +14,7 @@ use crate::portal::connections::PortalConnection;
 use crate::portal::possessive;
 use crate::portal::secret::PortalSecret;
 use crate::records::{search_plan, RESOURCE_TYPES};
+use crate::store::ConnectionState;
 use crate::store::PortalRow;
 use crate::wallet::Wallet;
 use crate::words::describe::{date_words, resource_words};
@@ -21,22 +22,24 @@ use crate::{Error, ErrorCode, Result};
 
 /// The words for how a portal connection stands.
 fn state_words(row: &PortalRow) -> &'static str {
-    match (row.status.as_str(), row.error_code.as_deref()) {
-        ("connected", _) => "Connected through the patient portal",
-        ("failed", Some("portal.ended")) => "Ended by the hospital: sign in at its patient portal again",
-        ("failed", _) => "Could not connect at the last try",
-        ("revocation_pending", _) => "Ending — waiting for the hospital to answer",
-        ("revoked", _) => "Ended",
+    match (row.status, row.error_code) {
+        (ConnectionState::Connected, _) => "Connected through the patient portal",
+        (ConnectionState::Failed, Some(ErrorCode::PortalEnded)) => {
+            "Ended by the hospital: sign in at its patient portal again"
+        }
+        (ConnectionState::Failed, _) => "Could not connect at the last try",
+        (ConnectionState::RevocationPending, _) => "Ending — waiting for the hospital to answer",
+        (ConnectionState::Revoked, _) => "Ended",
         _ => "Closed",
     }
 }
 
 /// A portal connection's grant status.
 fn status_of(row: &PortalRow) -> GrantStatus {
-    match (row.status.as_str(), row.error_code.as_deref()) {
-        ("revocation_pending", _) => GrantStatus::RevocationPending,
-        ("revoked", _) => GrantStatus::Revoked,
-        ("failed", Some("portal.ended")) => GrantStatus::Expired,
+    match (row.status, row.error_code) {
+        (ConnectionState::RevocationPending, _) => GrantStatus::RevocationPending,
+        (ConnectionState::Revoked, _) => GrantStatus::Revoked,
+        (ConnectionState::Failed, Some(ErrorCode::PortalEnded)) => GrantStatus::Expired,
         _ => GrantStatus::Active,
     }
 }
@@ -141,7 +144,9 @@ impl Wallet {
     ) -> Result<Option<Vec<RevocationStep>>> {
         let _one_at_a_time = if act { Some(self.connection_locks.lock_for(id).lock_owned().await) } else { None };
         let rows = self.deps.store.portal_connections().await?;
-        let Some(row) = rows.into_iter().find(|r| r.id == id && r.status != "revoked") else { return Ok(None) };
+        let Some(row) = rows.into_iter().find(|r| r.id == id && r.status != ConnectionState::Revoked) else {
+            return Ok(None);
+        };
         let hospital = self.portal_hospital(&row).await;
         let mut steps = Vec::new();
         let mut ended_there = true;
@@ -150,7 +155,10 @@ impl Wallet {
             let step = self.step(what, act, self.end_portal_at_hospital(&row), report).await;
             ended_there = step.state == StepState::Done;
             if act && !ended_there {
-                self.deps.store.set_portal_status(&row.id, "revocation_pending", None, None, None).await?;
+                self.deps
+                    .store
+                    .set_portal_status(&row.id, ConnectionState::RevocationPending, None, None, None)
+                    .await?;
             }
             steps.push(step);
         }
@@ -206,7 +214,7 @@ impl Wallet {
     /// sweep), the row says it was ended.
     pub(crate) async fn forget_portal(&self, row: &PortalRow) -> Result<()> {
         self.deps.store.forget_secret(&row.vault_item).await?;
-        self.deps.store.set_portal_status(&row.id, "revoked", None, None, None).await
+        self.deps.store.set_portal_status(&row.id, ConnectionState::Revoked, None, None, None).await
     }
 
     /// Retries every portal connection whose revocation waits for its hospital (each under its lock). Returns how
@@ -218,7 +226,7 @@ impl Wallet {
             .portal_connections()
             .await?
             .into_iter()
-            .filter(|r| r.status == "revocation_pending")
+            .filter(|r| r.status == ConnectionState::RevocationPending)
             .collect();
         let mut waiting = 0;
         for row in &pending {
@@ -229,7 +237,7 @@ impl Wallet {
                 .portal_connections()
                 .await?
                 .iter()
-                .any(|r| r.id == row.id && r.status == "revocation_pending");
+                .any(|r| r.id == row.id && r.status == ConnectionState::RevocationPending);
             if !still_pending {
                 continue;
             }
@@ -249,7 +257,7 @@ impl Wallet {
 mod tests {
     use super::*;
 
-    fn row(status: &str, error: Option<&str>) -> PortalRow {
+    fn row(status: ConnectionState, error: Option<ErrorCode>) -> PortalRow {
         PortalRow {
             id: "p-1".into(),
             fhir_base_url: "https://ehr.example/fhir".into(),
@@ -261,8 +269,8 @@ mod tests {
             token_endpoint: "https://ehr.example/token".into(),
             revocation_endpoint: None,
             management_endpoint: None,
-            status: status.into(),
-            error_code: error.map(String::from),
+            status,
+            error_code: error,
             granted_scope: None,
             created_at: 0,
             last_used: 0,
@@ -271,10 +279,11 @@ mod tests {
 
     #[test]
     fn a_portal_connection_ended_by_the_hospital_is_expired_and_one_being_ended_is_pending() {
-        assert_eq!(status_of(&row("connected", None)), GrantStatus::Active);
-        assert_eq!(status_of(&row("failed", Some("hospital.unreachable"))), GrantStatus::Active);
-        assert_eq!(status_of(&row("failed", Some("portal.ended"))), GrantStatus::Expired);
-        assert_eq!(status_of(&row("revocation_pending", None)), GrantStatus::RevocationPending);
-        assert!(state_words(&row("failed", Some("portal.ended"))).contains("sign in at its patient portal again"));
+        assert_eq!(status_of(&row(ConnectionState::Connected, None)), GrantStatus::Active);
+        assert_eq!(status_of(&row(ConnectionState::Failed, Some(ErrorCode::HospitalUnreachable))), GrantStatus::Active);
+        assert_eq!(status_of(&row(ConnectionState::Failed, Some(ErrorCode::PortalEnded))), GrantStatus::Expired);
+        assert_eq!(status_of(&row(ConnectionState::RevocationPending, None)), GrantStatus::RevocationPending);
+        assert!(state_words(&row(ConnectionState::Failed, Some(ErrorCode::PortalEnded)))
+            .contains("sign in at its patient portal again"));
     }
 }

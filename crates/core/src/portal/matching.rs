@@ -58,7 +58,7 @@ mod tests {
             id: id.into(),
             name: name.into(),
             birth_date: born.map(String::from),
-            relationship: "HPOWATT".into(),
+            relationship: crate::view::Relationship::Authority("HPOWATT".into()),
             born: None,
             authority: None,
             hospitals: 0,

@@ -140,11 +140,6 @@ pub fn offered(error: ErrorView, hospital: &str) -> ErrorView {
     }
 }
 
-/// Whether a stored connection status is one whose records are still read.
-pub(crate) fn is_live(status: &str) -> bool {
-    matches!(status, "connected" | "failed")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,13 @@
 //! (the per-hospital deadline, the per-origin cap), its refresh token presented once (never twice at once: one lock
 //! per connection) and the rotated one kept in the keychain before anything is read, then the records the granted
 //! scope allows, each source marked "via the patient portal".
+//!
+//! The connection's lock is per process (`portal::waiting::ConnectionLocks`): the CLI and the window working on the
+//! same connection at the same instant can still present one refresh token twice. Each re-reads the keychain under
+//! its lock, which narrows but does not close that window; there is no cross-process file lock. The rotated token
+//! is kept with `Store::put_rotated`, refused for a connection ended meanwhile; an ended connection's row is never
+//! changed again. A refresh answer without `patient` keeps the patient of the sign-in; one with another patient is
+//! refused.
 
 use crate::base::origin::OriginGate;
 use crate::hospitals::exchange::{self, Exchange};
@@ -11,9 +18,10 @@ use crate::portal::clients::PortalClient;
 use crate::portal::connections::PortalConnection;
 use crate::portal::secret::PortalSecret;
 use crate::portal::signin::token_endpoints;
-use crate::portal::{is_live, scope, secret_label};
+use crate::portal::{scope, secret_label};
 use crate::records::{self, Gathered, HospitalRef, RecordItem, Via};
-use crate::store::{ActivityEntry, PortalRow};
+use crate::store::ConnectionState;
+use crate::store::{ActivityEntry, ActivityKind, Outcome, PortalRow, SecretKind, VaultItem};
 use crate::vault::identity::Identity;
 use crate::view::HospitalOutcome;
 use crate::wallet::{Deps, Wallet};
@@ -54,13 +62,13 @@ impl Job {
         });
     }
 
-    fn entry(&self, kind: &str, outcome: &str, detail: Option<String>) -> ActivityEntry {
+    fn entry(&self, kind: ActivityKind, outcome: Outcome, detail: Option<String>) -> ActivityEntry {
         ActivityEntry {
             at: self.deps.clock.unix_now(),
-            kind: kind.into(),
+            kind,
             hospital: Some(self.row.fhir_base_url.clone()),
             grant: Some(self.row.id.clone()),
-            outcome: outcome.into(),
+            outcome,
             detail,
         }
     }
@@ -74,7 +82,7 @@ impl Job {
         self.emit(Phase::Exchanging, 0, None);
         let ended_here = || Error::new(ErrorCode::PortalEnded).with_detail("ended in Tessera while the read waited");
         let current = self.deps.store.portal_connections().await?.into_iter().find(|r| r.id == self.row.id);
-        if !current.is_some_and(|row| is_live(&row.status)) {
+        if !current.is_some_and(|row| row.status.is_live()) {
             return Err(ended_here());
         }
         let secret = PortalSecret::decode(&self.deps.store.get_secret(&self.deps.vault, &self.row.vault_item).await?)?;
@@ -104,9 +112,7 @@ impl Job {
                 .store
                 .put_rotated(
                     &self.deps.vault,
-                    &self.row.vault_item,
-                    "portal_refresh",
-                    &label,
+                    VaultItem { id: &self.row.vault_item, kind: SecretKind::PortalRefresh, label: &label },
                     &secret.rotated(next.clone()).encode(),
                     now,
                 )
@@ -116,7 +122,7 @@ impl Job {
                 other => other?,
             }
         }
-        self.deps.store.log(&self.entry("refresh", "ok", None)).await?;
+        self.deps.store.log(&self.entry(ActivityKind::Refresh, Ok(()), None)).await?;
         // A refresh answer need not repeat the launch context; when it does, it must name the same patient.
         let patient = match redemption.patient.as_deref() {
             Some(named) if named != secret.patient => {
@@ -146,7 +152,7 @@ impl Job {
             records::read_all(&reader, &self.gate, &plan, &from, |so_far| self.emit(Phase::Reading, so_far, None))
                 .await?;
         records::reached_via(&mut gathered.items, Via::Portal);
-        self.deps.store.log(&self.entry("records_read", "ok", Some(gathered.counts.join(", ")))).await?;
+        self.deps.store.log(&self.entry(ActivityKind::RecordsRead, Ok(()), Some(gathered.counts.join(", ")))).await?;
         self.emit(Phase::Done, gathered.resources, None);
         Ok((gathered, granted))
     }
@@ -226,7 +232,10 @@ impl Wallet {
             };
             let items = match result {
                 Ok((gathered, granted)) => {
-                    self.deps.store.set_portal_status(&row.id, "connected", None, Some(&granted), Some(now)).await?;
+                    self.deps
+                        .store
+                        .set_portal_status(&row.id, ConnectionState::Connected, None, Some(&granted), Some(now))
+                        .await?;
                     outcome.resources = gathered.resources;
                     outcome.granted = crate::words::describe::granted_words(&granted);
                     outcome.not_available =
@@ -236,14 +245,14 @@ impl Wallet {
                 Err(error) => {
                     let code = error.code();
                     self.log(
-                        "refresh",
+                        ActivityKind::Refresh,
                         Some(&row.fhir_base_url),
                         Some(&row.id),
-                        code.as_str(),
+                        Err(code),
                         error.detail().map(String::from),
                     )
                     .await;
-                    self.deps.store.set_portal_status(&row.id, "failed", Some(code.as_str()), None, None).await?;
+                    self.deps.store.set_portal_status(&row.id, ConnectionState::Failed, Some(code), None, None).await?;
                     outcome.status = ConnectionStatus::of_failure(code);
                     // Signing in again mends an ended connection, and one whose client the hospital forgot (the
                     // next sign-in registers Tessera there again).

@@ -4,6 +4,16 @@
 //! the person Tessera knows by that name and birth date — or, once the user confirms, a new person. A sign-in that
 //! cannot be kept (another patient than the one asked for, no refresh token, declined) leaves nothing live: its
 //! refresh token is revoked at the hospital (RFC 7009, where offered) and nothing is stored.
+//!
+//! Tessera's client at a portal: one configured in `portal-clients.json`, else an earlier registration (unless a
+//! read found it refused, `hospital.client_rejected`), else RFC 7591; `portal.no_client` when none is possible. A
+//! token that may not read its own Patient (withheld at the consent screen) is `portal.patient_not_shared`. A
+//! person known only through portals gets a random `pp-` id, so neither the index nor the log says anything about
+//! them. A patient nobody matches waits in memory for the user's answer for ten minutes (`CONFIRM_WITHIN`); a
+//! sign-in cancelled, found past that time (at the next confirm or cancel), or waiting when the wallet locks is
+//! revoked at the hospital. Cancel races only the browser wait: once a code is back, the sign-in is finished or
+//! revoked. A connection replacing an earlier one for the same hospital and person sets the earlier token aside as
+//! a pending revocation, keeps the new one, then revokes the earlier.
 
 use crate::base::http::Party;
 use crate::base::ids::host_of;
@@ -14,7 +24,7 @@ use crate::portal::matching::{self, Match};
 use crate::portal::secret::PortalSecret;
 use crate::portal::waiting::Pending;
 use crate::portal::{self as portal, PortalOffer};
-use crate::store::{HospitalRow, PortalRow};
+use crate::store::{ActivityKind, ConnectionState, HospitalRow, HospitalSource, PortalRow};
 use crate::ticket::NamedPerson;
 use crate::vault::identity::Identity;
 use crate::wallet::Wallet;
@@ -134,10 +144,10 @@ impl Wallet {
     ) -> Result<PortalSignIn> {
         let base = crate::base::http::normalise_base(url)?;
         let result = self.portal_sign_in_inner(&base, request, browser, cancelled).await;
-        let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.code().to_string());
+        let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());
         let grant = result.as_ref().ok().filter(|s| s.status == PortalSignInStatus::Connected).map(|s| s.id.as_str());
         let detail = result.as_ref().err().and_then(|e| e.detail()).map(String::from);
-        self.log("portal_sign_in", Some(&base), grant, &outcome, detail).await;
+        self.log(ActivityKind::PortalSignIn, Some(&base), grant, outcome, detail).await;
         result
     }
 
@@ -273,7 +283,7 @@ impl Wallet {
         let person = new_person_id(self.deps.random.as_ref());
         match self.keep_portal(pending, person, true).await {
             Ok(kept) => {
-                self.log("portal_sign_in", Some(&kept.fhir_base_url), Some(&kept.id), "ok", None).await;
+                self.log(ActivityKind::PortalSignIn, Some(&kept.fhir_base_url), Some(&kept.id), Ok(()), None).await;
                 Ok(kept)
             }
             Err(error) => {
@@ -297,8 +307,8 @@ impl Wallet {
         for pending in given_up {
             let Pending { identity, offer, client, refresh, .. } = &pending;
             self.revoke_portal_token(identity, offer, client, refresh, "refresh_token").await;
-            let cancelled = ErrorCode::SigninCancelled.as_str();
-            self.log("portal_sign_in", Some(&pending.offer.fhir_base_url), None, cancelled, None).await;
+            let cancelled = Err(ErrorCode::SigninCancelled);
+            self.log(ActivityKind::PortalSignIn, Some(&pending.offer.fhir_base_url), None, cancelled, None).await;
         }
     }
 
@@ -312,8 +322,13 @@ impl Wallet {
         let id = portal::connection_id(&base, &person);
         let now = self.deps.clock.unix_now();
         let _one_at_a_time = self.connection_locks.lock_for(&id).lock_owned().await;
-        let earlier =
-            self.deps.store.portal_connections().await?.into_iter().find(|r| r.id == id && r.status != "revoked");
+        let earlier = self
+            .deps
+            .store
+            .portal_connections()
+            .await?
+            .into_iter()
+            .find(|r| r.id == id && r.status != ConnectionState::Revoked);
         let retired = match earlier {
             Some(earlier) => self.retire_portal(earlier, &pending.hospital).await?,
             None => None,
@@ -329,7 +344,7 @@ impl Wallet {
             token_endpoint: pending.offer.token.clone(),
             revocation_endpoint: pending.offer.revoke.clone(),
             management_endpoint: pending.offer.manage.clone(),
-            status: "connected".into(),
+            status: ConnectionState::Connected,
             error_code: None,
             granted_scope: Some(pending.granted.clone()),
             created_at: now,
@@ -346,8 +361,11 @@ impl Wallet {
         let label = portal::secret_label(&patient, &pending.hospital);
         self.deps.store.put_portal(&self.deps.vault, &row, &label, &secret.encode()).await?;
         if !self.deps.store.hospital_names().await?.contains_key(&base) {
-            let directory =
-                HospitalRow { fhir_base_url: base.clone(), name: pending.hospital.clone(), source: "manual".into() };
+            let directory = HospitalRow {
+                fhir_base_url: base.clone(),
+                name: pending.hospital.clone(),
+                source: HospitalSource::Manual,
+            };
             self.deps.store.save_hospital(&directory, &[], now).await?;
         }
         if let Some(retired) = retired {
@@ -378,7 +396,7 @@ impl Wallet {
         let retired = PortalRow {
             vault_item: portal::secret_item(&id),
             id,
-            status: "revocation_pending".into(),
+            status: ConnectionState::RevocationPending,
             error_code: None,
             ..earlier
         };
@@ -419,8 +437,8 @@ impl Wallet {
             .into_iter()
             .filter(|r| r.fhir_base_url == offer.fhir_base_url && r.issuer == offer.issuer && !r.public_client)
             .collect();
-        let rejected = ErrorCode::HospitalClientRejected.as_str();
-        let forgotten = |id: &str| rows.iter().any(|r| r.client_id == id && r.error_code.as_deref() == Some(rejected));
+        let rejected = Some(ErrorCode::HospitalClientRejected);
+        let forgotten = |id: &str| rows.iter().any(|r| r.client_id == id && r.error_code == rejected);
         let registered = rows.iter().rev().find(|r| !forgotten(&r.client_id)).cloned();
         if let Some(row) = registered {
             return Ok(PortalClient { id: row.client_id, public: false });

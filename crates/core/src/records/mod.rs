@@ -1,5 +1,17 @@
 //! Records: FHIR search with paging at one hospital (bounded, loop-proof, checked to be about the right patient),
 //! normalised into what a caregiver looks at, and merged across hospitals with provenance. Kept in memory only.
+//!
+//! Paging follows `next` only on the hospital's origin, at most `MAX_PAGES` (20) pages, refusing loops; an entry
+//! about anyone but the token's patient refuses the whole page as `records.wrong_patient`. `search_plan` turns the
+//! granted scope into searches — one per narrowing query (e.g. `category=…|laboratory`), so no search asks for more
+//! than the grant, and never taking `patient`, `subject`, `_count` or `_offset` from a scope. A `FhirReader` sends
+//! `X-Client-JKT` with a token from a key-bound ticket. A refusal of one type (401/403, or 400 with an
+//! OperationOutcome) is `Found::NotAvailable` and the rest is still read. `search_each` runs a hospital's searches
+//! at once through the `OriginGate`, each following its own pages; a search refused with 429 is tried once more
+//! alone. Items keep the numeric value and unit of measurements (for trends) and each source's own resource (never
+//! serialized: `#[serde(skip)]`) for `export_bundle` (a FHIR `collection`). Merging again with a retried hospital's
+//! items equals merging once; each `Source` says how it was reached (`Via::Ticket` or `Via::Portal`).
+//! `read_all`/`gather` are shared by the ticket and portal paths.
 
 pub mod missing;
 pub mod opening;

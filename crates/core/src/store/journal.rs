@@ -3,7 +3,8 @@
 //! write is also what the store's own single-write methods execute, so there is one statement per kind of write.
 //! Nothing here is a secret: keychain work goes through `Store::put_secret`, never through a journal.
 
-use crate::store::rows::ActivityEntry;
+use crate::store::rows::{outcome_text, ActivityEntry, ConnectionState};
+use crate::ErrorCode;
 use crate::Result;
 use std::sync::Mutex;
 
@@ -28,8 +29,8 @@ pub(crate) enum Write {
     Connection {
         fhir_base_url: String,
         ticket_id: String,
-        status: String,
-        error_code: Option<String>,
+        status: ConnectionState,
+        error_code: Option<ErrorCode>,
         refresh_item: Option<String>,
         at: i64,
     },
@@ -53,7 +54,7 @@ impl Write {
             .bind(entry.kind)
             .bind(entry.hospital)
             .bind(entry.grant)
-            .bind(entry.outcome)
+            .bind(outcome_text(&entry.outcome))
             .bind(entry.detail),
             Write::Configuration { fhir_base_url, cached: Some((json, expires_at)) } => sqlx::query(
                 "INSERT OR REPLACE INTO discovery_cache (fhir_base_url, configuration, expires_at) VALUES (?, ?, ?)",
@@ -89,7 +90,7 @@ impl Write {
             .bind(fhir_base_url)
             .bind(ticket_id)
             .bind(status)
-            .bind(error_code)
+            .bind(error_code.map(ErrorCode::as_str))
             .bind(refresh_item)
             .bind(at),
             Write::GrantedScope { fhir_base_url, ticket_id, scope } => {
@@ -114,7 +115,7 @@ impl Write {
             .bind(row.revocation_endpoint)
             .bind(row.management_endpoint)
             .bind(row.status)
-            .bind(row.error_code)
+            .bind(row.error_code.map(ErrorCode::as_str))
             .bind(row.granted_scope)
             .bind(row.created_at)
             .bind(row.last_used),
@@ -195,16 +196,16 @@ impl Journal {
         &self,
         fhir_base_url: &str,
         ticket_id: &str,
-        status: &str,
-        error_code: Option<&str>,
+        status: ConnectionState,
+        error_code: Option<ErrorCode>,
         refresh_item: Option<&str>,
         at: i64,
     ) {
         self.push(Write::Connection {
             fhir_base_url: fhir_base_url.into(),
             ticket_id: ticket_id.into(),
-            status: status.into(),
-            error_code: error_code.map(String::from),
+            status,
+            error_code,
             refresh_item: refresh_item.map(String::from),
             at,
         });

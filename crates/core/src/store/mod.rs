@@ -1,13 +1,35 @@
-//! The store: Tessera's index in SQLite (WAL, migrations embedded). It holds no secret and names no patient
-//! (invariant 3) — see `migrations/`. Secrets are written through [`Store::put_secret`], which records the intent
-//! first, writes the keychain, then commits; [`Store::recover`] finishes or rolls back what a crash interrupted.
+//! The store: Tessera's index in SQLite (WAL, migrations embedded). It holds no secret and names no patient (see
+//! ARCHITECTURE.md's invariants) — see `migrations/`. Secrets are written through [`Store::put_secret`], which
+//! records the intent first, writes the keychain, then commits; [`Store::recover`] finishes or rolls back what a
+//! crash interrupted.
+//!
+//! Tables: brokers; `vault_items`, the intent log of keychain items; tickets (id, broker, keychain item, expiry, a
+//! one-way hash of the person — never a name — and the public `TicketFacts`: issuer, status-list entry, grant end,
+//! when seen revoked); `reminders_sent`; the hospital directory and its links to tickets; registrations;
+//! connections with the scope each hospital granted; the SMART-configuration cache (kept for the hospital's
+//! `Cache-Control: max-age`); `portal_connections` (the person as a one-way hash); the activity log.
+//!
+//! Secrets are written in generations: `put_secret` records the next generation's item, writes it to the keychain,
+//! switches to it in one commit (`put_ticket` and `put_portal` commit their row in the same transaction), then
+//! deletes the old item. `recover`, run every time the wallet opens, removes an uncommitted new item (the old value
+//! stays), deletes a switched-away one and finishes pending deletions. Refresh tokens (`SecretKind::rolls_forward`:
+//! broker, connection and portal refresh tokens — the other side has already rotated them) roll forward instead: a
+//! next item that reads back whole is committed and the spent one dropped. `put_rotated` refuses to write a
+//! rotation for a secret that was forgotten meanwhile (`vault.item_missing`). `forget_secret` forgets a secret in
+//! the index at once and `sweep` removes such items from the keychain afterwards (recovery does it after a crash),
+//! so ending grants at many hospitals does not wait for the keychain between them. The database runs with
+//! `synchronous=NORMAL` under WAL: a commit survives a crash of Tessera; only a power loss can take back the last
+//! ones.
 
 pub mod journal;
 pub mod rows;
 
 use crate::store::journal::{Journal, Write};
-use crate::store::rows::db_error;
-pub use crate::store::rows::{ActivityEntry, BrokerRow, ConnectionRow, HospitalRow, PortalRow, TicketFacts, TicketRow};
+use crate::store::rows::{column, db_error, outcome_of, ItemState};
+pub use crate::store::rows::{
+    ActivityEntry, ActivityKind, BrokerRow, ConnectionRow, ConnectionState, HospitalRow, HospitalSource, Outcome,
+    PortalRow, SecretKind, TicketFacts, TicketRow, VaultItem,
+};
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -26,11 +48,6 @@ enum Companion<'a> {
     /// A rotation: only a value still committed is replaced (one forgotten meanwhile stays forgotten).
     Rotation,
 }
-
-/// The kinds of secret whose rotation the other side has already made when the new value is written: a refresh
-/// token presented once is spent (the hospital or the broker answered with the next one), so after a crash a fully
-/// written next generation is the only value worth keeping — [`Store::recover`] rolls it forward instead of back.
-const ROLLED_FORWARD: [&str; 3] = ["portal_refresh", "connection_refresh", "broker_refresh"];
 
 /// The open store.
 #[derive(Clone)]
@@ -67,13 +84,11 @@ impl Store {
     pub async fn put_secret(
         &self,
         vault: &Vault,
-        id: &str,
-        kind: &str,
-        label: &str,
+        item: VaultItem<'_>,
         secret: &Sensitive<String>,
         now: i64,
     ) -> Result<()> {
-        self.put_secret_with(vault, id, kind, label, secret, now, Companion::None).await
+        self.put_secret_with(vault, item, secret, now, Companion::None).await
     }
 
     /// [`Store::put_secret`] for a rotation of a secret that must still be live: when secret `id` has no committed
@@ -82,13 +97,11 @@ impl Store {
     pub async fn put_rotated(
         &self,
         vault: &Vault,
-        id: &str,
-        kind: &str,
-        label: &str,
+        item: VaultItem<'_>,
         secret: &Sensitive<String>,
         now: i64,
     ) -> Result<()> {
-        self.put_secret_with(vault, id, kind, label, secret, now, Companion::Rotation).await
+        self.put_secret_with(vault, item, secret, now, Companion::Rotation).await
     }
 
     /// [`Store::put_secret`] for a ticket: its row in `tickets` commits in the same transaction as the switch to
@@ -100,8 +113,8 @@ impl Store {
         label: &str,
         secret: &Sensitive<String>,
     ) -> Result<()> {
-        let item = ticket.vault_item.clone();
-        self.put_secret_with(vault, &item, "ticket", label, secret, ticket.received_at, Companion::Ticket(ticket)).await
+        let item = VaultItem { id: &ticket.vault_item, kind: SecretKind::Ticket, label };
+        self.put_secret_with(vault, item, secret, ticket.received_at, Companion::Ticket(ticket)).await
     }
 
     /// [`Store::put_secret`] for a new patient-portal connection: its row commits in the same transaction as the
@@ -113,22 +126,19 @@ impl Store {
         label: &str,
         secret: &Sensitive<String>,
     ) -> Result<()> {
-        let item = portal.vault_item.clone();
-        let now = portal.last_used;
-        self.put_secret_with(vault, &item, "portal_refresh", label, secret, now, Companion::Portal(portal)).await
+        let item = VaultItem { id: &portal.vault_item, kind: SecretKind::PortalRefresh, label };
+        self.put_secret_with(vault, item, secret, portal.last_used, Companion::Portal(portal)).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn put_secret_with(
         &self,
         vault: &Vault,
-        id: &str,
-        kind: &str,
-        label: &str,
+        item: VaultItem<'_>,
         secret: &Sensitive<String>,
         now: i64,
         companion: Companion<'_>,
     ) -> Result<()> {
+        let VaultItem { id, kind, label } = item;
         // 1. Intent: the next generation's item is recorded before the keychain is touched.
         let row = sqlx::query("SELECT generation, state FROM vault_items WHERE id = ?")
             .bind(id)
@@ -137,7 +147,8 @@ impl Store {
             .map_err(db_error)?;
         let rotation = matches!(companion, Companion::Rotation);
         let forgotten = || Error::new(ErrorCode::VaultItemMissing).with_detail("forgotten meanwhile: not rotated");
-        if rotation && row.as_ref().map(|r| r.get::<String, _>("state")).as_deref() != Some("committed") {
+        let state: Option<ItemState> = row.as_ref().map(|r| column(r, "state")).transpose()?;
+        if rotation && state != Some(ItemState::Committed) {
             return Err(forgotten());
         }
         let generation: i64 = row.map(|r| r.get::<i64, _>("generation")).unwrap_or(0).saturating_add(1);
@@ -299,7 +310,7 @@ impl Store {
 
     /// Finishes what a crash interrupted. A write that did not reach its commit is rolled back (its new item
     /// removed; a secret that never had a value is forgotten with its ticket row) — except the rotation of a refresh
-    /// token ([`ROLLED_FORWARD`] kinds), which is rolled forward when its new item reads back whole: the hospital
+    /// token (see [`SecretKind::rolls_forward`]), which is rolled forward when its new item reads back whole: the hospital
     /// already honours only the new token, so the new item is committed and the old one dropped. An item switched
     /// away from is deleted; a pending deletion is completed. Returns how many secrets were cleaned up.
     pub async fn recover(&self, vault: &Vault) -> Result<usize> {
@@ -311,9 +322,9 @@ impl Store {
         .map_err(db_error)?;
         for row in &rows {
             let id: String = row.get("id");
-            let state: String = row.get("state");
+            let state: ItemState = column(row, "state")?;
             let item: Option<String> = row.get("item");
-            if state == "deleting" || (state == "pending" && item.is_none()) {
+            if state == ItemState::Deleting || (state == ItemState::Pending && item.is_none()) {
                 // Never committed (or being deleted): nothing of it stays, nor a ticket row pointing at it.
                 self.delete_secret(vault, &id).await?;
                 for sql in
@@ -324,8 +335,8 @@ impl Store {
                 continue;
             }
             if let Some(next) = row.get::<Option<String>, _>("next_item") {
-                let kind: String = row.get("kind");
-                if ROLLED_FORWARD.contains(&kind.as_str()) && vault.get(&next).await.is_ok() {
+                let kind: SecretKind = column(row, "kind")?;
+                if kind.rolls_forward() && vault.get(&next).await.is_ok() {
                     sqlx::query("UPDATE vault_items SET stale_item = item, item = next_item, next_item = NULL, state = 'committed' WHERE id = ? AND next_item = ?")
                         .bind(&id)
                         .bind(&next)
@@ -348,7 +359,7 @@ impl Store {
     }
 
     /// Committed vault item ids of a kind.
-    pub async fn committed_items(&self, kind: &str) -> Result<Vec<String>> {
+    pub async fn committed_items(&self, kind: SecretKind) -> Result<Vec<String>> {
         let rows = sqlx::query("SELECT id FROM vault_items WHERE kind = ? AND state = 'committed' ORDER BY id")
             .bind(kind)
             .fetch_all(&self.pool)
@@ -477,7 +488,7 @@ impl Store {
     /// Adds (or renames) a hospital and links it to tickets.
     pub async fn save_hospital(&self, hospital: &HospitalRow, ticket_ids: &[String], now: i64) -> Result<()> {
         sqlx::query("INSERT INTO hospitals (fhir_base_url, name, source, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(fhir_base_url) DO UPDATE SET name = excluded.name")
-            .bind(&hospital.fhir_base_url).bind(&hospital.name).bind(&hospital.source).bind(now)
+            .bind(&hospital.fhir_base_url).bind(&hospital.name).bind(hospital.source).bind(now)
             .execute(&self.pool).await.map_err(db_error)?;
         for ticket in ticket_ids {
             sqlx::query("INSERT OR IGNORE INTO hospital_tickets (fhir_base_url, ticket_id) VALUES (?, ?)")
@@ -505,14 +516,13 @@ impl Store {
         for link in &links {
             linked.entry(link.get("fhir_base_url")).or_default().push(link.get("ticket_id"));
         }
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 let url: String = r.get("fhir_base_url");
                 let tickets = linked.remove(&url).unwrap_or_default();
-                (HospitalRow { fhir_base_url: url, name: r.get("name"), source: r.get("source") }, tickets)
+                Ok((HospitalRow { fhir_base_url: url, name: r.get("name"), source: column(r, "source")? }, tickets))
             })
-            .collect())
+            .collect()
     }
 
     /// Removes a hospital, its ticket links, registration and cached configuration.
@@ -568,16 +578,16 @@ impl Store {
         &self,
         fhir_base_url: &str,
         ticket_id: &str,
-        status: &str,
-        error_code: Option<&str>,
+        status: ConnectionState,
+        error_code: Option<ErrorCode>,
         refresh_item: Option<&str>,
         now: i64,
     ) -> Result<()> {
         let write = Write::Connection {
             fhir_base_url: fhir_base_url.into(),
             ticket_id: ticket_id.into(),
-            status: status.into(),
-            error_code: error_code.map(String::from),
+            status,
+            error_code,
             refresh_item: refresh_item.map(String::from),
             at: now,
         };
@@ -603,16 +613,17 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| ConnectionRow {
-                fhir_base_url: r.get("fhir_base_url"),
-                ticket_id: r.get("ticket_id"),
-                status: r.get("status"),
-                refresh_item: r.get("refresh_item"),
-                last_used: r.get("last_used"),
+        rows.iter()
+            .map(|r| {
+                Ok(ConnectionRow {
+                    fhir_base_url: r.get("fhir_base_url"),
+                    ticket_id: r.get("ticket_id"),
+                    status: column(r, "status")?,
+                    refresh_item: r.get("refresh_item"),
+                    last_used: r.get("last_used"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Every patient-portal connection, oldest first.
@@ -625,26 +636,28 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| PortalRow {
-                id: r.get("id"),
-                fhir_base_url: r.get("fhir_base_url"),
-                person_ref: r.get("person_ref"),
-                vault_item: r.get("vault_item"),
-                issuer: r.get("issuer"),
-                client_id: r.get("client_id"),
-                public_client: r.get::<bool, _>("public_client"),
-                token_endpoint: r.get("token_endpoint"),
-                revocation_endpoint: r.get("revocation_endpoint"),
-                management_endpoint: r.get("management_endpoint"),
-                status: r.get("status"),
-                error_code: r.get("error_code"),
-                granted_scope: r.get("granted_scope"),
-                created_at: r.get("created_at"),
-                last_used: r.get("last_used"),
+        rows.iter()
+            .map(|r| {
+                let error_code: Option<String> = r.get("error_code");
+                Ok(PortalRow {
+                    id: r.get("id"),
+                    fhir_base_url: r.get("fhir_base_url"),
+                    person_ref: r.get("person_ref"),
+                    vault_item: r.get("vault_item"),
+                    issuer: r.get("issuer"),
+                    client_id: r.get("client_id"),
+                    public_client: r.get::<bool, _>("public_client"),
+                    token_endpoint: r.get("token_endpoint"),
+                    revocation_endpoint: r.get("revocation_endpoint"),
+                    management_endpoint: r.get("management_endpoint"),
+                    status: column(r, "status")?,
+                    error_code: error_code.and_then(|code| ErrorCode::parse(&code)),
+                    granted_scope: r.get("granted_scope"),
+                    created_at: r.get("created_at"),
+                    last_used: r.get("last_used"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Records how a patient-portal connection stands: its status, the failure's code, and (when given) the scope
@@ -654,8 +667,8 @@ impl Store {
     pub async fn set_portal_status(
         &self,
         id: &str,
-        status: &str,
-        error_code: Option<&str>,
+        status: ConnectionState,
+        error_code: Option<ErrorCode>,
         granted_scope: Option<&str>,
         used_at: Option<i64>,
     ) -> Result<()> {
@@ -666,7 +679,7 @@ impl Store {
              WHERE id = ?5 AND status != 'revoked'",
         )
         .bind(status)
-        .bind(error_code)
+        .bind(error_code.map(ErrorCode::as_str))
         .bind(granted_scope)
         .bind(used_at)
         .bind(id)
@@ -681,7 +694,7 @@ impl Store {
         &self,
         fhir_base_url: &str,
         ticket_id: &str,
-        status: &str,
+        status: ConnectionState,
         clear_refresh: bool,
     ) -> Result<()> {
         sqlx::query("UPDATE connections SET status = ?, refresh_item = CASE WHEN ? THEN NULL ELSE refresh_item END WHERE fhir_base_url = ? AND ticket_id = ?")
@@ -786,17 +799,18 @@ impl Store {
         )
         .bind(hospital).bind(grant).bind(since)
         .fetch_all(&self.pool).await.map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| ActivityEntry {
-                at: r.get("at"),
-                kind: r.get("kind"),
-                hospital: r.get("hospital"),
-                grant: r.get("grant_id"),
-                outcome: r.get("outcome"),
-                detail: r.get("detail"),
+        rows.iter()
+            .map(|r| {
+                Ok(ActivityEntry {
+                    at: r.get("at"),
+                    kind: column(r, "kind")?,
+                    hospital: r.get("hospital"),
+                    grant: r.get("grant_id"),
+                    outcome: outcome_of(&column::<String>(r, "outcome")?),
+                    detail: r.get("detail"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Counts for the wallet status: brokers, people, tickets, hospitals.
@@ -832,16 +846,16 @@ mod tests {
         let row = HospitalRow {
             fhir_base_url: "http://127.0.0.1:1/fhir".into(),
             name: "Decatur ED".into(),
-            source: "hint".into(),
+            source: HospitalSource::Hint,
         };
         store.save_hospital(&row, &["t1".into()], 10).await.unwrap();
         assert_eq!(store.hospitals().await.unwrap(), vec![(row, vec!["t1".to_string()])]);
         let entry = ActivityEntry {
             at: 5,
-            kind: "records_read".into(),
+            kind: ActivityKind::RecordsRead,
             hospital: Some("h".into()),
             grant: Some("t1".into()),
-            outcome: "ok".into(),
+            outcome: Ok(()),
             detail: Some("Condition: 3".into()),
         };
         store.log(&entry).await.unwrap();
@@ -894,14 +908,14 @@ mod tests {
         journal.save_registration(base, "c1", "http://127.0.0.1:1/token", None, 5);
         journal.forget_registration(base);
         journal.save_registration(base, "c2", "http://127.0.0.1:1/token", None, 6);
-        journal.save_connection(base, "t1", "connected", None, Some("connection/x/refresh"), 6);
+        journal.save_connection(base, "t1", ConnectionState::Connected, None, Some("connection/x/refresh"), 6);
         journal.save_granted_scope(base, "t1", "patient/*.rs");
         let entry = ActivityEntry {
             at: 6,
-            kind: "records_read".into(),
+            kind: ActivityKind::RecordsRead,
             hospital: Some(base.into()),
             grant: Some("t1".into()),
-            outcome: "ok".into(),
+            outcome: Ok(()),
             detail: None,
         };
         journal.log(entry.clone());
@@ -913,11 +927,37 @@ mod tests {
         assert_eq!(store.activity(None, None, None).await.unwrap(), vec![entry]);
         assert_eq!(store.granted_scopes().await.unwrap().len(), 1);
         // A connect that ends while the hospital's revocation is pending does not undo it.
-        store.set_connection_status(base, "t1", "revocation_pending", false).await.unwrap();
-        store.save_connection(base, "t1", "failed", Some("ticket.revoked"), None, 7).await.unwrap();
+        store.set_connection_status(base, "t1", ConnectionState::RevocationPending, false).await.unwrap();
+        store
+            .save_connection(base, "t1", ConnectionState::Failed, Some(ErrorCode::TicketRevoked), None, 7)
+            .await
+            .unwrap();
         let connection = store.connections().await.unwrap().remove(0);
-        assert_eq!((connection.status.as_str(), connection.last_used), ("revocation_pending", 7));
+        assert_eq!((connection.status, connection.last_used), (ConnectionState::RevocationPending, 7));
         assert_eq!(connection.refresh_item.as_deref(), Some("connection/x/refresh"));
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn states_are_stored_by_name_and_one_this_version_does_not_know_is_a_coded_error() {
+        let dir = temp_dir("states");
+        let store = Store::open(&dir).await.unwrap();
+        let base = "https://h.example/fhir";
+        store.save_connection(base, "t1", ConnectionState::NeedsConfirmation, None, None, 3).await.unwrap();
+        let stored: String = sqlx::query("SELECT status FROM connections").fetch_one(&store.pool).await.unwrap().get(0);
+        assert_eq!(stored, "needs_confirmation", "the names the index always held");
+        assert_eq!(store.connections().await.unwrap()[0].status, ConnectionState::NeedsConfirmation);
+
+        sqlx::query("UPDATE connections SET status = 'paused'").execute(&store.pool).await.unwrap();
+        let error = store.connections().await.unwrap_err();
+        assert_eq!(error.code(), ErrorCode::StoreCorrupt, "{error:?}");
+        sqlx::query("INSERT INTO activity (at, kind, outcome) VALUES (1, 'records_read', 'no.such_code')")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let entry = store.activity(None, None, None).await.unwrap().remove(0);
+        assert_eq!((entry.kind, entry.outcome), (ActivityKind::RecordsRead, Err(ErrorCode::Internal)));
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -932,7 +972,7 @@ mod tests {
             .unwrap();
         store
             .save_hospital(
-                &HospitalRow { fhir_base_url: "h".into(), name: "n".into(), source: "manual".into() },
+                &HospitalRow { fhir_base_url: "h".into(), name: "n".into(), source: HospitalSource::Manual },
                 &[],
                 1,
             )

@@ -1,8 +1,150 @@
 //! The rows of the index, one type per table (no secret, no name), and how a database error becomes a coded one.
 
 use crate::{Error, ErrorCode};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+/// Where a kept connection stands, ticket and portal connections alike (a portal connection is only ever
+/// connected, failed, revocation pending or revoked). Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Records were read at the last connect.
+    Connected,
+    /// The last connect failed; retrying may help.
+    Failed,
+    /// The hospital takes no permission tickets.
+    Unsupported,
+    /// The hospital had nothing to share under the permission.
+    NoRecords,
+    /// The hospital asks the person to confirm who the patient is.
+    NeedsConfirmation,
+    /// The ticket was not shown there.
+    NotShown,
+    /// Ended here; the hospital has not confirmed the revocation yet (retried).
+    RevocationPending,
+    /// Ended and revoked at the hospital.
+    Revoked,
+    /// Its continuation was dropped because the grant behind it ended.
+    Closed,
+}
+
+impl ConnectionState {
+    /// Whether records are still read through it (a failed connection is tried again at the next connect).
+    pub fn is_live(self) -> bool {
+        matches!(self, ConnectionState::Connected | ConnectionState::Failed)
+    }
+}
+
+/// Where a hospital in the directory came from. Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum HospitalSource {
+    /// Named by a trust broker with a ticket.
+    Hint,
+    /// Imported from a SMART User-access Brands bundle.
+    Brands,
+    /// Added by the person, by address.
+    Manual,
+}
+
+/// What an activity entry records. Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// A sign-in with a trust broker.
+    SignIn,
+    /// A sign-out from a trust broker.
+    SignOut,
+    /// A ticket received from a broker.
+    TicketReceived,
+    /// A ticket presented at a hospital.
+    Redemption,
+    /// A refresh: tickets re-minted, or a hospital connection continued.
+    Refresh,
+    /// Records read at a hospital (resource types and counts).
+    RecordsRead,
+    /// The patient confirmed at a hospital.
+    Interaction,
+    /// A revocation step.
+    Revoke,
+    /// A ticket's status checked at its issuer's public status list (in the background).
+    StatusCheck,
+    /// A ticket shown to a hospital: the patient's name and birth date went with it.
+    Disclosure,
+    /// A sign-in at a hospital's own patient portal.
+    PortalSignIn,
+    /// Anything else.
+    Other,
+}
+
+/// What a keychain item holds. Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "snake_case")]
+pub enum SecretKind {
+    /// A permission ticket.
+    Ticket,
+    /// A broker's refresh token.
+    BrokerRefresh,
+    /// A hospital connection's continuation refresh token.
+    ConnectionRefresh,
+    /// A patient-portal connection's refresh token and whom it is for.
+    PortalRefresh,
+}
+
+impl SecretKind {
+    /// Whether the other side has already rotated a secret of this kind when its new value is written: a refresh
+    /// token presented once is spent (the hospital or the broker answered with the next one), so after a crash a
+    /// fully written next generation is the only value worth keeping, and recovery rolls it forward.
+    pub fn rolls_forward(self) -> bool {
+        !matches!(self, SecretKind::Ticket)
+    }
+}
+
+/// Where a keychain item's write stands in the index. Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Intent recorded; the keychain write may not have happened.
+    Pending,
+    /// The keychain holds it and the index points at it.
+    Committed,
+    /// Being removed from the keychain.
+    Deleting,
+}
+
+/// One secret as the store writes it: its id, what it holds, and the label a person sees in their keychain manager.
+#[derive(Debug, Clone, Copy)]
+pub struct VaultItem<'a> {
+    /// The secret's id (`ticket/…`, `broker/…/refresh`, …).
+    pub id: &'a str,
+    /// What it holds.
+    pub kind: SecretKind,
+    /// Its keychain label ("Tessera — …"), which the person sees in their keychain manager.
+    pub label: &'a str,
+}
+
+/// How something recorded in the activity log went: `Ok`, or the code of its failure. Stored as `ok` or the code.
+pub type Outcome = std::result::Result<(), ErrorCode>;
+
+/// An outcome as stored: `ok` or the error code.
+pub(crate) fn outcome_text(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Ok(()) => "ok",
+        Err(code) => code.as_str(),
+    }
+}
+
+/// A stored outcome read back; text that names no code this version knows reads as an internal failure.
+pub(crate) fn outcome_of(text: &str) -> Outcome {
+    match text {
+        "ok" => Ok(()),
+        code => Err(ErrorCode::parse(code).unwrap_or(ErrorCode::Internal)),
+    }
+}
 
 /// A broker the wallet signed in with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +168,8 @@ pub struct HospitalRow {
     pub fhir_base_url: String,
     /// Display name.
     pub name: String,
-    /// Where it came from: `hint`, `brands` or `manual`.
-    pub source: String,
+    /// Where it came from.
+    pub source: HospitalSource,
 }
 
 /// One hospital connection made with a ticket.
@@ -37,8 +179,8 @@ pub struct ConnectionRow {
     pub fhir_base_url: String,
     /// The ticket used.
     pub ticket_id: String,
-    /// `connected`, `failed`, `unsupported`, `no_records`, `revocation_pending`, `revoked`, `closed`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ConnectionState,
     /// Continuation refresh-token vault item, if any.
     pub refresh_item: Option<String>,
     /// Unix time of last use.
@@ -101,10 +243,10 @@ pub struct PortalRow {
     pub revocation_endpoint: Option<String>,
     /// Its page for people to review the apps they allowed (`management_endpoint`), if it names one.
     pub management_endpoint: Option<String>,
-    /// `connected`, `failed`, `revocation_pending`, `revoked`.
-    pub status: String,
+    /// Where it stands: connected, failed, revocation pending or revoked.
+    pub status: ConnectionState,
     /// The code of the last failure, if any.
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
     /// The scope the hospital last granted (SMART scopes).
     pub granted_scope: Option<String>,
     /// Unix time of the sign-in.
@@ -114,21 +256,30 @@ pub struct PortalRow {
 }
 
 /// One entry of the activity log. Never record contents, tokens or names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityEntry {
     /// Unix time.
-    #[ts(type = "number")]
     pub at: i64,
-    /// `sign_in`, `ticket_received`, `redemption`, `refresh`, `records_read`, `revoke`, `failure`.
-    pub kind: String,
+    /// What happened.
+    pub kind: ActivityKind,
     /// Hospital FHIR base URL, if any.
     pub hospital: Option<String>,
     /// Grant (ticket id), if any.
     pub grant: Option<String>,
-    /// `ok` or an error code.
-    pub outcome: String,
+    /// How it went.
+    pub outcome: Outcome,
     /// Resource types and counts, or other non-identifying detail.
     pub detail: Option<String>,
+}
+
+/// Column `name` of `row`; a value this version cannot read (a state it does not know) is `store.corrupt`, never a
+/// panic.
+pub(crate) fn column<'r, T>(row: &'r sqlx::sqlite::SqliteRow, name: &str) -> crate::Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    use sqlx::Row;
+    row.try_get(name).map_err(|e| Error::new(ErrorCode::StoreCorrupt).with_detail(format!("{name}: {e}")))
 }
 
 /// A database error as a coded one: a damaged file, a full disk, or an internal failure.

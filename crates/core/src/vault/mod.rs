@@ -10,6 +10,14 @@
 //! (`vault.unavailable`), a locked keychain (`vault.locked`), an item that is gone (`vault.item_missing`), and
 //! keyring's in-memory mock store (a build without a platform keychain) is refused as `vault.unavailable`. The
 //! vault never falls back to a plain file or to memory.
+//!
+//! Keychain writes go one at a time (a process-wide lock): gnome-keyring fails concurrent item creation with
+//! spurious "locked" and "not running" errors; reads stay parallel. A chunked value's header item is written last,
+//! so a reader never sees a header whose chunks are not all there, and chunks left from a longer earlier value are
+//! removed. `Vault::put_new` writes an item that holds nothing yet (a secret's next generation) in one keychain
+//! call, labelled at creation on the Secret Service, instead of look-up, write and relabel. The `keyring` crate
+//! opens a new Secret Service session per call and offers no batch, so that per-call cost remains
+//! (docs/benchmarks.md).
 
 pub mod identity;
 

@@ -6,6 +6,9 @@
 //! relationships, v3 ActReason for purposes of use, FHIR resource types, record categories, sensitivity labels);
 //! a code no table knows is shown with the ticket's own display, or as the code itself — never as something it
 //! does not say.
+//!
+//! The rule is held by a property over generated tickets of every type and both kernels (`tests/describe_rules.rs`)
+//! and by the expected words of every spec vector and fixture scenario (`tests/descriptions.rs`).
 
 use crate::ticket::{
     ClaimLinkage, Coded, HolderFilter, Permission, Requester, RequesterKind, Ticket, ACT_REASON, DELEGATED_ACCESS,

@@ -1,19 +1,5 @@
 // Generated from the Rust types by src-tauri/bindings.rs. Do not edit by hand.
 
-export type ErrorView = { 
-/**
- * Stable dotted code, e.g. `hospital.unreachable`.
- */
-code: string, 
-/**
- * What happened, in plain words.
- */
-message: string, 
-/**
- * What the person can do next.
- */
-action: string, };
-
 export type WalletState = "empty" | "ready" | "locked";
 
 export type WalletStatus = { 
@@ -50,164 +36,13 @@ hospitals: number,
  */
 summary: string, };
 
-export type Phase = "discovering" | "registering" | "exchanging" | "reading" | "done" | "failed";
+export type SignInArgs = { 
+/**
+ * The broker's base URL, as typed or picked.
+ */
+broker: string, };
 
-export type ConnectionStatus = "connected" | "failed" | "unsupported" | "no_records" | "needs_confirmation" | "not_shown";
-
-export type ProgressEvent = { 
-/**
- * The person the ticket is about (their id at the issuer).
- */
-person: string, 
-/**
- * The ticket presented (two tickets at one hospital are two lines).
- */
-ticket_id: string, 
-/**
- * The hospital's FHIR base URL.
- */
-fhir_base_url: string, 
-/**
- * Its name.
- */
-name: string, 
-/**
- * Where it is.
- */
-phase: Phase, 
-/**
- * The coded failure, when `phase` is `failed`.
- */
-error: ErrorView | null, 
-/**
- * Resources read so far.
- */
-resources: number, 
-/**
- * How the hospital is reached: with the ticket, or through its patient portal (then `ticket_id` is the portal
- * connection's grant id).
- */
-via: Via, };
-
-export type HospitalOutcome = { 
-/**
- * The person the ticket is about (their id at the issuer).
- */
-person: string, 
-/**
- * The ticket presented.
- */
-ticket_id: string, 
-/**
- * FHIR base URL.
- */
-fhir_base_url: string, 
-/**
- * Name.
- */
-name: string, 
-/**
- * How it ended.
- */
-status: ConnectionStatus, 
-/**
- * The coded failure, if any.
- */
-error: ErrorView | null, 
-/**
- * Resources read.
- */
-resources: number, 
-/**
- * What the hospital granted this time, in words (one line per scope of its token); empty when it failed.
- */
-granted: Array<string>, 
-/**
- * Kinds of records the hospital would not let this grant read, in words ("Documents"); the rest was read.
- */
-not_available: Array<string>, 
-/**
- * How the hospital was reached: with the ticket, or through its own patient portal (then `ticket_id` is the
- * portal connection's grant id).
- */
-via: Via, 
-/**
- * The hospital takes no permission tickets but offers its own patient-portal sign-in, which the person may
- * choose for this person ("Sign in at <hospital>'s patient portal"); it is never started on its own.
- */
-portal_sign_in: boolean, };
-
-export type HospitalView = { 
-/**
- * FHIR base URL.
- */
-fhir_base_url: string, 
-/**
- * Name.
- */
-name: string, 
-/**
- * `hint`, `brands` or `manual`.
- */
-source: string, 
-/**
- * How many held tickets point at it.
- */
-tickets: number, 
-/**
- * How the last connection there went (the best across tickets); `None` before the first.
- */
-status: ConnectionStatus | null, 
-/**
- * When Tessera last reached it, "12 Nov 2026".
- */
-last_contact: string | null, 
-/**
- * The people whose tickets can be shown there.
- */
-people: Array<string>, 
-/**
- * The people whose records Tessera reads there through the hospital's own patient portal.
- */
-portal: Array<string>, };
-
-export type PersonView = { 
-/**
- * Their id at the issuer (use with `--person`).
- */
-id: string, 
-/**
- * Full name.
- */
-name: string, 
-/**
- * `YYYY-MM-DD`.
- */
-birth_date: string | null, 
-/**
- * `self`, or the v3-RoleCode authority the user holds (e.g. `HPOWATT`).
- */
-relationship: string, 
-/**
- * "14 Sep 1946".
- */
-born: string | null, 
-/**
- * The authority in words ("healthcare power of attorney"); `None` for the user's own records.
- */
-authority: string | null, 
-/**
- * Hospitals in the directory that a ticket about this person can be shown at.
- */
-hospitals: number, 
-/**
- * Of those, how many are connected (records were read there).
- */
-connected: number, 
-/**
- * When the access ends, "12 Nov 2027"; `None`: until someone ends it.
- */
-access_ends: string | null, };
+export type GrantStatus = "active" | "expiring" | "expired" | "revoked" | "revocation_pending" | "unchecked";
 
 export type TicketDescription = { 
 /**
@@ -296,9 +131,131 @@ tickets: Array<TicketView>,
  */
 hospitals: number, };
 
-export type Category = "problem" | "medication" | "allergy" | "result" | "immunization" | "visit" | "document" | "procedure";
+export type DemoNetwork = { 
+/**
+ * The demo trust broker's address, to sign in with.
+ */
+broker: string, 
+/**
+ * How many hospitals it runs.
+ */
+hospitals: number, };
+
+export type PersonView = { 
+/**
+ * Their id at the issuer (use with `--person`).
+ */
+id: string, 
+/**
+ * Full name.
+ */
+name: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+birth_date: string | null, 
+/**
+ * How the user stands to them (`self`, `portal`, or the v3-RoleCode authority held, e.g. `HPOWATT`).
+ */
+relationship: string, 
+/**
+ * "14 Sep 1946".
+ */
+born: string | null, 
+/**
+ * The authority in words ("healthcare power of attorney"); `None` for the user's own records.
+ */
+authority: string | null, 
+/**
+ * Hospitals in the directory that a ticket about this person can be shown at.
+ */
+hospitals: number, 
+/**
+ * Of those, how many are connected (records were read there).
+ */
+connected: number, 
+/**
+ * When the access ends, "12 Nov 2027"; `None`: until someone ends it.
+ */
+access_ends: string | null, };
+
+export type OpenRecordArgs = { 
+/**
+ * The person's id (from `people`).
+ */
+person: string, 
+/**
+ * Read every hospital again.
+ */
+refresh: boolean, };
+
+export type ErrorView = { 
+/**
+ * Stable dotted code, e.g. `hospital.unreachable`.
+ */
+code: string, 
+/**
+ * What happened, in plain words.
+ */
+message: string, 
+/**
+ * What the person can do next.
+ */
+action: string, };
 
 export type Via = "ticket" | "portal";
+
+export type ConnectionStatus = "connected" | "failed" | "unsupported" | "no_records" | "needs_confirmation" | "not_shown";
+
+export type HospitalOutcome = { 
+/**
+ * The person the ticket is about (their id at the issuer).
+ */
+person: string, 
+/**
+ * The ticket presented.
+ */
+ticket_id: string, 
+/**
+ * FHIR base URL.
+ */
+fhir_base_url: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * How it ended.
+ */
+status: ConnectionStatus, 
+/**
+ * The coded failure, if any.
+ */
+error: ErrorView | null, 
+/**
+ * Resources read.
+ */
+resources: number, 
+/**
+ * What the hospital granted this time, in words (one line per scope of its token); empty when it failed.
+ */
+granted: Array<string>, 
+/**
+ * Kinds of records the hospital would not let this grant read, in words ("Documents"); the rest was read.
+ */
+not_available: Array<string>, 
+/**
+ * How the hospital was reached: with the ticket, or through its own patient portal (then `ticket_id` is the
+ * portal connection's grant id).
+ */
+via: Via, 
+/**
+ * The hospital takes no permission tickets but offers its own patient-portal sign-in, which the person may
+ * choose for this person ("Sign in at <hospital>'s patient portal"); it is never started on its own.
+ */
+portal_sign_in: boolean, };
+
+export type Category = "problem" | "medication" | "allergy" | "result" | "immunization" | "visit" | "document" | "procedure";
 
 export type Source = { 
 /**
@@ -378,9 +335,148 @@ items: Array<RecordItem>,
  */
 missing: Array<string>, };
 
-export type GrantKind = "ticket" | "connection" | "about_me" | "portal";
+export type HospitalForPersonArgs = { 
+/**
+ * The person's id.
+ */
+person: string, 
+/**
+ * The hospital's FHIR base URL.
+ */
+hospital: string, };
 
-export type GrantStatus = "active" | "expiring" | "expired" | "revoked" | "revocation_pending" | "unchecked";
+export type ExportArgs = { 
+/**
+ * The person's id.
+ */
+person: string, 
+/**
+ * The ids of the items on screen, in their order.
+ */
+items: Array<string>, };
+
+export type ExportResult = { 
+/**
+ * Whether a file was written (`false` when the person closed the save dialog).
+ */
+saved: boolean, 
+/**
+ * The file's name (not its folder).
+ */
+file_name: string | null, 
+/**
+ * FHIR resources written.
+ */
+resources: number, };
+
+export type PortalSignInStatus = "connected" | "needs_confirmation";
+
+export type PortalSignIn = { 
+/**
+ * Where it stands.
+ */
+status: PortalSignInStatus, 
+/**
+ * The connection's grant id (`p-…`, for `tessera revoke`); while waiting for confirmation, the id to confirm or
+ * cancel.
+ */
+id: string, 
+/**
+ * The hospital's name.
+ */
+hospital: string, 
+/**
+ * Its FHIR base URL.
+ */
+fhir_base_url: string, 
+/**
+ * The person it is filed under (their id), once connected.
+ */
+person: string | null, 
+/**
+ * The portal's patient, "Harold Washington".
+ */
+patient: string, 
+/**
+ * Their birth date in words, "14 Sep 1946".
+ */
+born: string | null, 
+/**
+ * Whether the sign-in added a new person.
+ */
+new_person: boolean, };
+
+export type PortalResult = { 
+/**
+ * The sign-in, in words (no secret).
+ */
+sign_in: PortalSignIn, 
+/**
+ * The record of the person it was filed under, once connected.
+ */
+record: RecordView | null, };
+
+export type PortalArgs = { 
+/**
+ * Its id (from `sign_in_at_portal`'s `needs_confirmation` answer).
+ */
+id: string, };
+
+export type HospitalSource = "hint" | "brands" | "manual";
+
+export type HospitalView = { 
+/**
+ * FHIR base URL.
+ */
+fhir_base_url: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Where it came from.
+ */
+source: HospitalSource, 
+/**
+ * How many held tickets point at it.
+ */
+tickets: number, 
+/**
+ * How the last connection there went (the best across tickets); `None` before the first.
+ */
+status: ConnectionStatus | null, 
+/**
+ * When Tessera last reached it, "12 Nov 2026".
+ */
+last_contact: string | null, 
+/**
+ * The people whose tickets can be shown there.
+ */
+people: Array<string>, 
+/**
+ * The people whose records Tessera reads there through the hospital's own patient portal.
+ */
+portal: Array<string>, };
+
+export type AddHospitalArgs = { 
+/**
+ * The hospital's FHIR base URL.
+ */
+address: string, };
+
+export type ImportBrandsArgs = { 
+/**
+ * An https URL of a SMART User-access Brands bundle; `null` opens a file picker.
+ */
+url: string | null, };
+
+export type RemoveHospitalArgs = { 
+/**
+ * The hospital's FHIR base URL.
+ */
+hospital: string, };
+
+export type GrantKind = "ticket" | "connection" | "about_me" | "portal";
 
 export type GrantView = { 
 /**
@@ -420,21 +516,11 @@ summary: string,
  */
 warning: string | null, };
 
-export type StepState = "planned" | "done" | "pending";
-
-export type RevocationStep = { 
+export type GrantArgs = { 
 /**
- * What the step does, in words.
+ * The grant's id (from `list_grants`).
  */
-what: string, 
-/**
- * Where the step stands.
- */
-state: StepState, 
-/**
- * The coded failure of a pending step.
- */
-error: ErrorView | null, };
+id: string, };
 
 export type GrantUse = { 
 /**
@@ -480,44 +566,23 @@ not_shared: Array<string>,
  */
 end_action: string, };
 
-export type PortalSignInStatus = "connected" | "needs_confirmation";
+export type StepState = "planned" | "done" | "pending";
 
-export type PortalSignIn = { 
+export type RevocationStep = { 
 /**
- * Where it stands.
+ * What the step does, in words.
  */
-status: PortalSignInStatus, 
+what: string, 
 /**
- * The connection's grant id (`p-…`, for `tessera revoke`); while waiting for confirmation, the id to confirm or
- * cancel.
+ * Where the step stands.
  */
-id: string, 
+state: StepState, 
 /**
- * The hospital's name.
+ * The coded failure of a pending step.
  */
-hospital: string, 
-/**
- * Its FHIR base URL.
- */
-fhir_base_url: string, 
-/**
- * The person it is filed under (their id), once connected.
- */
-person: string | null, 
-/**
- * The portal's patient, "Harold Washington".
- */
-patient: string, 
-/**
- * Their birth date in words, "14 Sep 1946".
- */
-born: string | null, 
-/**
- * Whether the sign-in added a new person.
- */
-new_person: boolean, };
+error: ErrorView | null, };
 
-export type ActivityKind = "sign_in" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "status_check" | "disclosure" | "portal_sign_in" | "other";
+export type ActivityKind = "sign_in" | "sign_out" | "ticket_received" | "redemption" | "refresh" | "records_read" | "interaction" | "revoke" | "status_check" | "disclosure" | "portal_sign_in" | "other";
 
 export type ActivityFilter = { 
 /**
@@ -544,6 +609,12 @@ since: number | null,
  * Before this time.
  */
 until: number | null, };
+
+export type ActivityArgs = { 
+/**
+ * The filters (all optional).
+ */
+filter: ActivityFilter, };
 
 export type ActivityView = { 
 /**
@@ -583,6 +654,18 @@ outcome: string,
  */
 detail: string | null, };
 
+export type ExportFormat = "csv" | "json";
+
+export type ExportActivityArgs = { 
+/**
+ * The filters (all optional).
+ */
+filter: ActivityFilter, 
+/**
+ * CSV or JSON.
+ */
+format: ExportFormat, };
+
 export type Settings = { 
 /**
  * Minutes without use before Tessera locks itself; 0: never.
@@ -597,84 +680,6 @@ lock_on_sleep: boolean,
  */
 notifications: boolean, };
 
-export type SignInArgs = { 
-/**
- * The broker's base URL, as typed or picked.
- */
-broker: string, };
-
-export type OpenRecordArgs = { 
-/**
- * The person's id (from `people`).
- */
-person: string, 
-/**
- * Read every hospital again.
- */
-refresh: boolean, };
-
-export type HospitalForPersonArgs = { 
-/**
- * The person's id.
- */
-person: string, 
-/**
- * The hospital's FHIR base URL.
- */
-hospital: string, };
-
-export type ExportArgs = { 
-/**
- * The person's id.
- */
-person: string, 
-/**
- * The ids of the items on screen, in their order.
- */
-items: Array<string>, };
-
-export type AddHospitalArgs = { 
-/**
- * The hospital's FHIR base URL.
- */
-address: string, };
-
-export type ImportBrandsArgs = { 
-/**
- * An https URL of a SMART User-access Brands bundle; `null` opens a file picker.
- */
-url: string | null, };
-
-export type RemoveHospitalArgs = { 
-/**
- * The hospital's FHIR base URL.
- */
-hospital: string, };
-
-export type GrantArgs = { 
-/**
- * The grant's id (from `list_grants`).
- */
-id: string, };
-
-export type ActivityArgs = { 
-/**
- * The filters (all optional).
- */
-filter: ActivityFilter, };
-
-export type ExportFormat = "csv" | "json";
-
-export type ExportActivityArgs = { 
-/**
- * The filters (all optional).
- */
-filter: ActivityFilter, 
-/**
- * CSV or JSON.
- */
-format: ExportFormat, };
-
 export type SettingsArgs = { 
 /**
  * The new settings.
@@ -686,46 +691,6 @@ export type BrokerArgs = {
  * The broker's address (from `known_brokers`).
  */
 broker: string, };
-
-export type DemoNetwork = { 
-/**
- * The demo trust broker's address, to sign in with.
- */
-broker: string, 
-/**
- * How many hospitals it runs.
- */
-hospitals: number, };
-
-export type PortalArgs = { 
-/**
- * Its id (from `sign_in_at_portal`'s `needs_confirmation` answer).
- */
-id: string, };
-
-export type PortalResult = { 
-/**
- * The sign-in, in words (no secret).
- */
-sign_in: PortalSignIn, 
-/**
- * The record of the person it was filed under, once connected.
- */
-record: RecordView | null, };
-
-export type ExportResult = { 
-/**
- * Whether a file was written (`false` when the person closed the save dialog).
- */
-saved: boolean, 
-/**
- * The file's name (not its folder).
- */
-file_name: string | null, 
-/**
- * FHIR resources written.
- */
-resources: number, };
 
 export type AboutView = { 
 /**
@@ -744,6 +709,43 @@ keychain: string,
  * Tessera's licence and those of the parts it is built from.
  */
 licences: Array<string>, };
+
+export type Phase = "discovering" | "registering" | "exchanging" | "reading" | "done" | "failed";
+
+export type ProgressEvent = { 
+/**
+ * The person the ticket is about (their id at the issuer).
+ */
+person: string, 
+/**
+ * The ticket presented (two tickets at one hospital are two lines).
+ */
+ticket_id: string, 
+/**
+ * The hospital's FHIR base URL.
+ */
+fhir_base_url: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Where it is.
+ */
+phase: Phase, 
+/**
+ * The coded failure, when `phase` is `failed`.
+ */
+error: ErrorView | null, 
+/**
+ * Resources read so far.
+ */
+resources: number, 
+/**
+ * How the hospital is reached: with the ticket, or through its patient portal (then `ticket_id` is the portal
+ * connection's grant id).
+ */
+via: Via, };
 
 /** Every IPC command: its arguments and its result. Failures reject with an ErrorView. */
 export interface Commands {

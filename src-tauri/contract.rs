@@ -1,0 +1,66 @@
+//! What the IPC contract is made of: one command's shape ([`CommandSpec`]) and the declarations of the types that
+//! cross IPC, found from the types themselves ([`Declarations`]). The commands declare theirs in
+//! [`crate::commands`]; [`crate::bindings`] writes the TypeScript from them.
+
+use ts_rs::{TypeVisitor, TS};
+
+/// One IPC command: its name, its argument object and its result (TypeScript).
+#[derive(Clone)]
+pub struct CommandSpec {
+    /// The command's name.
+    pub name: &'static str,
+    /// The argument object: `Record<string, never>` or `{ args: T }`.
+    pub args: String,
+    /// The result type.
+    pub result: String,
+    /// Adds the declarations of its argument and result types (and every type they name) to `found`.
+    pub declare: fn(&mut Declarations),
+}
+
+impl CommandSpec {
+    /// The contract of the command `name`, which takes `{ args: In }` (nothing when `In` is `()`) and answers `Out`.
+    pub fn of<In: TS + 'static, Out: TS + 'static>(name: &'static str) -> Self {
+        let args = if std::any::TypeId::of::<In>() == std::any::TypeId::of::<()>() {
+            "Record<string, never>".to_string()
+        } else {
+            format!("{{ args: {} }}", In::name())
+        };
+        CommandSpec {
+            name,
+            args,
+            result: Out::name(),
+            declare: |found| {
+                found.visit::<In>();
+                found.visit::<Out>();
+            },
+        }
+    }
+}
+
+/// The declarations of the types that cross IPC, each once, every type after the types it names.
+#[derive(Default)]
+pub struct Declarations {
+    seen: std::collections::HashSet<std::any::TypeId>,
+    out: Vec<String>,
+}
+
+impl Declarations {
+    /// The declarations found, each type after the types it names.
+    pub fn into_list(self) -> Vec<String> {
+        self.out
+    }
+}
+
+impl TypeVisitor for Declarations {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if !self.seen.insert(std::any::TypeId::of::<T>()) {
+            return;
+        }
+        T::visit_dependencies(self);
+        T::visit_generics(self);
+        // Built-in shapes (strings, numbers, arrays, options) have no declaration of their own.
+        if T::output_path().is_some() {
+            self.out.push(T::decl());
+        }
+    }
+}
