@@ -9,7 +9,7 @@
 use crate::contract::{CommandSpec, Declarations};
 use tessera_core::grants::RevocationStep;
 use tessera_core::hospitals::fan_out::ProgressEvent;
-use tessera_core::ErrorView;
+use tessera_core::{ErrorCode, ErrorView};
 use ts_rs::{TypeVisitor, TS};
 
 /// Where the generated file lives, relative to the workspace root.
@@ -35,7 +35,9 @@ fn declarations() -> Vec<String> {
     for command in commands() {
         (command.declare)(&mut found);
     }
-    // What every failure rejects with, and the events' payloads.
+    // What every failure rejects with (its code one of the code table's), and the events' payloads.
+    let codes: Vec<String> = ErrorCode::ALL.iter().map(|code| format!("\"{}\"", code.as_str())).collect();
+    found.add("ErrorCode", format!("type ErrorCode = {};", codes.join(" | ")));
     found.visit::<ErrorView>();
     found.visit::<ProgressEvent>();
     found.visit::<RevocationStep>();

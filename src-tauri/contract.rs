@@ -37,17 +37,23 @@ impl CommandSpec {
     }
 }
 
-/// The declarations of the types that cross IPC, each once, every type after the types it names.
+/// The declarations of the types that cross IPC, each once, by type name (TypeScript needs no order, and a fixed
+/// one keeps the generated file the same from build to build).
 #[derive(Default)]
 pub struct Declarations {
     seen: std::collections::HashSet<std::any::TypeId>,
-    out: Vec<String>,
+    out: std::collections::BTreeMap<String, String>,
 }
 
 impl Declarations {
-    /// The declarations found, each type after the types it names.
+    /// A declaration written by hand (`type Name = …;`), for a type that is not derived.
+    pub fn add(&mut self, name: &str, declaration: String) {
+        self.out.insert(name.to_string(), declaration);
+    }
+
+    /// The declarations found, by type name.
     pub fn into_list(self) -> Vec<String> {
-        self.out
+        self.out.into_values().collect()
     }
 }
 
@@ -60,7 +66,7 @@ impl TypeVisitor for Declarations {
         T::visit_generics(self);
         // Built-in shapes (strings, numbers, arrays, options) have no declaration of their own.
         if T::output_path().is_some() {
-            self.out.push(T::decl());
+            self.out.insert(T::ident(), T::decl());
         }
     }
 }

@@ -184,6 +184,14 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     assert_eq!(ipc.ok("wallet_status", None)["state"], "locked");
     let dropped = ipc.call("export_record", Some(json!({ "person": harold, "items": [] }))).unwrap_err();
     assert_eq!(dropped["code"], "export.failed", "no record in memory after locking");
+    // Nothing about anyone answers while locked, and asking does not unlock it.
+    for command in ["people", "tickets", "list_grants", "hospitals"] {
+        assert_eq!(ipc.call(command, None).unwrap_err()["code"], "wallet.locked", "{command} while locked");
+    }
+    let record = ipc.call("open_record", Some(json!({ "person": harold, "refresh": false }))).unwrap_err();
+    assert_eq!(record["code"], "wallet.locked");
+    assert_eq!(ipc.ok("wallet_status", None)["state"], "locked");
+    assert_eq!(ipc.ok("settings", None)["lock_after_minutes"], 5, "settings read while locked");
     ipc.ok("unlock", None);
     assert_eq!(ipc.ok("wallet_status", None)["state"], "ready");
 

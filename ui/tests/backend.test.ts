@@ -11,6 +11,7 @@ import {
   loadSettings,
   lockWallet,
   onEvent,
+  onLockedAnswer,
   retryRevocations,
   saveSettings,
   signOut,
@@ -86,6 +87,20 @@ describe("backend", () => {
       message: "The system keychain is locked.",
       action: "Unlock it.",
     });
+  });
+
+  it("tells the window when a command finds the wallet locked, and only then", async () => {
+    let told = 0;
+    const stop = onLockedAnswer(() => told++);
+    const answering = (code: string) => async () => {
+      throw { code, message: "m", action: "a" };
+    };
+    await expect(call("people", {}, answering("wallet.locked"))).rejects.toMatchObject({ code: "wallet.locked" });
+    await expect(call("people", {}, answering("vault.locked"))).rejects.toMatchObject({ code: "vault.locked" });
+    expect(told).toBe(1);
+    stop();
+    await expect(call("people", {}, answering("wallet.locked"))).rejects.toBeInstanceOf(BackendError);
+    expect(told).toBe(1);
   });
 
   it("never shows a bare string as an error", () => {

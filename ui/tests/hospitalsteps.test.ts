@@ -1,3 +1,4 @@
+import type { ErrorView } from "../src/lib/backend";
 import { describe, expect, it } from "vitest";
 import type { PortalSignIn } from "../src/lib/backend";
 import {
@@ -20,7 +21,7 @@ import type { HospitalLine } from "../src/lib/progress";
 import { strings } from "../src/lib/strings";
 import { GRADY, MERCY } from "./fixtures";
 
-const down = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Try again later." };
+const down: ErrorView = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Try again later." };
 
 const line = (more: Partial<HospitalLine> = {}): HospitalLine => ({
   key: `t1\n${MERCY}`,

@@ -1,8 +1,9 @@
+import type { ErrorView } from "../src/lib/backend";
 import { describe, expect, it } from "vitest";
 import { BackendError } from "../src/lib/backend";
 import { ask, isEmptyList, loading, ready, reloaded, reloading, valueOf, type Answer } from "../src/lib/loadable";
 
-const down = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Try again later." };
+const down: ErrorView = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Try again later." };
 const failure = (): Answer<string[]> => ({ state: "error", error: new BackendError(down) });
 
 describe("loadable", () => {

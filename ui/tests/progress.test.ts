@@ -1,3 +1,4 @@
+import type { ErrorView } from "../src/lib/backend";
 import { describe, expect, it } from "vitest";
 import type { HospitalOutcome, ProgressEvent } from "../src/lib/backend";
 import type { HospitalLine } from "../src/lib/progress";
@@ -50,7 +51,7 @@ const outcome = (url: string, status: HospitalOutcome["status"], more: Partial<H
   ...more,
 });
 
-const down = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Retry now." };
+const down: ErrorView = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Retry now." };
 
 describe("connect progress", () => {
   it("keeps one line per hospital in arrival order and updates it live", () => {
@@ -94,7 +95,7 @@ describe("connect progress", () => {
     lines = applyProgress(lines, event("a", "failed", 0, { error: down }), HAROLD);
     expect(lines[0].status).toBe("failed");
     expect(lineText(lines[0], "Harold")).toBe("The hospital is not answering.");
-    const confirm = { code: "hospital.interaction_required", message: "Confirm", action: "Open it." };
+    const confirm: ErrorView = { code: "hospital.interaction_required", message: "Confirm", action: "Open it." };
     lines = applyProgress(lines, event("b", "failed", 0, { error: confirm }), HAROLD);
     expect(lines[1].status).toBe("needs_confirmation");
   });

@@ -1,3 +1,4 @@
+import type { ErrorView } from "../src/lib/backend";
 import { describe, expect, it } from "vitest";
 import type { RevocationStep } from "../src/lib/backend";
 import {
@@ -24,7 +25,7 @@ const MERCY = "End the connection to mercy.example (revoke its tokens there, for
 const ASK = "Ask broker.example to revoke this permission, so every hospital refuses it";
 const CONFIRM = "Confirm that broker.example's status list shows it revoked";
 const DELETE = "Delete the ticket for Harold Washington from the keychain";
-const down = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Tessera will retry." };
+const down: ErrorView = { code: "hospital.unreachable", message: "The hospital is not answering.", action: "Tessera will retry." };
 
 const preview = [step(MERCY), step(ASK), step(CONFIRM), step(DELETE)];
 

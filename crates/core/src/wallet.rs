@@ -115,17 +115,29 @@ impl Wallet {
         Ok(WalletStatus::new(&self.deps.profile.name(), state, brokers, people, tickets, hospitals))
     }
 
-    /// The install's identity, read from the keychain on first use after opening or unlocking.
-    /// Work done by the schedule (see [`Wallet::in_background`]) never unlocks the wallet and never counts as use.
-    pub(crate) async fn identity(&self) -> Result<Arc<Identity>> {
+    /// `wallet.locked` once the session has ended (after [`Wallet::lock`] or the idle period) until
+    /// [`Wallet::unlock`]: nothing about anyone is read meanwhile — no ticket, no portal connection's secret, no
+    /// signing key. Every read of those passes here.
+    pub(crate) async fn unlocked(&self) -> Result<()> {
         self.lock_if_idle().await;
-        if in_background() {
-            if self.is_locked() {
-                return Err(Error::new(ErrorCode::WalletLocked));
-            }
-        } else {
+        if self.is_locked() {
+            return Err(Error::new(ErrorCode::WalletLocked));
+        }
+        Ok(())
+    }
+
+    /// The install's identity, read from the keychain on first use after opening or unlocking; `wallet.locked`
+    /// while locked. Work done by the schedule (see [`Wallet::in_background`]) never counts as use.
+    pub(crate) async fn identity(&self) -> Result<Arc<Identity>> {
+        self.unlocked().await?;
+        if !in_background() {
             *self.session.last_use.lock().unwrap_or_else(|p| p.into_inner()) = Some(self.deps.clock.unix_now());
         }
+        self.load_identity().await
+    }
+
+    /// The install's key: the one the session holds, else read from the keychain (the session begins again).
+    async fn load_identity(&self) -> Result<Arc<Identity>> {
         let mut slot = self.session.identity.lock().await;
         if let Some(identity) = slot.as_ref() {
             return Ok(identity.clone());
@@ -164,10 +176,14 @@ impl Wallet {
         self.idle_lock.store(idle_secs(idle), std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Unlocks: reads the install's key from the keychain again (a locked keychain is `vault.locked`). Tickets and
-    /// records are read again when a screen needs them.
+    /// Unlocks: reads the install's key from the keychain again (a locked keychain is `vault.locked`) and begins a
+    /// new session; the only way out of [`Wallet::lock`]. Tickets and records are read again when a screen needs
+    /// them. (It asks the person for nothing yet: the keychain's own lock is the only secret.)
     pub async fn unlock(&self) -> Result<()> {
-        self.identity().await.map(|_| ())
+        if !in_background() {
+            *self.session.last_use.lock().unwrap_or_else(|p| p.into_inner()) = Some(self.deps.clock.unix_now());
+        }
+        self.load_identity().await.map(|_| ())
     }
 
     /// Runs `work` as the schedule: nothing it does counts as use (it never keeps the wallet from locking), and
@@ -204,6 +220,7 @@ impl Wallet {
 
     /// Every ticket held, read from the keychain.
     pub async fn held_tickets(&self) -> Result<Vec<HeldTicket>> {
+        self.unlocked().await?;
         let rows = self.deps.store.tickets().await?;
         let reads = rows.iter().map(|(_, item)| self.deps.store.get_secret(&self.deps.vault, item));
         let raws = futures_util::future::join_all(reads).await;

@@ -384,7 +384,7 @@ async fn giving_up_a_ticket_with_two_hospitals_down_completes_when_they_return()
 
 #[tokio::test]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
-async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use() {
+async fn an_idle_wallet_forgets_its_secrets_and_answers_nothing_about_anyone_until_unlocked() {
     use tessera_core::status::WalletState;
     let clock = now();
     let tb = network(&clock, Config { sites: 2, seed: 8, ..Config::default() }).await;
@@ -397,6 +397,17 @@ async fn an_idle_wallet_forgets_its_secrets_and_reads_the_keychain_again_on_use(
     clock.advance(time::Duration::minutes(6));
     assert!(wallet.lock_if_idle().await);
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Locked);
+    // Locked: nothing about anyone answers, and asking does not unlock it.
+    let locked = Some(ErrorCode::WalletLocked);
+    assert_eq!(wallet.people().await.err().map(|e| e.code()), locked);
+    assert_eq!(wallet.tickets().await.err().map(|e| e.code()), locked);
+    assert_eq!(wallet.grants().await.err().map(|e| e.code()), locked);
+    assert_eq!(wallet.hospitals().await.err().map(|e| e.code()), locked);
+    let reading = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await;
+    assert_eq!(reading.err().map(|e| e.code()), locked);
+    assert_eq!(wallet.status().await.unwrap().state, WalletState::Locked, "still locked after every refusal");
+    wallet.unlock().await.unwrap();
+    assert_eq!(wallet.people().await.unwrap().len(), 1);
     let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"));
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Ready);
@@ -549,6 +560,8 @@ async fn the_background_check_works_while_locked_never_unlocks_and_never_counts_
         seen.iter().any(|a| a.kind == ActivityKind::StatusCheck && a.outcome == Err(ErrorCode::TicketRevoked)),
         "{seen:?}"
     );
+    assert_eq!(wallet.grants().await.err().map(|e| e.code()), Some(ErrorCode::WalletLocked));
+    wallet.unlock().await.unwrap();
     let ticket = wallet.grants().await.unwrap().into_iter().find(|g| g.kind == GrantKind::Ticket).unwrap();
     assert_eq!(ticket.status, GrantStatus::Revoked);
     tb.stop().await;

@@ -128,7 +128,8 @@ pub struct Error {
 /// The shape every error takes in IPC payloads and `--json` output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ErrorView {
-    /// Stable dotted code, e.g. `hospital.unreachable`.
+    /// Stable dotted code, e.g. `hospital.unreachable` (in TypeScript, the union of every code in the table).
+    #[ts(type = "ErrorCode")]
     pub code: String,
     /// What happened, in plain words.
     pub message: String,

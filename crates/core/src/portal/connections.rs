@@ -35,6 +35,7 @@ impl Wallet {
     /// those whose revocation is waiting for the hospital — for `person` (every person when `None`), each with its
     /// secret read from the keychain, all at once.
     pub(crate) async fn portal_connections(&self, person: Option<&str>, ending: bool) -> Result<Vec<PortalConnection>> {
+        self.unlocked().await?;
         let wanted = person.map(person_ref);
         let rows: Vec<PortalRow> = self
             .deps

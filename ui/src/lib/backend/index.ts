@@ -8,6 +8,7 @@ import type {
   ActivityView,
   Commands,
   DemoNetwork,
+  ErrorCode,
   ErrorView,
   Events,
   ExportFormat,
@@ -29,7 +30,7 @@ export type * from "./bindings";
 
 /** A failed command, carrying the backend's `{code, message, action}`. */
 export class BackendError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly action: string;
 
   constructor(view: ErrorView) {
@@ -69,6 +70,15 @@ export function toBackendError(reason: unknown): BackendError {
   });
 }
 
+/** Who is told when a command answers `wallet.locked` (the wallet locked itself meanwhile): the window locks. */
+const lockedListeners = new Set<() => void>();
+
+/** Calls `listener` whenever a command answers `wallet.locked`; returns the function that stops it. */
+export function onLockedAnswer(listener: () => void): () => void {
+  lockedListeners.add(listener);
+  return () => lockedListeners.delete(listener);
+}
+
 /** Calls a command by name with its typed arguments, resolving to its typed result. */
 export async function call<K extends keyof Commands>(
   command: K,
@@ -79,7 +89,9 @@ export async function call<K extends keyof Commands>(
   try {
     result = (await invoker(command, args as Record<string, unknown>)) as Commands[K]["result"];
   } catch (reason) {
-    throw toBackendError(reason);
+    const error = toBackendError(reason);
+    if (error.code === "wallet.locked") lockedListeners.forEach((listener) => listener());
+    throw error;
   }
   capture("response", command, result);
   return result;
