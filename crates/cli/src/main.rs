@@ -6,6 +6,7 @@
 //! still pending). Output into a closed pipe (`tessera activity | head`) ends quietly.
 
 mod demo;
+mod hints;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -199,9 +200,9 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
             if cli.json {
-                println!("{}", serde_json::json!({ "error": error.view() }));
+                println!("{}", serde_json::json!({ "error": hints::view(&error.view()) }));
             } else {
-                eprintln!("tessera: {} {} [{}]", error.message(), error.action(), error.code());
+                eprintln!("tessera: {} {} [{}]", error.message(), hints::action(&error.view()), error.code());
             }
             ExitCode::FAILURE
         }

@@ -1,5 +1,6 @@
 //! Printing: readable text for people, one JSON object for scripts (`--json`).
 
+use crate::hints::{self, SIGN_IN_FIRST};
 use serde::Serialize;
 use std::sync::Arc;
 use tessera_core::grants::activity::ActivityView;
@@ -12,10 +13,6 @@ use tessera_core::store::HospitalSource;
 use tessera_core::view::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
 use tessera_core::words::describe::date_words;
 use tessera_core::{Error, ErrorCode};
-
-/// What an empty profile says, with the command that fills it.
-const SIGN_IN_FIRST: &str =
-    "Sign in first: `tessera login --broker https://your-broker.example` (or try `tessera demo`).";
 
 /// How to print.
 #[derive(Clone, Copy)]
@@ -140,7 +137,7 @@ impl Output {
         println!("{:<40} {:<12} {:>9}  NOTE", "HOSPITAL", "STATUS", "RESOURCES");
         for h in &report.hospitals {
             let note = match (&h.error, h.not_available.is_empty()) {
-                (Some(e), _) => format!("{} {} [{}]", e.message, e.action, e.code),
+                (Some(e), _) => format!("{} {} [{}]", e.message, hints::action(e), e.code),
                 (None, false) => format!("not shared here under this permission: {}", h.not_available.join(", ")),
                 (None, true) => String::new(),
             };

@@ -121,3 +121,25 @@ fn no_source_file_imports_one_that_imports_it_back() {
         assert_eq!(cycle(&graph), None, "an import cycle in {}", src.display());
     }
 }
+
+#[test]
+fn the_wallets_words_name_no_command_of_a_front_end() {
+    // What to do next is worded by each front end (the CLI adds its commands in crates/cli/src/hints.rs): no action
+    // the wallet hands the window may name a `tessera` command — except the one said where there is no window.
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut naming = Vec::new();
+    for file in sources(&src) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") || code.starts_with("DisplayMissing =>") {
+                continue;
+            }
+            if code.contains("`tessera ") {
+                naming.push(format!("{}:{}: {}", file.display(), number + 1, code));
+            }
+        }
+    }
+    assert!(sources(&src).len() > 30, "the wallet's sources were read");
+    assert!(naming.is_empty(), "the wallet names CLI commands:\n{}", naming.join("\n"));
+}

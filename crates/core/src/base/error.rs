@@ -54,7 +54,7 @@ error_codes! {
     VaultUnavailable => "vault.unavailable", "The system keychain (Secret Service) is not running.", "Start your desktop's keyring (e.g. gnome-keyring) and try again; nothing was lost.";
     VaultLocked => "vault.locked", "The system keychain is locked.", "Unlock your keychain and try again; nothing was lost.";
     WalletLocked => "wallet.locked", "Tessera is locked.", "Unlock Tessera to continue.";
-    WalletEmpty => "wallet.empty", "Tessera holds no permissions yet.", "Sign in first: `tessera login --broker https://your-broker.example` (or try `tessera demo`).";
+    WalletEmpty => "wallet.empty", "Tessera holds no permissions yet.", "Sign in with your trust broker first, or try the demo network.";
     VaultItemMissing => "vault.item_missing", "A secret Tessera stored in the keychain is gone.", "Sign in with your trust broker again to re-issue it.";
     StoreCorrupt => "store.corrupt", "Tessera's database file is damaged.", "Restore the profile folder from a backup or move it aside; Tessera did not overwrite it.";
     StoreTooNew => "store.too_new", "Tessera's database was written by a newer version of Tessera.", "Update Tessera; your data was left untouched.";
@@ -81,7 +81,7 @@ error_codes! {
     HospitalInvalidResponse => "hospital.invalid_response", "The hospital sent an answer Tessera cannot read.", "Retry later; if it repeats, contact the hospital.";
     HospitalUnsupported => "hospital.unsupported", "This hospital does not accept permission tickets.", "Use the hospital's own patient portal.";
     HospitalRejected => "hospital.rejected", "The hospital did not accept the permission ticket.", "Check the grant's details; you may need a new ticket from your trust broker.";
-    HospitalNotChosen => "hospital.not_chosen", "Tessera has not shown the permission here: this hospital is not one your trust broker named, and it does not say it belongs to the permission's network.", "Showing it tells the hospital the patient's name and birth date. If you know and trust this hospital, choose it for that person (the window's \"Show it here\", or `tessera connect --person ID --hospital URL`).";
+    HospitalNotChosen => "hospital.not_chosen", "Tessera has not shown the permission here: this hospital is not one your trust broker named, and it does not say it belongs to the permission's network.", "Showing it tells the hospital the patient's name and birth date. If you know and trust this hospital, choose to show the permission there for that person.";
     HospitalNothingShared => "hospital.nothing_shared", "This hospital shared nothing under this permission.", "It may hold no records for this person, or not take this permission here. Nothing to do unless you expected records; the hospital's own reason is in Activity.";
     HospitalInteractionRequired => "hospital.interaction_required", "This hospital needs you to confirm who the patient is, once.", "Open the hospital's page and confirm the patient.";
     HospitalClientRejected => "hospital.client_rejected", "The hospital did not recognise this app.", "Reconnect to register Tessera with the hospital again.";
@@ -89,7 +89,7 @@ error_codes! {
     RecordsInvalid => "records.invalid", "Some records from the hospital could not be read.", "Retry later; if it repeats, contact the hospital.";
     RecordsTooLarge => "records.too_large", "The hospital sent more data than Tessera accepts at once.", "Retry later; if it repeats, contact the hospital.";
     RecordsWrongPatient => "records.wrong_patient", "The hospital sent records about a different person; Tessera discarded them.", "Contact the hospital; do not rely on its records for now.";
-    GrantNotFound => "grant.not_found", "There is no grant with that id.", "List grants with `tessera grants` and use one of their ids.";
+    GrantNotFound => "grant.not_found", "There is no grant with that id.", "Choose one of the grants Tessera lists.";
     ExportFailed => "export.failed", "The record could not be saved there.", "Choose another place to save it; nothing was lost.";
     RevocationPending => "grant.revocation_pending", "The grant is revoked here, but some places have not confirmed yet.", "Tessera will retry automatically; you can also retry now.";
     PortalUnavailable => "portal.unavailable", "This hospital offers no patient portal sign-in that Tessera can use.", "Use the hospital's own patient portal website or app to see the records kept there.";
@@ -101,7 +101,7 @@ error_codes! {
     PortalNewPerson => "portal.new_person", "The portal's patient is not someone Tessera knows yet.", "Confirm to add them as a new person (the window asks; on the command line add --add-person).";
     PortalExpired => "portal.expired", "That portal sign-in is no longer waiting (Tessera was locked or closed meanwhile); nothing was kept.", "Sign in at the hospital's patient portal again.";
     PortalAmbiguousPerson => "portal.ambiguous_person", "Two people Tessera knows have the portal patient's name and birth date; nothing was kept.", "Start the sign-in from that person's page (on the command line add --person ID), then sign in again.";
-    PortalStillConnected => "portal.still_connected", "Tessera still reads this hospital through its patient portal.", "End the portal connection first (Grants, or `tessera revoke ID`), then remove the hospital.";
+    PortalStillConnected => "portal.still_connected", "Tessera still reads this hospital through its patient portal.", "End the portal connection first (in Grants), then remove the hospital.";
     PortalPatientNotShared => "portal.patient_not_shared", "The portal did not share who the patient is, so Tessera cannot tell whose records these are.", "Sign in again and allow Tessera to see the patient's name and birth date.";
     PortalEnded => "portal.ended", "The hospital ended Tessera's access through its patient portal.", "Sign in at the hospital's patient portal again to keep reading records there.";
 }

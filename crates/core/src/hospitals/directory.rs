@@ -97,19 +97,16 @@ impl Wallet {
         if !self.deps.store.hospitals().await?.iter().any(|(row, _)| row.fhir_base_url == base) {
             return Err(Error::new(ErrorCode::InvalidInput)
                 .with_message("That hospital is not in your directory.")
-                .with_action("List hospitals with `tessera hospitals`."));
+                .with_action("Choose one of the hospitals in your directory."));
         }
         let portals = self.deps.store.portal_connections().await?;
-        let reading = portals.iter().filter(|row| row.fhir_base_url == base && row.status != ConnectionState::Revoked);
-        let ids: Vec<&str> = reading.map(|row| row.id.as_str()).collect();
-        if !ids.is_empty() {
+        if portals.iter().any(|row| row.fhir_base_url == base && row.status != ConnectionState::Revoked) {
             let name = self.deps.store.hospital_names().await?.remove(&base).unwrap_or_else(|| host_of(&base));
             return Err(Error::new(ErrorCode::PortalStillConnected)
                 .with_message(format!("Tessera still reads {name} through its patient portal."))
                 .with_action(format!(
-                    "End the portal connection first: in Grants (\"End the portal connection to {name}\"), or \
-                     `tessera revoke {}`; then remove the hospital.",
-                    ids.join("` and `tessera revoke ")
+                    "End the portal connection first: in Grants (\"End the portal connection to {name}\"); then \
+                     remove the hospital."
                 )));
         }
         self.deps.store.forget_hospital(&base).await

@@ -126,7 +126,7 @@ impl Wallet {
         if scope.person.is_some() && tickets.is_empty() && !portal_person {
             return Err(Error::new(ErrorCode::InvalidInput)
                 .with_message("No ticket is about that person.")
-                .with_action("List people with `tessera people` and use one of their ids."));
+                .with_action("Choose one of the people Tessera lists."));
         }
         let mut jobs = Vec::new();
         // Presenting a ticket tells the hospital the patient's name and birth date. A ticket whose audience is a

@@ -163,7 +163,7 @@ impl Wallet {
             if !self.people().await?.iter().any(|p| p.id == person) {
                 return Err(Error::new(ErrorCode::InvalidInput)
                     .with_message("Tessera knows no one with that id.")
-                    .with_action("List people with `tessera people` and use one of their ids."));
+                    .with_action("Choose one of the people Tessera lists."));
             }
         }
         let (config, _) = exchange::fetch_configuration(&self.deps.http, base).await?;
