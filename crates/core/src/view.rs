@@ -174,3 +174,21 @@ pub(crate) fn serves(held: &HeldTicket, row: &HospitalRow, linked: &[String]) ->
         linked.contains(&held.id)
     }
 }
+
+/// A hospital's outcome for unit tests: ticket `t-1` for person `p1` at `url`, named "Hospital <url>".
+#[cfg(test)]
+pub(crate) fn test_outcome(url: &str, status: ConnectionStatus) -> HospitalOutcome {
+    HospitalOutcome {
+        person: "p1".into(),
+        ticket_id: "t-1".into(),
+        fhir_base_url: url.into(),
+        name: format!("Hospital {url}"),
+        status,
+        error: None,
+        resources: 0,
+        granted: vec![],
+        not_available: vec![],
+        via: Default::default(),
+        portal_sign_in: false,
+    }
+}

@@ -130,10 +130,15 @@ impl Wallet {
     /// while locked. Work done by the schedule (see [`Wallet::in_background`]) never counts as use.
     pub(crate) async fn identity(&self) -> Result<Arc<Identity>> {
         self.unlocked().await?;
+        self.note_use();
+        self.load_identity().await
+    }
+
+    /// Counts now as use (keeping the wallet from locking), unless the schedule is the one working.
+    fn note_use(&self) {
         if !in_background() {
             *self.session.last_use.lock().unwrap_or_else(|p| p.into_inner()) = Some(self.deps.clock.unix_now());
         }
-        self.load_identity().await
     }
 
     /// The install's key: the one the session holds, else read from the keychain (the session begins again).
@@ -180,9 +185,7 @@ impl Wallet {
     /// new session; the only way out of [`Wallet::lock`]. Tickets and records are read again when a screen needs
     /// them. (It asks the person for nothing yet: the keychain's own lock is the only secret.)
     pub async fn unlock(&self) -> Result<()> {
-        if !in_background() {
-            *self.session.last_use.lock().unwrap_or_else(|p| p.into_inner()) = Some(self.deps.clock.unix_now());
-        }
+        self.note_use();
         self.load_identity().await.map(|_| ())
     }
 

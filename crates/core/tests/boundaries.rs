@@ -126,9 +126,10 @@ fn no_source_file_imports_one_that_imports_it_back() {
 fn the_wallets_words_name_no_command_of_a_front_end() {
     // What to do next is worded by each front end (the CLI adds its commands in crates/cli/src/hints.rs): no action
     // the wallet hands the window may name a `tessera` command — except the one said where there is no window.
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    assert!(files.len() > 30, "the wallet's sources were read");
     let mut naming = Vec::new();
-    for file in sources(&src) {
+    for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         for (number, line) in text.lines().enumerate() {
             let code = line.trim_start();
@@ -140,6 +141,5 @@ fn the_wallets_words_name_no_command_of_a_front_end() {
             }
         }
     }
-    assert!(sources(&src).len() > 30, "the wallet's sources were read");
     assert!(naming.is_empty(), "the wallet names CLI commands:\n{}", naming.join("\n"));
 }

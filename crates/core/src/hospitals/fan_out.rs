@@ -76,13 +76,6 @@ impl ConnectionStatus {
         }
     }
 
-    /// The outcome a kept connection's state says of its last connect (`None` once it is ended or ending).
-    pub fn of_kept(state: ConnectionState) -> Option<Self> {
-        [Self::Connected, Self::Failed, Self::Unsupported, Self::NoRecords, Self::NeedsConfirmation, Self::NotShown]
-            .into_iter()
-            .find(|status| status.kept_as() == state)
-    }
-
     /// The name printed by the CLI.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -68,23 +68,8 @@ pub fn missing_notes(tickets: &[&HeldTicket], hospitals: &[HospitalOutcome]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::view::test_outcome as outcome;
     use crate::view::HeldTicket;
-
-    fn outcome(url: &str, status: ConnectionStatus) -> HospitalOutcome {
-        HospitalOutcome {
-            person: "p1".into(),
-            ticket_id: "t-1".into(),
-            fhir_base_url: url.into(),
-            name: format!("Hospital {url}"),
-            status,
-            error: None,
-            resources: 0,
-            granted: vec![],
-            not_available: vec![],
-            via: Default::default(),
-            portal_sign_in: false,
-        }
-    }
 
     #[test]
     fn failed_hospitals_are_named_in_what_may_be_missing() {

@@ -18,7 +18,7 @@ impl Wallet {
         freshness: Freshness,
         progress: Progress,
     ) -> crate::Result<RecordView> {
-        self.lock_if_idle().await;
+        self.unlocked().await?;
         let now = self.deps.clock.unix_now();
         let kept = self.session.shelf.fresh(person, now).filter(|_| freshness == Freshness::Recent);
         let record = match kept {

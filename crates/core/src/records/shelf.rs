@@ -60,11 +60,6 @@ impl RecordShelf {
     pub fn new(max_age_secs: i64) -> Self {
         Self { max_age: max_age_secs, records: Mutex::default() }
     }
-
-    /// How long a record is shown without reading it again (seconds).
-    pub fn max_age(&self) -> i64 {
-        self.max_age
-    }
 }
 
 impl Default for RecordShelf {
@@ -134,22 +129,7 @@ mod tests {
     use crate::hospitals::fan_out::ConnectionStatus;
     use crate::records::Category;
     use crate::records::Source;
-
-    fn outcome(url: &str, status: ConnectionStatus) -> HospitalOutcome {
-        HospitalOutcome {
-            person: "p1".into(),
-            ticket_id: "t-1".into(),
-            fhir_base_url: url.into(),
-            name: format!("Hospital {url}"),
-            status,
-            error: None,
-            resources: 0,
-            granted: vec![],
-            not_available: vec![],
-            via: Default::default(),
-            portal_sign_in: false,
-        }
-    }
+    use crate::view::test_outcome as outcome;
 
     fn item(url: &str) -> RecordItem {
         RecordItem {
