@@ -9,6 +9,10 @@ use ts_rs::{TypeVisitor, TS};
 pub struct CommandSpec {
     /// The command's name.
     pub name: &'static str,
+    /// What it does: its doc comment in the command list, one line per `///` line.
+    pub doc: &'static str,
+    /// The type of its `args` (`None`: it takes none).
+    pub args_type: Option<String>,
     /// The argument object: `Record<string, never>` or `{ args: T }`.
     pub args: String,
     /// The result type.
@@ -18,15 +22,18 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
-    /// The contract of the command `name`, which takes `{ args: In }` (nothing when `In` is `()`) and answers `Out`.
-    pub fn of<In: TS + 'static, Out: TS + 'static>(name: &'static str) -> Self {
-        let args = if std::any::TypeId::of::<In>() == std::any::TypeId::of::<()>() {
-            "Record<string, never>".to_string()
-        } else {
-            format!("{{ args: {} }}", In::name())
+    /// The contract of the command `name` (documented by `doc`), which takes `{ args: In }` (nothing when `In` is
+    /// `()`) and answers `Out`.
+    pub fn of<In: TS + 'static, Out: TS + 'static>(name: &'static str, doc: &'static str) -> Self {
+        let args_type = (std::any::TypeId::of::<In>() != std::any::TypeId::of::<()>()).then(In::name);
+        let args = match &args_type {
+            None => "Record<string, never>".to_string(),
+            Some(name) => format!("{{ args: {name} }}"),
         };
         CommandSpec {
             name,
+            doc,
+            args_type,
             args,
             result: Out::name(),
             declare: |found| {

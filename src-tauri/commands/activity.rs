@@ -8,7 +8,10 @@ use tessera_core::{Error, ErrorCode, ErrorView};
 
 /// The log, newest first, filtered.
 #[tauri::command]
-pub async fn activity(state: tauri::State<'_, AppState>, args: ActivityArgs) -> Result<Vec<ActivityView>, ErrorView> {
+pub async fn list_activity(
+    state: tauri::State<'_, AppState>,
+    args: ActivityArgs,
+) -> Result<Vec<ActivityView>, ErrorView> {
     wallet(&state).await?.activity(&args.filter).await.map_err(|e| e.view())
 }
 

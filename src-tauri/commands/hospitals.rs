@@ -8,7 +8,7 @@ use tessera_core::ErrorView;
 
 /// Every hospital: name, last connection, last contact, the people whose tickets it takes.
 #[tauri::command]
-pub async fn hospitals(state: tauri::State<'_, AppState>) -> Result<Vec<HospitalView>, ErrorView> {
+pub async fn list_hospitals(state: tauri::State<'_, AppState>) -> Result<Vec<HospitalView>, ErrorView> {
     wallet(&state).await?.hospitals().await.map_err(|e| e.view())
 }
 

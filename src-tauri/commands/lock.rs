@@ -8,13 +8,13 @@ use tessera_core::ErrorView;
 
 /// Locks now: secrets and records leave memory.
 #[tauri::command]
-pub async fn lock(state: tauri::State<'_, AppState>) -> Result<(), ErrorView> {
+pub async fn lock_wallet(state: tauri::State<'_, AppState>) -> Result<(), ErrorView> {
     crate::lock_now(&state).await;
     Ok(())
 }
 
 /// Unlocks: the install's key is read from the keychain again (a locked keychain is `vault.locked`).
 #[tauri::command]
-pub async fn unlock(state: tauri::State<'_, AppState>) -> Result<(), ErrorView> {
+pub async fn unlock_wallet(state: tauri::State<'_, AppState>) -> Result<(), ErrorView> {
     wallet(&state).await?.unlock().await.map_err(|e| e.view())
 }

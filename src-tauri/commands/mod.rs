@@ -31,55 +31,92 @@ pub const WALLET_LOCKED: &str = "wallet-locked";
 /// The event that carries each step of `revoke_grant` as it completes.
 pub const REVOCATION_PROGRESS: &str = "revocation-progress";
 
-/// Declares every command once: the function, the type of its `args` (`()`: it takes none) and of its answer. From
-/// this one list come the invoke handler and the IPC contract that `bindings.ts` is generated from.
+/// Declares every command once: its doc comment, the function, the type of its `args` (`()`: it takes none) and of
+/// its answer. From this one list come the invoke handler, the IPC contract that `bindings.ts` is generated from and
+/// the typed functions of `commands.ts` that the window calls.
 macro_rules! commands {
-    ($($module:ident::$name:ident($args:ty) -> $result:ty;)*) => {
+    ($($(#[doc = $doc:literal])+ $module:ident::$name:ident($args:ty) -> $result:ty;)*) => {
         /// Every command, for the app's invoke handler (and the mock runtime in tests).
         pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
             tauri::generate_handler![$($module::$name),*]
         }
 
-        /// Every command's contract: its name, its argument object and its result.
+        /// Every command's contract: its name, what it does, its argument object and its result.
         pub fn contract() -> Vec<crate::contract::CommandSpec> {
-            vec![$(crate::contract::CommandSpec::of::<$args, $result>(stringify!($name))),*]
+            vec![$(crate::contract::CommandSpec::of::<$args, $result>(
+                stringify!($name),
+                concat!($($doc, "\n"),+),
+            )),*]
         }
     };
 }
 
 commands! {
+    /// The wallet's status for the first screen.
     signin::wallet_status(()) -> WalletStatus;
+    /// Tells Rust the first screen is drawn (only the startup benchmark listens).
     signin::first_screen(()) -> ();
+    /// The addresses of the trust brokers signed in with before.
     signin::known_brokers(()) -> Vec<String>;
+    /// Signs in with a trust broker through the browser; rejects with `signin.cancelled` after `cancelSignIn`.
     signin::sign_in(SignInArgs) -> LoginSummary;
+    /// Cancels the sign-in under way (its pending `signIn` then rejects with `signin.cancelled`).
     signin::cancel_sign_in(()) -> ();
+    /// Starts the demo network inside the app (once) and gives its broker's address.
     signin::start_demo_network(()) -> DemoNetwork;
-    people::people(()) -> Vec<PersonView>;
-    people::tickets(()) -> Vec<TicketView>;
+    /// Every person whose records the tickets open.
+    people::list_people(()) -> Vec<PersonView>;
+    /// Every ticket, described in plain words.
+    people::list_tickets(()) -> Vec<TicketView>;
+    /// A person's merged record; progress arrives through `onEvent("connect-progress", …)`.
     record::open_record(OpenRecordArgs) -> RecordView;
+    /// Tries one hospital again for a person; resolves to the whole record.
     record::retry_hospital(HospitalForPersonArgs) -> RecordView;
+    /// Opens the hospital's page in the browser to confirm who the patient is, then reads it.
     record::confirm_patient(HospitalForPersonArgs) -> RecordView;
+    /// Saves the shown items (ids, in order) through a save dialog.
     record::export_record(ExportArgs) -> ExportResult;
+    /// Signs in at the hospital's own patient portal for the person, in the browser (cancel with `cancelSignIn`);
+    /// resolves to the sign-in and, once connected, the record with that hospital read.
     portal::sign_in_at_portal(HospitalForPersonArgs) -> PortalResult;
+    /// Adds the portal's patient of a sign-in waiting for an answer as a new person, and reads them.
     portal::confirm_portal_person(PortalArgs) -> PortalResult;
+    /// Gives up a portal sign-in waiting for an answer: nothing is kept.
     portal::cancel_portal_sign_in(PortalArgs) -> ();
-    hospitals::hospitals(()) -> Vec<HospitalView>;
+    /// The hospital directory.
+    hospitals::list_hospitals(()) -> Vec<HospitalView>;
+    /// Adds a hospital by its FHIR address.
     hospitals::add_hospital(AddHospitalArgs) -> HospitalView;
+    /// Imports a hospital list from a web address, or from a file picked in a dialog when `url` is null.
     hospitals::import_brands(ImportBrandsArgs) -> Vec<HospitalView>;
+    /// Removes a hospital from the directory.
     hospitals::remove_hospital(RemoveHospitalArgs) -> ();
+    /// Every grant: tickets held, connections made with them, and grants about the signed-in person.
     grants::list_grants(()) -> Vec<GrantView>;
+    /// One grant in full, for its detail page.
     grants::grant_detail(GrantArgs) -> GrantDetail;
+    /// The steps revoking a grant would take, without doing anything.
     grants::preview_revocation(GrantArgs) -> Vec<RevocationStep>;
+    /// Revokes a grant everywhere (or what is left of it); steps arrive through `onEvent("revocation-progress", …)`.
     grants::revoke_grant(GrantArgs) -> Vec<RevocationStep>;
+    /// Tries every hospital revocation still pending again; resolves to how many are still pending.
     grants::retry_revocations(()) -> u32;
-    activity::activity(ActivityArgs) -> Vec<ActivityView>;
+    /// The activity log, newest first, filtered.
+    activity::list_activity(ActivityArgs) -> Vec<ActivityView>;
+    /// Saves the filtered activity log as CSV or JSON through a save dialog.
     activity::export_activity(ExportActivityArgs) -> ExportResult;
-    lock::lock(()) -> ();
-    lock::unlock(()) -> ();
-    settings::settings(()) -> Settings;
+    /// Locks the wallet now: secrets and records leave memory.
+    lock::lock_wallet(()) -> ();
+    /// Unlocks the wallet (reads the keychain again; a locked keychain is `vault.locked`).
+    lock::unlock_wallet(()) -> ();
+    /// The settings of this profile.
+    settings::load_settings(()) -> Settings;
+    /// Keeps new settings; resolves to them as kept.
     settings::save_settings(SettingsArgs) -> Settings;
+    /// Signs out of a trust broker (its refresh token is revoked there).
     settings::sign_out(BrokerArgs) -> ();
-    settings::about(()) -> AboutView;
+    /// Version, where data lives, licences.
+    settings::about_tessera(()) -> AboutView;
 }
 
 /// The opened wallet, or the coded reason it could not be opened.

@@ -7,12 +7,12 @@ use tessera_core::ErrorView;
 
 /// Every person whose records the tickets open.
 #[tauri::command]
-pub async fn people(state: tauri::State<'_, AppState>) -> Result<Vec<PersonView>, ErrorView> {
+pub async fn list_people(state: tauri::State<'_, AppState>) -> Result<Vec<PersonView>, ErrorView> {
     wallet(&state).await?.people().await.map_err(|e| e.view())
 }
 
 /// Every ticket, described in plain words.
 #[tauri::command]
-pub async fn tickets(state: tauri::State<'_, AppState>) -> Result<Vec<TicketView>, ErrorView> {
+pub async fn list_tickets(state: tauri::State<'_, AppState>) -> Result<Vec<TicketView>, ErrorView> {
     wallet(&state).await?.tickets().await.map_err(|e| e.view())
 }

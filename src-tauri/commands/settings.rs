@@ -8,7 +8,7 @@ use tessera_core::ErrorView;
 
 /// The settings of this profile.
 #[tauri::command]
-pub async fn settings(state: tauri::State<'_, AppState>) -> Result<Settings, ErrorView> {
+pub async fn load_settings(state: tauri::State<'_, AppState>) -> Result<Settings, ErrorView> {
     Ok(Settings::load(state.profile.dir()))
 }
 
@@ -28,7 +28,7 @@ pub async fn sign_out(state: tauri::State<'_, AppState>, args: BrokerArgs) -> Re
 
 /// Version, where data lives, licences.
 #[tauri::command]
-pub async fn about(state: tauri::State<'_, AppState>) -> Result<AboutView, ErrorView> {
+pub async fn about_tessera(state: tauri::State<'_, AppState>) -> Result<AboutView, ErrorView> {
     Ok(AboutView {
         version: env!("CARGO_PKG_VERSION").to_string(),
         profile_folder: state.profile.dir().display().to_string(),

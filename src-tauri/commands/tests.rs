@@ -91,12 +91,12 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     assert_eq!(ipc.ok("known_brokers", None), json!([broker]));
     assert_eq!(ipc.ok("cancel_sign_in", None), Value::Null, "nothing to cancel is not an error");
 
-    let people = ipc.ok("people", None);
+    let people = ipc.ok("list_people", None);
     assert_eq!(people[0]["name"], "Harold Washington");
     assert_eq!(people[0]["authority"], "healthcare power of attorney");
     assert_eq!((people[0]["hospitals"].as_u64(), people[0]["connected"].as_u64()), (Some(6), Some(0)));
     let harold = people[0]["id"].as_str().unwrap().to_string();
-    let tickets = ipc.ok("tickets", None);
+    let tickets = ipc.ok("list_tickets", None);
     assert_eq!(tickets[0]["status"], "active");
 
     let record = ipc.ok("open_record", Some(json!({ "person": harold, "refresh": false })));
@@ -132,7 +132,7 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
         retried["hospitals"]
     );
     assert!(retried["items"].as_array().unwrap().len() >= record["items"].as_array().unwrap().len());
-    assert_eq!(ipc.ok("people", None)[0]["connected"], 6);
+    assert_eq!(ipc.ok("list_people", None)[0]["connected"], 6);
 
     let shown: Vec<Value> = retried["items"].as_array().unwrap().iter().take(3).map(|i| i["id"].clone()).collect();
     let sources: usize =
@@ -146,7 +146,7 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     let refreshed = ipc.ok("open_record", Some(json!({ "person": harold, "refresh": true })));
     assert!(refreshed["hospitals"].as_array().unwrap().iter().all(|h| h["status"] == "connected"));
 
-    let directory = ipc.ok("hospitals", None);
+    let directory = ipc.ok("list_hospitals", None);
     assert_eq!(directory.as_array().unwrap().len(), demo::SITES);
     assert!(directory
         .as_array()
@@ -162,7 +162,7 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     assert_eq!(refused["code"], "input.invalid");
 
     // Activity: filtered, hospital names, exported.
-    let reads = ipc.ok("activity", Some(json!({ "filter": { "kind": "records_read", "person": harold } })));
+    let reads = ipc.ok("list_activity", Some(json!({ "filter": { "kind": "records_read", "person": harold } })));
     let reads = reads.as_array().unwrap();
     assert!(reads.len() >= demo::SITES && reads.iter().all(|e| e["kind"] == "records_read"), "{reads:?}");
     assert!(reads.iter().all(|e| !e["hospital"].as_str().unwrap().contains("127.0.0.1")), "names, not addresses");
@@ -171,28 +171,28 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     assert!(csv.starts_with("time,kind,what,hospital,grant,outcome,detail\n") && !csv.contains("Harold"), "{csv}");
 
     // Settings and About.
-    assert_eq!(ipc.ok("settings", None)["lock_after_minutes"], 15);
+    assert_eq!(ipc.ok("load_settings", None)["lock_after_minutes"], 15);
     let saved = ipc.ok(
         "save_settings",
         Some(json!({ "settings": { "lock_after_minutes": 5, "lock_on_sleep": false, "notifications": true } })),
     );
-    assert_eq!((saved["lock_after_minutes"].as_u64(), ipc.ok("settings", None)), (Some(5), saved.clone()));
-    assert_eq!(ipc.ok("about", None)["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!((saved["lock_after_minutes"].as_u64(), ipc.ok("load_settings", None)), (Some(5), saved.clone()));
+    assert_eq!(ipc.ok("about_tessera", None)["version"], env!("CARGO_PKG_VERSION"));
 
     // Lock: the wallet says so and the record is dropped; unlock reads the keychain again.
-    ipc.ok("lock", None);
+    ipc.ok("lock_wallet", None);
     assert_eq!(ipc.ok("wallet_status", None)["state"], "locked");
     let dropped = ipc.call("export_record", Some(json!({ "person": harold, "items": [] }))).unwrap_err();
     assert_eq!(dropped["code"], "export.failed", "no record in memory after locking");
     // Nothing about anyone answers while locked, and asking does not unlock it.
-    for command in ["people", "tickets", "list_grants", "hospitals"] {
+    for command in ["list_people", "list_tickets", "list_grants", "list_hospitals"] {
         assert_eq!(ipc.call(command, None).unwrap_err()["code"], "wallet.locked", "{command} while locked");
     }
     let record = ipc.call("open_record", Some(json!({ "person": harold, "refresh": false }))).unwrap_err();
     assert_eq!(record["code"], "wallet.locked");
     assert_eq!(ipc.ok("wallet_status", None)["state"], "locked");
-    assert_eq!(ipc.ok("settings", None)["lock_after_minutes"], 5, "settings read while locked");
-    ipc.ok("unlock", None);
+    assert_eq!(ipc.ok("load_settings", None)["lock_after_minutes"], 5, "settings read while locked");
+    ipc.ok("unlock_wallet", None);
     assert_eq!(ipc.ok("wallet_status", None)["state"], "ready");
 
     let grants = ipc.ok("list_grants", None);

@@ -95,11 +95,11 @@ describe("backend", () => {
     const answering = (code: string) => async () => {
       throw { code, message: "m", action: "a" };
     };
-    await expect(call("people", {}, answering("wallet.locked"))).rejects.toMatchObject({ code: "wallet.locked" });
-    await expect(call("people", {}, answering("vault.locked"))).rejects.toMatchObject({ code: "vault.locked" });
+    await expect(call("list_people", {}, answering("wallet.locked"))).rejects.toMatchObject({ code: "wallet.locked" });
+    await expect(call("list_people", {}, answering("vault.locked"))).rejects.toMatchObject({ code: "vault.locked" });
     expect(told).toBe(1);
     stop();
-    await expect(call("people", {}, answering("wallet.locked"))).rejects.toBeInstanceOf(BackendError);
+    await expect(call("list_people", {}, answering("wallet.locked"))).rejects.toBeInstanceOf(BackendError);
     expect(told).toBe(1);
   });
 
@@ -117,46 +117,46 @@ describe("backend", () => {
       return null;
     };
     await knownBrokers(record);
-    await signIn("https://broker.example.org", record);
+    await signIn({ broker: "https://broker.example.org" }, record);
     await cancelSignIn(record);
     await startDemoNetwork(record);
     await listPeople(record);
     await listTickets(record);
-    await openRecord("harold", true, record);
-    await retryHospital("harold", "https://mercy.example/fhir", record);
-    await confirmPatient("harold", "https://grady.example/fhir", record);
-    await exportRecord("harold", ["b", "a"], record);
+    await openRecord({ person: "harold", refresh: true }, record);
+    await retryHospital({ person: "harold", hospital: "https://mercy.example/fhir" }, record);
+    await confirmPatient({ person: "harold", hospital: "https://grady.example/fhir" }, record);
+    await exportRecord({ person: "harold", items: ["b", "a"] }, record);
     await listHospitals(record);
-    await addHospital("https://new.example/fhir", record);
-    await importBrands(null, record);
-    await importBrands("https://list.example/brands.json", record);
-    await removeHospital("https://mercy.example/fhir", record);
+    await addHospital({ address: "https://new.example/fhir" }, record);
+    await importBrands({ url: null }, record);
+    await importBrands({ url: "https://list.example/brands.json" }, record);
+    await removeHospital({ hospital: "https://mercy.example/fhir" }, record);
     await listGrants(record);
-    await previewRevocation("g1", record);
-    await revokeGrant("g1", record);
-    await grantDetail("g1", record);
+    await previewRevocation({ id: "g1" }, record);
+    await revokeGrant({ id: "g1" }, record);
+    await grantDetail({ id: "g1" }, record);
     await retryRevocations(record);
     const filter = { person: "harold", hospital: null, grant: null, kind: "revoke" as const, since: 1_800_000_000, until: null };
-    await listActivity(filter, record);
-    await exportActivity(filter, "csv", record);
+    await listActivity({ filter }, record);
+    await exportActivity({ filter, format: "csv" }, record);
     await lockWallet(record);
     await unlockWallet(record);
     await loadSettings(record);
-    await saveSettings({ lock_after_minutes: 5, lock_on_sleep: true, notifications: false }, record);
-    await signOut("https://broker.example.org", record);
+    await saveSettings({ settings: { lock_after_minutes: 5, lock_on_sleep: true, notifications: false } }, record);
+    await signOut({ broker: "https://broker.example.org" }, record);
     await aboutTessera(record);
     expect(seen).toEqual([
       ["known_brokers", {}],
       ["sign_in", { args: { broker: "https://broker.example.org" } }],
       ["cancel_sign_in", {}],
       ["start_demo_network", {}],
-      ["people", {}],
-      ["tickets", {}],
+      ["list_people", {}],
+      ["list_tickets", {}],
       ["open_record", { args: { person: "harold", refresh: true } }],
       ["retry_hospital", { args: { person: "harold", hospital: "https://mercy.example/fhir" } }],
       ["confirm_patient", { args: { person: "harold", hospital: "https://grady.example/fhir" } }],
       ["export_record", { args: { person: "harold", items: ["b", "a"] } }],
-      ["hospitals", {}],
+      ["list_hospitals", {}],
       ["add_hospital", { args: { address: "https://new.example/fhir" } }],
       ["import_brands", { args: { url: null } }],
       ["import_brands", { args: { url: "https://list.example/brands.json" } }],
@@ -166,14 +166,14 @@ describe("backend", () => {
       ["revoke_grant", { args: { id: "g1" } }],
       ["grant_detail", { args: { id: "g1" } }],
       ["retry_revocations", {}],
-      ["activity", { args: { filter } }],
+      ["list_activity", { args: { filter } }],
       ["export_activity", { args: { filter, format: "csv" } }],
-      ["lock", {}],
-      ["unlock", {}],
-      ["settings", {}],
+      ["lock_wallet", {}],
+      ["unlock_wallet", {}],
+      ["load_settings", {}],
       ["save_settings", { args: { settings: { lock_after_minutes: 5, lock_on_sleep: true, notifications: false } } }],
       ["sign_out", { args: { broker: "https://broker.example.org" } }],
-      ["about", {}],
+      ["about_tessera", {}],
     ]);
   });
 
@@ -181,7 +181,7 @@ describe("backend", () => {
     const cancelled: Invoker = async () => {
       throw { code: "signin.cancelled", message: "The sign-in was cancelled.", action: "Start it again." };
     };
-    await expect(signIn("https://broker.example.org", cancelled)).rejects.toMatchObject({ code: "signin.cancelled" });
+    await expect(signIn({ broker: "https://broker.example.org" }, cancelled)).rejects.toMatchObject({ code: "signin.cancelled" });
   });
 });
 

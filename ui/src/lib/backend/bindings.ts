@@ -757,8 +757,8 @@ export interface Commands {
   sign_in: { args: { args: SignInArgs }; result: LoginSummary };
   cancel_sign_in: { args: Record<string, never>; result: null };
   start_demo_network: { args: Record<string, never>; result: DemoNetwork };
-  people: { args: Record<string, never>; result: Array<PersonView> };
-  tickets: { args: Record<string, never>; result: Array<TicketView> };
+  list_people: { args: Record<string, never>; result: Array<PersonView> };
+  list_tickets: { args: Record<string, never>; result: Array<TicketView> };
   open_record: { args: { args: OpenRecordArgs }; result: RecordView };
   retry_hospital: { args: { args: HospitalForPersonArgs }; result: RecordView };
   confirm_patient: { args: { args: HospitalForPersonArgs }; result: RecordView };
@@ -766,7 +766,7 @@ export interface Commands {
   sign_in_at_portal: { args: { args: HospitalForPersonArgs }; result: PortalResult };
   confirm_portal_person: { args: { args: PortalArgs }; result: PortalResult };
   cancel_portal_sign_in: { args: { args: PortalArgs }; result: null };
-  hospitals: { args: Record<string, never>; result: Array<HospitalView> };
+  list_hospitals: { args: Record<string, never>; result: Array<HospitalView> };
   add_hospital: { args: { args: AddHospitalArgs }; result: HospitalView };
   import_brands: { args: { args: ImportBrandsArgs }; result: Array<HospitalView> };
   remove_hospital: { args: { args: RemoveHospitalArgs }; result: null };
@@ -775,14 +775,14 @@ export interface Commands {
   preview_revocation: { args: { args: GrantArgs }; result: Array<RevocationStep> };
   revoke_grant: { args: { args: GrantArgs }; result: Array<RevocationStep> };
   retry_revocations: { args: Record<string, never>; result: number };
-  activity: { args: { args: ActivityArgs }; result: Array<ActivityView> };
+  list_activity: { args: { args: ActivityArgs }; result: Array<ActivityView> };
   export_activity: { args: { args: ExportActivityArgs }; result: ExportResult };
-  lock: { args: Record<string, never>; result: null };
-  unlock: { args: Record<string, never>; result: null };
-  settings: { args: Record<string, never>; result: Settings };
+  lock_wallet: { args: Record<string, never>; result: null };
+  unlock_wallet: { args: Record<string, never>; result: null };
+  load_settings: { args: Record<string, never>; result: Settings };
   save_settings: { args: { args: SettingsArgs }; result: Settings };
   sign_out: { args: { args: BrokerArgs }; result: null };
-  about: { args: Record<string, never>; result: AboutView };
+  about_tessera: { args: Record<string, never>; result: AboutView };
 }
 
 /** Every event the backend emits, with its payload. */
