@@ -13,8 +13,13 @@ export function item(id: string, more: Partial<RecordItem> = {}): RecordItem {
     code: null,
     value: null,
     unit: null,
+    range: null,
+    flag: null,
+    dose: null,
+    status: null,
+    reason: null,
     date: null,
-    sources: [{ hospital: "Mercy Hospital", fhir_base_url: MERCY, date: null, via: "ticket" }],
+    sources: [{ hospital: "Mercy Hospital", fhir_base_url: MERCY, date: null, detail: null, via: "ticket" }],
     ...more,
   };
 }

@@ -6,6 +6,7 @@ import {
   attentionCount,
   canEnd,
   daysLeft,
+  endedDetail,
   endsWords,
   filterChoices,
   filterGrants,
@@ -162,5 +163,30 @@ describe("grant rows and cards", () => {
     expect(isStudy(detail("Your own records"))).toBe(false);
     expect(isStudy(detail(null, 'Your consent to the study "Sleep"'))).toBe(true);
     expect(isStudy(detail("Margaret may access Harold's records as a student nurse"))).toBe(false);
+  });
+});
+
+describe("a grant just ended", () => {
+  it("says ended everywhere on its page, with the one date the receipt gives", () => {
+    const before: GrantDetail = {
+      grant: grant("t1", { warning: "Renew soon" }),
+      description: null,
+      used: [
+        { hospital: "Mercy", state: "Connected", last_used: "2 Dec 2026", granted: [] },
+        { hospital: "Grady", state: "Could not connect", last_used: "1 Dec 2026", granted: [] },
+      ],
+      ends: "It ends on 5 Dec 2031",
+      not_shared: [],
+      end_action: "End access",
+    };
+    const after = endedDetail(before, NOW);
+    expect(after.grant.status).toBe("revoked");
+    expect(statusWords(after.grant, NOW)).toBe("Revoked");
+    expect(after.grant.warning).toBeNull();
+    expect(after.ends).toBe(`It was ended on ${unixDateWords(NOW)}. The hospitals no longer accept it.`);
+    expect(after.used.map((u) => u.state)).toEqual(["Ended", "Ended"]);
+    expect(after.used.map((u) => u.last_used)).toEqual(["2 Dec 2026", "1 Dec 2026"]);
+    expect(canEnd(after.grant)).toBe(false);
+    expect(before.grant.status).toBe("active");
   });
 });

@@ -15,6 +15,7 @@ import {
   restartLines,
   settleLines,
   statusOfFailure,
+  isSettled,
 } from "../src/lib/progress";
 
 const HAROLD = "harold";
@@ -105,6 +106,7 @@ describe("connect progress", () => {
     expect(statusOfFailure("hospital.nothing_shared")).toBe("no_records");
     expect(statusOfFailure("hospital.interaction_required")).toBe("needs_confirmation");
     expect(statusOfFailure("hospital.not_chosen")).toBe("not_shown");
+    expect(statusOfFailure("hospital.not_covered")).toBe("not_covered");
     expect(statusOfFailure("hospital.timeout")).toBe("failed");
   });
 
@@ -117,6 +119,7 @@ describe("connect progress", () => {
       outcome("e", "failed", { error: down }),
       outcome("f", "not_shown"),
       outcome("g", "connected", { resources: 12, not_available: ["Documents", "Reports"] }),
+      outcome("h", "not_covered"),
     ]);
     expect(lines.map((l) => lineText(l, "Harold"))).toEqual([
       "Done — 1 record",
@@ -126,8 +129,10 @@ describe("connect progress", () => {
       "The hospital is not answering.",
       "Not shown here: your trust broker did not name this hospital, and it does not say it is in the network",
       "Done — 12 records; not shared here under this permission: Documents, Reports",
+      "Not covered by this permission: it names other hospitals or places, so this one was not contacted",
     ]);
-    expect(lines.map((l) => l.phase)).toEqual(["done", "failed", "failed", "failed", "failed", "failed", "done"]);
+    expect(lines.map((l) => l.phase)).toEqual(["done", "failed", "failed", "failed", "failed", "failed", "done", "failed"]);
+    expect(lines.map(isSettled)).toEqual([true, true, true, false, false, false, true, true]);
     expect(fromOutcomes([outcome("a", "connected"), outcome("b", "failed", { person: "priya" })], HAROLD)).toHaveLength(1);
   });
 

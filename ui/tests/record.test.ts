@@ -13,8 +13,8 @@ import {
 import { GRADY, MERCY, item } from "./fixtures";
 
 const both = [
-  { hospital: "Mercy Hospital", fhir_base_url: MERCY, date: "2 Jan 2024", via: "ticket" as const },
-  { hospital: "Grady Memorial", fhir_base_url: GRADY, date: "3 Jan 2024", via: "portal" as const },
+  { hospital: "Mercy Hospital", fhir_base_url: MERCY, date: "2 Jan 2024", detail: "prescribed by Dr. Okafor", via: "ticket" as const },
+  { hospital: "Grady Memorial", fhir_base_url: GRADY, date: "3 Jan 2024", detail: null, via: "portal" as const },
 ];
 
 const items = [
@@ -107,9 +107,28 @@ describe("provenance", () => {
     const { sourceLabel, sourceTitle } = await import("../src/lib/record");
     const { strings } = await import("../src/lib/strings");
     expect(sourceLabel(both[0])).toBe("Mercy Hospital");
-    expect(sourceTitle(both[0])).toBe(strings.record.viaTicket);
+    expect(sourceTitle(both[0])).toBe(`2 Jan 2024, prescribed by Dr. Okafor, ${strings.record.viaTicket}`);
     expect(sourceLabel(both[1])).toBe("Grady Memorial · patient portal");
-    expect(sourceTitle(both[1])).toBe("via Grady Memorial's patient portal");
+    expect(sourceTitle(both[1])).toBe("3 Jan 2024, via Grady Memorial's patient portal");
     expect(strings.record.viaPortal("Atlanta Neurology Associates")).toBe("via Atlanta Neurology Associates' patient portal");
+  });
+});
+
+describe("an item's own facts", () => {
+  it("says a medicine's dose, status, reason and a result's range and flag in words", async () => {
+    const { itemFacts, flagWords } = await import("../src/lib/record");
+    const medicine = item("m", {
+      category: "medication",
+      dose: "10 mg once daily",
+      status: "stopped",
+      reason: "Alzheimer's disease",
+    });
+    expect(itemFacts(medicine)).toEqual(["10 mg once daily", "Stopped", "For Alzheimer's disease"]);
+    expect(itemFacts(item("x", { status: "unknown" }))).toEqual(["Status: unknown"]);
+    const glucose = item("g", { category: "result", range: "70–99 mg/dL", flag: "high" });
+    expect(itemFacts(glucose)).toEqual(["Normal range 70–99 mg/dL"]);
+    expect(flagWords(glucose)).toBe("High");
+    expect(flagWords(item("n"))).toBeNull();
+    expect(flagWords(item("c", { flag: "critically_low" }))).toBe("Critically low");
   });
 });

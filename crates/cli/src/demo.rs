@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use tessera_core::broker::Browser;
 use tessera_core::records::Category;
-use tessera_core::{Error, ErrorCode};
+use tessera_core::{Error, ErrorCode, OsRandom};
 use tessera_testbed::Testbed;
 
 /// Runs the demo.
@@ -16,7 +16,8 @@ pub async fn run(home: Option<&Path>, out: Output) -> Result<(), Error> {
     let testbed = Testbed::start(tessera_testbed::demo::config(true)).await.map_err(|e| {
         Error::new(ErrorCode::Internal).with_message("The demo network could not start.").with_detail(e.to_string())
     })?;
-    let temporary = std::env::temp_dir().join(format!("tessera-demo-{}", std::process::id()));
+    // A name no other user can guess and create first (the profile would then be refused as `profile.unsafe`).
+    let temporary = std::env::temp_dir().join(format!("tessera-demo-{}", tessera_core::Random::token(&OsRandom, 12)));
     let wallet = crate::open_wallet(Some(home.unwrap_or(&temporary)), Browser::Fetch).await?;
     let caregiver = &testbed.manifest.people[0];
     if !out.json {

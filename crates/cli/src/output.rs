@@ -109,7 +109,7 @@ impl Output {
             println!(
                 "{:<10} {:<28} {:<12} {}",
                 person.id,
-                person.name,
+                shown(&person.name),
                 person.birth_date.as_deref().unwrap_or("—"),
                 person.relationship.code()
             );
@@ -124,7 +124,7 @@ impl Output {
         }
         println!("{:<40} {:<8} {:<7} FHIR BASE URL", "NAME", "SOURCE", "TICKETS");
         for h in hospitals {
-            println!("{:<40} {:<8} {:<7} {}", h.name, source_words(h.source), h.tickets, h.fhir_base_url);
+            println!("{:<40} {:<8} {:<7} {}", shown(&h.name), source_words(h.source), h.tickets, h.fhir_base_url);
         }
         Ok(())
     }
@@ -145,7 +145,7 @@ impl Output {
                 Via::Portal => format!("via its patient portal. {note}").trim_end().to_string(),
                 Via::Ticket => note,
             };
-            println!("{:<40} {:<12} {:>9}  {note}", h.name, h.status.as_str(), h.resources);
+            println!("{:<40} {:<12} {:>9}  {note}", shown(&h.name), h.status.as_str(), h.resources);
         }
         Ok(())
     }
@@ -200,15 +200,31 @@ impl Output {
                         Via::Portal => ", via its patient portal",
                         Via::Ticket => "",
                     };
-                    match &s.date {
-                        Some(date) => format!("{} ({date}{via})", s.hospital),
-                        None if via.is_empty() => s.hospital.clone(),
-                        None => format!("{} ({})", s.hospital, via.trim_start_matches(", ")),
+                    // Each hospital's own entry: its date and its own detail (its prescriber, its value).
+                    let own = [s.date.as_deref(), s.detail.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+                    let own = own.join(", ") + via;
+                    match own.trim_start_matches(", ") {
+                        "" => s.hospital.clone(),
+                        own => format!("{} ({own})", s.hospital),
                     }
                 })
                 .collect();
-            let detail = item.detail.as_deref().map(|d| format!(" — {d}")).unwrap_or_default();
-            println!("  {}{detail}\n      from {}", item.title, sources.join("; "));
+            let detail = item.detail.as_deref().map(|d| format!(" — {}", shown(d))).unwrap_or_default();
+            let flag = item.flag.map(|f| format!(" [{}]", f.as_str().to_uppercase())).unwrap_or_default();
+            println!("  {}{detail}{flag}", shown(&item.title));
+            let facts: Vec<String> = [
+                item.dose.clone(),
+                item.status.as_deref().map(medicine_status),
+                item.reason.as_deref().map(|r| format!("for {r}")),
+                item.range.as_deref().map(|r| format!("normal range {r}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !facts.is_empty() {
+                println!("      {}", shown(&facts.join(" · ")));
+            }
+            println!("      from {}", shown(&sources.join("; ")));
         }
         Ok(())
     }
@@ -306,5 +322,35 @@ fn source_words(source: HospitalSource) -> &'static str {
         HospitalSource::Hint => "hint",
         HospitalSource::Brands => "brands",
         HospitalSource::Manual => "manual",
+    }
+}
+
+/// A medicine order's FHIR status in words.
+fn medicine_status(status: &str) -> String {
+    match status {
+        "active" => "being taken".to_string(),
+        "on-hold" => "on hold".to_string(),
+        "stopped" => "stopped".to_string(),
+        "completed" => "finished".to_string(),
+        "cancelled" => "cancelled".to_string(),
+        "entered-in-error" => "entered in error".to_string(),
+        "draft" => "not yet ordered".to_string(),
+        other => format!("status: {other}"),
+    }
+}
+
+/// Text from the network as the terminal may show it: no escape sequence or control character reaches it (names are
+/// cleaned when kept; this also covers what an older Tessera kept).
+fn shown(text: &str) -> String {
+    tessera_core::base::text::plain_or(text, 2000, String::new)
+}
+
+#[cfg(test)]
+mod shown_tests {
+    #[test]
+    fn no_escape_from_a_hospital_reaches_the_terminal() {
+        let name = "\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2JMercy";
+        assert!(!super::shown(name).chars().any(|c| c.is_control()));
+        assert!(super::shown(name).ends_with("Mercy"));
     }
 }

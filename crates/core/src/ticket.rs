@@ -146,10 +146,10 @@ impl Coded {
     }
 }
 
-/// Trims a string from the network and caps it at 200 characters; `None` when empty.
+/// A string from the network made plain ([`crate::base::text::plain`]) and capped at 200 characters; `None` when
+/// empty.
 fn clean(text: &str) -> Option<String> {
-    let text: String = text.trim().chars().filter(|c| !c.is_control()).take(200).collect();
-    (!text.is_empty()).then_some(text)
+    crate::base::text::plain(text, crate::base::text::MAX_NAME)
 }
 
 /// What kind of party a requester is.
@@ -305,10 +305,93 @@ pub enum HolderFilter {
         /// A country code, e.g. `US`.
         country: Option<String>,
     },
-    /// Only these organisations (by name when given, else by identifier).
-    Organization(Vec<String>),
+    /// Only these organisations: their names for people (the display, else the name, else the identifier) and
+    /// the identifiers they are matched by.
+    Organization {
+        /// What to call them.
+        names: Vec<String>,
+        /// Their identifiers (NPI, TIN, …), as given.
+        identifiers: Vec<OrgIdentifier>,
+    },
     /// A filter entry Tessera cannot read, by its `kind`.
     Unreadable(String),
+}
+
+/// An organisation's identifier as a ticket or a directory gives it: its system (a URI, when given) and value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgIdentifier {
+    /// The identifier system, e.g. `http://hl7.org/fhir/sid/us-npi`.
+    pub system: Option<String>,
+    /// The value, e.g. an NPI.
+    pub value: String,
+}
+
+impl OrgIdentifier {
+    /// Whether the two name the same organisation: equal values, and equal systems when both are given.
+    pub fn same_as(&self, other: &OrgIdentifier) -> bool {
+        self.value == other.value && (self.system.is_none() || other.system.is_none() || self.system == other.system)
+    }
+
+    /// The identifiers of a FHIR `identifier` (one object or an array), skipping any without a value.
+    pub fn all_in(value: Option<&Value>) -> Vec<OrgIdentifier> {
+        let list: Vec<&Value> = match value {
+            Some(Value::Array(list)) => list.iter().collect(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => vec![],
+        };
+        list.into_iter()
+            .filter_map(|id| {
+                let value = id.get("value").and_then(Value::as_str).and_then(clean)?;
+                let system = id.get("system").and_then(Value::as_str).and_then(clean);
+                Some(OrgIdentifier { system, value })
+            })
+            .collect()
+    }
+}
+
+/// What Tessera knows about a hospital, to match a ticket's `data_holder_filter` against (from the broker's hints,
+/// a Brands bundle or the directory).
+#[derive(Debug, Clone, Copy)]
+pub struct HolderFacts<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its organisation's identifiers.
+    pub identifiers: &'a [OrgIdentifier],
+    /// Its state or region code, when known.
+    pub state: Option<&'a str>,
+    /// Its country code, when known.
+    pub country: Option<&'a str>,
+}
+
+impl HolderFilter {
+    /// Whether a hospital with these facts is known to be inside this limit. What the facts cannot decide (no
+    /// state known, no identifier to compare) is outside: a ticket is not shown on a guess. An organisation is
+    /// matched by identifier; by name only when the ticket names it by no identifier.
+    pub fn admits(&self, facts: &HolderFacts<'_>) -> bool {
+        let same = |a: &str, b: Option<&str>| b.is_some_and(|b| a.eq_ignore_ascii_case(b.trim()));
+        match self {
+            // A country is checked when known; an unknown one passes only behind a state that matched (the more
+            // precise fact: directories often give the state alone).
+            HolderFilter::Jurisdiction { state, country } => {
+                let state_matches = state.as_deref().map(|state| same(state, facts.state));
+                let country_matches = country.as_deref().map(|country| match facts.country {
+                    Some(_) => same(country, facts.country),
+                    None => state_matches == Some(true),
+                });
+                state_matches.unwrap_or(true) && country_matches.unwrap_or(true)
+            }
+            HolderFilter::Organization { identifiers, .. } if !identifiers.is_empty() => {
+                identifiers.iter().any(|wanted| facts.identifiers.iter().any(|known| wanted.same_as(known)))
+            }
+            HolderFilter::Organization { names, .. } => names.iter().any(|name| same(name, Some(facts.name))),
+            HolderFilter::Unreadable(_) => false,
+        }
+    }
+}
+
+/// Whether limits `filters` (none, or any one of them) admit a hospital with these facts.
+fn covered(filters: &[HolderFilter], facts: &HolderFacts<'_>) -> bool {
+    filters.is_empty() || filters.iter().any(|filter| filter.admits(facts))
 }
 
 /// Records released only when tied to these encounters or this claim (`claim_linkage`, payer claims).
@@ -453,7 +536,7 @@ impl Claims {
                 HolderFilter::Jurisdiction { state, country } => {
                     format!("jurisdiction:{}:{}", state.as_deref().unwrap_or(""), country.as_deref().unwrap_or(""))
                 }
-                HolderFilter::Organization(names) => format!("organization:{}", names.join(",")),
+                HolderFilter::Organization { names, .. } => format!("organization:{}", names.join(",")),
                 HolderFilter::Unreadable(kind) => format!("unreadable:{kind}"),
             })
             .collect();
@@ -624,6 +707,13 @@ impl Ticket {
             return Err(Error::new(ErrorCode::TicketNotYetValid));
         }
         Ok(())
+    }
+
+    /// Whether the ticket's own hospital limits (`data_holder_filter`: any one entry suffices) let it be shown at a
+    /// hospital with these facts: always when it has none. Decided before anything is sent — showing a ticket tells
+    /// the hospital the patient's name and birth date.
+    pub fn covers(&self, facts: &HolderFacts<'_>) -> bool {
+        covered(&self.claims.holder_filters, facts)
     }
 
     /// Whether this ticket may be presented at `fhir_base_url` (digest §4.1): a Data-Holder audience must name it;
@@ -941,7 +1031,7 @@ fn holder_filters(filter: Option<&Value>) -> Vec<HolderFilter> {
                     _ => vec![],
                 };
                 let names: Vec<String> = organizations
-                    .into_iter()
+                    .iter()
                     .filter_map(|o| {
                         ["/display", "/name", "/identifier/value", "/identifier/0/value"]
                             .iter()
@@ -951,7 +1041,9 @@ fn holder_filters(filter: Option<&Value>) -> Vec<HolderFilter> {
                 if names.is_empty() {
                     HolderFilter::Unreadable("organization".into())
                 } else {
-                    HolderFilter::Organization(names)
+                    let identifiers =
+                        organizations.iter().flat_map(|o| OrgIdentifier::all_in(o.get("identifier"))).collect();
+                    HolderFilter::Organization { names, identifiers }
                 }
             }
             other => HolderFilter::Unreadable(other.and_then(clean).unwrap_or_else(|| "unknown".into())),
@@ -1024,5 +1116,59 @@ mod tests {
             "interactions": ["read"], "category_any_of": categories, "code_any_of": codes}])));
         assert_eq!(grant.scopes.len(), MAX_PERMISSIONS);
         assert_eq!(grant.unreadable, vec!["more permissions than Tessera lists"]);
+    }
+
+    #[test]
+    fn a_hospital_is_covered_only_when_the_tickets_own_limits_are_known_to_admit_it() {
+        const NPI: &str = "http://hl7.org/fhir/sid/us-npi";
+        let npi = |value: &str| OrgIdentifier { system: Some(NPI.into()), value: value.into() };
+        let ids = [npi("1111111111")];
+        let ids = &ids[..];
+        fn facts<'a>(state: Option<&'a str>, identifiers: &'a [OrgIdentifier]) -> HolderFacts<'a> {
+            HolderFacts { name: "Mercy Hospital", identifiers, state, country: None }
+        }
+        let filters = |filter: Value| holder_filters(Some(&filter));
+        let admits = |filter: Value, facts: HolderFacts<'_>| filters(filter).iter().any(|f| f.admits(&facts));
+
+        // Jurisdiction: by state; a hospital whose state is unknown is not assumed inside.
+        let texas = json!([{"kind": "jurisdiction", "address": {"state": "TX"}}]);
+        assert!(admits(texas.clone(), facts(Some("tx"), &[])));
+        assert!(!admits(texas.clone(), facts(Some("GA"), &[])));
+        assert!(!admits(texas, facts(None, &[])));
+        // A country limit alone needs the country known; behind a matching state an unknown country passes, a
+        // known other country does not.
+        assert!(!admits(json!({"kind": "jurisdiction", "address": {"country": "US"}}), facts(Some("TX"), &[])));
+        let texas_us = json!({"kind": "jurisdiction", "address": {"country": "US", "state": "TX"}});
+        assert!(admits(texas_us.clone(), facts(Some("TX"), &[])));
+        let abroad = HolderFacts { country: Some("AU"), ..facts(Some("TX"), &[]) };
+        assert!(!admits(texas_us.clone(), abroad));
+        assert!(admits(texas_us, HolderFacts { country: Some("us"), ..facts(Some("TX"), &[]) }));
+
+        // Organization: by identifier (the system must agree when both say one), not by name.
+        let org = |identifier: Value| json!([{"kind": "organization", "organization": [{"display": "Mercy Hospital", "identifier": identifier}]}]);
+        assert!(admits(org(json!({"system": NPI, "value": "1111111111"})), facts(None, ids)));
+        assert!(admits(org(json!([{"value": "1111111111"}])), facts(None, ids)));
+        assert!(!admits(org(json!({"system": NPI, "value": "2222222222"})), facts(None, ids)));
+        assert!(!admits(org(json!({"system": "urn:other", "value": "1111111111"})), facts(None, ids)));
+        assert!(!admits(org(json!({"system": NPI, "value": "1111111111"})), facts(None, &[])), "same name, no id");
+        // Only a limit that names an organisation by no identifier at all is matched by name.
+        let by_name = json!([{"kind": "organization", "organization": [{"display": "mercy hospital"}]}]);
+        assert!(admits(by_name.clone(), facts(None, &[])));
+        assert!(!admits(by_name, HolderFacts { name: "Grady", ..facts(None, &[]) }));
+        // What Tessera cannot read admits nothing.
+        assert!(!admits(json!([{"kind": "postcode", "code": "30303"}]), facts(Some("GA"), ids)));
+    }
+
+    #[test]
+    fn any_one_limit_suffices_and_a_ticket_without_limits_covers_every_hospital() {
+        let facts = HolderFacts { name: "Grady", identifiers: &[], state: Some("GA"), country: None };
+        assert!(covered(&[], &facts));
+        let mut filters = holder_filters(Some(&json!([
+            {"kind": "jurisdiction", "address": {"state": "TX"}},
+            {"kind": "jurisdiction", "address": {"state": "GA"}},
+        ])));
+        assert!(covered(&filters, &facts));
+        filters.remove(1);
+        assert!(!covered(&filters, &facts));
     }
 }

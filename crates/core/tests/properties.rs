@@ -479,3 +479,64 @@ fn a_page_about_the_patient_is_read_and_one_about_someone_else_is_refused() {
     let refused = records::read_page(&page("Patient/p2"), 200, FHIR, PATIENT, "Condition").unwrap_err();
     assert_eq!(refused.code(), ErrorCode::RecordsWrongPatient);
 }
+
+// ------------------------------------------------------------------------------------------------------------------
+// Merging: every fact shown for an item comes from one of its resources
+// ------------------------------------------------------------------------------------------------------------------
+
+/// One report of a medicine or a result at one of three hospitals, with its own date, author, dose, status, value
+/// and interpretation (the same code, so that they merge into one item).
+fn report() -> impl Strategy<Value = (usize, Value)> {
+    let doctor = prop::sample::select(vec!["Dr. Desai", "Dr. Nakamura", "Dr. Okafor"]);
+    let status = prop::sample::select(vec!["active", "stopped", "completed", "on-hold"]);
+    let flag = prop::sample::select(vec!["H", "L", "N", "HH"]);
+    (0usize..3, 0u32..5, any::<bool>(), doctor, status, 1u32..40, flag, 0u32..100).prop_map(
+        |(hospital, day, medicine, doctor, status, dose, flag, id)| {
+            let date = format!("2024-03-{:02}", day + 1);
+            let resource = if medicine {
+                json!({"resourceType": "MedicationRequest", "id": format!("m{id}"), "status": status,
+                    "authoredOn": date, "requester": {"display": doctor},
+                    "medicationCodeableConcept": {"coding": [{"system": "rx", "code": "1", "display": "donepezil"}]},
+                    "dosageInstruction": [{"text": format!("{dose} mg")}]})
+            } else {
+                json!({"resourceType": "Observation", "id": format!("o{id}"), "effectiveDateTime": date,
+                    "code": {"coding": [{"system": "loinc", "code": "2345-7", "display": "Glucose"}]},
+                    "valueQuantity": {"value": dose, "unit": "mg/dL"},
+                    "interpretation": [{"coding": [{"code": flag}]}],
+                    "referenceRange": [{"low": {"value": 5}, "high": {"value": 30}}]})
+            };
+            (hospital, resource)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn every_fact_shown_for_a_merged_item_comes_from_one_of_its_resources(
+        reports in prop::collection::vec(report(), 1..12),
+    ) {
+        let hospitals = ["http://a/fhir", "http://b/fhir", "http://c/fhir"];
+        let items: Vec<records::RecordItem> = reports
+            .iter()
+            .filter_map(|(h, r)| {
+                let from = HospitalRef { name: hospitals[*h].into(), fhir_base_url: hospitals[*h].into() };
+                records::normalise(r, &from)
+            })
+            .collect();
+        let merged = records::merge(items.clone());
+        for item in &merged {
+            let from_one = item.resources.iter().any(|resource| {
+                let from = HospitalRef { name: String::new(), fhir_base_url: String::new() };
+                let one = records::normalise(resource, &from).unwrap();
+                (&one.date, &one.detail, &one.dose, &one.status, one.value, &one.flag, &one.range)
+                    == (&item.date, &item.detail, &item.dose, &item.status, item.value, &item.flag, &item.range)
+            });
+            prop_assert!(from_one, "{:?} mixes its sources' facts", item);
+            prop_assert_eq!(item.sources.len(), item.resources.len());
+        }
+        // Merging again (a retried hospital) changes nothing.
+        prop_assert_eq!(records::merge(merged.iter().cloned().chain(items)), merged);
+    }
+}

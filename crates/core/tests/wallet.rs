@@ -287,6 +287,34 @@ async fn an_ambiguous_patient_is_confirmed_once_through_the_hospital_launch() {
 
 #[tokio::test]
 #[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_re_mint_that_fails_after_the_broker_answered_keeps_the_rotated_refresh_token() {
+    use tessera_testbed::broker::Hostility;
+    let clock = now();
+    let tb = network(&clock, Config { sites: 2, seed: 4, ticket_lifetime_secs: 86_400, ..Config::default() }).await;
+    let wallet = Wallet::open(temp_profile("remint-fails"), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    let before = wallet.tickets().await.unwrap()[0].expires_at;
+    // The broker rotates the refresh token, then its key set cannot be read: the new tickets cannot be checked.
+    // (Locking forgets the cached key set, so the re-mint must fetch it.)
+    wallet.lock().await;
+    wallet.unlock().await.unwrap();
+    tb.broker.set_hostility(Some(Hostility::EmptyJwks));
+    clock.advance(time::Duration::hours(21));
+    assert_eq!(wallet.remint_due_tickets().await.unwrap(), 0);
+    assert_eq!(wallet.tickets().await.unwrap()[0].expires_at, before, "the unchecked tickets were not kept");
+    let log = wallet.store().activity(None, None, None).await.unwrap();
+    let failed = log.iter().rev().find(|a| a.kind == ActivityKind::Refresh).unwrap();
+    assert_eq!(failed.outcome, Err(ErrorCode::BrokerInvalid), "{failed:?}");
+    // Once the keys can be read again, the next re-mint works: the refresh token the broker rotated to was kept
+    // (the spent one would be refused, and every later re-mint with it).
+    tb.broker.set_hostility(None);
+    assert_eq!(wallet.remint_due_tickets().await.unwrap(), 1);
+    assert!(wallet.tickets().await.unwrap()[0].expires_at > before + 20 * 3600);
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
 async fn tickets_are_re_minted_through_the_broker_before_they_expire() {
     let clock = now();
     let tb = network(&clock, Config { sites: 3, seed: 4, ticket_lifetime_secs: 86_400, ..Config::default() }).await;
@@ -788,6 +816,7 @@ async fn a_hospital_like_the_reference_data_holder_is_read_except_what_it_refuse
         per_site: true,
         sensitivity_policy: true,
         access_token_secs: Some(300),
+        network_limit: None,
     };
     let tb = network(&clock, Config { sites: 3, seed: 3, faults, dialect, ..Config::default() }).await;
     let wallet = Wallet::open(temp_profile("reference"), options(&clock)).await.unwrap();
@@ -904,4 +933,55 @@ async fn a_ticket_revoked_during_a_connect_is_reported_revoked_not_just_declined
         Ok(tb) => tb.stop().await,
         Err(_) => panic!("the testbed is still shared"),
     }
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_ticket_is_shown_only_at_hospitals_its_own_limits_admit() {
+    use std::sync::atomic::Ordering;
+    use tessera_core::hospitals::fan_out::ConnectionStatus;
+    use tessera_testbed::broker::{Dialect, NetworkLimit};
+    let clock = now();
+    let tb = network(&clock, Config { sites: 8, seed: 11, ..Config::default() }).await;
+    let requests = |i: usize| tb.hospitals[i].requests.load(Ordering::SeqCst);
+    let index_of = |url: &str| tb.manifest.hospitals.iter().position(|h| h.fhir_base_url == url).unwrap();
+    // Each limit kind in turn: the hospitals of one state, then the first three hospitals by NPI. The broker still
+    // names every hospital holding the patient's records in its hints.
+    let state: &'static str = Box::leak(tb.manifest.hospitals[0].state.clone().into_boxed_str());
+    let limits = [
+        (
+            NetworkLimit::State(state),
+            Box::new(move |i: usize, tb: &Testbed| tb.manifest.hospitals[i].state == state)
+                as Box<dyn Fn(usize, &Testbed) -> bool>,
+        ),
+        (NetworkLimit::FirstHospitals(3), Box::new(|i: usize, _: &Testbed| i < 3)),
+    ];
+    for (n, (limit, inside)) in limits.into_iter().enumerate() {
+        tb.broker.set_dialect(Dialect { network_limit: Some(limit), ..Dialect::default() });
+        let wallet = Wallet::open(temp_profile(&format!("holder-limit-{n}")), options(&clock)).await.unwrap();
+        wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+        let before: Vec<u64> = (0..tb.hospitals.len()).map(requests).collect();
+        let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
+        let (mut covered, mut left_out) = (0, 0);
+        for outcome in &report.hospitals {
+            let i = index_of(&outcome.fhir_base_url);
+            if inside(i, &tb) {
+                covered += 1;
+                assert_ne!(outcome.status, ConnectionStatus::NotCovered, "{limit:?}: {outcome:?}");
+                assert!(requests(i) > before[i], "{limit:?}: hospital {i} inside the limit was reached");
+            } else {
+                left_out += 1;
+                assert_eq!(outcome.status, ConnectionStatus::NotCovered, "{limit:?}: {outcome:?}");
+                assert_eq!(outcome.error.as_ref().unwrap().code, "hospital.not_covered");
+                assert_eq!(requests(i), before[i], "{limit:?}: hospital {i} outside the limit was contacted");
+            }
+        }
+        assert!(covered > 0 && left_out > 0, "{limit:?}: {covered} covered, {left_out} left out");
+        // The hospitals list says the same as the record's lines.
+        let listed = wallet.hospitals().await.unwrap();
+        for hospital in listed.iter().filter(|h| !inside(index_of(&h.fhir_base_url), &tb)) {
+            assert!(matches!(hospital.status, Some(ConnectionStatus::NotCovered) | None), "{hospital:?}");
+        }
+    }
+    tb.stop().await;
 }

@@ -139,6 +139,18 @@ pub struct Dialect {
     pub sensitivity_policy: bool,
     /// Seconds the broker's own access token lives (`None`: an hour; the reference issuer's live 300).
     pub access_token_secs: Option<i64>,
+    /// A `data_holder_filter` on the tickets for the whole network (the hints still name every hospital holding
+    /// the patient's records, as a careless broker's would).
+    pub network_limit: Option<NetworkLimit>,
+}
+
+/// A hospital limit written into the tickets for the whole network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkLimit {
+    /// Only hospitals in this US state (`kind: jurisdiction`).
+    State(&'static str),
+    /// Only the first this many hospitals of the directory, by NPI (`kind: organization`).
+    FirstHospitals(usize),
 }
 
 impl Dialect {
@@ -411,6 +423,26 @@ impl Broker {
             "presenter_binding": { "method": "jkt", "jkt": grant.jkt },
             "revocation": { "url": format!("{}/status/1", self.base), "index": grant.status_index },
         });
+        match (site, dialect.network_limit) {
+            (None, Some(NetworkLimit::State(state))) => {
+                claims["access"]["data_holder_filter"] =
+                    json!([{ "kind": "jurisdiction", "address": { "country": "US", "state": state } }]);
+            }
+            (None, Some(NetworkLimit::FirstHospitals(n))) => {
+                let organizations: Vec<Value> = self
+                    .directory
+                    .iter()
+                    .take(n)
+                    .map(|h| {
+                        json!({ "display": h.name,
+                    "identifier": { "system": "http://hl7.org/fhir/sid/us-npi", "value": h.npi } })
+                    })
+                    .collect();
+                claims["access"]["data_holder_filter"] =
+                    json!([{ "kind": "organization", "organization": organizations }]);
+            }
+            _ => {}
+        }
         if let Some(site) = site {
             claims["aud"] = json!([site.fhir_base_url]);
             claims["aud_type"] = json!("data_holder_url");

@@ -270,6 +270,20 @@ const LABS: &[(&str, &str, &str, f64, f64)] = &[
     ("2345-7", "Glucose", "mg/dL", 70.0, 210.0),
     ("18262-6", "LDL cholesterol", "mg/dL", 60.0, 190.0),
 ];
+/// The v3 ObservationInterpretation code system.
+const INTERPRETATION: &str = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+
+/// The adult normal range of a lab in [`LABS`], by LOINC code.
+fn normal_range(code: &str) -> Option<(f64, f64)> {
+    match code {
+        "4548-4" => Some((4.0, 5.6)),
+        "2160-0" => Some((0.6, 1.3)),
+        "2345-7" => Some((70.0, 99.0)),
+        "18262-6" => Some((0.0, 99.0)),
+        _ => None,
+    }
+}
+
 const VITALS: &[(&str, &str, &str, f64, f64)] = &[
     ("8480-6", "Systolic blood pressure", "mm[Hg]", 105.0, 165.0),
     ("8867-4", "Heart rate", "/min", 55.0, 105.0),
@@ -381,13 +395,25 @@ pub fn records(seed: u64, person: &Person, site: usize, patient_id: &str) -> Vec
         }));
         for (code, display, unit, low, high) in LABS.iter().take(rng.gen_range(1..=LABS.len())) {
             let value = (rng.gen_range(*low..*high) * 10.0_f64).round() / 10.0;
-            out.push(json!({
+            let mut lab = json!({
                 "resourceType": "Observation", "id": id("obs"), "subject": subject, "status": "final",
                 "category": [coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "Laboratory")],
                 "code": coding(LOINC, code, display), "effectiveDateTime": format!("{date}T09:30:00Z"),
                 "valueQuantity": { "value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit },
                 "encounter": { "reference": format!("Encounter/{encounter_id}") },
-            }));
+            });
+            // As a hospital's laboratory would: the normal range and its reading of the value against it.
+            if let Some((normal_low, normal_high)) = normal_range(code) {
+                let (flag, words) = match value {
+                    v if v > normal_high => ("H", "High"),
+                    v if v < normal_low => ("L", "Low"),
+                    _ => ("N", "Normal"),
+                };
+                lab["referenceRange"] = json!([{ "low": { "value": normal_low, "unit": unit },
+                    "high": { "value": normal_high, "unit": unit } }]);
+                lab["interpretation"] = json!([coding(INTERPRETATION, flag, words)]);
+            }
+            out.push(lab);
         }
         let (code, display, unit, low, high) = VITALS[visit % VITALS.len()];
         out.push(json!({

@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
             per_site: args.tickets_per_site,
             sensitivity_policy: args.sensitivity_policy,
             access_token_secs: args.issuer_token_secs,
+            network_limit: None,
         },
         ..Config::default()
     };

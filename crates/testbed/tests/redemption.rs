@@ -437,8 +437,13 @@ async fn the_reference_data_holders_conventions_are_switches() {
 #[tokio::test]
 async fn the_broker_speaks_other_issuers_dialects() {
     use tessera_testbed::broker::{Dialect, Grant, TicketFormat};
-    let dialect =
-        Dialect { format: TicketFormat::April2026, per_site: true, sensitivity_policy: true, access_token_secs: None };
+    let dialect = Dialect {
+        format: TicketFormat::April2026,
+        per_site: true,
+        sensitivity_policy: true,
+        access_token_secs: None,
+        network_limit: None,
+    };
     let tb = Testbed::start(Config { sites: 2, seed: 3, dialect, ..Config::default() }).await.unwrap();
     let http = reqwest::Client::new();
     let key = SigningKey::generate().unwrap();

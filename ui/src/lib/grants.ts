@@ -140,3 +140,17 @@ export function isStudy(detail: Pick<GrantDetail, "description" | "grant">): boo
 export function canEnd(grant: Pick<GrantView, "status">): boolean {
   return grant.status !== "revoked";
 }
+
+/**
+ * The detail as it stands once ending the grant finished, every step done, at `at` (unix seconds): ended on that one
+ * date, every hospital it was used at ended. Drawn from the receipt's answer — the wallet no longer holds the grant —
+ * so that nothing above the receipt still says it is active.
+ */
+export function endedDetail(detail: GrantDetail, at: number): GrantDetail {
+  return {
+    ...detail,
+    grant: { ...detail.grant, status: "revoked", warning: null, expiry: at },
+    used: detail.used.map((use) => ({ ...use, state: strings.grant.useEnded })),
+    ends: strings.grant.endedOn(unixDateWords(at)),
+  };
+}

@@ -40,6 +40,8 @@ export function statusOfFailure(code: string): ConnectionStatus {
       return "needs_confirmation";
     case "hospital.not_chosen":
       return "not_shown";
+    case "hospital.not_covered":
+      return "not_covered";
     default:
       return "failed";
   }
@@ -83,6 +85,8 @@ export function lineText(line: HospitalLine, first: string): string {
       return strings.lines.needsConfirmation;
     case "not_shown":
       return strings.lines.notShown;
+    case "not_covered":
+      return strings.lines.notCovered;
     case null:
       return line.viaPortal && line.phase === "exchanging"
         ? strings.lines.portalRefreshing
@@ -200,5 +204,10 @@ export function settleLines(
  * away behind a disclosure, so what needs the person (failures, confirmations) and the record come first. */
 export function isSettled(line: HospitalLine): boolean {
   if (line.portalSignIn) return false;
-  return line.status === "connected" || line.status === "no_records" || line.status === "unsupported";
+  return (
+    line.status === "connected" ||
+    line.status === "no_records" ||
+    line.status === "unsupported" ||
+    line.status === "not_covered"
+  );
 }

@@ -42,9 +42,32 @@ export function sourceLabel(source: Source): string {
   return source.via === "portal" ? strings.record.viaPortalChip(source.hospital) : source.hospital;
 }
 
-/** How a source's records were reached, in words: "via your permission ticket", "via Emory's patient portal". */
+/**
+ * What a source said and how its records were reached, in words: "22 Jan 2025, prescribed by Dr. Lisa Nakamura,
+ * via your permission ticket".
+ */
 export function sourceTitle(source: Source): string {
-  return source.via === "portal" ? strings.record.viaPortal(source.hospital) : strings.record.viaTicket;
+  const via = source.via === "portal" ? strings.record.viaPortal(source.hospital) : strings.record.viaTicket;
+  return [source.date, source.detail, via].filter((part): part is string => !!part).join(", ");
+}
+
+/** The facts under an item's title, each from the one entry its headline speaks for: dose, status, what for, range. */
+export function itemFacts(item: RecordItem): string[] {
+  const status =
+    item.status === null
+      ? null
+      : (strings.record.medicineStatus[item.status] ?? strings.record.statusOther(item.status));
+  return [
+    item.dose,
+    status,
+    item.reason === null ? null : strings.record.forReason(item.reason),
+    item.range === null ? null : strings.record.normalRange(item.range),
+  ].filter((fact): fact is string => fact !== null);
+}
+
+/** A result's flag in words ("High"), or null when the hospital flagged nothing. */
+export function flagWords(item: RecordItem): string | null {
+  return item.flag === null ? null : strings.record.flags[item.flag];
 }
 
 export function itemDate(item: RecordItem): string | null {
@@ -55,7 +78,9 @@ export function itemDate(item: RecordItem): string | null {
 export function matchesSearch(item: RecordItem, search: string): boolean {
   const words = fold(search).split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const text = fold([item.title, item.detail ?? "", itemDate(item) ?? "", ...item.sources.map((s) => s.hospital)].join(" "));
+  const text = fold(
+    [item.title, item.detail ?? "", item.dose ?? "", itemDate(item) ?? "", ...item.sources.map((s) => s.hospital)].join(" "),
+  );
   return words.every((word) => text.includes(word));
 }
 

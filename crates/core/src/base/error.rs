@@ -58,6 +58,7 @@ error_codes! {
     VaultItemMissing => "vault.item_missing", "A secret Tessera stored in the keychain is gone.", "Sign in with your trust broker again to re-issue it.";
     StoreCorrupt => "store.corrupt", "Tessera's database file is damaged.", "Restore the profile folder from a backup or move it aside; Tessera did not overwrite it.";
     StoreTooNew => "store.too_new", "Tessera's database was written by a newer version of Tessera.", "Update Tessera; your data was left untouched.";
+    ProfileUnsafe => "profile.unsafe", "Another user on this computer could change this profile folder, so Tessera will not use it.", "Use a folder only you can write (the default one is), or make this one yours alone: chmod 700 on it and on the folders above it that others can write.";
     DiskFull => "store.disk_full", "The disk is full.", "Free some disk space and try again; nothing was lost.";
     BrowserUnavailable => "browser.unavailable", "Tessera could not open a web browser.", "Set a default web browser, or pass --browser CMD on the command line (login, connect and records take it), then try again.";
     BrokerUnreachable => "broker.unreachable", "The trust broker is not answering.", "Check your connection and try again.";
@@ -82,6 +83,7 @@ error_codes! {
     HospitalUnsupported => "hospital.unsupported", "This hospital does not accept permission tickets.", "Use the hospital's own patient portal.";
     HospitalRejected => "hospital.rejected", "The hospital did not accept the permission ticket.", "Check the grant's details; you may need a new ticket from your trust broker.";
     HospitalNotChosen => "hospital.not_chosen", "Tessera has not shown the permission here: this hospital is not one your trust broker named, and it does not say it belongs to the permission's network.", "Showing it tells the hospital the patient's name and birth date. If you know and trust this hospital, choose to show the permission there for that person.";
+    HospitalNotCovered => "hospital.not_covered", "This permission does not cover this hospital: its own limits name other hospitals or places, so Tessera did not show it here.", "Nothing to do: the hospital was not contacted. If you expected it to be covered, ask the person who granted access.";
     HospitalNothingShared => "hospital.nothing_shared", "This hospital shared nothing under this permission.", "It may hold no records for this person, or not take this permission here. Nothing to do unless you expected records; the hospital's own reason is in Activity.";
     HospitalInteractionRequired => "hospital.interaction_required", "This hospital needs you to confirm who the patient is, once.", "Open the hospital's page and confirm the patient.";
     HospitalClientRejected => "hospital.client_rejected", "The hospital did not recognise this app.", "Reconnect to register Tessera with the hospital again.";

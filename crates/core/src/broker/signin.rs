@@ -5,15 +5,18 @@
 //! kept, every ticket must come from the broker's issuer, verify against its JWK Set (cached in the session;
 //! fetched again once for an unknown `kid`) and, when key-bound, name this install's thumbprint. A ticket is
 //! re-minted at 80 % of its life; a continuation ticket only once it has expired and some hospital it is meant for
-//! holds no continuation refresh token yet. The broker's access token, for its grant management, is kept in memory
-//! until shortly before it expires (at most a day) and cleared by `lock`, so listing and revoking grants do not
+//! holds no continuation refresh token yet. A re-mint keeps the rotated refresh token before it checks the new
+//! tickets: the broker has spent the old one. The broker's access token, for its grant management, is kept in
+//! memory until shortly before it expires (at most a day) and cleared by `lock`, so listing and revoking grants do not
 //! re-mint tickets each time.
 
 use crate::base::http::Party;
 use crate::base::ids::{broker_refresh_item, connection_refresh_item, host_of, short_hash};
 use crate::broker::{self, SignIn};
 use crate::oauth::{self, Browser, Grant};
-use crate::store::{ActivityKind, BrokerRow, HospitalRow, HospitalSource, SecretKind, TicketRow, VaultItem};
+use crate::store::{
+    ActivityKind, BrokerRow, HospitalFacts, HospitalRow, HospitalSource, SecretKind, TicketRow, VaultItem,
+};
 use crate::ticket::Ticket;
 use crate::view::{serves, HeldTicket, LoginSummary};
 use crate::wallet::Wallet;
@@ -72,7 +75,9 @@ impl Wallet {
         Ok(LoginSummary { broker: endpoints.issuer, tickets, hospitals })
     }
 
-    /// Verifies and stores what a broker's token endpoint returned.
+    /// Verifies and stores what a broker's token endpoint returned: the tickets are checked first, so a bad answer
+    /// at sign-in leaves no trace (a re-mint keeps the rotated refresh token before this, see
+    /// [`Wallet::broker_session`]).
     pub(crate) async fn keep(&self, issuer: &str, sign_in: SignIn) -> Result<Vec<HeldTicket>> {
         let now = self.deps.clock.unix_now();
         let identity = self.identity().await?;
@@ -94,17 +99,7 @@ impl Wallet {
         }
         let broker_host = host_of(issuer);
         if let Some(refresh) = &sign_in.refresh_token {
-            let item = broker_refresh_item(issuer);
-            let label = format!("Tessera — sign-in with {broker_host} (refresh token)");
-            self.deps
-                .store
-                .put_secret(
-                    &self.deps.vault,
-                    VaultItem { id: &item, kind: SecretKind::BrokerRefresh, label: &label },
-                    refresh,
-                    now,
-                )
-                .await?;
+            self.keep_broker_refresh(issuer, refresh).await?;
         }
         let mut held = Vec::new();
         for ticket in checked {
@@ -150,17 +145,28 @@ impl Wallet {
                 .and_then(Value::as_str)
                 .map(String::from)
                 .unwrap_or_else(|| host_of(&url));
+            let row = HospitalRow {
+                fhir_base_url: url,
+                name,
+                source: HospitalSource::Hint,
+                facts: HospitalFacts::of_organization(hint.get("organization")),
+            };
             let indices: Vec<usize> = match hint.get("ticket_indices").and_then(Value::as_array) {
-                Some(list) => list.iter().filter_map(Value::as_u64).map(|i| i as usize).collect(),
-                None => (0..held.len()).filter(|i| held[*i].ticket.usable_at(&url)).collect(),
+                Some(list) => list.iter().filter_map(Value::as_u64).filter_map(|i| usize::try_from(i).ok()).collect(),
+                None => (0..held.len()).filter(|i| held[*i].ticket.usable_at(&row.fhir_base_url)).collect(),
             };
             let ids: Vec<String> = indices.iter().filter_map(|i| held.get(*i)).map(|h| h.id.clone()).collect();
-            self.deps
-                .store
-                .save_hospital(&HospitalRow { fhir_base_url: url, name, source: HospitalSource::Hint }, &ids, now)
-                .await?;
+            self.deps.store.save_hospital(&row, &ids, now).await?;
         }
         Ok(held)
+    }
+
+    /// Keeps a broker's refresh token in the keychain (replacing the one before it).
+    async fn keep_broker_refresh(&self, issuer: &str, refresh: &Sensitive<String>) -> Result<()> {
+        let item = broker_refresh_item(issuer);
+        let label = format!("Tessera — sign-in with {} (refresh token)", host_of(issuer));
+        let item = VaultItem { id: &item, kind: SecretKind::BrokerRefresh, label: &label };
+        self.deps.store.put_secret(&self.deps.vault, item, refresh, self.deps.clock.unix_now()).await
     }
 
     /// Verifies a ticket's signature against its issuer's JWKS (cached; re-fetched once for an unknown `kid`).
@@ -263,8 +269,13 @@ impl Wallet {
         let identity = self.identity().await?;
         let identity = identity.as_ref();
         let auth = identity.as_client(&broker.client_id, self.deps.clock.as_ref(), self.deps.random.as_ref());
-        let sign_in = broker::token_request(&self.deps.http, &broker.token_endpoint, &auth, &grant).await?;
+        let mut sign_in = broker::token_request(&self.deps.http, &broker.token_endpoint, &auth, &grant).await?;
         self.remember_broker_access(&broker.url, &sign_in);
+        // The broker has spent the old refresh token: its successor is kept before anything else can fail (fetching
+        // keys, checking tickets), so a failure or a crash there costs the tickets of this round, not the sign-in.
+        if let Some(refresh) = sign_in.refresh_token.take() {
+            self.keep_broker_refresh(&broker.url, &refresh).await?;
+        }
         let access = sign_in.access_token.clone();
         let tickets = self.keep(&broker.url, sign_in).await?;
         let detail = match tickets.len() {

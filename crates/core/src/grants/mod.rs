@@ -182,6 +182,7 @@ fn connection_words(status: ConnectionState) -> &'static str {
         ConnectionState::NoRecords => "Nothing shared there under this permission",
         ConnectionState::NeedsConfirmation => "Waiting for you to confirm the patient",
         ConnectionState::NotShown => "Not shown there (not in the network; you can choose it)",
+        ConnectionState::NotCovered => "Not covered by this permission (not shown there)",
         ConnectionState::RevocationPending => "Ending — waiting for the hospital to answer",
         ConnectionState::Revoked => "Ended",
         ConnectionState::Closed => "Closed",

@@ -1,6 +1,7 @@
 //! SMART User-access Brands bundles: a FHIR `Bundle` of `Organization` (the brand people recognise) and `Endpoint`
 //! (a FHIR base URL) resources, published by EHR vendors and providers. Importing one fills the hospital directory.
 
+use crate::store::HospitalFacts;
 use crate::{Error, ErrorCode, Result};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -12,6 +13,8 @@ pub struct BrandEndpoint {
     pub fhir_base_url: String,
     /// The brand's name (or the endpoint's, when no brand points at it).
     pub name: String,
+    /// The brand's identifiers and address (none when no brand points at it).
+    pub facts: HospitalFacts,
 }
 
 fn invalid(detail: &str) -> Error {
@@ -28,12 +31,14 @@ pub fn parse(bundle: &Value) -> Result<Vec<BrandEndpoint>> {
     }
     let resources: Vec<&Value> =
         bundle.get("entry").and_then(Value::as_array).into_iter().flatten().filter_map(|e| e.get("resource")).collect();
-    let mut brand_of: HashMap<String, String> = HashMap::new();
+    let mut brand_of: HashMap<String, &Value> = HashMap::new();
     for org in resources.iter().filter(|r| r.get("resourceType").and_then(Value::as_str) == Some("Organization")) {
-        let Some(name) = org.get("name").and_then(Value::as_str) else { continue };
+        if org.get("name").and_then(Value::as_str).is_none() {
+            continue;
+        }
         for reference in org.get("endpoint").and_then(Value::as_array).into_iter().flatten() {
             if let Some(target) = reference.get("reference").and_then(Value::as_str) {
-                brand_of.entry(target.trim_start_matches("Endpoint/").to_string()).or_insert_with(|| name.to_string());
+                brand_of.entry(target.trim_start_matches("Endpoint/").to_string()).or_insert(org);
             }
         }
     }
@@ -46,12 +51,12 @@ pub fn parse(bundle: &Value) -> Result<Vec<BrandEndpoint>> {
             continue;
         }
         let id = endpoint.get("id").and_then(Value::as_str).unwrap_or_default();
-        let name = brand_of
-            .get(id)
-            .cloned()
-            .or_else(|| endpoint.get("name").and_then(Value::as_str).map(String::from))
-            .unwrap_or_else(|| base.clone());
-        out.push(BrandEndpoint { fhir_base_url: base, name });
+        let brand = brand_of.get(id).copied();
+        let name = brand
+            .and_then(|org| org.get("name").and_then(Value::as_str))
+            .or_else(|| endpoint.get("name").and_then(Value::as_str))
+            .map_or_else(|| base.clone(), String::from);
+        out.push(BrandEndpoint { fhir_base_url: base, name, facts: HospitalFacts::of_organization(brand) });
     }
     if out.is_empty() {
         return Err(invalid("no active endpoint"));
@@ -67,7 +72,8 @@ mod tests {
     #[test]
     fn endpoints_take_their_brand_names_and_inactive_ones_are_skipped() {
         let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
-            {"resource": {"resourceType": "Organization", "id": "o1", "name": "Emory Healthcare", "endpoint": [{"reference": "Endpoint/e1"}]}},
+            {"resource": {"resourceType": "Organization", "id": "o1", "name": "Emory Healthcare", "endpoint": [{"reference": "Endpoint/e1"}],
+                "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}], "address": [{"city": "Atlanta", "state": "GA"}]}},
             {"resource": {"resourceType": "Endpoint", "id": "e1", "status": "active", "address": "https://fhir.emory.example/r4/"}},
             {"resource": {"resourceType": "Endpoint", "id": "e2", "status": "off", "address": "https://old.example/r4"}},
             {"resource": {"resourceType": "Endpoint", "id": "e3", "name": "Clinic API", "address": "https://clinic.example/fhir"}},
@@ -78,9 +84,21 @@ mod tests {
             vec![
                 BrandEndpoint {
                     fhir_base_url: "https://fhir.emory.example/r4".into(),
-                    name: "Emory Healthcare".into()
+                    name: "Emory Healthcare".into(),
+                    facts: HospitalFacts {
+                        identifiers: vec![crate::ticket::OrgIdentifier {
+                            system: Some("http://hl7.org/fhir/sid/us-npi".into()),
+                            value: "1234567893".into()
+                        }],
+                        state: Some("GA".into()),
+                        country: None,
+                    },
                 },
-                BrandEndpoint { fhir_base_url: "https://clinic.example/fhir".into(), name: "Clinic API".into() },
+                BrandEndpoint {
+                    fhir_base_url: "https://clinic.example/fhir".into(),
+                    name: "Clinic API".into(),
+                    facts: HospitalFacts::default(),
+                },
             ]
         );
         assert!(parse(&json!({"resourceType": "Patient"})).is_err());

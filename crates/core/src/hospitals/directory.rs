@@ -36,6 +36,7 @@ impl Wallet {
                     ConnectionStatus::NoRecords,
                     ConnectionStatus::Unsupported,
                     ConnectionStatus::Failed,
+                    ConnectionStatus::NotCovered,
                 ]
                 .into_iter()
                 .find(|s| {
@@ -75,7 +76,7 @@ impl Wallet {
             error.with_action(action)
         })?;
         let name = exchange::name_of(&self.deps.http, &base, &config).await.unwrap_or_else(|| host_of(&base));
-        let row = HospitalRow { fhir_base_url: base.clone(), name, source: HospitalSource::Manual };
+        let row = HospitalRow::new(base.clone(), name, HospitalSource::Manual);
         self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
         Ok(self.hospitals().await?.into_iter().find(|h| h.fhir_base_url == base).unwrap_or(HospitalView {
             fhir_base_url: base,
@@ -132,8 +133,12 @@ impl Wallet {
         };
         let mut added = Vec::new();
         for brand in crate::hospitals::brands::parse(&bundle)? {
-            let row =
-                HospitalRow { fhir_base_url: brand.fhir_base_url, name: brand.name, source: HospitalSource::Brands };
+            let row = HospitalRow {
+                fhir_base_url: brand.fhir_base_url,
+                name: brand.name,
+                source: HospitalSource::Brands,
+                facts: brand.facts,
+            };
             self.deps.store.save_hospital(&row, &[], self.deps.clock.unix_now()).await?;
             added.push(row.fhir_base_url);
         }

@@ -10,6 +10,7 @@
 //! and reported by the record view and the grants view. The token answer's `patient` must be a plain FHIR id.
 
 use crate::base::http::{Http, Party};
+use crate::base::text::plain;
 use crate::oauth::discovery::{self, Metadata};
 use crate::oauth::{token, Answer, Extras, Grant, OAuthError};
 use crate::ticket::Ticket;
@@ -94,9 +95,7 @@ pub async fn fetch_configuration(http: &Http, fhir_base_url: &str) -> Result<(Va
 /// The hospital's name for people: the SMART configuration's `organization.name`, else its CapabilityStatement's
 /// `title`, `implementation.description`, `publisher` or `name`; `None` when it names itself nowhere.
 pub async fn name_of(http: &Http, fhir_base_url: &str, config: &Value) -> Option<String> {
-    let named = |value: Option<&Value>| {
-        value.and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty()).map(String::from)
-    };
+    let named = |value: Option<&Value>| value.and_then(Value::as_str).and_then(|n| plain(n, 120));
     if let Some(name) = named(config.pointer("/organization/name")) {
         return Some(name);
     }
@@ -105,7 +104,6 @@ pub async fn name_of(http: &Http, fhir_base_url: &str, config: &Value) -> Option
     ["/title", "/implementation/description", "/publisher", "/name"]
         .iter()
         .find_map(|pointer| named(statement.pointer(pointer)))
-        .map(|name| name.chars().take(120).collect())
 }
 
 /// Reads the hospital's SMART configuration; `hospital.unsupported` when it does not take permission tickets.

@@ -4,8 +4,8 @@
 //! A panic inside one job ends that job only, as `internal`. `FanOut::default` runs as many hospitals at once as
 //! the open-files limit allows (`hospitals_in_flight`: the soft limit is first raised toward the hard limit), 45 s
 //! per hospital, at most `DEFAULT_PER_ORIGIN` requests at one origin. A `ProgressEvent` carries no secret and no
-//! record content. `ConnectionStatus` is `connected`, `failed`, `unsupported`, `no_records`, `needs_confirmation`
-//! or `not_shown`.
+//! record content. `ConnectionStatus` is `connected`, `failed`, `unsupported`, `no_records`, `needs_confirmation`,
+//! `not_shown` or `not_covered`.
 
 use crate::store::ConnectionState;
 use crate::{Error, ErrorCode, ErrorView};
@@ -50,6 +50,8 @@ pub enum ConnectionStatus {
     NeedsConfirmation,
     /// The ticket was not shown there: not named by the broker, not in the ticket's network, not chosen by the person.
     NotShown,
+    /// The ticket's own limits (`data_holder_filter`) leave this hospital out: it was not shown there, and cannot be.
+    NotCovered,
 }
 
 impl ConnectionStatus {
@@ -60,6 +62,7 @@ impl ConnectionStatus {
             ErrorCode::HospitalNothingShared => ConnectionStatus::NoRecords,
             ErrorCode::HospitalInteractionRequired => ConnectionStatus::NeedsConfirmation,
             ErrorCode::HospitalNotChosen => ConnectionStatus::NotShown,
+            ErrorCode::HospitalNotCovered => ConnectionStatus::NotCovered,
             _ => ConnectionStatus::Failed,
         }
     }
@@ -73,6 +76,7 @@ impl ConnectionStatus {
             ConnectionStatus::NoRecords => ConnectionState::NoRecords,
             ConnectionStatus::NeedsConfirmation => ConnectionState::NeedsConfirmation,
             ConnectionStatus::NotShown => ConnectionState::NotShown,
+            ConnectionStatus::NotCovered => ConnectionState::NotCovered,
         }
     }
 
@@ -85,6 +89,7 @@ impl ConnectionStatus {
             ConnectionStatus::NoRecords => "no_records",
             ConnectionStatus::NeedsConfirmation => "needs_confirmation",
             ConnectionStatus::NotShown => "not_shown",
+            ConnectionStatus::NotCovered => "not_covered",
         }
     }
 }

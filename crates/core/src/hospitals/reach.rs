@@ -6,7 +6,9 @@
 //! ticket revoked at its issuer is presented nowhere. A ticket whose audience is a trust framework goes, unasked,
 //! only to a hospital its broker named, one whose SMART configuration lists that framework, or the one the person
 //! chose for this patient (`ConnectScope` with one person and one hospital); elsewhere the line is `not_shown`
-//! (`hospital.not_chosen`) and nothing is sent. Every presentation is a `disclosure` activity entry naming no one.
+//! (`hospital.not_chosen`) and nothing is sent. A ticket whose own hospital limits (`data_holder_filter`, matched
+//! against the identifiers and state the hints or a Brands bundle gave) leave a hospital out is shown there by no
+//! one: the line is `not_covered` (`hospital.not_covered`) and the hospital is not contacted. Every presentation is a `disclosure` activity entry naming no one.
 //! Then, per (hospital, ticket) `Job` — owned clones, each a task of its own: discovery through the store's cache,
 //! the registration remembered (registered again after `hospital.client_rejected`), the token exchange or the
 //! continuation refresh, Proposal 001's launch for `interaction_required` (only when the connect has a browser for
@@ -134,6 +136,9 @@ impl Wallet {
         // belongs to that framework, or that the person chose for this patient (one hospital, one person).
         let chosen_here = scope.hospital.is_some() && scope.person.is_some();
         let mut must_advertise: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+        // A ticket whose own limits (`data_holder_filter`) leave a hospital out is never shown there, even where
+        // its broker named the hospital: its line says so and the hospital is not contacted.
+        let mut not_covered: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
         for (row, linked) in self.deps.store.hospitals().await? {
             if scope.hospital.is_some_and(|h| h != row.fhir_base_url) {
                 continue;
@@ -142,7 +147,9 @@ impl Wallet {
                 through_portals.contains(&(row.fhir_base_url.clone(), person_ref(&held.ticket.claims.patient_key)))
             };
             for held in tickets.iter().filter(|t| serves(t, &row, &linked) && !by_portal(t)) {
-                if held.ticket.claims.aud_is_framework && !linked.contains(&held.id) && !chosen_here {
+                if !held.ticket.covers(&row.holder_facts()) {
+                    not_covered.insert((row.fhir_base_url.clone(), held.id.clone()));
+                } else if held.ticket.claims.aud_is_framework && !linked.contains(&held.id) && !chosen_here {
                     must_advertise.insert((row.fhir_base_url.clone(), held.id.clone()));
                 }
                 jobs.push((row.clone(), held.clone()));
@@ -185,7 +192,11 @@ impl Wallet {
                 let job = job.clone();
                 let known_revoked = revoked.contains(&held.id);
                 let unasked = must_advertise.contains(&(row.fhir_base_url.clone(), held.id.clone()));
+                let outside_limits = not_covered.contains(&(row.fhir_base_url.clone(), held.id.clone()));
                 async move {
+                    if outside_limits {
+                        return Err(Error::new(ErrorCode::HospitalNotCovered));
+                    }
                     if known_revoked {
                         return Err(
                             Error::new(ErrorCode::TicketRevoked).with_detail("status list bit set at the issuer")

@@ -361,11 +361,7 @@ impl Wallet {
         let label = portal::secret_label(&patient, &pending.hospital);
         self.deps.store.put_portal(&self.deps.vault, &row, &label, &secret.encode()).await?;
         if !self.deps.store.hospital_names().await?.contains_key(&base) {
-            let directory = HospitalRow {
-                fhir_base_url: base.clone(),
-                name: pending.hospital.clone(),
-                source: HospitalSource::Manual,
-            };
+            let directory = HospitalRow::new(base.clone(), pending.hospital.clone(), HospitalSource::Manual);
             self.deps.store.save_hospital(&directory, &[], now).await?;
         }
         if let Some(retired) = retired {

@@ -10,7 +10,11 @@
 //! at once through the `OriginGate`, each following its own pages; a search refused with 429 is tried once more
 //! alone. Items keep the numeric value and unit of measurements (for trends) and each source's own resource (never
 //! serialized: `#[serde(skip)]`) for `export_bundle` (a FHIR `collection`). Merging again with a retried hospital's
-//! items equals merging once; each `Source` says how it was reached (`Via::Ticket` or `Via::Portal`).
+//! items equals merging once; each `Source` says how it was reached (`Via::Ticket` or `Via::Portal`). Every report is
+//! a source of its own (newest first, with its own date and detail; one resource read twice is one source), and the
+//! item's headline — date, detail, dose, status, value, flag, range — is the newest report's, all from its one
+//! resource. Results carry the hospital's `Flag` (its interpretation, else the value against its own range) and
+//! range; units read as people write them (`unit_words`); medicines their dose, FHIR status and reason.
 //! `read_all`/`gather` are shared by the ticket and portal paths.
 
 pub mod missing;
@@ -19,6 +23,7 @@ pub mod shelf;
 
 use crate::base::http::{Http, Party};
 use crate::base::origin::OriginGate;
+use crate::base::text::plain;
 use crate::broker::same_origin;
 use crate::words::describe::iso_date_words;
 use crate::{Error, ErrorCode, Result, Sensitive};
@@ -39,6 +44,8 @@ pub const RESOURCE_TYPES: &[(&str, Category)] = &[
     ("DocumentReference", Category::Document),
     ("Procedure", Category::Procedure),
 ];
+/// The longest text Tessera keeps from one record field (a title, a detail).
+const MAX_TEXT: usize = 500;
 /// Most pages followed per search.
 pub const MAX_PAGES: usize = 20;
 
@@ -108,7 +115,8 @@ pub enum Via {
     Portal,
 }
 
-/// Which hospital said it, and when.
+/// Which hospital said it, when, and what its own entry says (two orders of one medicine at one hospital are two
+/// sources).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Source {
     /// Hospital name.
@@ -117,8 +125,64 @@ pub struct Source {
     pub fhir_base_url: String,
     /// The date that hospital gives, "12 Nov 2025".
     pub date: Option<String>,
+    /// That entry's own detail (its prescriber, value or status), as the item's `detail` would say it.
+    pub detail: Option<String>,
     /// How its records were reached.
     pub via: Via,
+    /// The FHIR resource's id at that hospital, to recognise the same entry read twice (never sent to a front end).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub resource_id: Option<String>,
+    /// The entry's `YYYY-MM-DD` date, to order the sources newest first.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub day: Option<String>,
+}
+
+/// The hospital's own reading of a result against its reference range (FHIR `interpretation`, v3
+/// ObservationInterpretation), or, when it gives none, the value against the range it gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Above the range (`H`).
+    High,
+    /// Below the range (`L`).
+    Low,
+    /// Critically high (`HH`, `HU`).
+    CriticallyHigh,
+    /// Critically low (`LL`, `LU`).
+    CriticallyLow,
+    /// Abnormal, neither high nor low (`A`, `POS`, `R`, …).
+    Abnormal,
+    /// Critically abnormal (`AA`).
+    CriticallyAbnormal,
+}
+
+impl Flag {
+    /// The flag of a v3 ObservationInterpretation code; `None` for normal, negative and codes that flag nothing.
+    pub fn of_code(code: &str) -> Option<Flag> {
+        match code {
+            "H" | ">" => Some(Flag::High),
+            "L" | "<" => Some(Flag::Low),
+            "HH" | "HU" => Some(Flag::CriticallyHigh),
+            "LL" | "LU" => Some(Flag::CriticallyLow),
+            "AA" => Some(Flag::CriticallyAbnormal),
+            "A" | "POS" | "R" | "DET" | "W" | "IND" | "E" => Some(Flag::Abnormal),
+            _ => None,
+        }
+    }
+
+    /// The name printed by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::High => "high",
+            Flag::Low => "low",
+            Flag::CriticallyHigh => "critically high",
+            Flag::CriticallyLow => "critically low",
+            Flag::Abnormal => "abnormal",
+            Flag::CriticallyAbnormal => "critically abnormal",
+        }
+    }
 }
 
 /// One record as a person sees it, with every hospital that reported it.
@@ -136,8 +200,19 @@ pub struct RecordItem {
     pub code: Option<String>,
     /// The numeric value of a measurement (a lab result or vital sign), for trends.
     pub value: Option<f64>,
-    /// The unit of `value`, "mg/dL".
+    /// The unit of `value` as people write it ("mmHg", "°F"; see [`unit_words`]).
     pub unit: Option<String>,
+    /// A result's reference range as the hospital gives it, "70–99 mg/dL".
+    pub range: Option<String>,
+    /// A result outside its range, as the hospital reads it.
+    pub flag: Option<Flag>,
+    /// A medicine's dose and instructions, "10 mg once daily".
+    pub dose: Option<String>,
+    /// The FHIR status of a medicine order (`active`, `on-hold`, `stopped`, `completed`, …), for the front end to
+    /// word.
+    pub status: Option<String>,
+    /// What a medicine is for, as the order says ("Alzheimer's disease").
+    pub reason: Option<String>,
     /// `YYYY-MM-DD` used for sorting.
     pub date: Option<String>,
     /// Who said it.
@@ -452,8 +527,7 @@ fn entry_is_about(resource: &Value, fhir_base_url: &str, patient: &str) -> Resul
 fn concept_text(concept: Option<&Value>) -> Option<String> {
     let concept = concept?;
     // Text that is empty or blank says nothing: the coding's display, else nothing (an item needs a title).
-    let words =
-        |value: Option<&Value>| value.and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(String::from);
+    let words = |value: Option<&Value>| value.and_then(Value::as_str).and_then(|t| plain(t, MAX_TEXT));
     words(concept.get("text")).or_else(|| words(concept.pointer("/coding/0/display")))
 }
 
@@ -502,53 +576,198 @@ pub fn normalise_owned(resource: Value, from: &HospitalRef) -> Option<RecordItem
 fn read_item(resource: &Value, from: &HospitalRef) -> Option<RecordItem> {
     let kind = resource.get("resourceType")?.as_str()?;
     let category = RESOURCE_TYPES.iter().find(|(t, _)| *t == kind)?.1;
-    let text = |path: &str| resource.pointer(path).and_then(Value::as_str).map(String::from);
-    let measurement = (kind == "Observation").then(|| resource.get("valueQuantity")).flatten().and_then(|q| {
-        Some((q.get("value")?.as_f64().filter(|v| v.is_finite())?, q.get("unit")?.as_str().map(String::from)))
-    });
+    let text = |path: &str| resource.pointer(path).and_then(Value::as_str).and_then(|t| plain(t, MAX_TEXT));
+    // Dates are read as given: one that is not exactly a date is dropped, never cleaned into one.
+    let raw = |path: &str| resource.pointer(path).and_then(Value::as_str).map(String::from);
+    let measurement = (kind == "Observation")
+        .then(|| resource.get("valueQuantity"))
+        .flatten()
+        .and_then(|q| Some((q.get("value")?.as_f64().filter(|v| v.is_finite())?, quantity_unit(q))));
     let (concept, date, detail) = match kind {
-        "Condition" => {
-            ("/code", text("/onsetDateTime").or(text("/recordedDate")), text("/clinicalStatus/coding/0/code"))
-        }
+        "Condition" => ("/code", raw("/onsetDateTime").or(raw("/recordedDate")), text("/clinicalStatus/coding/0/code")),
         "MedicationRequest" => (
             "/medicationCodeableConcept",
-            text("/authoredOn"),
+            raw("/authoredOn"),
             text("/requester/display").map(|d| format!("prescribed by {d}")),
         ),
         "AllergyIntolerance" => {
-            ("/code", text("/recordedDate"), text("/criticality").map(|c| format!("{c} criticality")))
+            ("/code", raw("/recordedDate"), text("/criticality").map(|c| format!("{c} criticality")))
         }
         "Observation" => {
-            let value =
-                measurement.as_ref().map(|(number, unit)| format!("{number} {}", unit.as_deref().unwrap_or_default()));
-            ("/code", text("/effectiveDateTime"), value.map(|v| v.trim().to_string()))
+            let value = measurement.as_ref().map(|(number, unit)| with_unit(*number, unit.as_deref()));
+            ("/code", raw("/effectiveDateTime"), value)
         }
-        "Immunization" => ("/vaccineCode", text("/occurrenceDateTime"), text("/status")),
-        "Encounter" => ("/type/0", text("/period/start"), text("/class/display")),
-        "DiagnosticReport" => ("/code", text("/effectiveDateTime"), text("/status")),
-        "DocumentReference" => ("/type", text("/date"), text("/content/0/attachment/title")),
-        "Procedure" => ("/code", text("/performedDateTime"), text("/status")),
+        "Immunization" => ("/vaccineCode", raw("/occurrenceDateTime"), text("/status")),
+        "Encounter" => ("/type/0", raw("/period/start"), text("/class/display")),
+        "DiagnosticReport" => ("/code", raw("/effectiveDateTime"), text("/status")),
+        "DocumentReference" => ("/type", raw("/date"), text("/content/0/attachment/title")),
+        "Procedure" => ("/code", raw("/performedDateTime"), text("/status")),
         _ => return None,
     };
     let concept = resource.pointer(concept);
     let date = date.as_deref().and_then(fhir_date);
+    let medicine = kind == "MedicationRequest";
+    let range = (kind == "Observation").then(|| reference_range(resource)).flatten();
+    let flag = (kind == "Observation").then(|| result_flag(resource, measurement.as_ref().map(|(v, _)| *v))).flatten();
     Some(RecordItem {
         id: String::new(),
         category,
         title: concept_text(concept).unwrap_or_else(|| kind.to_string()),
-        detail,
         code: concept_code(concept),
         value: measurement.as_ref().map(|(number, _)| *number),
         unit: measurement.and_then(|(_, unit)| unit),
+        range,
+        flag,
+        dose: medicine.then(|| dose_words(resource)).flatten(),
+        status: medicine.then(|| text("/status")).flatten().filter(|s| s.len() <= 32),
+        reason: medicine
+            .then(|| {
+                let first = |path: &str| resource.pointer(path);
+                first("/reasonReference/0/display")
+                    .and_then(Value::as_str)
+                    .and_then(|t| plain(t, MAX_TEXT))
+                    .or_else(|| concept_text(first("/reasonCode/0")))
+            })
+            .flatten(),
         resources: Vec::with_capacity(1),
         sources: vec![Source {
             hospital: from.name.clone(),
             fhir_base_url: from.fhir_base_url.clone(),
             date: date.as_deref().map(iso_date_words),
+            detail: detail.clone(),
             via: Via::Ticket,
+            resource_id: text("/id"),
+            day: date.clone(),
         }],
+        detail,
         date,
     })
+}
+
+/// A number with its unit, "196.6 mg/dL", "98.1 °F"; a unit that is only a count or score adds nothing.
+fn with_unit(number: f64, unit: Option<&str>) -> String {
+    format!("{number} {}", unit.unwrap_or_default()).trim().to_string()
+}
+
+/// A Quantity's unit as people write it: its `unit`, else its UCUM `code`, through [`unit_words`].
+fn quantity_unit(quantity: &Value) -> Option<String> {
+    let unit =
+        ["unit", "code"].iter().find_map(|k| quantity.get(*k).and_then(Value::as_str).filter(|u| !u.is_empty()))?;
+    plain(&unit_words(unit), 40)
+}
+
+/// A UCUM unit as people write it: `mm[Hg]` → mmHg, `[degF]` → °F, `m[IU]/L` → mIU/L, `10*3/uL` → ×10³/µL, `/min`
+/// → per minute, and annotations such as `{score}` → nothing. Units already in people's words pass through.
+pub fn unit_words(unit: &str) -> String {
+    let whole = match unit {
+        "Cel" => Some("°C"),
+        "kg/m2" => Some("kg/m²"),
+        "10*3/uL" => Some("×10³/µL"),
+        "10*6/uL" => Some("×10⁶/µL"),
+        "10*9/L" => Some("×10⁹/L"),
+        "10*12/L" => Some("×10¹²/L"),
+        "meq/L" => Some("mEq/L"),
+        "/min" | "{beats}/min" => Some("per minute"),
+        "{breaths}/min" => Some("breaths per minute"),
+        "mL/min/{1.73_m2}" => Some("mL/min/1.73 m²"),
+        _ => None,
+    };
+    if let Some(words) = whole {
+        return words.to_string();
+    }
+    // Bracketed UCUM atoms, and the `u` UCUM writes for micro.
+    let mut words = unit.to_string();
+    for (atom, plain) in [
+        ("[degF]", "°F"),
+        ("[lb_av]", "lb"),
+        ("[in_i]", "in"),
+        ("[ft_i]", "ft"),
+        ("[IU]", "IU"),
+        ("[iU]", "IU"),
+        ("[Hg]", "Hg"),
+        ("[ppm]", "ppm"),
+        ("[pH]", "pH"),
+    ] {
+        words = words.replace(atom, plain);
+    }
+    if words.starts_with('u') && words.len() > 1 && words[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        words.replace_range(..1, "µ");
+    }
+    // Annotations (`{score}`, `{cells}/uL`) say nothing a person needs.
+    while let (Some(open), Some(close)) = (words.find('{'), words.find('}')) {
+        if close < open {
+            break;
+        }
+        words.replace_range(open..=close, "");
+    }
+    words.trim().to_string()
+}
+
+/// A result's first reference range: its text, else its low and high ("70–99 mg/dL", "under 5", "over 40").
+fn reference_range(resource: &Value) -> Option<String> {
+    let range = resource.pointer("/referenceRange/0")?;
+    let bound = |name: &str| range.get(name).and_then(|q| Some((q.get("value")?.as_f64()?, quantity_unit(q))));
+    let text = range.get("text").and_then(Value::as_str).and_then(|t| plain(t, 80));
+    let words = match (bound("low"), bound("high")) {
+        (Some((low, unit)), Some((high, _))) => {
+            Some(format!("{low}–{high}{}", unit.map(|u| format!(" {u}")).unwrap_or_default()))
+        }
+        (Some((low, unit)), None) => Some(format!("at least {}", with_unit(low, unit.as_deref()))),
+        (None, Some((high, unit))) => Some(format!("at most {}", with_unit(high, unit.as_deref()))),
+        (None, None) => None,
+    };
+    text.or(words)
+}
+
+/// A result's flag: the hospital's interpretation, else its value against its own range (both from this one
+/// resource).
+fn result_flag(resource: &Value, value: Option<f64>) -> Option<Flag> {
+    let codes: Vec<&str> = resource
+        .get("interpretation")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|i| i.get("coding").and_then(Value::as_array).into_iter().flatten())
+        .filter_map(|c| c.get("code").and_then(Value::as_str))
+        .collect();
+    if !codes.is_empty() {
+        return codes.into_iter().find_map(Flag::of_code);
+    }
+    let value = value?;
+    let bound = |name: &str| resource.pointer(&format!("/referenceRange/0/{name}/value")).and_then(Value::as_f64);
+    match (bound("low"), bound("high")) {
+        (Some(low), _) if value < low => Some(Flag::Low),
+        (_, Some(high)) if value > high => Some(Flag::High),
+        _ => None,
+    }
+}
+
+/// A medicine order's dose and instructions: the first instruction's text, else its dose, how often and route
+/// ("10 mg, 1 time a day, by mouth").
+fn dose_words(resource: &Value) -> Option<String> {
+    let instruction = resource.pointer("/dosageInstruction/0")?;
+    if let Some(text) = instruction.get("text").and_then(Value::as_str).and_then(|t| plain(t, 200)) {
+        return Some(text);
+    }
+    let dose = instruction
+        .pointer("/doseAndRate/0/doseQuantity")
+        .and_then(|q| Some(with_unit(q.get("value")?.as_f64()?, quantity_unit(q).as_deref())));
+    let timing = instruction.pointer("/timing/repeat").and_then(|r| {
+        let frequency = r.get("frequency")?.as_u64()?;
+        let period = r.get("period")?.as_f64()?;
+        let unit = match r.get("periodUnit")?.as_str()? {
+            "h" => "hour",
+            "d" => "day",
+            "wk" => "week",
+            "mo" => "month",
+            _ => return None,
+        };
+        let times = if frequency == 1 { "once".to_string() } else { format!("{frequency} times") };
+        Some(if period == 1.0 { format!("{times} a {unit}") } else { format!("{times} every {period} {unit}s") })
+    });
+    let route = concept_text(instruction.get("route")).map(|r| r.to_lowercase());
+    let parts: Vec<String> = [dose, timing, route].into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Marks `items`, read at one hospital, as reached `via` (items are normalised as reached with a ticket).
@@ -583,15 +802,20 @@ pub fn merge(items: impl IntoIterator<Item = RecordItem>) -> Vec<RecordItem> {
         let key = merge_key(&item);
         match merged.get_mut(&key) {
             Some(existing) => {
+                // An entry read again (a retried hospital) replaces its earlier reading; a new one is added.
                 for (source, resource) in item.sources.into_iter().zip(item.resources) {
-                    if !existing.sources.iter().any(|s| s.fhir_base_url == source.fhir_base_url) {
-                        existing.sources.push(source);
-                        existing.resources.push(resource);
+                    match existing.sources.iter().position(|s| s.same_entry(&source)) {
+                        Some(i) => (existing.sources[i], existing.resources[i]) = (source, resource),
+                        None => {
+                            existing.sources.push(source);
+                            existing.resources.push(resource);
+                        }
                     }
                 }
-                if item.date > existing.date {
-                    existing.date = item.date;
-                }
+                // The headline is one entry's facts together: the newest entry's date, detail, dose, status, value
+                // and flag — never one hospital's prescriber beside another's date.
+                existing.sort_sources();
+                existing.take_headline_of_newest();
             }
             None => {
                 item.id = crate::base::ids::short_hash(&[&key]);
@@ -602,6 +826,46 @@ pub fn merge(items: impl IntoIterator<Item = RecordItem>) -> Vec<RecordItem> {
     let mut out: Vec<RecordItem> = merged.into_values().collect();
     out.sort_by(|a, b| a.category.cmp(&b.category).then(b.date.cmp(&a.date)).then(a.title.cmp(&b.title)));
     out
+}
+
+impl Source {
+    /// Whether the two are the same entry at the same hospital (the same resource, read twice).
+    fn same_entry(&self, other: &Source) -> bool {
+        self.fhir_base_url == other.fhir_base_url
+            && match (&self.resource_id, &other.resource_id) {
+                (Some(a), Some(b)) => a == b,
+                _ => self.date == other.date && self.detail == other.detail,
+            }
+    }
+}
+
+impl RecordItem {
+    /// Takes the facts shown in the headline from the newest entry (the first source, once sorted), all of them
+    /// from its one resource.
+    fn take_headline_of_newest(&mut self) {
+        let from = HospitalRef { name: String::new(), fhir_base_url: String::new() };
+        let Some(newer) = self.resources.first().and_then(|resource| read_item(resource, &from)) else { return };
+        self.date.clone_from(&newer.date);
+        self.detail.clone_from(&newer.detail);
+        self.value = newer.value;
+        self.unit.clone_from(&newer.unit);
+        self.range.clone_from(&newer.range);
+        self.flag = newer.flag;
+        self.dose.clone_from(&newer.dose);
+        self.status.clone_from(&newer.status);
+        self.reason.clone_from(&newer.reason);
+    }
+
+    /// Orders the sources (and their resources with them) newest entry first, so that the first is the one the
+    /// headline speaks for.
+    fn sort_sources(&mut self) {
+        let mut paired: Vec<(Source, Value)> = self.sources.drain(..).zip(self.resources.drain(..)).collect();
+        paired.sort_by(|(a, _), (b, _)| {
+            let place = |s: &Source| (s.fhir_base_url.clone(), s.resource_id.clone(), s.detail.clone());
+            b.day.cmp(&a.day).then_with(|| place(a).cmp(&place(b)))
+        });
+        (self.sources, self.resources) = paired.into_iter().unzip();
+    }
 }
 
 /// A FHIR `collection` Bundle of the resources behind `items` (every source's own resource), for an export the
@@ -710,7 +974,85 @@ mod tests {
         assert_eq!(bundle["type"], "collection");
         let urls: Vec<&str> =
             bundle["entry"].as_array().unwrap().iter().map(|e| e["fullUrl"].as_str().unwrap()).collect();
-        assert_eq!(urls, ["http://a/fhir/Condition/1", "http://b/fhir/Condition/x9"]);
+        assert_eq!(urls, ["http://b/fhir/Condition/x9", "http://a/fhir/Condition/1"], "newest entry first");
+    }
+
+    #[test]
+    fn a_merged_medicine_shows_one_orders_facts_together_and_keeps_every_order() {
+        let order = |id: &str, date: &str, doctor: &str, status: &str, dose: &str| {
+            json!({"resourceType": "MedicationRequest", "id": id, "status": status, "authoredOn": date,
+                "medicationCodeableConcept": {"coding": [{"system": "rx", "code": "997223", "display": "donepezil 10 MG"}]},
+                "requester": {"display": doctor}, "dosageInstruction": [{"text": dose}],
+                "reasonReference": [{"display": "Alzheimer's disease"}]})
+        };
+        let first = order("m1", "2023-03-01", "Dr. Anita Desai", "active", "10 mg at bedtime");
+        let newest = order("m2", "2025-01-22", "Dr. Lisa Nakamura", "stopped", "10 mg once daily");
+        let again_here = order("m3", "2024-06-10", "Dr. Anita Desai", "completed", "5 mg at bedtime");
+        let items = [
+            normalise(&first, &hospital("a")).unwrap(),
+            normalise(&newest, &hospital("b")).unwrap(),
+            normalise(&again_here, &hospital("a")).unwrap(),
+        ];
+        let merged = merge(items.clone());
+        assert_eq!(merged.len(), 1);
+        let item = &merged[0];
+        // Every headline fact is the newest order's: its date, prescriber, dose and status — not a mix.
+        assert_eq!(item.date.as_deref(), Some("2025-01-22"));
+        assert_eq!(item.detail.as_deref(), Some("prescribed by Dr. Lisa Nakamura"));
+        assert_eq!(item.dose.as_deref(), Some("10 mg once daily"));
+        assert_eq!(item.status.as_deref(), Some("stopped"));
+        assert_eq!(item.reason.as_deref(), Some("Alzheimer's disease"));
+        // A second order at the same hospital is its own source, each with its own facts, newest first.
+        let sources: Vec<(&str, Option<&str>)> =
+            item.sources.iter().map(|s| (s.fhir_base_url.as_str(), s.detail.as_deref())).collect();
+        assert_eq!(
+            sources,
+            [
+                ("http://b/fhir", Some("prescribed by Dr. Lisa Nakamura")),
+                ("http://a/fhir", Some("prescribed by Dr. Anita Desai")),
+                ("http://a/fhir", Some("prescribed by Dr. Anita Desai")),
+            ]
+        );
+        assert_eq!(item.resources.len(), 3);
+        assert_eq!(item.resources[0]["id"], "m2");
+        // Merging the same orders again changes nothing.
+        assert_eq!(merge(merged.iter().cloned().chain(items)), merged);
+    }
+
+    #[test]
+    fn results_carry_the_hospitals_flag_and_range_and_units_in_peoples_words() {
+        let result = |value: f64, unit: &str, interpretation: Option<&str>, range: Value| {
+            let mut r = json!({"resourceType": "Observation", "code": {"text": "Glucose"},
+                "effectiveDateTime": "2024-02-02", "valueQuantity": {"value": value, "unit": unit}, "referenceRange": [range]});
+            if let Some(code) = interpretation {
+                r["interpretation"] = json!([{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": code}]}]);
+            }
+            normalise(&r, &hospital("a")).unwrap()
+        };
+        let range = json!({"low": {"value": 70, "unit": "mg/dL"}, "high": {"value": 99, "unit": "mg/dL"}});
+        let high = result(196.6, "mg/dL", Some("H"), range.clone());
+        assert_eq!((high.flag, high.range.as_deref()), (Some(Flag::High), Some("70–99 mg/dL")));
+        assert_eq!(high.detail.as_deref(), Some("196.6 mg/dL"));
+        // No interpretation: the value against the hospital's own range; "N" flags nothing.
+        assert_eq!(result(196.6, "mg/dL", None, range.clone()).flag, Some(Flag::High));
+        assert_eq!(result(50.0, "mg/dL", None, range.clone()).flag, Some(Flag::Low));
+        assert_eq!(result(80.0, "mg/dL", Some("N"), range.clone()).flag, None);
+        assert_eq!(result(80.0, "mg/dL", Some("HH"), range).flag, Some(Flag::CriticallyHigh));
+        // The range's own text wins; UCUM units read as people write them; a score has no unit.
+        let pressure = result(150.0, "mm[Hg]", None, json!({"text": "below 120", "high": {"value": 120}}));
+        assert_eq!((pressure.unit.as_deref(), pressure.detail.as_deref()), (Some("mmHg"), Some("150 mmHg")));
+        assert_eq!((pressure.range.as_deref(), pressure.flag), (Some("below 120"), Some(Flag::High)));
+        let score = result(3.0, "{score}", None, json!({"high": {"value": 5}}));
+        assert_eq!((score.unit, score.detail.as_deref(), score.range.as_deref()), (None, Some("3"), Some("at most 5")));
+    }
+
+    #[test]
+    fn a_dose_without_text_is_said_from_its_parts() {
+        let order = json!({"resourceType": "MedicationRequest", "status": "active",
+            "medicationCodeableConcept": {"text": "lisinopril 20 mg"},
+            "dosageInstruction": [{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                "route": {"text": "Oral"}, "doseAndRate": [{"doseQuantity": {"value": 20, "unit": "mg"}}]}]});
+        assert_eq!(normalise(&order, &hospital("a")).unwrap().dose.as_deref(), Some("20 mg, 2 times a day, oral"));
     }
 
     #[test]

@@ -127,28 +127,13 @@ impl RecordShelf {
 mod tests {
     use super::*;
     use crate::hospitals::fan_out::ConnectionStatus;
-    use crate::records::Category;
-    use crate::records::Source;
     use crate::view::test_outcome as outcome;
 
     fn item(url: &str) -> RecordItem {
-        RecordItem {
-            id: String::new(),
-            category: Category::Allergy,
-            title: "Peanut".into(),
-            detail: None,
-            code: Some("s|1".into()),
-            value: None,
-            unit: None,
-            date: None,
-            sources: vec![Source {
-                hospital: url.into(),
-                fhir_base_url: url.into(),
-                date: None,
-                via: Default::default(),
-            }],
-            resources: vec![serde_json::json!({"resourceType": "AllergyIntolerance"})],
-        }
+        let resource = serde_json::json!({"resourceType": "AllergyIntolerance", "id": "a1",
+            "code": {"text": "Peanut", "coding": [{"system": "s", "code": "1"}]}});
+        let from = crate::records::HospitalRef { name: url.into(), fhir_base_url: url.into() };
+        crate::records::normalise(&resource, &from).unwrap()
     }
 
     #[test]

@@ -27,8 +27,8 @@ pub mod rows;
 use crate::store::journal::{Journal, Write};
 use crate::store::rows::{column, db_error, outcome_of, ItemState};
 pub use crate::store::rows::{
-    ActivityEntry, ActivityKind, BrokerRow, ConnectionRow, ConnectionState, HospitalRow, HospitalSource, Outcome,
-    PortalRow, SecretKind, TicketFacts, TicketRow, VaultItem,
+    ActivityEntry, ActivityKind, BrokerRow, ConnectionRow, ConnectionState, HospitalFacts, HospitalRow, HospitalSource,
+    Outcome, PortalRow, SecretKind, TicketFacts, TicketRow, VaultItem,
 };
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Sensitive};
@@ -487,8 +487,17 @@ impl Store {
 
     /// Adds (or renames) a hospital and links it to tickets.
     pub async fn save_hospital(&self, hospital: &HospitalRow, ticket_ids: &[String], now: i64) -> Result<()> {
-        sqlx::query("INSERT INTO hospitals (fhir_base_url, name, source, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(fhir_base_url) DO UPDATE SET name = excluded.name")
-            .bind(&hospital.fhir_base_url).bind(&hospital.name).bind(hospital.source).bind(now)
+        // A name from the network is kept plain (no escapes, no overrides, capped); the address stands in for none.
+        let name = crate::base::text::plain_or(&hospital.name, crate::base::text::MAX_NAME, || {
+            crate::base::ids::host_of(&hospital.fhir_base_url)
+        });
+        // Facts a later source does not give (a Brands bundle without identifiers) keep what an earlier one said.
+        sqlx::query("INSERT INTO hospitals (fhir_base_url, name, source, added_at, identifiers, state, country) VALUES (?, ?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT(fhir_base_url) DO UPDATE SET name = excluded.name, \
+                     identifiers = CASE excluded.identifiers WHEN '' THEN hospitals.identifiers ELSE excluded.identifiers END, \
+                     state = COALESCE(excluded.state, hospitals.state), country = COALESCE(excluded.country, hospitals.country)")
+            .bind(&hospital.fhir_base_url).bind(&name).bind(hospital.source).bind(now)
+            .bind(hospital.facts.identifiers_text()).bind(&hospital.facts.state).bind(&hospital.facts.country)
             .execute(&self.pool).await.map_err(db_error)?;
         for ticket in ticket_ids {
             sqlx::query("INSERT OR IGNORE INTO hospital_tickets (fhir_base_url, ticket_id) VALUES (?, ?)")
@@ -503,7 +512,9 @@ impl Store {
 
     /// The hospital directory, with the tickets hinted for each.
     pub async fn hospitals(&self) -> Result<Vec<(HospitalRow, Vec<String>)>> {
-        let rows = sqlx::query("SELECT fhir_base_url, name, source FROM hospitals ORDER BY added_at, fhir_base_url")
+        let rows = sqlx::query(
+            "SELECT fhir_base_url, name, source, identifiers, state, country FROM hospitals ORDER BY added_at, fhir_base_url",
+        )
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
@@ -520,7 +531,13 @@ impl Store {
             .map(|r| {
                 let url: String = r.get("fhir_base_url");
                 let tickets = linked.remove(&url).unwrap_or_default();
-                Ok((HospitalRow { fhir_base_url: url, name: r.get("name"), source: column(r, "source")? }, tickets))
+                let facts = HospitalFacts {
+                    identifiers: HospitalFacts::identifiers_from(&r.get::<String, _>("identifiers")),
+                    state: r.get("state"),
+                    country: r.get("country"),
+                };
+                let row = HospitalRow { fhir_base_url: url, name: r.get("name"), source: column(r, "source")?, facts };
+                Ok((row, tickets))
             })
             .collect()
     }
@@ -831,6 +848,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ticket::OrgIdentifier;
 
     fn temp_dir(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("tessera-store-{name}-{}", std::process::id()));
@@ -843,13 +861,22 @@ mod tests {
     async fn hospitals_and_activity_round_trip() {
         let dir = temp_dir("roundtrip");
         let store = Store::open(&dir).await.unwrap();
-        let row = HospitalRow {
-            fhir_base_url: "http://127.0.0.1:1/fhir".into(),
-            name: "Decatur ED".into(),
-            source: HospitalSource::Hint,
+        let mut row = HospitalRow::new("http://127.0.0.1:1/fhir".into(), "Decatur ED".into(), HospitalSource::Hint);
+        row.facts = HospitalFacts {
+            identifiers: vec![
+                OrgIdentifier { system: Some("http://hl7.org/fhir/sid/us-npi".into()), value: "1234567890".into() },
+                OrgIdentifier { system: None, value: "TIN-9".into() },
+            ],
+            state: Some("GA".into()),
+            country: None,
         };
         store.save_hospital(&row, &["t1".into()], 10).await.unwrap();
-        assert_eq!(store.hospitals().await.unwrap(), vec![(row, vec!["t1".to_string()])]);
+        assert_eq!(store.hospitals().await.unwrap(), vec![(row.clone(), vec!["t1".to_string()])]);
+        // A later source that says less (a Brands bundle without identifiers) keeps what was known.
+        let bare = HospitalRow::new(row.fhir_base_url.clone(), "Decatur Emergency".into(), HospitalSource::Brands);
+        store.save_hospital(&bare, &[], 11).await.unwrap();
+        let (kept, _) = store.hospitals().await.unwrap().remove(0);
+        assert_eq!((kept.name.as_str(), &kept.facts), ("Decatur Emergency", &row.facts));
         let entry = ActivityEntry {
             at: 5,
             kind: ActivityKind::RecordsRead,
@@ -970,14 +997,7 @@ mod tests {
             .execute(&store.pool)
             .await
             .unwrap();
-        store
-            .save_hospital(
-                &HospitalRow { fhir_base_url: "h".into(), name: "n".into(), source: HospitalSource::Manual },
-                &[],
-                1,
-            )
-            .await
-            .unwrap();
+        store.save_hospital(&HospitalRow::new("h".into(), "n".into(), HospitalSource::Manual), &[], 1).await.unwrap();
         store.pool.close().await;
         let error = Store::open(&dir).await.err().expect("refuses");
         assert_eq!(error.code(), ErrorCode::StoreTooNew);

@@ -1,5 +1,6 @@
 //! The rows of the index, one type per table (no secret, no name), and how a database error becomes a coded one.
 
+use crate::ticket::{HolderFacts, OrgIdentifier};
 use crate::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -22,6 +23,8 @@ pub enum ConnectionState {
     NeedsConfirmation,
     /// The ticket was not shown there.
     NotShown,
+    /// The ticket's own limits leave the hospital out: it was not shown there.
+    NotCovered,
     /// Ended here; the hospital has not confirmed the revocation yet (retried).
     RevocationPending,
     /// Ended and revoked at the hospital.
@@ -162,7 +165,7 @@ pub struct BrokerRow {
 }
 
 /// A hospital in the directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HospitalRow {
     /// FHIR base URL.
     pub fhir_base_url: String,
@@ -170,6 +173,85 @@ pub struct HospitalRow {
     pub name: String,
     /// Where it came from.
     pub source: HospitalSource,
+    /// What is known of its organisation (for a ticket's hospital limits).
+    pub facts: HospitalFacts,
+}
+
+impl HospitalRow {
+    /// A hospital of which nothing more than its address, name and source is known.
+    pub fn new(fhir_base_url: String, name: String, source: HospitalSource) -> Self {
+        HospitalRow { fhir_base_url, name, source, facts: HospitalFacts::default() }
+    }
+
+    /// What a ticket's `data_holder_filter` is matched against.
+    pub fn holder_facts(&self) -> HolderFacts<'_> {
+        HolderFacts {
+            name: &self.name,
+            identifiers: &self.facts.identifiers,
+            state: self.facts.state.as_deref(),
+            country: self.facts.country.as_deref(),
+        }
+    }
+}
+
+/// What the broker's hints or a Brands bundle say about a hospital's organisation: public directory facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HospitalFacts {
+    /// Its identifiers (NPI, TIN, …).
+    pub identifiers: Vec<OrgIdentifier>,
+    /// Its state or region code.
+    pub state: Option<String>,
+    /// Its country code.
+    pub country: Option<String>,
+}
+
+impl HospitalFacts {
+    /// The facts of a FHIR Organization (`identifier`, the first `address` with a state or country).
+    pub fn of_organization(organization: Option<&serde_json::Value>) -> Self {
+        let Some(organization) = organization else { return HospitalFacts::default() };
+        let addresses: Vec<&serde_json::Value> = match organization.get("address") {
+            Some(serde_json::Value::Array(list)) => list.iter().collect(),
+            Some(one @ serde_json::Value::Object(_)) => vec![one],
+            _ => vec![],
+        };
+        let part = |name: &str| {
+            addresses.iter().find_map(|a| {
+                a.get(name)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty() && t.len() <= 64)
+            })
+        };
+        HospitalFacts {
+            identifiers: OrgIdentifier::all_in(organization.get("identifier")),
+            state: part("state").map(String::from),
+            country: part("country").map(String::from),
+        }
+    }
+
+    /// The identifiers as stored: one `system|value` per line.
+    pub(crate) fn identifiers_text(&self) -> String {
+        let lines: Vec<String> = self
+            .identifiers
+            .iter()
+            .map(|id| format!("{}|{}", id.system.as_deref().unwrap_or(""), id.value).replace('\n', " "))
+            .collect();
+        lines.join("\n")
+    }
+
+    /// The identifiers from their stored text.
+    pub(crate) fn identifiers_from(text: &str) -> Vec<OrgIdentifier> {
+        text.lines()
+            .filter_map(|line| {
+                let (system, value) = line.split_once('|')?;
+                Some(OrgIdentifier {
+                    system: Some(system.to_string()).filter(|s| !s.is_empty()),
+                    value: value.to_string(),
+                })
+            })
+            .filter(|id| !id.value.is_empty())
+            .collect()
+    }
 }
 
 /// One hospital connection made with a ticket.

@@ -845,7 +845,7 @@ fn filter_line(filters: &[HolderFilter]) -> Option<String> {
                 let place: Vec<String> = [state.clone(), country.clone()].into_iter().flatten().collect();
                 places.push(format!("hospitals in {}", place.join(", ")));
             }
-            HolderFilter::Organization(names) => places.extend(names.iter().cloned()),
+            HolderFilter::Organization { names, .. } => places.extend(names.iter().cloned()),
             HolderFilter::Unreadable(kind) => {
                 places.push(format!("hospitals matching a limit Tessera cannot read ({kind})"))
             }

@@ -104,7 +104,7 @@ broker: string, };
 
 export type Category = "problem" | "medication" | "allergy" | "result" | "immunization" | "visit" | "document" | "procedure";
 
-export type ConnectionStatus = "connected" | "failed" | "unsupported" | "no_records" | "needs_confirmation" | "not_shown";
+export type ConnectionStatus = "connected" | "failed" | "unsupported" | "no_records" | "needs_confirmation" | "not_shown" | "not_covered";
 
 export type DemoNetwork = { 
 /**
@@ -116,7 +116,7 @@ broker: string,
  */
 hospitals: number, };
 
-export type ErrorCode = "internal" | "input.invalid" | "app.no_display" | "vault.unavailable" | "vault.locked" | "wallet.locked" | "wallet.empty" | "vault.item_missing" | "store.corrupt" | "store.too_new" | "store.disk_full" | "browser.unavailable" | "broker.unreachable" | "broker.invalid" | "broker.denied" | "signin.state_mismatch" | "signin.issuer_mismatch" | "signin.timeout" | "signin.cancelled" | "ticket.malformed" | "ticket.signature_invalid" | "ticket.unknown_key" | "ticket.expired" | "ticket.not_yet_valid" | "ticket.revoked" | "ticket.unsupported" | "hospital.unreachable" | "hospital.timeout" | "hospital.busy" | "hospital.server_error" | "hospital.invalid_response" | "hospital.unsupported" | "hospital.rejected" | "hospital.not_chosen" | "hospital.nothing_shared" | "hospital.interaction_required" | "hospital.client_rejected" | "hospital.scope_denied" | "records.invalid" | "records.too_large" | "records.wrong_patient" | "grant.not_found" | "export.failed" | "grant.revocation_pending" | "portal.unavailable" | "portal.no_client" | "portal.config_invalid" | "portal.denied" | "portal.offline_refused" | "portal.other_patient" | "portal.new_person" | "portal.expired" | "portal.ambiguous_person" | "portal.still_connected" | "portal.patient_not_shared" | "portal.ended";
+export type ErrorCode = "internal" | "input.invalid" | "app.no_display" | "vault.unavailable" | "vault.locked" | "wallet.locked" | "wallet.empty" | "vault.item_missing" | "store.corrupt" | "store.too_new" | "profile.unsafe" | "store.disk_full" | "browser.unavailable" | "broker.unreachable" | "broker.invalid" | "broker.denied" | "signin.state_mismatch" | "signin.issuer_mismatch" | "signin.timeout" | "signin.cancelled" | "ticket.malformed" | "ticket.signature_invalid" | "ticket.unknown_key" | "ticket.expired" | "ticket.not_yet_valid" | "ticket.revoked" | "ticket.unsupported" | "hospital.unreachable" | "hospital.timeout" | "hospital.busy" | "hospital.server_error" | "hospital.invalid_response" | "hospital.unsupported" | "hospital.rejected" | "hospital.not_chosen" | "hospital.not_covered" | "hospital.nothing_shared" | "hospital.interaction_required" | "hospital.client_rejected" | "hospital.scope_denied" | "records.invalid" | "records.too_large" | "records.wrong_patient" | "grant.not_found" | "export.failed" | "grant.revocation_pending" | "portal.unavailable" | "portal.no_client" | "portal.config_invalid" | "portal.denied" | "portal.offline_refused" | "portal.other_patient" | "portal.new_person" | "portal.expired" | "portal.ambiguous_person" | "portal.still_connected" | "portal.patient_not_shared" | "portal.ended";
 
 export type ErrorView = { 
 /**
@@ -167,6 +167,8 @@ file_name: string | null,
  * FHIR resources written.
  */
 resources: number, };
+
+export type Flag = "high" | "low" | "critically_high" | "critically_low" | "abnormal" | "critically_abnormal";
 
 export type GrantArgs = { 
 /**
@@ -538,9 +540,30 @@ code: string | null,
  */
 value: number | null, 
 /**
- * The unit of `value`, "mg/dL".
+ * The unit of `value` as people write it ("mmHg", "°F"; see [`unit_words`]).
  */
 unit: string | null, 
+/**
+ * A result's reference range as the hospital gives it, "70–99 mg/dL".
+ */
+range: string | null, 
+/**
+ * A result outside its range, as the hospital reads it.
+ */
+flag: Flag | null, 
+/**
+ * A medicine's dose and instructions, "10 mg once daily".
+ */
+dose: string | null, 
+/**
+ * The FHIR status of a medicine order (`active`, `on-hold`, `stopped`, `completed`, …), for the front end to
+ * word.
+ */
+status: string | null, 
+/**
+ * What a medicine is for, as the order says ("Alzheimer's disease").
+ */
+reason: string | null, 
 /**
  * `YYYY-MM-DD` used for sorting.
  */
@@ -631,6 +654,10 @@ fhir_base_url: string,
  * The date that hospital gives, "12 Nov 2025".
  */
 date: string | null, 
+/**
+ * That entry's own detail (its prescriber, value or status), as the item's `detail` would say it.
+ */
+detail: string | null, 
 /**
  * How its records were reached.
  */
