@@ -367,6 +367,13 @@ async fn e2e_a_consent_is_ended_while_a_hospital_is_down_and_finishes_when_it_is
     assert_eq!(http.post(control(&broker, victim, "up")).send().await.unwrap().status(), 200);
     session.click("[data-testid=retry-revoke]").await;
     session.text_when("[data-testid=revoke-receipt]", "the receipt", |t| t.contains("Done")).await;
+    // Above the receipt the page says the same: ended, on one date, at every hospital (nothing still "Active").
+    session.text_when("[data-testid=grant-status]", "the grant's state, ended", |t| t == "Revoked").await;
+    session.text_when("[data-testid=grant-ends]", "when it ended", |t| t.starts_with("It was ended on")).await;
+    for used in session.client.find_all(Locator::Css("[data-testid=grant-use]")).await.unwrap() {
+        let text = used.text().await.unwrap();
+        assert!(text.contains("Ended") && !text.contains("Connected"), "a hospital line after ending: {text}");
+    }
     let revoked: Vec<String> =
         http.get(control(&broker, victim, "revocations")).send().await.unwrap().json().await.unwrap();
     assert!(revoked.contains(&"refresh_token".to_string()), "the hospital revoked what it held: {revoked:?}");

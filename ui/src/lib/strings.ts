@@ -54,7 +54,7 @@ export const strings = {
       "vault.locked": "Your computer's keychain keeps Tessera's keys. Unlock it, then try again.",
       "vault.unavailable": "Your computer's keychain keeps Tessera's keys. It needs to be running.",
       "wallet.locked": "Tessera locked itself to keep your family's records private. Unlock it to go on.",
-      "input.invalid": "A trust broker's address looks like broker.example.org.",
+      "input.invalid": "Check what was typed, then try again. Nothing was changed.",
       "grant.revocation_pending": "Tessera keeps trying by itself; nothing else is needed from you.",
     } as Record<string, string>,
   },

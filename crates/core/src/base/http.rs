@@ -115,6 +115,22 @@ pub fn normalise_base(url: &str) -> Result<String> {
     Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 
+/// An address as a person types it: `broker.example.org` or `mercy.example/fhir` means https; anything with a scheme
+/// is taken as written. Then [`normalise_base`].
+pub fn typed_address(text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::new(ErrorCode::InvalidInput)
+            .with_message("Type the address first.")
+            .with_action("It looks like broker.example.org or https://hospital.example/fhir."));
+    }
+    if text.contains("://") {
+        normalise_base(text)
+    } else {
+        normalise_base(&format!("https://{text}"))
+    }
+}
+
 /// Whether `url` is on the same origin as `base`.
 pub fn same_origin(base: &str, url: &str) -> bool {
     match (url::Url::parse(base), url::Url::parse(url)) {
@@ -479,6 +495,18 @@ mod tests {
         }
         assert!(same_origin("http://127.0.0.1:8080", "http://127.0.0.1:8080/token"));
         assert!(!same_origin("http://127.0.0.1:8080", "http://127.0.0.1:9090/token"));
+    }
+
+    #[test]
+    fn an_address_typed_without_its_scheme_means_https() {
+        use super::typed_address;
+        assert_eq!(typed_address(" broker.example.org ").unwrap(), "https://broker.example.org");
+        assert_eq!(typed_address("mercy.example/fhir/").unwrap(), "https://mercy.example/fhir");
+        assert_eq!(typed_address("http://127.0.0.1:8080/fhir").unwrap(), "http://127.0.0.1:8080/fhir");
+        // Written with a scheme, it is taken as written: clear text to another computer is still refused.
+        assert_eq!(typed_address("http://broker.example.org").unwrap_err().code(), crate::ErrorCode::InvalidInput);
+        assert_eq!(typed_address("  ").unwrap_err().code(), crate::ErrorCode::InvalidInput);
+        assert!(typed_address("not an address").is_err());
     }
 
     #[test]

@@ -27,6 +27,8 @@ impl Wallet {
     /// Signs in with a trust broker: discovery, registration, the browser round trip, then tickets and hints are
     /// verified and kept (tickets and the refresh token in the keychain, the rest in the store).
     pub async fn login(&self, broker_url: &str, browser: &Browser, login_hint: Option<&str>) -> Result<LoginSummary> {
+        // The address as the person typed it: `broker.example.org` means https.
+        let broker_url = &crate::base::http::typed_address(broker_url)?;
         let result = self.login_inner(broker_url, browser, login_hint).await;
         let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());
         self.log(ActivityKind::SignIn, None, None, outcome, Some(host_of(broker_url))).await;

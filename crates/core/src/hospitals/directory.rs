@@ -70,7 +70,7 @@ impl Wallet {
     /// Adds a hospital by its FHIR base URL, after checking it answers SMART discovery; its name is read from its
     /// SMART configuration or CapabilityStatement (never shown as host and port when it names itself).
     pub async fn add_hospital(&self, url: &str) -> Result<HospitalView> {
-        let base = crate::base::http::normalise_base(url)?;
+        let base = crate::base::http::typed_address(url)?;
         let (config, _) = exchange::fetch_configuration(&self.deps.http, &base).await.map_err(|error| {
             let action = "Check the address and that the hospital is online, then add it again; nothing was added.";
             error.with_action(action)
