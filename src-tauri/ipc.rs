@@ -156,3 +156,30 @@ pub struct AboutView {
     /// Tessera's licence and those of the parts it is built from.
     pub licences: Vec<String>,
 }
+
+/// `unlock_wallet`: the passphrase as typed (`null` when none is set).
+#[derive(Debug, Deserialize, TS)]
+pub struct UnlockArgs {
+    /// What the person typed; it stays in Rust only as long as the check takes.
+    #[ts(type = "string | null")]
+    pub passphrase: Option<tessera_core::vault::passphrase::Passphrase>,
+}
+
+/// `set_passphrase`: the new passphrase, and the current one when one is set.
+#[derive(Debug, Deserialize, TS)]
+pub struct SetPassphraseArgs {
+    /// The passphrase set now (`null` when none was set yet).
+    #[ts(type = "string | null")]
+    pub current: Option<tessera_core::vault::passphrase::Passphrase>,
+    /// The new passphrase (at least 8 characters).
+    #[ts(type = "string")]
+    pub new: tessera_core::vault::passphrase::Passphrase,
+}
+
+/// `turn_passphrase_off`: the passphrase set now (`null` when none was ever chosen: "not now").
+#[derive(Debug, Deserialize, TS)]
+pub struct PassphraseOffArgs {
+    /// The passphrase set now.
+    #[ts(type = "string | null")]
+    pub current: Option<tessera_core::vault::passphrase::Passphrase>,
+}

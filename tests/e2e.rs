@@ -135,6 +135,23 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     let landing = submit_page(&consent_url, &[("person", &world.people[0].id)], &[("decision", "approve")]).await;
     assert!(landing.contains("close this tab"), "{landing}");
 
+    // Once, after the first sign-in: a passphrase, so that no one else at this computer can unlock Tessera. A short
+    // one, or two that differ, are said where they were typed.
+    let protect = session.text_of("[data-testid=protect]").await;
+    assert!(protect.contains("Keep these records private") && protect.contains("Not now"), "{protect}");
+    type_into(&session, "[data-testid=new-passphrase]", "short").await;
+    type_into(&session, "[data-testid=repeat-passphrase]", "short").await;
+    session.click("[data-testid=set-passphrase]").await;
+    session.text_when("[data-testid=passphrase-problem]", "too short", |t| t.contains("at least 8")).await;
+    type_into(&session, "[data-testid=new-passphrase]", PASSPHRASE).await;
+    type_into(&session, "[data-testid=repeat-passphrase]", "margaret's gardne").await;
+    session.click("[data-testid=set-passphrase]").await;
+    session.text_when("[data-testid=passphrase-problem]", "not the same", |t| t.contains("not the same")).await;
+    type_into(&session, "[data-testid=repeat-passphrase]", PASSPHRASE).await;
+    assert_accessible(&session, "choose a passphrase").await;
+    session.screenshot_for_docs("passphrase").await;
+    session.click("[data-testid=set-passphrase]").await;
+
     // People: Harold, with Margaret's authority in words.
     let card = session.text_of("[data-testid=person-card]").await;
     assert!(card.contains("Harold Washington"), "{card}");
@@ -275,22 +292,59 @@ async fn finish(session: AppSession, scratch: &std::path::Path) {
 /// The first run through the demo network, signed in as `person` on the broker's real consent page. Returns the
 /// broker's origin.
 async fn sign_in_on_the_demo(session: &AppSession, browser: &RecordingBrowser, person: &str) -> String {
-    sign_in_on_the_demo_choosing(session, browser, &[("person", person)]).await
+    sign_in_on_the_demo_choosing(session, browser, &[("person", person)], false).await
 }
 
-/// [`sign_in_on_the_demo`] with these choices on the consent page (`person`, `days`, …).
+/// [`sign_in_on_the_demo`] with these choices on the consent page (`person`, `days`, …), then [`PASSPHRASE`] (when
+/// `passphrase`) or "Not now" on the passphrase screen.
 async fn sign_in_on_the_demo_choosing(
     session: &AppSession,
     browser: &RecordingBrowser,
     choices: &[(&str, &str)],
+    passphrase: bool,
 ) -> String {
     session.click("[data-testid=try-demo]").await;
     session.text_of("[data-testid=signin-waiting]").await;
     let consent_url = browser.nth_url(1).await;
     let landing = submit_page(&consent_url, choices, &[("decision", "approve")]).await;
     assert!(landing.contains("close this tab"), "{landing}");
+    if passphrase {
+        choose_the_passphrase(session).await;
+    } else {
+        choose_no_passphrase(session).await;
+    }
     session.text_of("[data-testid=person-card]").await;
     url::Url::parse(&consent_url).unwrap().origin().ascii_serialization()
+}
+
+/// The passphrase the end-to-end runs unlock with.
+const PASSPHRASE: &str = "margaret's garden";
+
+/// Types `text` into the field matching `css` (waiting for it to appear).
+async fn type_into(session: &AppSession, css: &str, text: &str) {
+    session.text_of(css).await;
+    let field = session.client.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// After the first sign-in: chooses "Not now" on the passphrase screen (the lock is then a privacy screen).
+async fn choose_no_passphrase(session: &AppSession) {
+    session.text_of("[data-testid=protect]").await;
+    session.click("[data-testid=skip-passphrase]").await;
+}
+
+/// After the first sign-in: sets [`PASSPHRASE`] on the passphrase screen.
+async fn choose_the_passphrase(session: &AppSession) {
+    type_into(session, "[data-testid=new-passphrase]", PASSPHRASE).await;
+    type_into(session, "[data-testid=repeat-passphrase]", PASSPHRASE).await;
+    session.click("[data-testid=set-passphrase]").await;
+}
+
+/// Unlocks on the lock screen with `passphrase`.
+async fn unlock_with(session: &AppSession, passphrase: &str) {
+    type_into(session, "[data-testid=unlock-passphrase]", passphrase).await;
+    session.click("[data-testid=unlock]").await;
 }
 
 /// Opens the first person and waits until every hospital line has its outcome.
@@ -462,7 +516,7 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
     start_ipc_capture(&session).await;
     let world = demo_world();
     // Margaret gives herself a week: a reminder that the grant ends soon reaches the desktop, naming no one.
-    sign_in_on_the_demo_choosing(&session, &browser, &[("person", &world.people[0].id), ("days", "7")]).await;
+    sign_in_on_the_demo_choosing(&session, &browser, &[("person", &world.people[0].id), ("days", "7")], true).await;
     open_first_person(&session).await;
     let reads = |text: &str| text.matches("\"name\":\"open_record\"").count();
     let before = reads(&captured_ipc(&session).await);
@@ -487,8 +541,13 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
     assert_accessible(&session, "locked").await;
     session.screenshot_for_docs("locked").await;
 
-    // Unlock; opening Harold reads his record again (it was dropped from memory).
-    session.click("[data-testid=unlock]").await;
+    // A wrong passphrase does not unlock it, and says so; the right one does. Opening Harold then reads his record
+    // again (it was dropped from memory).
+    unlock_with(&session, "margaret's gardens").await;
+    let wrong = session.text_of("[data-testid=unlock-error]").await;
+    assert!(wrong.contains("did not unlock") && wrong.contains("wallet.passphrase_wrong"), "{wrong}");
+    assert!(session.client.find(Locator::Css("nav")).await.is_err(), "still nothing but the lock screen");
+    unlock_with(&session, PASSPHRASE).await;
     open_first_person(&session).await;
     // The lines may be drawn before the read's answer is captured: wait for the answer (it fails if none comes).
     session
@@ -521,7 +580,7 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
     session.text_of("[data-testid=locked]").await;
 
     // The screen locks (the screensaver's D-Bus signal on the session bus): Tessera locks too.
-    session.click("[data-testid=unlock]").await;
+    unlock_with(&session, PASSPHRASE).await;
     session.text_of("[data-testid=person-card]").await;
     let sent = std::process::Command::new("dbus-send")
         .args(["--session", "--type=signal", "/org/freedesktop/ScreenSaver"])
@@ -555,6 +614,7 @@ async fn e2e_the_main_flow_of_both_parts_works_with_the_keyboard_alone() {
     let consent_url = browser.nth_url(1).await;
     let landing = submit_page(&consent_url, &[("person", &world.people[0].id)], &[("decision", "approve")]).await;
     assert!(landing.contains("close this tab"), "{landing}");
+    session.keyboard_to("[data-testid=skip-passphrase]", ENTER).await;
     session.keyboard_to("[data-testid=person-card]", ENTER).await;
     lines_when(&session, "a final status on every hospital line", |now| {
         !now.is_empty() && now.iter().all(|l| !l.2.is_empty())
@@ -619,6 +679,7 @@ async fn e2e_a_hospital_without_tickets_is_read_through_its_patient_portal_and_e
     let consent_url = browser.nth_url(1).await;
     let landing = submit_page(&consent_url, &[("person", &margaret)], &[("decision", "approve")]).await;
     assert!(landing.contains("close this tab"), "{landing}");
+    choose_no_passphrase(&session).await;
     let reached = open_first_person(&session).await;
     let line = reached.iter().find(|l| l.0 == portal).expect("a line for the portal-only hospital");
     assert_eq!(line.2, "unsupported", "{reached:?}");

@@ -1,8 +1,9 @@
 //! Locking: on demand (the Lock button, Ctrl+L), after the idle period (`background.rs`) and when the computer
 //! sleeps. Locking forgets every secret the wallet holds in memory and drops the records read this session;
-//! unlocking reads the keychain again.
+//! unlocking needs the person's passphrase when one is set, and reads the keychain again.
 
 use super::wallet;
+use crate::ipc::{PassphraseOffArgs, SetPassphraseArgs, UnlockArgs};
 use crate::AppState;
 use tessera_core::ErrorView;
 
@@ -13,8 +14,20 @@ pub async fn lock_wallet(state: tauri::State<'_, AppState>) -> Result<(), ErrorV
     Ok(())
 }
 
-/// Unlocks: the install's key is read from the keychain again (a locked keychain is `vault.locked`).
+/// Unlocks with the passphrase (when one is set); the install's key is read from the keychain again.
 #[tauri::command]
-pub async fn unlock_wallet(state: tauri::State<'_, AppState>) -> Result<(), ErrorView> {
-    wallet(&state).await?.unlock().await.map_err(|e| e.view())
+pub async fn unlock_wallet(state: tauri::State<'_, AppState>, args: UnlockArgs) -> Result<(), ErrorView> {
+    wallet(&state).await?.unlock(args.passphrase).await.map_err(|e| e.view())
+}
+
+/// Sets (or changes) the passphrase unlocking needs.
+#[tauri::command]
+pub async fn set_passphrase(state: tauri::State<'_, AppState>, args: SetPassphraseArgs) -> Result<(), ErrorView> {
+    wallet(&state).await?.set_passphrase(args.current, args.new).await.map_err(|e| e.view())
+}
+
+/// Turns the passphrase off (or chooses none at first run): the lock is then a privacy screen.
+#[tauri::command]
+pub async fn turn_passphrase_off(state: tauri::State<'_, AppState>, args: PassphraseOffArgs) -> Result<(), ErrorView> {
+    wallet(&state).await?.turn_passphrase_off(args.current).await.map_err(|e| e.view())
 }

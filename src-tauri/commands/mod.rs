@@ -107,8 +107,13 @@ commands! {
     activity::export_activity(ExportActivityArgs) -> ExportResult;
     /// Locks the wallet now: secrets and records leave memory.
     lock::lock_wallet(()) -> ();
-    /// Unlocks the wallet (reads the keychain again; a locked keychain is `vault.locked`).
-    lock::unlock_wallet(()) -> ();
+    /// Unlocks the wallet with the passphrase when one is set (`wallet.passphrase_wrong`, `wallet.unlock_wait`), then
+    /// reads the keychain again (a locked keychain is `vault.locked`).
+    lock::unlock_wallet(UnlockArgs) -> ();
+    /// Sets or changes the passphrase that unlocking needs (`passphrase.too_short`; changing needs the current one).
+    lock::set_passphrase(SetPassphraseArgs) -> ();
+    /// Turns the passphrase off (needs the current one), or chooses none at first run: the lock is a privacy screen.
+    lock::turn_passphrase_off(PassphraseOffArgs) -> ();
     /// The settings of this profile.
     settings::load_settings(()) -> Settings;
     /// Keeps new settings; resolves to them as kept.

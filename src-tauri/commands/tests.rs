@@ -192,8 +192,28 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     assert_eq!(record["code"], "wallet.locked");
     assert_eq!(ipc.ok("wallet_status", None)["state"], "locked");
     assert_eq!(ipc.ok("load_settings", None)["lock_after_minutes"], 5, "settings read while locked");
-    ipc.ok("unlock_wallet", None);
+    let change = Some(json!({ "current": null, "new": "a long passphrase" }));
+    assert_eq!(ipc.call("set_passphrase", change).unwrap_err()["code"], "wallet.locked", "set while locked");
+    ipc.ok("unlock_wallet", Some(json!({ "passphrase": null })));
     assert_eq!(ipc.ok("wallet_status", None)["state"], "ready");
+
+    // A passphrase: chosen once, then unlocking needs it (a wrong one is refused with its own code).
+    assert_eq!(ipc.ok("wallet_status", None)["protection"], "unset");
+    let short = ipc.call("set_passphrase", Some(json!({ "current": null, "new": "short" }))).unwrap_err();
+    assert_eq!(short["code"], "passphrase.too_short");
+    ipc.ok("set_passphrase", Some(json!({ "current": null, "new": "a long passphrase" })));
+    assert_eq!(ipc.ok("wallet_status", None)["protection"], "passphrase");
+    ipc.ok("lock_wallet", None);
+    let wrong = ipc.call("unlock_wallet", Some(json!({ "passphrase": "a wrong passphrase" }))).unwrap_err();
+    assert_eq!(wrong["code"], "wallet.passphrase_wrong");
+    assert_eq!(
+        ipc.call("unlock_wallet", Some(json!({ "passphrase": null }))).unwrap_err()["code"],
+        "wallet.passphrase_wrong"
+    );
+    assert_eq!(ipc.call("list_people", None).unwrap_err()["code"], "wallet.locked", "still locked");
+    ipc.ok("unlock_wallet", Some(json!({ "passphrase": "a long passphrase" })));
+    ipc.ok("turn_passphrase_off", Some(json!({ "current": "a long passphrase" })));
+    assert_eq!(ipc.ok("wallet_status", None)["protection"], "off");
 
     let grants = ipc.ok("list_grants", None);
     let ticket = grants.as_array().unwrap().iter().find(|g| g["kind"] == "ticket").unwrap()["id"].clone();

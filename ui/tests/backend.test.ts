@@ -16,6 +16,8 @@ import {
   saveSettings,
   signOut,
   unlockWallet,
+  setPassphrase,
+  turnPassphraseOff,
   type Listener,
   cancelSignIn,
   confirmPatient,
@@ -49,6 +51,7 @@ const status: WalletStatus = {
   tickets: 0,
   hospitals: 0,
   summary: "Your wallet is empty.",
+  protection: "unset",
 };
 
 describe("backend", () => {
@@ -140,7 +143,9 @@ describe("backend", () => {
     await listActivity({ filter }, record);
     await exportActivity({ filter, format: "csv" }, record);
     await lockWallet(record);
-    await unlockWallet(record);
+    await unlockWallet({ passphrase: "a long passphrase" }, record);
+    await setPassphrase({ current: null, new: "a long passphrase" }, record);
+    await turnPassphraseOff({ current: "a long passphrase" }, record);
     await loadSettings(record);
     await saveSettings({ settings: { lock_after_minutes: 5, lock_on_sleep: true, notifications: false } }, record);
     await signOut({ broker: "https://broker.example.org" }, record);
@@ -169,7 +174,9 @@ describe("backend", () => {
       ["list_activity", { args: { filter } }],
       ["export_activity", { args: { filter, format: "csv" } }],
       ["lock_wallet", {}],
-      ["unlock_wallet", {}],
+      ["unlock_wallet", { args: { passphrase: "a long passphrase" } }],
+      ["set_passphrase", { args: { current: null, new: "a long passphrase" } }],
+      ["turn_passphrase_off", { args: { current: "a long passphrase" } }],
       ["load_settings", {}],
       ["save_settings", { args: { settings: { lock_after_minutes: 5, lock_on_sleep: true, notifications: false } } }],
       ["sign_out", { args: { broker: "https://broker.example.org" } }],
@@ -228,7 +235,7 @@ describe("IPC capture hook", () => {
     const failing = async () => {
       throw { code: "vault.locked", message: "Locked.", action: "Unlock it." };
     };
-    await expect(unlockWallet(failing)).rejects.toBeInstanceOf(BackendError);
+    await expect(unlockWallet({ passphrase: null }, failing)).rejects.toBeInstanceOf(BackendError);
     expect(captured).toEqual([]);
   });
 

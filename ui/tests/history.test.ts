@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PersonView } from "../src/lib/backend";
-import { HISTORY_LIMIT, back, canGoBack, current, navItemOf, push, sameScreen, screenOf, type Screen } from "../src/lib/history";
+import { HISTORY_LIMIT, back, canGoBack, current, keptWhileLocked, navItemOf, push, sameScreen, screenOf, type Screen } from "../src/lib/history";
 
 const person = (id: string): PersonView => ({
   id,
@@ -79,5 +79,19 @@ describe("navigation history", () => {
       expect(navItemOf(screenOf(item))).toBe(item);
     }
     expect(sameScreen({ screen: "activity" }, { screen: "activity" })).toBe(true);
+  });
+});
+
+describe("the history kept while locked", () => {
+  it("returns to the screen the person was on, with People behind it", () => {
+    const grants: Screen = { screen: "grants", selected: "g1" };
+    expect(keptWhileLocked([{ screen: "people" }, { screen: "settings" }, grants])).toEqual([{ screen: "people" }, grants]);
+    expect(keptWhileLocked([{ screen: "activity" }])).toEqual([{ screen: "people" }, { screen: "activity" }]);
+  });
+
+  it("keeps nothing about anyone: a person's page returns to People", () => {
+    const kept = keptWhileLocked([{ screen: "people" }, { screen: "person", id: "p1", person: person("p1") }]);
+    expect(kept).toEqual([{ screen: "people" }]);
+    expect(JSON.stringify(keptWhileLocked([{ screen: "grants", selected: null }, { screen: "person", id: "p1", person: person("p1") }]))).not.toContain("p1");
   });
 });

@@ -126,7 +126,7 @@ pub async fn run(dir: &Path) -> anyhow::Result<UnlockRun> {
     let since = |started: Instant| started.elapsed().as_secs_f64() * 1000.0;
     let cpu = crate::measure::cpu_ms();
     let started = Instant::now();
-    wallet.unlock().await.map_err(|e| anyhow::anyhow!("unlock: {e}"))?;
+    wallet.unlock(None).await.map_err(|e| anyhow::anyhow!("unlock: {e}"))?;
     let unlocked_ms = since(started);
     wallet.status().await.map_err(|e| anyhow::anyhow!("status: {e}"))?;
     let status_ms = since(started);

@@ -8,6 +8,7 @@
 mod demo;
 mod hints;
 mod output;
+mod passphrase;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tessera_core::broker::Browser;
 use tessera_core::records::Category;
+use tessera_core::vault::passphrase::Protection;
 use tessera_core::wallet::{Wallet, WalletOptions};
 use tessera_core::{Error, ErrorCode, OsRandom, Profile, SystemClock};
 
@@ -120,6 +122,19 @@ enum Command {
     },
     /// Start the embedded test network, sign in, connect and summarise: the headless tour.
     Demo,
+    /// The passphrase that unlocking Tessera needs (the window's lock screen and every command here ask for it).
+    Passphrase {
+        #[command(subcommand)]
+        action: PassphraseAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PassphraseAction {
+    /// Set or change it (typed twice on the terminal, or TESSERA_NEW_PASSPHRASE).
+    Set,
+    /// Turn it off: the lock is then a privacy screen only.
+    Off,
 }
 
 #[derive(Subcommand)]
@@ -252,6 +267,10 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
         _ => {}
     }
     let wallet = open_wallet(home, browser.clone()).await?;
+    let protection = wallet.status().await?.protection;
+    if protection == Protection::Passphrase {
+        wallet.unlock(passphrase::current(protection)).await?;
+    }
     if matches!(cli.command, Command::Connect { .. } | Command::Records { .. }) {
         signed_in(&wallet).await?;
     }
@@ -360,6 +379,14 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
             out.revocation(id, &steps)?;
             let complete = steps.iter().all(|s| s.state == tessera_core::grants::status::StepState::Done);
             Ok(if complete { Outcome::All } else { Outcome::Some })
+        }
+        Command::Passphrase { action: PassphraseAction::Set } => {
+            wallet.set_passphrase(passphrase::current(protection), passphrase::new_one()?).await?;
+            done(out.protection(Protection::Passphrase))
+        }
+        Command::Passphrase { action: PassphraseAction::Off } => {
+            wallet.turn_passphrase_off(passphrase::current(protection)).await?;
+            done(out.protection(Protection::Off))
         }
         Command::Demo | Command::Status => unreachable!("handled above"),
     }

@@ -10,6 +10,7 @@ use tessera_core::portal::{possessive, PortalSignIn};
 use tessera_core::records::{Category, Via};
 use tessera_core::status::WalletStatus;
 use tessera_core::store::HospitalSource;
+use tessera_core::vault::passphrase::Protection;
 use tessera_core::view::{ConnectReport, HospitalView, LoginSummary, PersonView, TicketView};
 use tessera_core::words::describe::date_words;
 use tessera_core::{Error, ErrorCode};
@@ -54,6 +55,20 @@ impl Output {
             return print_json(status);
         }
         println!("Tessera {} — profile {}\n{}", status.version, status.profile, status.summary);
+        Ok(())
+    }
+
+    /// `passphrase set` and `off`: what now holds (`{"protection": …}` with `--json`).
+    pub fn protection(&self, protection: Protection) -> Result<(), Error> {
+        if self.json {
+            return print_json(&serde_json::json!({ "protection": protection }));
+        }
+        match protection {
+            Protection::Passphrase => println!("Tessera now asks for this passphrase whenever it unlocks."),
+            Protection::Off | Protection::Unset => {
+                println!("Tessera no longer asks for a passphrase: its lock only hides the screen.")
+            }
+        }
         Ok(())
     }
 

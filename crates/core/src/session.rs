@@ -35,6 +35,13 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// A session that has not begun: the wallet starts locked (a passphrase is set).
+    pub fn locked() -> Self {
+        let session = Self::default();
+        session.locked.store(true, Ordering::SeqCst);
+        session
+    }
+
     /// Whether the session ended (the wallet is locked) and no key was read since.
     pub fn is_locked(&self) -> bool {
         self.locked.load(Ordering::SeqCst)

@@ -1,5 +1,6 @@
 //! The wallet's status: what the first screen and `tessera status` show.
 
+use crate::vault::passphrase::Protection;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -34,6 +35,8 @@ pub struct WalletStatus {
     pub hospitals: u32,
     /// One sentence for people describing the above.
     pub summary: String,
+    /// How the wallet is protected when locked: the lock screen asks for the passphrase when it is one.
+    pub protection: Protection,
 }
 
 impl WalletStatus {
@@ -61,7 +64,14 @@ impl WalletStatus {
             tickets,
             hospitals,
             summary,
+            protection: Protection::Unset,
         }
+    }
+
+    /// The same status, saying how the wallet is protected.
+    pub fn with_protection(mut self, protection: Protection) -> Self {
+        self.protection = protection;
+        self
     }
 }
 

@@ -13,6 +13,7 @@ use crate::status::{WalletState, WalletStatus};
 use crate::store::{ActivityEntry, ActivityKind, ConnectionRow, ConnectionState, Outcome, Store};
 use crate::ticket::Ticket;
 use crate::vault::identity::Identity;
+use crate::vault::passphrase::{self, Passphrase, Protection, Tries};
 use crate::vault::Vault;
 use crate::view::{serves, HeldTicket, PersonView, Relationship, TicketView};
 use crate::words::describe::describe;
@@ -58,6 +59,8 @@ pub struct Wallet {
     idle_lock: std::sync::atomic::AtomicI64,
     /// One lock per portal connection (kept across locking, see [`ConnectionLocks`]).
     pub(crate) connection_locks: ConnectionLocks,
+    /// Wrong passphrases in a row; held while a passphrase is checked, so tries go one at a time.
+    tries: tokio::sync::Mutex<Tries>,
 }
 
 tokio::task_local! {
@@ -81,6 +84,11 @@ impl Wallet {
         let store = Store::open(profile.dir()).await?;
         let vault = Vault::new(profile.namespace());
         store.recover(&vault).await?;
+        // With a passphrase, a wallet starts locked: nothing answers until the person unlocks it.
+        let session = match store.protection().await? {
+            Protection::Passphrase => Session::locked(),
+            Protection::Unset | Protection::Off => Session::default(),
+        };
         let deps = Deps {
             http: Http::new(options.http, options.random.clone())?,
             vault,
@@ -93,7 +101,8 @@ impl Wallet {
         };
         Ok(Self {
             deps,
-            session: Session::default(),
+            session,
+            tries: tokio::sync::Mutex::new(Tries::default()),
             idle_lock: std::sync::atomic::AtomicI64::new(idle_secs(options.idle_lock)),
             connection_locks: ConnectionLocks::default(),
         })
@@ -112,7 +121,9 @@ impl Wallet {
             (_, true) => WalletState::Locked,
             (_, false) => WalletState::Ready,
         };
-        Ok(WalletStatus::new(&self.deps.profile.name(), state, brokers, people, tickets, hospitals))
+        let protection = self.deps.store.protection().await?;
+        Ok(WalletStatus::new(&self.deps.profile.name(), state, brokers, people, tickets, hospitals)
+            .with_protection(protection))
     }
 
     /// `wallet.locked` once the session has ended (after [`Wallet::lock`] or the idle period) until
@@ -181,12 +192,62 @@ impl Wallet {
         self.idle_lock.store(idle_secs(idle), std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Unlocks: reads the install's key from the keychain again (a locked keychain is `vault.locked`) and begins a
-    /// new session; the only way out of [`Wallet::lock`]. Tickets and records are read again when a screen needs
-    /// them. (It asks the person for nothing yet: the keychain's own lock is the only secret.)
-    pub async fn unlock(&self) -> Result<()> {
+    /// Unlocks: checks the passphrase when one is set (wrong tries back off), then reads the install's key from the
+    /// keychain again (a locked keychain is `vault.locked`) and begins a new session; the only way out of
+    /// [`Wallet::lock`]. Tickets and records are read again when a screen needs them.
+    pub async fn unlock(&self, passphrase: Option<Passphrase>) -> Result<()> {
+        self.check_passphrase(passphrase).await?;
         self.note_use();
         self.load_identity().await.map(|_| ())
+    }
+
+    /// Sets the passphrase that unlocking needs (changing one needs the `current` one). Only its Argon2id verifier is
+    /// kept, in the keychain.
+    pub async fn set_passphrase(&self, current: Option<Passphrase>, new: Passphrase) -> Result<()> {
+        self.unlocked().await?;
+        new.check_new()?;
+        self.check_passphrase(current).await?;
+        let random = self.deps.random.clone();
+        let verifier = tokio::task::spawn_blocking(move || passphrase::verifier(&new, random.as_ref()))
+            .await
+            .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))??;
+        self.deps.vault.put(passphrase::VERIFIER_ITEM, passphrase::VERIFIER_LABEL, &verifier).await?;
+        self.deps.store.set_protection(Protection::Passphrase, self.deps.clock.unix_now()).await
+    }
+
+    /// Turns the passphrase off (it needs the `current` one; when none was ever chosen, this is the person's "not
+    /// now"): the lock is a privacy screen from then on.
+    pub async fn turn_passphrase_off(&self, current: Option<Passphrase>) -> Result<()> {
+        self.unlocked().await?;
+        self.check_passphrase(current).await?;
+        self.deps.store.set_protection(Protection::Off, self.deps.clock.unix_now()).await?;
+        match self.deps.vault.delete(passphrase::VERIFIER_ITEM).await {
+            Err(error) if error.code() != ErrorCode::VaultItemMissing => Err(error),
+            _ => Ok(()),
+        }
+    }
+
+    /// `Ok` when no passphrase is set or `typed` is it; `wallet.passphrase_wrong` otherwise (an empty try does not
+    /// count), and `wallet.unlock_wait` while the wait after repeated wrong tries runs.
+    async fn check_passphrase(&self, typed: Option<Passphrase>) -> Result<()> {
+        if self.deps.store.protection().await? != Protection::Passphrase {
+            return Ok(());
+        }
+        let Some(typed) = typed.filter(|typed| !typed.is_empty()) else {
+            return Err(Error::new(ErrorCode::PassphraseWrong).with_message("Type Tessera's passphrase first."));
+        };
+        let mut tries = self.tries.lock().await;
+        tries.check(self.deps.clock.unix_now())?;
+        let verifier = self.deps.vault.get(passphrase::VERIFIER_ITEM).await?;
+        let right = tokio::task::spawn_blocking(move || passphrase::matches(&verifier, &typed))
+            .await
+            .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
+        if right {
+            *tries = Tries::default();
+            return Ok(());
+        }
+        *tries = tries.wrong_at(self.deps.clock.unix_now());
+        Err(Error::new(ErrorCode::PassphraseWrong))
     }
 
     /// Runs `work` as the schedule: nothing it does counts as use (it never keeps the wallet from locking), and

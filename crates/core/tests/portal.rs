@@ -388,7 +388,7 @@ async fn a_sign_in_waiting_for_confirmation_is_revoked_when_the_wallet_locks_or_
     wallet.lock().await;
     assert_eq!(hospital.active_portal_grants(), 0, "locking gave the sign-in up and revoked its token");
     assert_eq!(wallet.confirm_portal_person(&waiting.id).await.unwrap_err().code(), ErrorCode::PortalExpired);
-    wallet.unlock().await.unwrap();
+    wallet.unlock(None).await.unwrap();
 
     // Past the time to confirm, the next call gives it up (and revokes it) too.
     let waiting = wallet.portal_sign_in(&portal_base, request, &Browser::Fetch).await.unwrap();

@@ -297,7 +297,7 @@ async fn a_re_mint_that_fails_after_the_broker_answered_keeps_the_rotated_refres
     // The broker rotates the refresh token, then its key set cannot be read: the new tickets cannot be checked.
     // (Locking forgets the cached key set, so the re-mint must fetch it.)
     wallet.lock().await;
-    wallet.unlock().await.unwrap();
+    wallet.unlock(None).await.unwrap();
     tb.broker.set_hostility(Some(Hostility::EmptyJwks));
     clock.advance(time::Duration::hours(21));
     assert_eq!(wallet.remint_due_tickets().await.unwrap(), 0);
@@ -434,7 +434,7 @@ async fn an_idle_wallet_forgets_its_secrets_and_answers_nothing_about_anyone_unt
     let reading = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await;
     assert_eq!(reading.err().map(|e| e.code()), locked);
     assert_eq!(wallet.status().await.unwrap().state, WalletState::Locked, "still locked after every refusal");
-    wallet.unlock().await.unwrap();
+    wallet.unlock(None).await.unwrap();
     assert_eq!(wallet.people().await.unwrap().len(), 1);
     let report = wallet.connect(None, tessera_core::hospitals::fan_out::no_progress()).await.unwrap();
     assert!(report.hospitals.iter().all(|h| h.status.as_str() == "connected"));
@@ -589,7 +589,7 @@ async fn the_background_check_works_while_locked_never_unlocks_and_never_counts_
         "{seen:?}"
     );
     assert_eq!(wallet.grants().await.err().map(|e| e.code()), Some(ErrorCode::WalletLocked));
-    wallet.unlock().await.unwrap();
+    wallet.unlock(None).await.unwrap();
     let ticket = wallet.grants().await.unwrap().into_iter().find(|g| g.kind == GrantKind::Ticket).unwrap();
     assert_eq!(ticket.status, GrantStatus::Revoked);
     tb.stop().await;
@@ -983,5 +983,65 @@ async fn a_ticket_is_shown_only_at_hospitals_its_own_limits_admit() {
             assert!(matches!(hospital.status, Some(ConnectionStatus::NotCovered) | None), "{hospital:?}");
         }
     }
+    tb.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn with_a_passphrase_the_wallet_opens_locked_and_only_the_passphrase_unlocks_it() {
+    use tessera_core::vault::passphrase::{Passphrase, Protection, FREE_TRIES};
+    let typed = |text: &str| Some(Passphrase::new(text.into()));
+    let clock = now();
+    let tb = network(&clock, Config { sites: 2, seed: 31, ..Config::default() }).await;
+    let profile = temp_profile("passphrase");
+    let wallet = Wallet::open(profile.clone(), options(&clock)).await.unwrap();
+    wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+    assert_eq!(wallet.status().await.unwrap().protection, Protection::Unset, "not chosen until the person does");
+    let short = wallet.set_passphrase(None, Passphrase::new("short".into())).await.unwrap_err();
+    assert_eq!(short.code(), ErrorCode::PassphraseTooShort);
+    wallet.set_passphrase(None, Passphrase::new("margaret's garden".into())).await.unwrap();
+    assert_eq!(wallet.status().await.unwrap().protection, Protection::Passphrase);
+    // The keychain holds a verifier, never the passphrase.
+    let verifier = tessera_core::vault::Vault::new(profile.namespace())
+        .get(tessera_core::vault::passphrase::VERIFIER_ITEM)
+        .await
+        .unwrap();
+    assert!(verifier.expose().starts_with("$argon2id$") && !verifier.expose().contains("garden"));
+
+    // Locked, nothing answers, and Unlock without the passphrase or with a wrong one does not open it.
+    wallet.lock().await;
+    assert_eq!(wallet.people().await.unwrap_err().code(), ErrorCode::WalletLocked);
+    assert_eq!(wallet.unlock(None).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    assert_eq!(wallet.unlock(typed("")).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    for _ in 0..FREE_TRIES {
+        assert_eq!(wallet.unlock(typed("margaret's gardens")).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    }
+    assert_eq!(wallet.people().await.unwrap_err().code(), ErrorCode::WalletLocked, "still locked");
+    // One more wrong try, and the next one waits, even the right one; after the wait the right one opens it.
+    assert_eq!(wallet.unlock(typed("guess")).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    let waiting = wallet.unlock(typed("margaret's garden")).await.unwrap_err();
+    assert_eq!(waiting.code(), ErrorCode::UnlockWait, "{waiting:?}");
+    clock.advance(time::Duration::seconds(2));
+    wallet.unlock(typed("margaret's garden")).await.unwrap();
+    assert_eq!(wallet.people().await.unwrap().len(), 1);
+
+    // A new process (the CLI, the window started again) starts locked.
+    let reopened = Wallet::open(profile.clone(), options(&clock)).await.unwrap();
+    assert!(reopened.is_locked());
+    assert_eq!(reopened.tickets().await.unwrap_err().code(), ErrorCode::WalletLocked);
+    assert_eq!(reopened.status().await.unwrap().state, tessera_core::status::WalletState::Locked);
+    reopened.unlock(typed("margaret's garden")).await.unwrap();
+
+    // Changing it needs the current one; turning it off too, and then the lock is a privacy screen again.
+    let changed = reopened.set_passphrase(typed("wrong one"), Passphrase::new("a new garden".into())).await;
+    assert_eq!(changed.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    reopened.set_passphrase(typed("margaret's garden"), Passphrase::new("a new garden".into())).await.unwrap();
+    assert_eq!(reopened.turn_passphrase_off(None).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    reopened.turn_passphrase_off(typed("a new garden")).await.unwrap();
+    assert_eq!(reopened.status().await.unwrap().protection, Protection::Off);
+    reopened.lock().await;
+    reopened.unlock(None).await.unwrap();
+    let after = Wallet::open(profile, options(&clock)).await.unwrap();
+    assert!(!after.is_locked(), "without a passphrase a new process opens as before");
     tb.stop().await;
 }

@@ -75,3 +75,13 @@ export function canGoBack(stack: Screen[]): boolean {
 export function current(stack: Screen[]): Screen {
   return stack[stack.length - 1] ?? { screen: "people" };
 }
+
+/**
+ * The history kept while the window is locked, to return to after unlocking: the screen the person was on, with
+ * People behind it. Nothing about anyone stays: a person's page (which holds their name) returns to People.
+ */
+export function keptWhileLocked(stack: Screen[]): Screen[] {
+  const top = current(stack);
+  if (top.screen === "person" || top.screen === "signin" || top.screen === "people") return [{ screen: "people" }];
+  return [{ screen: "people" }, top];
+}

@@ -475,6 +475,24 @@ export const strings = {
     exported: (n: number, file: string) => `Saved ${plural(n, "entry", "entries")} to ${file}`,
   },
 
+  protect: {
+    heading: "Keep these records private",
+    intro:
+      "Choose a passphrase. Tessera asks for it whenever it has locked itself, so no one else at this computer can open your family's records.",
+    newLabel: "A passphrase",
+    newHint: "At least 8 characters. A few words you will remember work well.",
+    repeatLabel: "The same passphrase again",
+    currentLabel: "Your passphrase now",
+    different: "The two passphrases are not the same.",
+    tooShort: "A passphrase needs at least 8 characters.",
+    use: "Lock Tessera with this passphrase",
+    saving: "Keeping it…",
+    failed: "Tessera could not keep that passphrase.",
+    notNow: "Not now",
+    notNowExplain: "Without a passphrase, Tessera's lock only hides the screen: anyone at this computer can unlock it. You can set one later in Settings.",
+    notNowFailed: "Tessera could not keep that choice.",
+  },
+
   settings: {
     heading: "Settings",
     intro: "How Tessera keeps your records safe, what it tells you, and where it is signed in.",
@@ -485,6 +503,19 @@ export const strings = {
     after: (minutes: number) => plural(minutes, "minute", "minutes"),
     never: "Never",
     lockOnSleep: "Lock when the computer sleeps or the screen locks",
+    passphrase: "Passphrase",
+    passphraseOn: "Tessera asks for your passphrase to unlock.",
+    passphraseOff: "No passphrase: the lock only hides the screen, and anyone at this computer can unlock Tessera.",
+    setPassphrase: "Set a passphrase",
+    changePassphrase: "Change the passphrase",
+    savePassphrase: "Keep the new passphrase",
+    turnOff: "Turn the passphrase off",
+    turnOffExplain: "Then anyone at this computer can unlock Tessera and see your family's records.",
+    turnOffConfirm: "Turn it off",
+    passphraseCancel: "Cancel",
+    passphraseSaved: "The new passphrase is kept.",
+    passphraseRemoved: "The passphrase is off.",
+    passphraseFailed: "Tessera could not change the passphrase.",
     notifications: "Notifications",
     notify: "Tell me when a permission ends within 30 and 7 days, and when a revocation is still waiting",
     saving: "Saving…",
@@ -517,9 +548,18 @@ export const strings = {
 
   lock: {
     message: "Locked — your records are put away",
+    passphraseLabel: "Your passphrase",
+    passphraseMissing: "Type your passphrase first.",
+    forgotHeading: "Forgot it?",
+    forgotText:
+      "Tessera cannot show your passphrase or unlock without it. Your permissions are not lost: they stay in your computer's keychain, and the hospitals and your trust broker still know you.",
+    forgotNext:
+      "To start again on this computer, sign in with your trust broker in a new Tessera profile; it receives your permissions again.",
+    privacyOnly: "Anyone at this computer can unlock Tessera: no passphrase is set (Settings).",
     unlock: "Unlock",
     unlocking: "Unlocking…",
     unlockFailed: "Tessera could not unlock.",
+    wrongHeading: "That passphrase did not unlock Tessera.",
     lockFailed: "Tessera could not lock.",
   },
 };

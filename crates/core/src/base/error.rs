@@ -54,6 +54,9 @@ error_codes! {
     VaultUnavailable => "vault.unavailable", "The system keychain (Secret Service) is not running.", "Start your desktop's keyring (e.g. gnome-keyring) and try again; nothing was lost.";
     VaultLocked => "vault.locked", "The system keychain is locked.", "Unlock your keychain and try again; nothing was lost.";
     WalletLocked => "wallet.locked", "Tessera is locked.", "Unlock Tessera to continue.";
+    PassphraseWrong => "wallet.passphrase_wrong", "That is not Tessera's passphrase.", "Type it again, checking Caps Lock; wrong tries make the next one wait.";
+    UnlockWait => "wallet.unlock_wait", "Too many wrong passphrases in a row.", "Wait a little, then type the passphrase again.";
+    PassphraseTooShort => "passphrase.too_short", "A passphrase needs at least 8 characters.", "Choose a longer one: a few words you will remember work well.";
     WalletEmpty => "wallet.empty", "Tessera holds no permissions yet.", "Sign in with your trust broker first, or try the demo network.";
     VaultItemMissing => "vault.item_missing", "A secret Tessera stored in the keychain is gone.", "Sign in with your trust broker again to re-issue it.";
     StoreCorrupt => "store.corrupt", "Tessera's database file is damaged.", "Restore the profile folder from a backup or move it aside; Tessera did not overwrite it.";

@@ -30,6 +30,7 @@ pub use crate::store::rows::{
     ActivityEntry, ActivityKind, BrokerRow, ConnectionRow, ConnectionState, HospitalFacts, HospitalRow, HospitalSource,
     Outcome, PortalRow, SecretKind, TicketFacts, TicketRow, VaultItem,
 };
+use crate::vault::passphrase::Protection;
 use crate::vault::Vault;
 use crate::{Error, ErrorCode, Result, Sensitive};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -828,6 +829,29 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// How the wallet is protected when locked ([`Protection::Unset`] until the person chooses).
+    pub async fn protection(&self) -> Result<Protection> {
+        let row = sqlx::query("SELECT kind FROM protection WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map_or(Protection::Unset, |row| Protection::parse(&row.get::<String, _>("kind"))))
+    }
+
+    /// Records the person's choice of protection at `at` (Unix seconds).
+    pub async fn set_protection(&self, kind: Protection, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO protection (id, kind, chosen_at) VALUES (1, ?, ?) \
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, chosen_at = excluded.chosen_at",
+        )
+        .bind(kind.as_str())
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
     }
 
     /// Counts for the wallet status: brokers, people, tickets, hospitals.

@@ -20,6 +20,7 @@
 //! (docs/benchmarks.md).
 
 pub mod identity;
+pub mod passphrase;
 
 use crate::{Error, ErrorCode, Result, Sensitive};
 use keyring::Entry;

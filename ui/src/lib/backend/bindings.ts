@@ -116,7 +116,7 @@ broker: string,
  */
 hospitals: number, };
 
-export type ErrorCode = "internal" | "input.invalid" | "app.no_display" | "vault.unavailable" | "vault.locked" | "wallet.locked" | "wallet.empty" | "vault.item_missing" | "store.corrupt" | "store.too_new" | "profile.unsafe" | "store.disk_full" | "browser.unavailable" | "broker.unreachable" | "broker.invalid" | "broker.denied" | "signin.state_mismatch" | "signin.issuer_mismatch" | "signin.timeout" | "signin.cancelled" | "ticket.malformed" | "ticket.signature_invalid" | "ticket.unknown_key" | "ticket.expired" | "ticket.not_yet_valid" | "ticket.revoked" | "ticket.unsupported" | "hospital.unreachable" | "hospital.timeout" | "hospital.busy" | "hospital.server_error" | "hospital.invalid_response" | "hospital.unsupported" | "hospital.rejected" | "hospital.not_chosen" | "hospital.not_covered" | "hospital.nothing_shared" | "hospital.interaction_required" | "hospital.client_rejected" | "hospital.scope_denied" | "records.invalid" | "records.too_large" | "records.wrong_patient" | "grant.not_found" | "export.failed" | "grant.revocation_pending" | "portal.unavailable" | "portal.no_client" | "portal.config_invalid" | "portal.denied" | "portal.offline_refused" | "portal.other_patient" | "portal.new_person" | "portal.expired" | "portal.ambiguous_person" | "portal.still_connected" | "portal.patient_not_shared" | "portal.ended";
+export type ErrorCode = "internal" | "input.invalid" | "app.no_display" | "vault.unavailable" | "vault.locked" | "wallet.locked" | "wallet.passphrase_wrong" | "wallet.unlock_wait" | "passphrase.too_short" | "wallet.empty" | "vault.item_missing" | "store.corrupt" | "store.too_new" | "profile.unsafe" | "store.disk_full" | "browser.unavailable" | "broker.unreachable" | "broker.invalid" | "broker.denied" | "signin.state_mismatch" | "signin.issuer_mismatch" | "signin.timeout" | "signin.cancelled" | "ticket.malformed" | "ticket.signature_invalid" | "ticket.unknown_key" | "ticket.expired" | "ticket.not_yet_valid" | "ticket.revoked" | "ticket.unsupported" | "hospital.unreachable" | "hospital.timeout" | "hospital.busy" | "hospital.server_error" | "hospital.invalid_response" | "hospital.unsupported" | "hospital.rejected" | "hospital.not_chosen" | "hospital.not_covered" | "hospital.nothing_shared" | "hospital.interaction_required" | "hospital.client_rejected" | "hospital.scope_denied" | "records.invalid" | "records.too_large" | "records.wrong_patient" | "grant.not_found" | "export.failed" | "grant.revocation_pending" | "portal.unavailable" | "portal.no_client" | "portal.config_invalid" | "portal.denied" | "portal.offline_refused" | "portal.other_patient" | "portal.new_person" | "portal.expired" | "portal.ambiguous_person" | "portal.still_connected" | "portal.patient_not_shared" | "portal.ended";
 
 export type ErrorView = { 
 /**
@@ -386,6 +386,12 @@ person: string,
  */
 refresh: boolean, };
 
+export type PassphraseOffArgs = { 
+/**
+ * The passphrase set now.
+ */
+current: string | null, };
+
 export type PersonView = { 
 /**
  * Their id at the issuer (use with `--person`).
@@ -514,6 +520,8 @@ resources: number,
  */
 via: Via, };
 
+export type Protection = "unset" | "off" | "passphrase";
+
 export type RecordItem = { 
 /**
  * Stable within a merged record: the same fact from several hospitals has one id.
@@ -614,6 +622,16 @@ state: StepState,
  * The coded failure of a pending step.
  */
 error: ErrorView | null, };
+
+export type SetPassphraseArgs = { 
+/**
+ * The passphrase set now (`null` when none was set yet).
+ */
+current: string | null, 
+/**
+ * The new passphrase (at least 8 characters).
+ */
+new: string, };
 
 export type Settings = { 
 /**
@@ -738,6 +756,12 @@ ends_at: number | null,
  */
 warning: string | null, };
 
+export type UnlockArgs = { 
+/**
+ * What the person typed; it stays in Rust only as long as the check takes.
+ */
+passphrase: string | null, };
+
 export type Via = "ticket" | "portal";
 
 export type WalletState = "empty" | "ready" | "locked";
@@ -774,7 +798,11 @@ hospitals: number,
 /**
  * One sentence for people describing the above.
  */
-summary: string, };
+summary: string, 
+/**
+ * How the wallet is protected when locked: the lock screen asks for the passphrase when it is one.
+ */
+protection: Protection, };
 
 /** Every IPC command: its arguments and its result. Failures reject with an ErrorView. */
 export interface Commands {
@@ -805,7 +833,9 @@ export interface Commands {
   list_activity: { args: { args: ActivityArgs }; result: Array<ActivityView> };
   export_activity: { args: { args: ExportActivityArgs }; result: ExportResult };
   lock_wallet: { args: Record<string, never>; result: null };
-  unlock_wallet: { args: Record<string, never>; result: null };
+  unlock_wallet: { args: { args: UnlockArgs }; result: null };
+  set_passphrase: { args: { args: SetPassphraseArgs }; result: null };
+  turn_passphrase_off: { args: { args: PassphraseOffArgs }; result: null };
   load_settings: { args: Record<string, never>; result: Settings };
   save_settings: { args: { args: SettingsArgs }; result: Settings };
   sign_out: { args: { args: BrokerArgs }; result: null };

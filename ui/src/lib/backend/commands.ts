@@ -1,7 +1,7 @@
 // Generated from the command list in src-tauri/commands/mod.rs by src-tauri/bindings.rs. Do not edit by hand.
 
 import { call, type Invoker } from "./call";
-import type { AboutView, ActivityArgs, ActivityView, AddHospitalArgs, BrokerArgs, DemoNetwork, ExportActivityArgs, ExportArgs, ExportResult, GrantArgs, GrantDetail, GrantView, HospitalForPersonArgs, HospitalView, ImportBrandsArgs, LoginSummary, OpenRecordArgs, PersonView, PortalArgs, PortalResult, RecordView, RemoveHospitalArgs, RevocationStep, Settings, SettingsArgs, SignInArgs, TicketView, WalletStatus } from "./bindings";
+import type { AboutView, ActivityArgs, ActivityView, AddHospitalArgs, BrokerArgs, DemoNetwork, ExportActivityArgs, ExportArgs, ExportResult, GrantArgs, GrantDetail, GrantView, HospitalForPersonArgs, HospitalView, ImportBrandsArgs, LoginSummary, OpenRecordArgs, PassphraseOffArgs, PersonView, PortalArgs, PortalResult, RecordView, RemoveHospitalArgs, RevocationStep, SetPassphraseArgs, Settings, SettingsArgs, SignInArgs, TicketView, UnlockArgs, WalletStatus } from "./bindings";
 
 /**
  * The wallet's status for the first screen.
@@ -194,10 +194,25 @@ export function lockWallet(invoker?: Invoker): Promise<null> {
 }
 
 /**
- * Unlocks the wallet (reads the keychain again; a locked keychain is `vault.locked`).
+ * Unlocks the wallet with the passphrase when one is set (`wallet.passphrase_wrong`, `wallet.unlock_wait`), then
+ * reads the keychain again (a locked keychain is `vault.locked`).
  */
-export function unlockWallet(invoker?: Invoker): Promise<null> {
-  return call("unlock_wallet", {}, invoker);
+export function unlockWallet(args: UnlockArgs, invoker?: Invoker): Promise<null> {
+  return call("unlock_wallet", { args }, invoker);
+}
+
+/**
+ * Sets or changes the passphrase that unlocking needs (`passphrase.too_short`; changing needs the current one).
+ */
+export function setPassphrase(args: SetPassphraseArgs, invoker?: Invoker): Promise<null> {
+  return call("set_passphrase", { args }, invoker);
+}
+
+/**
+ * Turns the passphrase off (needs the current one), or chooses none at first run: the lock is a privacy screen.
+ */
+export function turnPassphraseOff(args: PassphraseOffArgs, invoker?: Invoker): Promise<null> {
+  return call("turn_passphrase_off", { args }, invoker);
 }
 
 /**
