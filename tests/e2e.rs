@@ -581,7 +581,8 @@ async fn e2e_an_idle_wallet_locks_itself_and_unlocking_reads_the_record_again() 
 
     // The screen locks (the screensaver's D-Bus signal on the session bus): Tessera locks too.
     unlock_with(&session, PASSPHRASE).await;
-    session.text_of("[data-testid=person-card]").await;
+    // Unlocking returns to the screen the person was on: Settings.
+    session.text_of("[data-testid=settings]").await;
     let sent = std::process::Command::new("dbus-send")
         .args(["--session", "--type=signal", "/org/freedesktop/ScreenSaver"])
         .args(["org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true"])
