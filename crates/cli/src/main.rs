@@ -267,7 +267,7 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
         _ => {}
     }
     let wallet = open_wallet(home, browser.clone()).await?;
-    let protection = wallet.status().await?.protection;
+    let protection = wallet.protection().await?;
     if protection == Protection::Passphrase {
         wallet.unlock(passphrase::current(protection)).await?;
     }

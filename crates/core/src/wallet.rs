@@ -121,9 +121,13 @@ impl Wallet {
             (_, true) => WalletState::Locked,
             (_, false) => WalletState::Ready,
         };
-        let protection = self.deps.store.protection().await?;
         Ok(WalletStatus::new(&self.deps.profile.name(), state, brokers, people, tickets, hospitals)
-            .with_protection(protection))
+            .with_protection(self.protection().await?))
+    }
+
+    /// How the wallet is protected when locked (one read of the store, no keychain).
+    pub async fn protection(&self) -> Result<Protection> {
+        self.deps.store.protection().await
     }
 
     /// `wallet.locked` once the session has ended (after [`Wallet::lock`] or the idle period) until
@@ -208,9 +212,7 @@ impl Wallet {
         new.check_new()?;
         self.check_passphrase(current).await?;
         let random = self.deps.random.clone();
-        let verifier = tokio::task::spawn_blocking(move || passphrase::verifier(&new, random.as_ref()))
-            .await
-            .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))??;
+        let verifier = crate::vault::blocking(move || passphrase::verifier(&new, random.as_ref())).await?;
         self.deps.vault.put(passphrase::VERIFIER_ITEM, passphrase::VERIFIER_LABEL, &verifier).await?;
         self.deps.store.set_protection(Protection::Passphrase, self.deps.clock.unix_now()).await
     }
@@ -230,7 +232,7 @@ impl Wallet {
     /// `Ok` when no passphrase is set or `typed` is it; `wallet.passphrase_wrong` otherwise (an empty try does not
     /// count), and `wallet.unlock_wait` while the wait after repeated wrong tries runs.
     async fn check_passphrase(&self, typed: Option<Passphrase>) -> Result<()> {
-        if self.deps.store.protection().await? != Protection::Passphrase {
+        if self.protection().await? != Protection::Passphrase {
             return Ok(());
         }
         let Some(typed) = typed.filter(|typed| !typed.is_empty()) else {
@@ -239,9 +241,7 @@ impl Wallet {
         let mut tries = self.tries.lock().await;
         tries.check(self.deps.clock.unix_now())?;
         let verifier = self.deps.vault.get(passphrase::VERIFIER_ITEM).await?;
-        let right = tokio::task::spawn_blocking(move || passphrase::matches(&verifier, &typed))
-            .await
-            .map_err(|e| Error::new(ErrorCode::Internal).with_detail(e.to_string()))?;
+        let right = crate::vault::blocking(move || Ok(passphrase::matches(&verifier, &typed))).await?;
         if right {
             *tries = Tries::default();
             return Ok(());

@@ -113,10 +113,11 @@ impl Vault {
     }
 }
 
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+/// Runs `work` on a blocking thread (keychain calls, Argon2id), never on the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| Error::new(ErrorCode::Internal).with_detail(format!("keychain task failed: {e}")))?
+        .map_err(|e| Error::new(ErrorCode::Internal).with_detail(format!("blocking task failed: {e}")))?
 }
 
 fn entry(namespace: &str, id: &str) -> Result<Entry> {
