@@ -148,6 +148,8 @@ async fn e2e_a_caregiver_goes_from_the_welcome_to_one_merged_record() {
     session.click("[data-testid=set-passphrase]").await;
     session.text_when("[data-testid=passphrase-problem]", "not the same", |t| t.contains("not the same")).await;
     type_into(&session, "[data-testid=repeat-passphrase]", PASSPHRASE).await;
+    let stale = session.client.find_all(Locator::Css("[data-testid=passphrase-problem]")).await.unwrap();
+    assert!(stale.is_empty(), "the problem about the earlier typing is gone once the person types again");
     assert_accessible(&session, "choose a passphrase").await;
     session.screenshot_for_docs("passphrase").await;
     session.click("[data-testid=set-passphrase]").await;

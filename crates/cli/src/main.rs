@@ -267,9 +267,11 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
         _ => {}
     }
     let wallet = open_wallet(home, browser.clone()).await?;
+    // Asked once: the same passphrase unlocks and, for `passphrase set|off`, proves the change.
     let protection = wallet.protection().await?;
+    let current = passphrase::current(protection);
     if protection == Protection::Passphrase {
-        wallet.unlock(passphrase::current(protection)).await?;
+        wallet.unlock(current.as_ref()).await?;
     }
     if matches!(cli.command, Command::Connect { .. } | Command::Records { .. }) {
         signed_in(&wallet).await?;
@@ -381,11 +383,11 @@ async fn run(cli: &Cli) -> Result<Outcome, Error> {
             Ok(if complete { Outcome::All } else { Outcome::Some })
         }
         Command::Passphrase { action: PassphraseAction::Set } => {
-            wallet.set_passphrase(passphrase::current(protection), passphrase::new_one()?).await?;
+            wallet.set_passphrase(current.as_ref(), passphrase::new_one()?).await?;
             done(out.protection(Protection::Passphrase))
         }
         Command::Passphrase { action: PassphraseAction::Off } => {
-            wallet.turn_passphrase_off(passphrase::current(protection)).await?;
+            wallet.turn_passphrase_off(current.as_ref()).await?;
             done(out.protection(Protection::Off))
         }
         Command::Demo | Command::Status => unreachable!("handled above"),

@@ -199,7 +199,7 @@ impl Wallet {
     /// Unlocks: checks the passphrase when one is set (wrong tries back off), then reads the install's key from the
     /// keychain again (a locked keychain is `vault.locked`) and begins a new session; the only way out of
     /// [`Wallet::lock`]. Tickets and records are read again when a screen needs them.
-    pub async fn unlock(&self, passphrase: Option<Passphrase>) -> Result<()> {
+    pub async fn unlock(&self, passphrase: Option<&Passphrase>) -> Result<()> {
         self.check_passphrase(passphrase).await?;
         self.note_use();
         self.load_identity().await.map(|_| ())
@@ -207,7 +207,7 @@ impl Wallet {
 
     /// Sets the passphrase that unlocking needs (changing one needs the `current` one). Only its Argon2id verifier is
     /// kept, in the keychain.
-    pub async fn set_passphrase(&self, current: Option<Passphrase>, new: Passphrase) -> Result<()> {
+    pub async fn set_passphrase(&self, current: Option<&Passphrase>, new: Passphrase) -> Result<()> {
         self.unlocked().await?;
         new.check_new()?;
         self.check_passphrase(current).await?;
@@ -219,7 +219,7 @@ impl Wallet {
 
     /// Turns the passphrase off (it needs the `current` one; when none was ever chosen, this is the person's "not
     /// now"): the lock is a privacy screen from then on.
-    pub async fn turn_passphrase_off(&self, current: Option<Passphrase>) -> Result<()> {
+    pub async fn turn_passphrase_off(&self, current: Option<&Passphrase>) -> Result<()> {
         self.unlocked().await?;
         self.check_passphrase(current).await?;
         self.deps.store.set_protection(Protection::Off, self.deps.clock.unix_now()).await?;
@@ -231,7 +231,7 @@ impl Wallet {
 
     /// `Ok` when no passphrase is set or `typed` is it; `wallet.passphrase_wrong` otherwise (an empty try does not
     /// count), and `wallet.unlock_wait` while the wait after repeated wrong tries runs.
-    async fn check_passphrase(&self, typed: Option<Passphrase>) -> Result<()> {
+    async fn check_passphrase(&self, typed: Option<&Passphrase>) -> Result<()> {
         if self.protection().await? != Protection::Passphrase {
             return Ok(());
         }
@@ -241,6 +241,7 @@ impl Wallet {
         let mut tries = self.tries.lock().await;
         tries.check(self.deps.clock.unix_now())?;
         let verifier = self.deps.vault.get(passphrase::VERIFIER_ITEM).await?;
+        let typed = typed.duplicate();
         let right = crate::vault::blocking(move || Ok(passphrase::matches(&verifier, &typed))).await?;
         if right {
             *tries = Tries::default();

@@ -1012,17 +1012,20 @@ async fn with_a_passphrase_the_wallet_opens_locked_and_only_the_passphrase_unloc
     wallet.lock().await;
     assert_eq!(wallet.people().await.unwrap_err().code(), ErrorCode::WalletLocked);
     assert_eq!(wallet.unlock(None).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
-    assert_eq!(wallet.unlock(typed("")).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    assert_eq!(wallet.unlock(typed("").as_ref()).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
     for _ in 0..FREE_TRIES {
-        assert_eq!(wallet.unlock(typed("margaret's gardens")).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+        assert_eq!(
+            wallet.unlock(typed("margaret's gardens").as_ref()).await.unwrap_err().code(),
+            ErrorCode::PassphraseWrong
+        );
     }
     assert_eq!(wallet.people().await.unwrap_err().code(), ErrorCode::WalletLocked, "still locked");
     // One more wrong try, and the next one waits, even the right one; after the wait the right one opens it.
-    assert_eq!(wallet.unlock(typed("guess")).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
-    let waiting = wallet.unlock(typed("margaret's garden")).await.unwrap_err();
+    assert_eq!(wallet.unlock(typed("guess").as_ref()).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
+    let waiting = wallet.unlock(typed("margaret's garden").as_ref()).await.unwrap_err();
     assert_eq!(waiting.code(), ErrorCode::UnlockWait, "{waiting:?}");
     clock.advance(time::Duration::seconds(2));
-    wallet.unlock(typed("margaret's garden")).await.unwrap();
+    wallet.unlock(typed("margaret's garden").as_ref()).await.unwrap();
     assert_eq!(wallet.people().await.unwrap().len(), 1);
 
     // A new process (the CLI, the window started again) starts locked.
@@ -1030,14 +1033,14 @@ async fn with_a_passphrase_the_wallet_opens_locked_and_only_the_passphrase_unloc
     assert!(reopened.is_locked());
     assert_eq!(reopened.tickets().await.unwrap_err().code(), ErrorCode::WalletLocked);
     assert_eq!(reopened.status().await.unwrap().state, tessera_core::status::WalletState::Locked);
-    reopened.unlock(typed("margaret's garden")).await.unwrap();
+    reopened.unlock(typed("margaret's garden").as_ref()).await.unwrap();
 
     // Changing it needs the current one; turning it off too, and then the lock is a privacy screen again.
-    let changed = reopened.set_passphrase(typed("wrong one"), Passphrase::new("a new garden".into())).await;
+    let changed = reopened.set_passphrase(typed("wrong one").as_ref(), Passphrase::new("a new garden".into())).await;
     assert_eq!(changed.unwrap_err().code(), ErrorCode::PassphraseWrong);
-    reopened.set_passphrase(typed("margaret's garden"), Passphrase::new("a new garden".into())).await.unwrap();
+    reopened.set_passphrase(typed("margaret's garden").as_ref(), Passphrase::new("a new garden".into())).await.unwrap();
     assert_eq!(reopened.turn_passphrase_off(None).await.unwrap_err().code(), ErrorCode::PassphraseWrong);
-    reopened.turn_passphrase_off(typed("a new garden")).await.unwrap();
+    reopened.turn_passphrase_off(typed("a new garden").as_ref()).await.unwrap();
     assert_eq!(reopened.status().await.unwrap().protection, Protection::Off);
     reopened.lock().await;
     reopened.unlock(None).await.unwrap();

@@ -35,6 +35,11 @@ impl Passphrase {
         self.0.expose() == other.0.expose()
     }
 
+    /// A second copy, for work that must own it (the Argon2id check on a blocking thread); dropped zeroized.
+    pub(crate) fn duplicate(&self) -> Self {
+        Self::new(self.0.expose().clone())
+    }
+
     /// Whether nothing was typed.
     pub fn is_empty(&self) -> bool {
         self.0.expose().is_empty()
