@@ -17,14 +17,20 @@ pub struct CommandSpec {
     pub args: String,
     /// The result type.
     pub result: String,
+    /// Whether it answers while the wallet is locked (every other command refuses with `wallet.locked`).
+    pub answers_while_locked: bool,
     /// Adds the declarations of its argument and result types (and every type they name) to `found`.
     pub declare: fn(&mut Declarations),
 }
 
 impl CommandSpec {
     /// The contract of the command `name` (documented by `doc`), which takes `{ args: In }` (nothing when `In` is
-    /// `()`) and answers `Out`.
-    pub fn of<In: TS + 'static, Out: TS + 'static>(name: &'static str, doc: &'static str) -> Self {
+    /// `()`), answers `Out`, and answers while locked or not.
+    pub fn of<In: TS + 'static, Out: TS + 'static>(
+        name: &'static str,
+        doc: &'static str,
+        answers_while_locked: bool,
+    ) -> Self {
         let args_type = (std::any::TypeId::of::<In>() != std::any::TypeId::of::<()>()).then(In::name);
         let args = match &args_type {
             None => "Record<string, never>".to_string(),
@@ -36,6 +42,7 @@ impl CommandSpec {
             args_type,
             args,
             result: Out::name(),
+            answers_while_locked,
             declare: |found| {
                 found.visit::<In>();
                 found.visit::<Out>();

@@ -683,7 +683,12 @@ async fn e2e_a_hospital_without_tickets_is_read_through_its_patient_portal_and_e
     let landing = submit_page(&consent_url, &[("person", &margaret)], &[("decision", "approve")]).await;
     assert!(landing.contains("close this tab"), "{landing}");
     choose_no_passphrase(&session).await;
-    let reached = open_first_person(&session).await;
+    session.click("[data-testid=person-card]").await;
+    // Lines arrive as hospitals answer: wait for the portal-only one as well as a final status on each.
+    let reached = lines_when(&session, "a final status on every line, the portal-only hospital's among them", |now| {
+        now.iter().any(|l| l.0 == portal) && now.iter().all(|l| !l.2.is_empty())
+    })
+    .await;
     let line = reached.iter().find(|l| l.0 == portal).expect("a line for the portal-only hospital");
     assert_eq!(line.2, "unsupported", "{reached:?}");
 

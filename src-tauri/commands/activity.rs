@@ -1,6 +1,6 @@
 //! The activity log: filtered entries with hospital names, and an export as CSV or JSON through a save dialog.
 
-use super::wallet;
+use super::unlocked;
 use crate::ipc::{ActivityArgs, ExportActivityArgs, ExportFormat, ExportResult};
 use crate::AppState;
 use tessera_core::grants::activity::{to_csv, to_json, ActivityView};
@@ -12,7 +12,7 @@ pub async fn list_activity(
     state: tauri::State<'_, AppState>,
     args: ActivityArgs,
 ) -> Result<Vec<ActivityView>, ErrorView> {
-    wallet(&state).await?.activity(&args.filter).await.map_err(|e| e.view())
+    unlocked(&state).await?.activity(&args.filter).await.map_err(|e| e.view())
 }
 
 /// Saves the filtered log as CSV or JSON where the person chooses (`TESSERA_EXPORT_DIR` replaces the dialog).
@@ -22,7 +22,7 @@ pub async fn export_activity<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: ExportActivityArgs,
 ) -> Result<ExportResult, ErrorView> {
-    let entries = wallet(&state).await?.activity(&args.filter).await.map_err(|e| e.view())?;
+    let entries = unlocked(&state).await?.activity(&args.filter).await.map_err(|e| e.view())?;
     let (text, extension) = match args.format {
         ExportFormat::Csv => (to_csv(&entries), "csv"),
         ExportFormat::Json => (to_json(&entries), "json"),

@@ -1,6 +1,6 @@
 //! Grants: every grant with its status, the preview of a revocation, and the revocation with live steps.
 
-use super::{wallet, REVOCATION_PROGRESS};
+use super::{unlocked, REVOCATION_PROGRESS};
 use crate::ipc::GrantArgs;
 use crate::AppState;
 use tauri::Emitter;
@@ -10,19 +10,19 @@ use tessera_core::ErrorView;
 /// Every grant: tickets held, connections, grants about me (statuses checked against the issuers' lists).
 #[tauri::command]
 pub async fn list_grants(state: tauri::State<'_, AppState>) -> Result<Vec<GrantView>, ErrorView> {
-    wallet(&state).await?.grants().await.map_err(|e| e.view())
+    unlocked(&state).await?.grants().await.map_err(|e| e.view())
 }
 
 /// One grant in full, for its detail page.
 #[tauri::command]
 pub async fn grant_detail(state: tauri::State<'_, AppState>, args: GrantArgs) -> Result<GrantDetail, ErrorView> {
-    wallet(&state).await?.grant_detail(&args.id).await.map_err(|e| e.view())
+    unlocked(&state).await?.grant_detail(&args.id).await.map_err(|e| e.view())
 }
 
 /// Retries every hospital revocation still pending; returns how many are still pending.
 #[tauri::command]
 pub async fn retry_revocations(state: tauri::State<'_, AppState>) -> Result<u32, ErrorView> {
-    let still = wallet(&state).await?.retry_pending_revocations().await.map_err(|e| e.view())?;
+    let still = unlocked(&state).await?.retry_pending_revocations().await.map_err(|e| e.view())?;
     Ok(u32::try_from(still).unwrap_or(u32::MAX))
 }
 
@@ -32,7 +32,7 @@ pub async fn preview_revocation(
     state: tauri::State<'_, AppState>,
     args: GrantArgs,
 ) -> Result<Vec<RevocationStep>, ErrorView> {
-    wallet(&state).await?.revoke_preview(&args.id).await.map_err(|e| e.view())
+    unlocked(&state).await?.revoke_preview(&args.id).await.map_err(|e| e.view())
 }
 
 /// Revokes a grant everywhere, emitting [`REVOCATION_PROGRESS`] for each step, and returns every step.
@@ -42,7 +42,7 @@ pub async fn revoke_grant<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: GrantArgs,
 ) -> Result<Vec<RevocationStep>, ErrorView> {
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     let report = move |step: &RevocationStep| {
         let _ = app.emit(REVOCATION_PROGRESS, step);
     };

@@ -1,6 +1,6 @@
 //! The hospital directory: list, add by address, import a SMART User-access Brands bundle, remove.
 
-use super::wallet;
+use super::unlocked;
 use crate::ipc::{AddHospitalArgs, ImportBrandsArgs, RemoveHospitalArgs};
 use crate::AppState;
 use tessera_core::view::HospitalView;
@@ -9,13 +9,13 @@ use tessera_core::ErrorView;
 /// Every hospital: name, last connection, last contact, the people whose tickets it takes.
 #[tauri::command]
 pub async fn list_hospitals(state: tauri::State<'_, AppState>) -> Result<Vec<HospitalView>, ErrorView> {
-    wallet(&state).await?.hospitals().await.map_err(|e| e.view())
+    unlocked(&state).await?.hospitals().await.map_err(|e| e.view())
 }
 
 /// Adds a hospital by address after checking it answers; its name comes from the hospital itself.
 #[tauri::command]
 pub async fn add_hospital(state: tauri::State<'_, AppState>, args: AddHospitalArgs) -> Result<HospitalView, ErrorView> {
-    wallet(&state).await?.add_hospital(&args.address).await.map_err(|e| e.view())
+    unlocked(&state).await?.add_hospital(&args.address).await.map_err(|e| e.view())
 }
 
 /// Imports a Brands bundle from a web address, or from a file the person picks (`url: null`). Returns the
@@ -26,7 +26,7 @@ pub async fn import_brands<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: ImportBrandsArgs,
 ) -> Result<Vec<HospitalView>, ErrorView> {
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     let source = match args.url {
         Some(url) => url,
         None => {
@@ -51,5 +51,5 @@ pub async fn import_brands<R: tauri::Runtime>(
 /// Removes a hospital from the directory.
 #[tauri::command]
 pub async fn remove_hospital(state: tauri::State<'_, AppState>, args: RemoveHospitalArgs) -> Result<(), ErrorView> {
-    wallet(&state).await?.remove_hospital(&args.hospital).await.map_err(|e| e.view())
+    unlocked(&state).await?.remove_hospital(&args.hospital).await.map_err(|e| e.view())
 }

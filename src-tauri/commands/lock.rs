@@ -2,7 +2,7 @@
 //! sleeps. Locking forgets every secret the wallet holds in memory and drops the records read this session;
 //! unlocking needs the person's passphrase when one is set, and reads the keychain again.
 
-use super::wallet;
+use super::{opened, unlocked};
 use crate::ipc::{PassphraseOffArgs, SetPassphraseArgs, UnlockArgs};
 use crate::AppState;
 use tessera_core::ErrorView;
@@ -17,17 +17,17 @@ pub async fn lock_wallet(state: tauri::State<'_, AppState>) -> Result<(), ErrorV
 /// Unlocks with the passphrase (when one is set); the install's key is read from the keychain again.
 #[tauri::command]
 pub async fn unlock_wallet(state: tauri::State<'_, AppState>, args: UnlockArgs) -> Result<(), ErrorView> {
-    wallet(&state).await?.unlock(args.passphrase.as_ref()).await.map_err(|e| e.view())
+    opened(&state).await?.unlock(args.passphrase.as_ref()).await.map_err(|e| e.view())
 }
 
 /// Sets (or changes) the passphrase unlocking needs.
 #[tauri::command]
 pub async fn set_passphrase(state: tauri::State<'_, AppState>, args: SetPassphraseArgs) -> Result<(), ErrorView> {
-    wallet(&state).await?.set_passphrase(args.current.as_ref(), args.new).await.map_err(|e| e.view())
+    unlocked(&state).await?.set_passphrase(args.current.as_ref(), args.new).await.map_err(|e| e.view())
 }
 
 /// Turns the passphrase off (or chooses none at first run): the lock is then a privacy screen.
 #[tauri::command]
 pub async fn turn_passphrase_off(state: tauri::State<'_, AppState>, args: PassphraseOffArgs) -> Result<(), ErrorView> {
-    wallet(&state).await?.turn_passphrase_off(args.current.as_ref()).await.map_err(|e| e.view())
+    unlocked(&state).await?.turn_passphrase_off(args.current.as_ref()).await.map_err(|e| e.view())
 }

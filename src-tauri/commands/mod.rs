@@ -21,7 +21,7 @@ use tessera_core::grants::{GrantDetail, GrantView, RevocationStep};
 use tessera_core::records::shelf::RecordView;
 use tessera_core::status::WalletStatus;
 use tessera_core::view::{HospitalView, LoginSummary, PersonView, TicketView};
-use tessera_core::wallet::Wallet;
+use tessera_core::wallet::{Unlocked, Wallet};
 use tessera_core::ErrorView;
 
 /// The event that carries each hospital's progress while a record is read.
@@ -32,10 +32,11 @@ pub const WALLET_LOCKED: &str = "wallet-locked";
 pub const REVOCATION_PROGRESS: &str = "revocation-progress";
 
 /// Declares every command once: its doc comment, the function, the type of its `args` (`()`: it takes none) and of
-/// its answer. From this one list come the invoke handler, the IPC contract that `bindings.ts` is generated from and
+/// its answer, and `answers_while_locked` for the few that do (status, unlocking, reading settings, and those that
+/// touch no one's data); every other command takes the wallet through [`unlocked`]. From this one list come the invoke handler, the IPC contract that `bindings.ts` is generated from and
 /// the typed functions of `commands.ts` that the window calls.
 macro_rules! commands {
-    ($($(#[doc = $doc:literal])+ $module:ident::$name:ident($args:ty) -> $result:ty;)*) => {
+    ($($(#[doc = $doc:literal])+ $module:ident::$name:ident($args:ty) -> $result:ty $(, $open:ident)?;)*) => {
         /// Every command, for the app's invoke handler (and the mock runtime in tests).
         pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
             tauri::generate_handler![$($module::$name),*]
@@ -46,6 +47,7 @@ macro_rules! commands {
             vec![$(crate::contract::CommandSpec::of::<$args, $result>(
                 stringify!($name),
                 concat!($($doc, "\n"),+),
+                [$(stringify!($open)),*].contains(&"answers_while_locked"),
             )),*]
         }
     };
@@ -53,17 +55,17 @@ macro_rules! commands {
 
 commands! {
     /// The wallet's status for the first screen.
-    signin::wallet_status(()) -> WalletStatus;
+    signin::wallet_status(()) -> WalletStatus, answers_while_locked;
     /// Tells Rust the first screen is drawn (only the startup benchmark listens).
-    signin::first_screen(()) -> ();
+    signin::first_screen(()) -> (), answers_while_locked;
     /// The addresses of the trust brokers signed in with before.
     signin::known_brokers(()) -> Vec<String>;
     /// Signs in with a trust broker through the browser; rejects with `signin.cancelled` after `cancelSignIn`.
     signin::sign_in(SignInArgs) -> LoginSummary;
     /// Cancels the sign-in under way (its pending `signIn` then rejects with `signin.cancelled`).
-    signin::cancel_sign_in(()) -> ();
+    signin::cancel_sign_in(()) -> (), answers_while_locked;
     /// Starts the demo network inside the app (once) and gives its broker's address.
-    signin::start_demo_network(()) -> DemoNetwork;
+    signin::start_demo_network(()) -> DemoNetwork, answers_while_locked;
     /// Every person whose records the tickets open.
     people::list_people(()) -> Vec<PersonView>;
     /// Every ticket, described in plain words.
@@ -106,26 +108,34 @@ commands! {
     /// Saves the filtered activity log as CSV or JSON through a save dialog.
     activity::export_activity(ExportActivityArgs) -> ExportResult;
     /// Locks the wallet now: secrets and records leave memory.
-    lock::lock_wallet(()) -> ();
+    lock::lock_wallet(()) -> (), answers_while_locked;
     /// Unlocks the wallet with the passphrase when one is set (`wallet.passphrase_wrong`, `wallet.unlock_wait`), then
     /// reads the keychain again (a locked keychain is `vault.locked`).
-    lock::unlock_wallet(UnlockArgs) -> ();
+    lock::unlock_wallet(UnlockArgs) -> (), answers_while_locked;
     /// Sets or changes the passphrase that unlocking needs (`passphrase.too_short`; changing needs the current one).
     lock::set_passphrase(SetPassphraseArgs) -> ();
     /// Turns the passphrase off (needs the current one), or chooses none at first run: the lock is a privacy screen.
     lock::turn_passphrase_off(PassphraseOffArgs) -> ();
     /// The settings of this profile.
-    settings::load_settings(()) -> Settings;
+    settings::load_settings(()) -> Settings, answers_while_locked;
     /// Keeps new settings; resolves to them as kept.
     settings::save_settings(SettingsArgs) -> Settings;
     /// Signs out of a trust broker (its refresh token is revoked there).
     settings::sign_out(BrokerArgs) -> ();
     /// Version, where data lives, licences.
-    settings::about_tessera(()) -> AboutView;
+    settings::about_tessera(()) -> AboutView, answers_while_locked;
 }
 
-/// The opened wallet, or the coded reason it could not be opened.
-pub(crate) async fn wallet(state: &AppState) -> Result<&Wallet, ErrorView> {
+/// The opened wallet, unlocked: what every command reading or changing anyone's data takes (`wallet.locked`
+/// while locked, or the coded reason it could not be opened).
+pub(crate) async fn unlocked(state: &AppState) -> Result<Unlocked<'_>, ErrorView> {
+    let wallet = state.wallet().await.map_err(|e| e.view())?;
+    wallet.unlocked().await.map_err(|e| e.view())
+}
+
+/// The opened wallet, locked or not: only for the commands marked `answers_while_locked` in the list (a test calls
+/// every command while locked and holds each to its mark).
+pub(crate) async fn opened(state: &AppState) -> Result<&Wallet, ErrorView> {
     state.wallet().await.map_err(|e| e.view())
 }
 

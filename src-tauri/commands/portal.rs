@@ -3,7 +3,7 @@
 //! patient as a new person only when the person confirms, and the hospital read into the record at once.
 
 use super::record::progress_to_window;
-use super::wallet;
+use super::unlocked;
 use crate::ipc::{HospitalForPersonArgs, PortalArgs, PortalResult};
 use crate::AppState;
 use tessera_core::portal::{PortalRequest, PortalSignIn, PortalSignInStatus};
@@ -19,7 +19,7 @@ pub async fn sign_in_at_portal<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: HospitalForPersonArgs,
 ) -> Result<PortalResult, ErrorView> {
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     let (cancel, cancelled) = tokio::sync::oneshot::channel();
     *state.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel);
     let browser = state.browser();
@@ -32,7 +32,7 @@ pub async fn sign_in_at_portal<R: tauri::Runtime>(
     let result = wallet.portal_sign_in_cancellable(&args.hospital, request, &browser, cancelled).await;
     state.sign_in.lock().unwrap_or_else(|p| p.into_inner()).take();
     let signed = result.map_err(|e| e.view())?;
-    read_after(&app, wallet, signed).await
+    read_after(&app, &wallet, signed).await
 }
 
 /// Adds the portal's patient of a sign-in waiting for the person's answer as a new person, and reads them.
@@ -42,15 +42,15 @@ pub async fn confirm_portal_person<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: PortalArgs,
 ) -> Result<PortalResult, ErrorView> {
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     let signed = wallet.confirm_portal_person(&args.id).await.map_err(|e| e.view())?;
-    read_after(&app, wallet, signed).await
+    read_after(&app, &wallet, signed).await
 }
 
 /// Gives up a sign-in waiting for the person's answer: nothing is kept (its token is revoked at the hospital).
 #[tauri::command]
 pub async fn cancel_portal_sign_in(state: tauri::State<'_, AppState>, args: PortalArgs) -> Result<(), ErrorView> {
-    wallet(&state).await?.cancel_portal_sign_in(&args.id).await.map_err(|e| e.view())
+    unlocked(&state).await?.cancel_portal_sign_in(&args.id).await.map_err(|e| e.view())
 }
 
 /// Once connected, reads the hospital for the person the sign-in was filed under, into their record.

@@ -1,7 +1,7 @@
 //! A person's record: read from every hospital with live progress (or from memory when recent), a hospital
 //! retried or confirmed on its own, and the shown items exported as a FHIR Bundle through a save dialog.
 
-use super::{wallet, CONNECT_PROGRESS};
+use super::{unlocked, CONNECT_PROGRESS};
 use crate::ipc::{ExportArgs, ExportResult, HospitalForPersonArgs, OpenRecordArgs};
 use crate::AppState;
 use std::sync::Arc;
@@ -27,7 +27,7 @@ pub async fn open_record<R: tauri::Runtime>(
     args: OpenRecordArgs,
 ) -> Result<RecordView, ErrorView> {
     let freshness = if args.refresh { Freshness::ReadAgain } else { Freshness::Recent };
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     wallet.open_record(&args.person, freshness, progress_to_window(&app)).await.map_err(|e| e.view())
 }
 
@@ -38,7 +38,7 @@ pub async fn retry_hospital<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: HospitalForPersonArgs,
 ) -> Result<RecordView, ErrorView> {
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     let progress = progress_to_window(&app);
     wallet.read_hospital_into_record(&args.person, &args.hospital, None, progress).await.map_err(|e| e.view())
 }
@@ -51,7 +51,7 @@ pub async fn confirm_patient<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: HospitalForPersonArgs,
 ) -> Result<RecordView, ErrorView> {
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     let (browser, progress) = (state.browser(), progress_to_window(&app));
     let reading = wallet.read_hospital_into_record(&args.person, &args.hospital, Some(&browser), progress);
     reading.await.map_err(|e| e.view())
@@ -66,7 +66,7 @@ pub async fn export_record<R: tauri::Runtime>(
     state: tauri::State<'_, AppState>,
     args: ExportArgs,
 ) -> Result<ExportResult, ErrorView> {
-    let record = wallet(&state).await?.record_read(&args.person).ok_or_else(|| {
+    let record = unlocked(&state).await?.record_read(&args.person).ok_or_else(|| {
         Error::new(ErrorCode::ExportFailed)
             .with_message("There is no record on screen to save.")
             .with_action("Open the person's record first.")

@@ -1,6 +1,6 @@
 //! Settings: the lock timeout, locking on sleep, notifications, the brokers signed in with (sign out), and About.
 
-use super::wallet;
+use super::unlocked;
 use crate::ipc::{AboutView, BrokerArgs, SettingsArgs};
 use crate::AppState;
 use tessera_core::base::settings::Settings;
@@ -12,18 +12,19 @@ pub async fn load_settings(state: tauri::State<'_, AppState>) -> Result<Settings
     Ok(Settings::load(state.profile.dir()))
 }
 
-/// Keeps new settings and applies the lock timeout at once. Returns them as kept (bounded).
+/// Keeps new settings (not while locked) and applies the lock timeout at once. Returns them as kept (bounded).
 #[tauri::command]
 pub async fn save_settings(state: tauri::State<'_, AppState>, args: SettingsArgs) -> Result<Settings, ErrorView> {
+    let wallet = unlocked(&state).await?;
     let saved = args.settings.save(state.profile.dir()).map_err(|e| e.view())?;
-    wallet(&state).await?.set_idle_lock(saved.idle_lock());
+    wallet.set_idle_lock(saved.idle_lock());
     Ok(saved)
 }
 
 /// Signs out of a broker: its refresh token is revoked there and removed from the keychain.
 #[tauri::command]
 pub async fn sign_out(state: tauri::State<'_, AppState>, args: BrokerArgs) -> Result<(), ErrorView> {
-    wallet(&state).await?.sign_out(&args.broker).await.map_err(|e| e.view())
+    unlocked(&state).await?.sign_out(&args.broker).await.map_err(|e| e.view())
 }
 
 /// Version, where data lives, licences.

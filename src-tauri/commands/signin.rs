@@ -1,7 +1,7 @@
 //! First run and sign-in: the wallet's status, brokers used before, signing in through the browser (cancellable),
 //! and the embedded demo network.
 
-use super::wallet;
+use super::{opened, unlocked};
 use crate::ipc::{DemoNetwork, SignInArgs};
 use crate::AppState;
 use tessera_core::status::WalletStatus;
@@ -11,7 +11,7 @@ use tessera_core::{Error, ErrorCode, ErrorView};
 /// The wallet's status for the first screen (read from the store; the keychain is not touched).
 #[tauri::command]
 pub async fn wallet_status(state: tauri::State<'_, AppState>) -> Result<WalletStatus, ErrorView> {
-    wallet(&state).await?.status().await.map_err(|e| e.view())
+    opened(&state).await?.status().await.map_err(|e| e.view())
 }
 
 /// The window drew its first screen (the welcome, the lock screen, the people or an error, from the wallet's
@@ -35,7 +35,7 @@ pub async fn first_screen() -> Result<(), ErrorView> {
 /// The addresses of the brokers signed in with before, to pick from.
 #[tauri::command]
 pub async fn known_brokers(state: tauri::State<'_, AppState>) -> Result<Vec<String>, ErrorView> {
-    let brokers = wallet(&state).await?.store().brokers().await.map_err(|e| e.view())?;
+    let brokers = unlocked(&state).await?.store().brokers().await.map_err(|e| e.view())?;
     Ok(brokers.into_iter().map(|b| b.url).collect())
 }
 
@@ -43,7 +43,7 @@ pub async fn known_brokers(state: tauri::State<'_, AppState>) -> Result<Vec<Stri
 /// loopback redirect and every ticket was verified and kept, or when `cancel_sign_in` was called.
 #[tauri::command]
 pub async fn sign_in(state: tauri::State<'_, AppState>, args: SignInArgs) -> Result<LoginSummary, ErrorView> {
-    let wallet = wallet(&state).await?;
+    let wallet = unlocked(&state).await?;
     let (cancel, cancelled) = tokio::sync::oneshot::channel();
     *state.sign_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel);
     let browser = state.browser();

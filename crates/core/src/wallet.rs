@@ -78,6 +78,19 @@ fn idle_secs(idle: Option<std::time::Duration>) -> i64 {
     idle.map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1))
 }
 
+/// The wallet, found unlocked when it was handed out by [`Wallet::unlocked`]: what the window's commands that read
+/// or change anyone's data take, so that a command cannot reach the wallet without passing the lock. Each read
+/// inside checks again, so a handle kept past a lock still gets `wallet.locked`.
+pub struct Unlocked<'w>(&'w Wallet);
+
+impl std::ops::Deref for Unlocked<'_> {
+    type Target = Wallet;
+
+    fn deref(&self) -> &Wallet {
+        self.0
+    }
+}
+
 impl Wallet {
     /// Opens the profile's store (finishing any interrupted keychain work) and vault.
     pub async fn open(profile: Profile, options: WalletOptions) -> Result<Self> {
@@ -116,9 +129,10 @@ impl Wallet {
     /// The status for the first screen. Reads the store only, never the keychain.
     pub async fn status(&self) -> Result<WalletStatus> {
         let [brokers, people, tickets, hospitals] = self.deps.store.counts().await?;
+        // Locked comes first: a wallet with a passphrase that signed out of every broker still asks for it.
         let state = match (brokers, self.is_locked()) {
-            (0, _) => WalletState::Empty,
             (_, true) => WalletState::Locked,
+            (0, false) => WalletState::Empty,
             (_, false) => WalletState::Ready,
         };
         Ok(WalletStatus::new(&self.deps.profile.name(), state, brokers, people, tickets, hospitals)
@@ -130,15 +144,15 @@ impl Wallet {
         self.deps.store.protection().await
     }
 
-    /// `wallet.locked` once the session has ended (after [`Wallet::lock`] or the idle period) until
-    /// [`Wallet::unlock`]: nothing about anyone is read meanwhile — no ticket, no portal connection's secret, no
-    /// signing key. Every read of those passes here.
-    pub(crate) async fn unlocked(&self) -> Result<()> {
+    /// The wallet as an [`Unlocked`] handle; `wallet.locked` once the session has ended (after [`Wallet::lock`] or
+    /// the idle period) until [`Wallet::unlock`]: nothing about anyone is read meanwhile — no ticket, no portal
+    /// connection's secret, no signing key. Every read of those passes here.
+    pub async fn unlocked(&self) -> Result<Unlocked<'_>> {
         self.lock_if_idle().await;
         if self.is_locked() {
             return Err(Error::new(ErrorCode::WalletLocked));
         }
-        Ok(())
+        Ok(Unlocked(self))
     }
 
     /// The install's identity, read from the keychain on first use after opening or unlocking; `wallet.locked`

@@ -1034,6 +1034,10 @@ async fn with_a_passphrase_the_wallet_opens_locked_and_only_the_passphrase_unloc
     assert_eq!(reopened.tickets().await.unwrap_err().code(), ErrorCode::WalletLocked);
     assert_eq!(reopened.status().await.unwrap().state, tessera_core::status::WalletState::Locked);
     reopened.unlock(typed("margaret's garden").as_ref()).await.unwrap();
+    // Signed out of every broker, it still asks for the passphrase first (the lock screen, not the welcome).
+    reopened.sign_out(&tb.manifest.broker).await.unwrap();
+    let signed_out = Wallet::open(profile.clone(), options(&clock)).await.unwrap();
+    assert_eq!(signed_out.status().await.unwrap().state, tessera_core::status::WalletState::Locked);
 
     // Changing it needs the current one; turning it off too, and then the lock is a privacy screen again.
     let changed = reopened.set_passphrase(typed("wrong one").as_ref(), Passphrase::new("a new garden".into())).await;
