@@ -137,6 +137,10 @@ fn every_command_answers_over_ipc_against_the_demo_network() {
     let harold = people[0]["id"].as_str().unwrap().to_string();
     let tickets = ipc.ok("list_tickets", None);
     assert_eq!(tickets[0]["status"], "active");
+    // The broker is called by the name its metadata gives, on every view that names it.
+    assert_eq!(tickets[0]["description"]["issuer"], demo::BROKER_NAME);
+    let grants = ipc.ok("list_grants", None);
+    assert!(grants.as_array().unwrap().iter().all(|g| g["issuer"] == demo::BROKER_NAME), "{grants}");
 
     let record = ipc.ok("open_record", Some(json!({ "person": harold, "refresh": false })));
     let status_of = |record: &Value, index: usize| {

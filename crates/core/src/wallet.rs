@@ -16,7 +16,7 @@ use crate::vault::identity::Identity;
 use crate::vault::passphrase::{self, Passphrase, Protection, Tries};
 use crate::vault::Vault;
 use crate::view::{serves, HeldTicket, PersonView, Relationship, TicketView};
-use crate::words::describe::describe;
+use crate::words::describe::describe_issued;
 use crate::{Clock, Error, ErrorCode, Profile, Random, Result};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -313,7 +313,7 @@ impl Wallet {
         Ok(TicketView {
             id: held.id.clone(),
             person: held.ticket.claims.patient_key.clone(),
-            description: describe(&held.ticket),
+            description: describe_issued(&held.ticket, &self.deps.store.issuer_names().await?),
             expires_at: held.ticket.claims.exp,
             status: state.status,
             ends_at: state.ends,

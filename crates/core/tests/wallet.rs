@@ -1052,3 +1052,23 @@ async fn with_a_passphrase_the_wallet_opens_locked_and_only_the_passphrase_unloc
     assert!(!after.is_locked(), "without a passphrase a new process opens as before");
     tb.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: scripts/with-keyring.sh"]
+async fn a_broker_is_called_by_its_own_name_else_your_trust_broker_never_its_address() {
+    use tessera_core::broker::names::UNNAMED;
+    let clock = now();
+    for (name, called) in [(Some("Riverside Trust Broker"), "Riverside Trust Broker"), (None, UNNAMED)] {
+        let config = Config { sites: 2, seed: 41, broker_name: name.map(String::from), ..Config::default() };
+        let tb = network(&clock, config).await;
+        let wallet = Wallet::open(temp_profile("broker-name"), options(&clock)).await.unwrap();
+        wallet.login(&tb.manifest.broker, &Browser::Fetch, None).await.unwrap();
+        let tickets = wallet.tickets().await.unwrap();
+        assert!(tickets.iter().all(|t| t.description.issuer == called), "{tickets:?}");
+        let grants = wallet.grants().await.unwrap();
+        assert!(!grants.is_empty() && grants.iter().all(|g| g.issuer == called), "{grants:?}");
+        let detail = wallet.grant_detail(&grants[0].id).await.unwrap();
+        assert_eq!(detail.grant.issuer, called);
+        tb.stop().await;
+    }
+}

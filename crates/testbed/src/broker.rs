@@ -223,6 +223,8 @@ pub struct BrokerSetup {
     pub dialect: Dialect,
     /// The clock.
     pub now: Now,
+    /// Its name, given in its SMART configuration (`None`: it gives none, as many servers do).
+    pub name: Option<String>,
 }
 
 impl std::ops::Deref for Broker {
@@ -647,7 +649,7 @@ async fn smart_configuration(State(broker): State<Arc<Broker>>) -> Json<Value> {
     } else {
         broker.token_url()
     };
-    Json(json!({
+    let mut config = json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}/authorize"),
         "token_endpoint": token_endpoint,
@@ -665,7 +667,11 @@ async fn smart_configuration(State(broker): State<Arc<Broker>>) -> Json<Value> {
         "capabilities": ["launch-standalone", "client-confidential-asymmetric", "permission-offline", "permission-v2", "permission-ticket-issuance"],
         "smart_permission_ticket_issuer": true,
         "smart_permission_ticket_types_issued": [UC1, UC2],
-    }))
+    });
+    if let Some(name) = &broker.name {
+        config["organization"] = json!({ "name": name });
+    }
+    Json(config)
 }
 
 /// Every hospital of the network as a SMART User-access Brands bundle (Organization + Endpoint).

@@ -15,6 +15,9 @@ pub const DOWN: usize = 3;
 /// The hospital that needs the patient confirmed once (its index).
 pub const CONFIRM: usize = 4;
 
+/// What the demo's trust broker calls itself.
+pub const BROKER_NAME: &str = "Lakeside Trust Broker";
+
 /// The demo network's configuration. `auto_approve` skips the broker's consent page and the hospital's
 /// patient-confirmation page (headless runs); the window shows them to the person.
 pub fn config(auto_approve: bool) -> Config {
@@ -24,6 +27,7 @@ pub fn config(auto_approve: bool) -> Config {
         faults: HashMap::from([(DOWN, vec![Fault::Down]), (CONFIRM, vec![Fault::Interaction])]),
         auto_approve,
         story_names: true,
+        broker_name: Some(BROKER_NAME.to_string()),
         ..Config::default()
     }
 }

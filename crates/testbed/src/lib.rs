@@ -81,7 +81,12 @@ pub struct Config {
     /// How the broker writes tickets: kernel, one ticket per hospital, sensitivity policy (see
     /// [`broker::Dialect`]).
     pub dialect: broker::Dialect,
+    /// The broker's name in its SMART configuration (`organization.name`); `None`: it gives none.
+    pub broker_name: Option<String>,
 }
+
+/// What the test network's broker calls itself unless told otherwise.
+pub const TEST_BROKER_NAME: &str = "Test Network Trust Broker";
 
 impl Default for Config {
     fn default() -> Self {
@@ -97,6 +102,7 @@ impl Default for Config {
             story_names: false,
             participant_everywhere: false,
             dialect: broker::Dialect::default(),
+            broker_name: Some(TEST_BROKER_NAME.to_string()),
         }
     }
 }
@@ -212,6 +218,7 @@ impl Testbed {
             ticket_lifetime: config.ticket_lifetime_secs,
             dialect: config.dialect,
             now: config.now.clone(),
+            name: config.broker_name.clone(),
         })?);
         let switchboard = Arc::new(Switchboard { switches: std::sync::Mutex::default(), shutdown: watcher.clone() });
         let control = axum::Router::new()

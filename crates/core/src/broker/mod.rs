@@ -8,6 +8,7 @@
 //! `SIGN_IN_TIMEOUT` and `same_origin` are re-exported here at their former paths (the front ends name
 //! `broker::Browser`); new code takes them from `oauth` and `base::http`.
 
+pub mod names;
 pub mod signin;
 pub mod status_list;
 
@@ -43,6 +44,8 @@ pub struct BrokerEndpoints {
     pub management: Option<String>,
     /// Whether it promises RFC 9207 `iss` on every authorization response (then one is required).
     pub iss_required: bool,
+    /// The name it gives itself (see [`names`]).
+    pub name: Option<String>,
 }
 
 /// What a successful sign-in returns (secrets wrapped).
@@ -97,6 +100,7 @@ pub async fn discover(http: &Http, broker_url: &str) -> Result<BrokerEndpoints> 
         revoke: endpoint("revocation_endpoint").ok(),
         management: endpoint("management_endpoint").ok(),
         iss_required: config.flag("authorization_response_iss_parameter_supported"),
+        name: names::from_metadata(&answer.json),
         issuer: base.clone(),
     })
 }

@@ -65,6 +65,7 @@ impl Wallet {
             token_endpoint: endpoints.token.clone(),
             revocation_endpoint: endpoints.revoke.clone(),
             management_endpoint: endpoints.management.clone(),
+            name: endpoints.name.clone(),
         };
         let held = self.keep(&endpoints.issuer, sign_in).await?;
         self.deps.store.save_broker(&row, self.deps.clock.unix_now()).await?;

@@ -22,12 +22,13 @@ pub mod status;
 
 use crate::base::http::Party;
 use crate::base::ids::{connection_refresh_item, host_of, short_hash};
+use crate::broker::names;
 use crate::broker::status_list::{is_revoked, revoke_token};
 use crate::grants::status::{GrantKind, GrantStatus, StepState};
 use crate::store::{ActivityKind, BrokerRow, ConnectionRow, ConnectionState, TicketFacts};
 use crate::view::HeldTicket;
 use crate::wallet::Wallet;
-use crate::words::describe::{date_words, describe};
+use crate::words::describe::{date_words, describe, describe_issued};
 use crate::{Error, ErrorCode, Result};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -249,7 +250,7 @@ impl Wallet {
             IssuerSays::Unknown(error) => Some(format!(
                 "Tessera could not check with {} whether this grant has been ended ({}). It shows as not checked \
                  until the issuer answers.",
-                host_of(&held.ticket.claims.iss),
+                self.deps.store.issuer_names().await?.of(&held.ticket.claims.iss),
                 error.message().trim_end_matches('.')
             )),
             _ => None,
@@ -298,6 +299,7 @@ impl Wallet {
         let held = self.held_tickets().await?;
         let connections = self.deps.store.connections().await?;
         let names = self.deps.store.hospital_names().await?;
+        let issuers = self.deps.store.issuer_names().await?;
         let mut out = Vec::new();
         for ticket in &held {
             let c = &ticket.ticket.claims;
@@ -308,7 +310,7 @@ impl Wallet {
                 kind: GrantKind::Ticket,
                 status: state.status,
                 person: c.patient.full_name(),
-                issuer: host_of(&c.iss),
+                issuer: issuers.of(&c.iss),
                 hospital: None,
                 expiry: state.ends,
                 summary: if state.pending > 0 {
@@ -339,7 +341,7 @@ impl Wallet {
                         state.by_issuer_and_time
                     },
                     person: c.patient.full_name(),
-                    issuer: host_of(&c.iss),
+                    issuer: issuers.of(&c.iss),
                     hospital: Some(
                         names
                             .get(&connection.fhir_base_url)
@@ -391,7 +393,8 @@ impl Wallet {
                     .unwrap_or_default(),
             })
             .collect();
-        let description = ticket.map(|t| describe(&t.ticket));
+        let issuers = self.deps.store.issuer_names().await?;
+        let description = ticket.map(|t| describe_issued(&t.ticket, &issuers));
         let not_shared = description
             .iter()
             .flat_map(|d| d.not_shared.iter().chain(&d.limits))
@@ -503,7 +506,7 @@ impl Wallet {
                     kind: GrantKind::AboutMe,
                     status,
                     person: g.pointer("/patient/name").and_then(Value::as_str).unwrap_or_default().into(),
-                    issuer: host_of(&broker.url),
+                    issuer: names::called(broker),
                     hospital: None,
                     expiry,
                     summary,
@@ -642,7 +645,7 @@ impl Wallet {
             None => None,
         };
         if let Some((broker, grant)) = &at_broker {
-            let host = host_of(&broker.url);
+            let host = names::called(broker);
             let ask = self
                 .step(
                     format!("Ask {host} to revoke this permission, so every hospital refuses it"),
@@ -673,7 +676,7 @@ impl Wallet {
         if let (0, Some(broker)) = (others_from_same_broker, broker) {
             steps.push(
                 self.step(
-                    format!("Sign out of {} (revoke its refresh token)", host_of(&broker.url)),
+                    format!("Sign out of {} (revoke its refresh token)", names::called(&broker)),
                     act,
                     self.revoke_broker_refresh(&broker),
                     report,

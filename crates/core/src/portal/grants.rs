@@ -63,7 +63,7 @@ impl Wallet {
             kind: GrantKind::Portal,
             status,
             person,
-            issuer: host_of(&row.issuer),
+            issuer: hospital.clone(),
             hospital: Some(hospital.clone()),
             expiry: None,
             summary: format!(

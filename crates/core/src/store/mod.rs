@@ -371,10 +371,15 @@ impl Store {
 
     /// Records a broker sign-in.
     pub async fn save_broker(&self, broker: &BrokerRow, now: i64) -> Result<()> {
-        sqlx::query("INSERT OR REPLACE INTO brokers (url, client_id, token_endpoint, revocation_endpoint, management_endpoint, signed_in_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&broker.url).bind(&broker.client_id).bind(&broker.token_endpoint).bind(&broker.revocation_endpoint).bind(&broker.management_endpoint).bind(now)
+        sqlx::query("INSERT OR REPLACE INTO brokers (url, client_id, token_endpoint, revocation_endpoint, management_endpoint, signed_in_at, name) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(&broker.url).bind(&broker.client_id).bind(&broker.token_endpoint).bind(&broker.revocation_endpoint).bind(&broker.management_endpoint).bind(now).bind(&broker.name)
             .execute(&self.pool).await.map_err(db_error)?;
         Ok(())
+    }
+
+    /// What each broker signed in with is called (see [`crate::broker::names`]).
+    pub async fn issuer_names(&self) -> Result<crate::broker::names::IssuerNames> {
+        Ok(crate::broker::names::IssuerNames::new(&self.brokers().await?))
     }
 
     /// Forgets a broker (after signing out; its secrets are removed by the caller through `delete_secret`).
@@ -386,7 +391,7 @@ impl Store {
     /// Every broker signed in with.
     pub async fn brokers(&self) -> Result<Vec<BrokerRow>> {
         let rows = sqlx::query(
-            "SELECT url, client_id, token_endpoint, revocation_endpoint, management_endpoint FROM brokers ORDER BY url",
+            "SELECT url, client_id, token_endpoint, revocation_endpoint, management_endpoint, name FROM brokers ORDER BY url",
         )
         .fetch_all(&self.pool)
         .await
@@ -399,6 +404,7 @@ impl Store {
                 token_endpoint: r.get("token_endpoint"),
                 revocation_endpoint: r.get("revocation_endpoint"),
                 management_endpoint: r.get("management_endpoint"),
+                name: r.get("name"),
             })
             .collect())
     }

@@ -162,6 +162,8 @@ pub struct BrokerRow {
     pub revocation_endpoint: Option<String>,
     /// Grant-management endpoint.
     pub management_endpoint: Option<String>,
+    /// The name its metadata gave (see [`crate::broker::names`]).
+    pub name: Option<String>,
 }
 
 /// A hospital in the directory.

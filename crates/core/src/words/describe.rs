@@ -30,7 +30,7 @@ pub struct TicketDescription {
     pub purpose: Vec<String>,
     /// "Harold Washington, born 12 Mar 1944".
     pub patient: String,
-    /// Who issued it (the issuer's host).
+    /// Who issued it: its name (see [`describe_issued`]); [`describe`] alone gives the issuer's host.
     pub issuer: String,
     /// One line per permission: "Lab results — view".
     pub access: Vec<String>,
@@ -993,6 +993,12 @@ pub fn describe(ticket: &Ticket) -> TicketDescription {
         not_shared,
         details,
     }
+}
+
+/// [`describe`], with the issuer called as `names` knows it (the name its metadata gave, else "your trust
+/// broker"): what every screen shows.
+pub fn describe_issued(ticket: &Ticket, names: &crate::broker::names::IssuerNames) -> TicketDescription {
+    TicketDescription { issuer: names.of(&ticket.claims.iss), ..describe(ticket) }
 }
 
 #[cfg(test)]
