@@ -705,7 +705,7 @@ purpose: Array<string>,
  */
 patient: string, 
 /**
- * Who issued it (the issuer's host).
+ * Who issued it: its name (see [`describe_issued`]); [`describe`] alone gives the issuer's host.
  */
 issuer: string, 
 /**
